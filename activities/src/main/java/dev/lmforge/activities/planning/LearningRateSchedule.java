@@ -15,9 +15,10 @@ public record LearningRateSchedule(double peak, long warmupSteps, long totalStep
 
     /**
      * Warm-up never takes more than this share of the run. The paper's 2000 steps are 1.9 % of the 67B run
-     * (2T tokens in batches of 4608 × 4096) and 0.9 % of the 7B run; smaller runs keep the 67B run's share.
+     * (2T tokens in batches of 4608 × 4096) and 0.9 % of the 7B run; every run of at least 66,667 steps gets the
+     * full 2000, and shorter ones warm up over 3 % of their steps rather than a large part of the run.
      */
-    public static final double MAX_WARMUP_FRACTION = 0.02;
+    public static final double MAX_WARMUP_FRACTION = 0.03;
 
     /** From {@code fromStep} on, the learning rate is {@code factor · peak}. */
     public record Drop(long fromStep, double tokenFraction, double factor) {
@@ -28,7 +29,7 @@ public record LearningRateSchedule(double peak, long warmupSteps, long totalStep
     }
 
     /**
-     * The paper's schedule for a run of {@code totalSteps}: warm-up of {@code min(2000, 2 % of the steps)} (at
+     * The paper's schedule for a run of {@code totalSteps}: warm-up of {@code min(2000, 3 % of the steps)} (at
      * least one step), drops at 80 % and 90 % of the steps (equal batches make steps proportional to tokens).
      */
     public static LearningRateSchedule multiStep(double peak, long totalSteps) {

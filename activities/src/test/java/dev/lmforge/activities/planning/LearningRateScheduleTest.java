@@ -22,9 +22,9 @@ class LearningRateScheduleTest {
     }
 
     @Test
-    void smallRunWarmsUpOverTwoPercent() {
+    void smallRunWarmsUpOverThreePercent() {
         LearningRateSchedule schedule = LearningRateSchedule.multiStep(1e-3, 1700);
-        assertEquals(34, schedule.warmupSteps());
+        assertEquals(51, schedule.warmupSteps());
         assertEquals(1360, schedule.drops().get(0).fromStep());
         assertEquals(1530, schedule.drops().get(1).fromStep());
     }

@@ -1,0 +1,108 @@
+package dev.lmforge.activities.planning;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a compute budget into a training plan, following the paper's Section 3: {@code M_opt}, {@code D_opt}
+ * (Eq. 4 or fitted), {@code η_opt}, {@code B_opt} (Eq. 1 or fitted), then the {@link ShapeLadder} shape nearest
+ * {@code M_opt}, a batch of whole sequences nearest {@code B_opt}, the steps that spend the budget on that
+ * shape, the multi-step schedule, and the memory and wall time it needs.
+ *
+ * <p>With a token limit below {@code D_opt} the plan trains on the limit and spends the rest of the budget on a
+ * larger model ({@code M = C / limit}): on an IsoFLOP curve every point with fewer tokens has a larger model, and
+ * the nearest one to the optimum is best.
+ */
+public final class BudgetPlanner {
+
+    /** The default sequence length leaves a batch at least this many sequences to average over. */
+    public static final int MIN_BATCH_SEQUENCES = 32;
+
+    /** The shortest default sequence length. */
+    public static final int MIN_SEQ_LEN = 64;
+
+    /** Notes flag a chosen shape whose {@code M} is further than this (relative) from the target. */
+    private static final double SHAPE_TOLERANCE = 0.10;
+
+    private BudgetPlanner() {
+    }
+
+    /** The plan for {@code request}; an {@link IllegalArgumentException} names what cannot be planned. */
+    public static BudgetPlan plan(BudgetRequest request) {
+        ScalingLaws laws = request.laws() != null ? request.laws() : ScalingLaws.paper();
+        double c = request.compute();
+        double optimalModelScale = laws.modelScale().at(c);
+        double optimalTokens = laws.dataTokens().at(c);
+        double optimalBatchTokens = laws.batchTokens().at(c);
+        double learningRate = laws.learningRate().at(c);
+        List<String> notes = new ArrayList<>();
+
+        Long limit = request.tokenLimit();
+        double targetModelScale = optimalModelScale;
+        if (limit != null && limit < optimalTokens) {
+            targetModelScale = c / limit;
+            notes.add(String.format("token-limited: %s tokens available, D_opt is %s; the model grows to "
+                    + "M = C / limit = %s instead of M_opt = %s", count(limit), count(optimalTokens),
+                    count(targetModelScale), count(optimalModelScale)));
+        }
+
+        int seqLen = request.seqLen() != null ? request.seqLen() : defaultSeqLen(optimalBatchTokens);
+        int vocab = request.vocab() != null ? request.vocab() : PaperLaws.PADDED_VOCAB;
+        ModelScale model = ModelScale.of(ShapeLadder.closest(targetModelScale, seqLen, vocab));
+        double m = model.modelScale();
+        if (Math.abs(m / targetModelScale - 1) > SHAPE_TOLERANCE) {
+            notes.add(String.format("the nearest shape's M = %s is %+.0f %% from the target %s", count(m),
+                    100 * (m / targetModelScale - 1), count(targetModelScale)));
+        }
+
+        int batchSequences = (int) Math.max(1, Math.round(optimalBatchTokens / seqLen));
+        long batchTokens = (long) batchSequences * seqLen;
+        long steps = Math.max(1, Math.round(c / m / batchTokens));
+        if (limit != null && steps * batchTokens > limit) {
+            steps = limit / batchTokens;
+            if (steps == 0) {
+                throw new IllegalArgumentException(String.format("token limit %d is smaller than one batch of %d "
+                        + "tokens (%d sequences of %d)", limit, batchTokens, batchSequences, seqLen));
+            }
+        }
+        long tokens = steps * batchTokens;
+
+        double outputLayerFlops = PaperLaws.FLOPS_PER_PARAMETER_PER_TOKEN * (double) vocab * model.shape().dModel();
+        if (outputLayerFlops > m) {
+            notes.add(String.format("the output layer (6·vocab·d_model = %s FLOPs per token) costs %.1f× the "
+                    + "model scale M; wall time counts it, C = M·D does not; a smaller vocabulary would cut it",
+                    count(outputLayerFlops), outputLayerFlops / m));
+        }
+        MemoryEstimate memory = MemoryEstimate.of(model, batchSequences, request.hardware());
+        if (Boolean.FALSE.equals(memory.fitsInMemory())) {
+            notes.add(String.format("does not fit: %s bytes of weights, gradients and AdamW state plus %s per "
+                    + "sequence exceed the worker's %s bytes", count(memory.stateBytes()),
+                    count(memory.activationBytesPerSequence()), count(request.hardware().memoryBytes())));
+        }
+        double trainingFlops = model.trainingFlopsPerToken() * tokens;
+        Double wallSeconds = request.hardware() == null ? null
+                : trainingFlops / request.hardware().sustainedFlopsPerSecond();
+
+        return new BudgetPlan(c, limit, laws, optimalModelScale, optimalTokens, optimalBatchTokens, learningRate,
+                model, batchSequences, batchTokens, steps, tokens, m * tokens,
+                LearningRateSchedule.multiStep(learningRate, steps), OptimizerSettings.paper(), memory,
+                trainingFlops, wallSeconds, notes);
+    }
+
+    /**
+     * The paper's 4096-token context, halved while a batch of {@code B_opt} tokens would hold fewer than
+     * {@value #MIN_BATCH_SEQUENCES} sequences, down to {@value #MIN_SEQ_LEN}: tiny budgets get short sequences
+     * (C = 1e13 gives 128, C = 1e15 gives 512) instead of batches of one or two.
+     */
+    public static int defaultSeqLen(double batchTokens) {
+        int seqLen = PaperLaws.CONTEXT_LENGTH;
+        while (seqLen > MIN_SEQ_LEN && batchTokens / seqLen < MIN_BATCH_SEQUENCES) {
+            seqLen /= 2;
+        }
+        return seqLen;
+    }
+
+    private static String count(double value) {
+        return String.format("%.3g", value);
+    }
+}

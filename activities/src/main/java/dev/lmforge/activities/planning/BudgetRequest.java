@@ -1,0 +1,36 @@
+package dev.lmforge.activities.planning;
+
+/**
+ * What {@link BudgetPlanner} plans from. Everything but the budget is optional (null).
+ *
+ * @param compute    the compute budget {@code C = M·D} in FLOPs
+ * @param tokenLimit the most training tokens available (e.g. the corpus size), or null for no limit
+ * @param seqLen     the training sequence length, or null to choose one from the batch size
+ * @param vocab      the vocabulary size (the tokenizer's), or null for the paper's padded 102,400
+ * @param laws       the laws to plan with, or null for the paper's Eq. 1 and Eq. 4
+ * @param hardware   the worker's measured throughput and memory, or null for no memory fit and wall time
+ */
+public record BudgetRequest(double compute, Long tokenLimit, Integer seqLen, Integer vocab, ScalingLaws laws,
+                            HardwareProfile hardware) {
+
+    public BudgetRequest {
+        if (!(compute > 0) || !Double.isFinite(compute)) {
+            throw new IllegalArgumentException("compute budget must be a positive finite number of FLOPs, got "
+                    + compute);
+        }
+        if (tokenLimit != null && tokenLimit <= 0) {
+            throw new IllegalArgumentException("token limit must be positive, got " + tokenLimit);
+        }
+        if (seqLen != null && seqLen <= 0) {
+            throw new IllegalArgumentException("sequence length must be positive, got " + seqLen);
+        }
+        if (vocab != null && vocab <= 0) {
+            throw new IllegalArgumentException("vocabulary size must be positive, got " + vocab);
+        }
+    }
+
+    /** A request with only a budget: the paper's laws, no token limit, no hardware profile. */
+    public static BudgetRequest of(double compute) {
+        return new BudgetRequest(compute, null, null, null, null, null);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.lmforge.activities.planning;
+
+/**
+ * The decoder shapes lmforge builds, and the depth-first rule that picks the one whose model scale {@code M}
+ * (Eq. 2) is closest to a target.
+ *
+ * <p>Widths: multiples of 64 below 1024 with 64-wide heads; multiples of 128 up to 4096 with 128-wide heads (the
+ * 7B model's 4096 = 32 × 128, plain multi-head attention); multiples of 1024 above that, with 128-wide heads and
+ * grouped-query attention on 8 KV heads (the 67B model's 8192 = 64 × 128, 8 KV heads), so 8 always divides the
+ * head count. Depth grows before width, as in the paper's deep 67B model: a width is used only once the narrower
+ * ones would need more than {@code d_model / 64} layers (the width-to-depth ratio of Table 3's two smallest
+ * shapes and of GPT-2).
+ */
+public final class ShapeLadder {
+
+    /** The narrowest width per layer: {@code layers ≤ d_model / 64}. */
+    public static final int MIN_WIDTH_PER_LAYER = 64;
+
+    /** Above this many query heads, attention shares K/V across groups (the 67B model's 64 heads use 8). */
+    static final int MAX_HEADS_WITHOUT_GQA = 32;
+
+    /** K/V heads once attention is grouped (Table 2: 8 for the 67B model). */
+    static final int GQA_KV_HEADS = 8;
+
+    private static final int MAX_WIDTH = 65_536;
+
+    private ShapeLadder() {
+    }
+
+    /**
+     * The shape whose {@code M} is nearest {@code targetModelScale} (in ratio) among the ladder's widths at their
+     * allowed depths, preferring the narrower, deeper shape on a tie. A target below the smallest shape (1 layer,
+     * d_model 64) gets that shape.
+     */
+    public static ModelShape closest(double targetModelScale, int seqLen, int vocab) {
+        if (!(targetModelScale > 0) || !Double.isFinite(targetModelScale)) {
+            throw new IllegalArgumentException("target model scale M must be positive and finite, got "
+                    + targetModelScale);
+        }
+        ModelShape deepestNarrower = null;
+        for (int d = MIN_WIDTH_PER_LAYER; d <= MAX_WIDTH; d = nextWidth(d)) {
+            int maxLayers = d / MIN_WIDTH_PER_LAYER;
+            double perLayer = ModelScale.modelScale(1, d, seqLen);
+            double idealLayers = targetModelScale / perLayer;
+            if (idealLayers > maxLayers) {
+                deepestNarrower = shape(maxLayers, d, seqLen, vocab);
+                continue;
+            }
+            int lower = (int) Math.max(1, Math.floor(idealLayers));
+            int upper = (int) Math.min(maxLayers, Math.max(1, Math.ceil(idealLayers)));
+            ModelShape best = deepestNarrower;
+            for (int layers : new int[] {lower, upper}) {
+                ModelShape candidate = shape(layers, d, seqLen, vocab);
+                if (best == null || distance(candidate, targetModelScale) < distance(best, targetModelScale)) {
+                    best = candidate;
+                }
+            }
+            return best;
+        }
+        throw new IllegalArgumentException(String.format(
+                "target model scale M = %.3g exceeds the largest shape lmforge builds (%d layers of d_model %d)",
+                targetModelScale, MAX_WIDTH / MIN_WIDTH_PER_LAYER, MAX_WIDTH));
+    }
+
+    /** The ladder's shape of {@code layers} blocks at width {@code dModel}, with its head layout. */
+    static ModelShape shape(int layers, int dModel, int seqLen, int vocab) {
+        int heads = dModel / headDim(dModel);
+        int kvHeads = heads > MAX_HEADS_WITHOUT_GQA ? GQA_KV_HEADS : heads;
+        return new ModelShape(layers, dModel, heads, kvHeads, seqLen, vocab);
+    }
+
+    private static int headDim(int dModel) {
+        return dModel < 1024 ? 64 : 128;
+    }
+
+    private static int nextWidth(int d) {
+        if (d < 1024) {
+            return d + 64;
+        }
+        return d < 4096 ? d + 128 : d + 1024;
+    }
+
+    private static double distance(ModelShape shape, double target) {
+        return Math.abs(Math.log(ModelScale.modelScale(shape.layers(), shape.dModel(), shape.seqLen()) / target));
+    }
+}
