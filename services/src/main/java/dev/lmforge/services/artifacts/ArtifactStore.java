@@ -1,0 +1,210 @@
+package dev.lmforge.services.artifacts;
+
+import dev.lmforge.services.config.LmforgeSettings;
+import io.minio.BucketExistsArgs;
+import io.minio.ComposeObjectArgs;
+import io.minio.ComposeSource;
+import io.minio.CopyObjectArgs;
+import io.minio.CopySource;
+import io.minio.GetObjectArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.StatObjectArgs;
+import io.minio.UploadObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Content-addressed artifacts on any S3-compatible store, through the MinIO client. An artifact's id is the
+ * SHA-256 of its bytes; it lives at {@code artifacts/sha256/ab/abcdef...}. Uploads and downloads stream, so
+ * memory does not grow with size, and every read checks the digest: a corrupted object is an error that
+ * names the artifact, never data handed on.
+ */
+public final class ArtifactStore {
+
+    /** Parts of multipart uploads; S3 allows at most 10,000 parts, so this covers objects up to 160 GB. */
+    private static final long PART_SIZE = 16L * 1024 * 1024;
+    /** The largest object a single S3 CopyObject may copy; larger ones are copied part by part. */
+    private static final long MAX_SINGLE_COPY = 5L * 1024 * 1024 * 1024;
+
+    private final MinioClient client;
+    private final String bucket;
+
+    public ArtifactStore(String endpoint, String accessKey, String secretKey, String region, String bucket) {
+        this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region).build();
+        this.bucket = bucket;
+    }
+
+    /** The store that {@code settings} name. */
+    public static ArtifactStore of(LmforgeSettings settings) {
+        return new ArtifactStore(settings.s3Endpoint(), settings.s3AccessKey(), settings.s3SecretKey(),
+                settings.s3Region(), settings.s3Bucket());
+    }
+
+    /** The object key of an artifact. */
+    public static String keyOf(String digest) {
+        return "artifacts/sha256/" + digest.substring(0, 2) + "/" + digest;
+    }
+
+    /** Creates the bucket if it does not exist yet. */
+    public void ensureBucket() {
+        call(() -> {
+            if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+                client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+            }
+            return null;
+        }, "creating bucket " + bucket);
+    }
+
+    /** Stores a file: hashes it, then uploads it unless an artifact with that digest already exists. */
+    public StoredObject put(Path file) {
+        String digest = Digests.sha256(file);
+        long size = call(() -> Files.size(file), "reading " + file);
+        if (size(digest).isEmpty()) {
+            call(() -> client.uploadObject(UploadObjectArgs.builder().bucket(bucket).object(keyOf(digest))
+                    .filename(file.toString(), PART_SIZE).build()), "uploading " + file);
+        }
+        return new StoredObject(digest, size);
+    }
+
+    /** Stores small content held in memory. */
+    public StoredObject put(byte[] bytes) {
+        String digest = Digests.sha256(bytes);
+        if (size(digest).isEmpty()) {
+            call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(keyOf(digest))
+                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build()), "uploading " + digest);
+        }
+        return new StoredObject(digest, bytes.length);
+    }
+
+    /**
+     * Stores a stream of unknown length: it is uploaded (multipart) to a staging key while being hashed, then
+     * copied server-side to its content address. Nothing under {@code artifacts/} is ever half-written.
+     */
+    public StoredObject put(InputStream in) {
+        String staging = "staging/" + UUID.randomUUID();
+        MessageDigest sha = Digests.newSha256();
+        CountingInputStream counted = new CountingInputStream(new DigestInputStream(in, sha));
+        try {
+            call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(staging)
+                    .stream(counted, -1, PART_SIZE).build()), "uploading a stream");
+            String digest = Digests.hex(sha.digest());
+            long size = counted.count();
+            if (size(digest).isEmpty()) {
+                copy(staging, keyOf(digest), size);
+            }
+            return new StoredObject(digest, size);
+        } finally {
+            call(() -> {
+                client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(staging).build());
+                return null;
+            }, "removing " + staging);
+        }
+    }
+
+    private void copy(String from, String to, long size) {
+        if (size <= MAX_SINGLE_COPY) {
+            call(() -> client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(to)
+                    .source(CopySource.builder().bucket(bucket).object(from).build()).build()), "copying " + from);
+        } else {
+            call(() -> client.composeObject(ComposeObjectArgs.builder().bucket(bucket).object(to)
+                    .sources(List.of(ComposeSource.builder().bucket(bucket).object(from).build())).build()),
+                    "copying " + from);
+        }
+    }
+
+    /**
+     * Opens an artifact for streaming. The stream checks the digest as it goes and throws
+     * {@link CorruptArtifactException} at its end if the bytes do not match.
+     */
+    public InputStream open(String digest) {
+        Digests.requireHex(digest);
+        InputStream raw = call(() -> {
+            try {
+                return client.getObject(GetObjectArgs.builder().bucket(bucket).object(keyOf(digest)).build());
+            } catch (ErrorResponseException e) {
+                if (isNotFound(e)) {
+                    throw new ArtifactNotFoundException(digest);
+                }
+                throw e;
+            }
+        }, "reading artifact " + digest);
+        return new VerifyingInputStream(raw, digest);
+    }
+
+    /** Reads a whole (small) artifact into memory, verified. */
+    public byte[] readAllBytes(String digest) {
+        try (InputStream in = open(digest)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new ArtifactStoreException("reading artifact " + digest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Downloads an artifact to {@code target}, verified; {@code target} appears only once it is complete. */
+    public void download(String digest, Path target) {
+        Path partial = target.resolveSibling(target.getFileName() + ".part");
+        try (InputStream in = open(digest)) {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new ArtifactStoreException("downloading artifact " + digest + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // Best effort: a stray .part file is harmless and overwritten next time.
+            }
+        }
+    }
+
+    /** The stored size of an artifact, or empty when the store does not have it. */
+    public Optional<Long> size(String digest) {
+        return call(() -> {
+            try {
+                return Optional.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(keyOf(digest)).build()).size());
+            } catch (ErrorResponseException e) {
+                if (isNotFound(e)) {
+                    return Optional.<Long>empty();
+                }
+                throw e;
+            }
+        }, "looking up artifact " + digest);
+    }
+
+    private static boolean isNotFound(ErrorResponseException e) {
+        String code = e.errorResponse().code();
+        return "NoSuchKey".equals(code) || "NoSuchObject".equals(code) || "NotFound".equals(code);
+    }
+
+    private interface StoreCall<T> {
+        T call() throws Exception;
+    }
+
+    private static <T> T call(StoreCall<T> call, String what) {
+        try {
+            return call.call();
+        } catch (ArtifactStoreException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ArtifactStoreException(what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The digest (hex SHA-256) and size of a stored object. */
+    public record StoredObject(String digest, long sizeBytes) {
+    }
+}

@@ -1,0 +1,63 @@
+package dev.lmforge.services.ledger;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** The ledger's rows as Java records. */
+public final class Records {
+
+    private Records() {
+    }
+
+    /** A run of a lifecycle. */
+    public record RunRecord(String id, String name, String team, String owner, String spec, String specSource,
+                            String status, String error, String workflowId, String temporalRunId, String resumedFrom,
+                            Instant createdAt, Instant startedAt, Instant endedAt) {
+    }
+
+    /** One stage execution of a run; {@code reusedFrom} is the row whose outputs a cache hit reused. */
+    public record StageRecord(long id, String runId, String stage, String status, String cacheKey, int codeVersion,
+                              String config, String summary, Long reusedFrom, String error, Instant startedAt,
+                              Instant endedAt, Map<String, String> inputs, Map<String, String> outputs,
+                              List<AttemptRecord> attempts) {
+    }
+
+    /** One activity attempt of a stage, as the worker that ran it recorded it. */
+    public record AttemptRecord(int attempt, String worker, String status, String resumedFromCheckpoint,
+                                String error, Instant startedAt, Instant endedAt) {
+    }
+
+    /** An artifact's metadata. */
+    public record ArtifactRecord(String digest, String kind, long sizeBytes, String metadata, Instant createdAt) {
+    }
+
+    /** A lineage graph: artifacts and stage executions, and edges between them. */
+    public record LineageGraph(List<ArtifactRecord> artifacts, List<LineageStage> stages, List<LineageEdge> edges) {
+    }
+
+    /** A stage execution as a node of a lineage graph. */
+    public record LineageStage(long id, String runId, String stage, String status, Long reusedFrom) {
+    }
+
+    /** {@code consumed}: artifact → stage; {@code produced}: stage → artifact. */
+    public record LineageEdge(long stageId, String artifact, String direction, String name, boolean reused) {
+    }
+
+    /** A metric series of a run: how many points, the last step and value. */
+    public record MetricSummary(String stage, String name, long points, long lastStep, double lastValue) {
+    }
+
+    /** One metric point. */
+    public record MetricPoint(long step, double value) {
+    }
+
+    /** A page of rows and the total count that matched. */
+    public record Page<T>(List<T> items, long total, int limit, int offset) {
+    }
+
+    /** A new run, before it has a status or Temporal ids. */
+    public record NewRun(String id, String name, String team, String owner, String specJson, String specSource,
+                         String resumedFrom) {
+    }
+}

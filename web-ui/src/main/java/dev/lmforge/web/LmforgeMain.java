@@ -1,0 +1,66 @@
+package dev.lmforge.web;
+
+import dev.lmforge.infra.LocalStack;
+import dev.lmforge.services.config.LmforgeSettings;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The control plane's entry point: {@code up} (local stack and console), {@code demo [--exit-when-done]}
+ * (the same, plus the bundled sample lifecycle) and {@code bench orchestration}. In local mode it starts the
+ * parts of the local stack that configuration does not point elsewhere before Quarkus reads its configuration.
+ */
+@QuarkusMain
+public final class LmforgeMain {
+
+    private LmforgeMain() {
+    }
+
+    public static void main(String... argv) {
+        List<String> args = Arrays.asList(argv);
+        String mode = args.isEmpty() ? "up" : args.get(0);
+        switch (mode) {
+            case "up" -> { }
+            case "demo" -> {
+                System.setProperty("lmforge.demo.spec", System.getProperty("lmforge.demo.spec", "samples/demo.yaml"));
+                System.setProperty("lmforge.demo.exit-when-done", String.valueOf(args.contains("--exit-when-done")));
+            }
+            case "bench" -> {
+                if (args.size() < 2 || !args.get(1).equals("orchestration")) {
+                    System.err.println("usage: lmforge bench orchestration [--runs N]");
+                    System.exit(2);
+                }
+                System.setProperty("lmforge.bench", "orchestration");
+                System.setProperty("lmforge.local-compute", "false");
+                int i = args.indexOf("--runs");
+                if (i > 0 && i + 1 < args.size()) {
+                    System.setProperty("lmforge.bench.runs", args.get(i + 1));
+                }
+                // A private stack on free ports and a throw-away data folder, so a running lmforge is untouched.
+                Path dir = Path.of(System.getProperty("java.io.tmpdir"), "lmforge-bench-" + ProcessHandle.current().pid());
+                LocalStack.Options free = LocalStack.Options.onFreePorts(dir, "bench", "bench-secret");
+                System.setProperty("lmforge.data-dir", dir.toString());
+                System.setProperty("lmforge.s3.access-key", "bench");
+                System.setProperty("lmforge.s3.secret-key", "bench-secret");
+                System.setProperty("lmforge.postgres.port", String.valueOf(free.postgresPort()));
+                System.setProperty("lmforge.s3.port", String.valueOf(free.s3Port()));
+                System.setProperty("lmforge.temporal.port", String.valueOf(free.temporalPort()));
+                System.setProperty("lmforge.http.port", "0");
+            }
+            default -> {
+                System.err.println("lmforge: unknown server command '" + mode + "' (up, demo, bench orchestration)");
+                System.exit(2);
+            }
+        }
+        LmforgeSettings settings = LmforgeSettings.fromSystem();
+        LocalStack stack = LocalStack.start(new LocalStack.Options(settings.dataDir(),
+                settings.jdbcExternal() ? 0 : settings.postgresPort(),
+                settings.s3External() ? 0 : settings.s3Port(), settings.s3AccessKey(), settings.s3SecretKey(),
+                settings.temporalExternal() ? 0 : settings.temporalPort()));
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "lmforge-local-stack-stop"));
+        Quarkus.run();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.lmforge.web.api;
+
+import java.util.List;
+
+/**
+ * An error to answer as an RFC 9457 problem body: an HTTP status, a short title, a detail for people and,
+ * for a bad spec, the fields at fault.
+ */
+public class ProblemException extends RuntimeException {
+
+    /** One field at fault and what is wrong with it. */
+    public record FieldError(String field, String message) {
+    }
+
+    private final int status;
+    private final String title;
+    private final List<FieldError> errors;
+
+    public ProblemException(int status, String title, String detail, List<FieldError> errors) {
+        super(detail);
+        this.status = status;
+        this.title = title;
+        this.errors = List.copyOf(errors);
+    }
+
+    public ProblemException(int status, String title, String detail) {
+        this(status, title, detail, List.of());
+    }
+
+    public static ProblemException notFound(String what) {
+        return new ProblemException(404, "Not Found", what);
+    }
+
+    public static ProblemException conflict(String detail) {
+        return new ProblemException(409, "Conflict", detail);
+    }
+
+    public static ProblemException badRequest(String detail) {
+        return new ProblemException(400, "Bad Request", detail);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public List<FieldError> errors() {
+        return errors;
+    }
+}

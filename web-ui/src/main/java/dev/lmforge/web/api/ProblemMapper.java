@@ -1,0 +1,62 @@
+package dev.lmforge.web.api;
+
+import dev.lmforge.services.artifacts.ArtifactNotFoundException;
+import dev.lmforge.services.artifacts.CorruptArtifactException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/** Every error of the API as an {@code application/problem+json} body with a status that fits. */
+@Provider
+public class ProblemMapper implements ExceptionMapper<Throwable> {
+
+    public static final MediaType PROBLEM_JSON = new MediaType("application", "problem+json");
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+
+    @Context
+    UriInfo uri;
+
+    @Override
+    public Response toResponse(Throwable e) {
+        if (e instanceof ProblemException p) {
+            return problem(p.status(), p.title(), p.getMessage(), p.errors());
+        }
+        if (e instanceof ArtifactNotFoundException) {
+            return problem(404, "Not Found", e.getMessage(), List.of());
+        }
+        if (e instanceof CorruptArtifactException) {
+            LOG.error(e.getMessage());
+            return problem(500, "Corrupt Artifact", e.getMessage(), List.of());
+        }
+        if (e instanceof WebApplicationException w) {
+            int status = w.getResponse().getStatus();
+            return problem(status, Response.Status.fromStatusCode(status) != null
+                    ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error", e.getMessage(), List.of());
+        }
+        LOG.error("unexpected error serving " + (uri != null ? uri.getPath() : "a request"), e);
+        return problem(500, "Internal Server Error", e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
+    }
+
+    private Response problem(int status, String title, String detail, List<ProblemException.FieldError> errors) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "about:blank");
+        body.put("title", title);
+        body.put("status", status);
+        body.put("detail", detail);
+        if (uri != null) {
+            body.put("instance", uri.getPath());
+        }
+        if (!errors.isEmpty()) {
+            body.put("errors", errors);
+        }
+        return Response.status(status).type(PROBLEM_JSON).entity(body).build();
+    }
+}

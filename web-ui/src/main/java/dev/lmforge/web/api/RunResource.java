@@ -1,0 +1,89 @@
+package dev.lmforge.web.api;
+
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records.Page;
+import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.web.runs.ResumePlan;
+import dev.lmforge.web.runs.RunService;
+import dev.lmforge.web.runs.RunView;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.Map;
+import java.util.Set;
+
+/** Runs: submit a spec, list and read runs, resume, pause and cancel them. */
+@Path("/api/runs")
+@Produces(MediaType.APPLICATION_JSON)
+public class RunResource {
+
+    /** Who acts, until users and roles arrive with the console issue. */
+    static final String LOCAL_USER = "local";
+    private static final Set<String> STATUSES = Set.of("QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED",
+            "CANCELLED", "INTERRUPTED");
+
+    @Inject
+    RunService runs;
+    @Inject
+    MetadataStore ledger;
+
+    /** Submits a lifecycle spec, YAML or JSON; 201 with the run, or 400 naming each bad field. */
+    @POST
+    @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+    public Response submit(String spec) {
+        RunRecord run = runs.submit(spec, LOCAL_USER);
+        return Response.created(URI.create("/api/runs/" + run.id())).entity(run).build();
+    }
+
+    /** Runs newest first, paged, optionally filtered by status. */
+    @GET
+    public Page<RunRecord> list(@QueryParam("status") String status, @QueryParam("limit") @DefaultValue("50") int limit,
+                                @QueryParam("offset") @DefaultValue("0") int offset) {
+        if (status != null && !STATUSES.contains(status)) {
+            throw ProblemException.badRequest("status: unknown run status '" + status + "'; known: " + STATUSES);
+        }
+        if (limit < 1 || limit > 500) {
+            throw ProblemException.badRequest("limit: must be between 1 and 500, got " + limit);
+        }
+        if (offset < 0) {
+            throw ProblemException.badRequest("offset: must not be negative, got " + offset);
+        }
+        return ledger.runs(status, limit, offset);
+    }
+
+    @GET
+    @Path("{id}")
+    public RunView get(@PathParam("id") String id) {
+        return runs.view(id);
+    }
+
+    /** Resumes a run; {@code dryRun=true} only shows which stages would be reused and which run again. */
+    @POST
+    @Path("{id}/resume")
+    public ResumePlan resume(@PathParam("id") String id, @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
+        return runs.resume(id, dryRun, LOCAL_USER);
+    }
+
+    @POST
+    @Path("{id}/pause")
+    public Map<String, String> pause(@PathParam("id") String id) {
+        runs.pause(id, LOCAL_USER);
+        return Map.of("runId", id, "requested", "pause");
+    }
+
+    @POST
+    @Path("{id}/cancel")
+    public Map<String, String> cancel(@PathParam("id") String id) {
+        runs.cancel(id, LOCAL_USER);
+        return Map.of("runId", id, "requested", "cancel");
+    }
+}

@@ -1,0 +1,67 @@
+package dev.lmforge.web.runs;
+
+import dev.lmforge.services.ledger.AuditLog;
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records.RunRecord;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Squares the ledger with Temporal at start-up. A run the ledger records as still going whose workflow Temporal
+ * no longer knows (the local dev server keeps its state in memory, so after a restart it knows none) or that
+ * Temporal has closed is marked {@code INTERRUPTED}; {@code resume} then starts a linked run that reuses its
+ * completed stages.
+ */
+@ApplicationScoped
+public class RunReconciler {
+
+    private static final Logger LOG = Logger.getLogger(RunReconciler.class);
+
+    @Inject
+    MetadataStore ledger;
+    @Inject
+    AuditLog audit;
+
+    public void reconcile(WorkflowServiceStubs service, String namespace) {
+        for (RunRecord run : ledger.runsWithStatus(Set.of("QUEUED", "RUNNING", "PAUSED"))) {
+            String reason = whyInterrupted(service, namespace, run);
+            if (reason != null) {
+                ledger.interruptRun(run.id(), reason);
+                audit.append("system", "run.interrupted", run.id(), MetadataStore.toJson(Map.of("reason", reason)));
+                LOG.warnf("run %s is INTERRUPTED: %s; 'lmforge resume %s' goes on from its completed stages",
+                        run.id(), reason, run.id());
+            }
+        }
+    }
+
+    /** Null while Temporal still runs the workflow; else why the run cannot go on by itself. */
+    private static String whyInterrupted(WorkflowServiceStubs service, String namespace, RunRecord run) {
+        if (run.workflowId() == null) {
+            return "its workflow never started";
+        }
+        try {
+            WorkflowExecutionStatus status = service.blockingStub().describeWorkflowExecution(
+                    DescribeWorkflowExecutionRequest.newBuilder().setNamespace(namespace)
+                            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(run.workflowId())
+                                    .setRunId(run.temporalRunId() == null ? "" : run.temporalRunId()))
+                            .build()).getWorkflowExecutionInfo().getStatus();
+            return status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING ? null
+                    : "Temporal closed its workflow as " + status.name().replace("WORKFLOW_EXECUTION_STATUS_", "")
+                    + " without the ledger hearing of it";
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return "Temporal no longer knows its workflow (the server restarted)";
+            }
+            throw e;
+        }
+    }
+}

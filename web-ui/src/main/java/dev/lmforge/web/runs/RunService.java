@@ -1,0 +1,198 @@
+package dev.lmforge.web.runs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.services.ledger.AuditLog;
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records.NewRun;
+import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.services.ledger.Records.StageRecord;
+import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.temporal.ControlPlane;
+import dev.lmforge.workflows.LifecycleInput;
+import dev.lmforge.workflows.LifecycleWorkflow;
+import dev.lmforge.workflows.spec.LifecycleSpec;
+import dev.lmforge.workflows.stage.Stage;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.security.SecureRandom;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Submitting, resuming, pausing and cancelling runs: the ledger first, then Temporal, each step audited. */
+@ApplicationScoped
+public class RunService {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<String> RESUMABLE = Set.of("INTERRUPTED", "FAILED", "CANCELLED");
+
+    @Inject
+    MetadataStore ledger;
+    @Inject
+    AuditLog audit;
+    @Inject
+    ControlPlane controlPlane;
+    @Inject
+    LmforgeSettings settings;
+
+    /** Validates and starts a spec; a bad spec is refused before anything is stored. */
+    public RunRecord submit(String specText, String actor) {
+        LifecycleSpec spec = SpecParser.parse(specText);
+        return start(spec, specText, null, actor);
+    }
+
+    private RunRecord start(LifecycleSpec spec, String specText, String resumedFrom, String actor) {
+        String id = "run-" + ZonedDateTime.now(ZoneOffset.UTC).format(ID_TIME) + "-" + HexFormat.of().formatHex(randomBytes());
+        String name = spec.name() != null ? spec.name() : "lifecycle";
+        ledger.createRun(new NewRun(id, name, spec.team(), actor, SpecParser.toJson(spec), specText, resumedFrom));
+        WorkflowClient client = controlPlane.client();
+        String workflowId = "lifecycle-" + id;
+        try {
+            LifecycleWorkflow workflow = client.newWorkflowStub(LifecycleWorkflow.class, WorkflowOptions.newBuilder()
+                    .setWorkflowId(workflowId).setTaskQueue(settings.controlQueue()).build());
+            WorkflowExecution execution = WorkflowClient.start(workflow::run,
+                    new LifecycleInput(id, spec, settings.cpuQueue(), settings.gpuQueue()));
+            ledger.setWorkflowIds(id, workflowId, execution.getRunId());
+        } catch (RuntimeException e) {
+            ledger.deleteUnstartedRun(id);
+            throw new ProblemException(503, "Service Unavailable", "could not start the run's workflow: " + e.getMessage());
+        }
+        audit.append(actor, resumedFrom == null ? "run.submit" : "run.resume", id,
+                MetadataStore.toJson(resumedFrom == null ? Map.of("name", name) : Map.of("name", name, "resumedFrom", resumedFrom)));
+        return ledger.run(id).orElseThrow();
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[3];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /**
+     * Resumes a run. A paused run goes on in place. An interrupted, failed or cancelled one starts a new run
+     * linked to it; every stage whose cache key has a completed record is reused, the rest run. With
+     * {@code dryRun}, only says what would happen.
+     */
+    public ResumePlan resume(String runId, boolean dryRun, String actor) {
+        RunRecord run = require(runId);
+        LifecycleSpec spec = specOf(run);
+        if (run.status().equals("PAUSED")) {
+            List<ResumePlan.StagePlan> stages = new ArrayList<>();
+            for (Stage s : spec.stageList()) {
+                stages.add(new ResumePlan.StagePlan(s.id(), "continue", "the paused run goes on in place"));
+            }
+            if (!dryRun) {
+                controlPlane.client().newWorkflowStub(LifecycleWorkflow.class, run.workflowId()).resume();
+                audit.append(actor, "run.unpause", runId, "{}");
+            }
+            return new ResumePlan(runId, null, dryRun, stages);
+        }
+        if (!RESUMABLE.contains(run.status())) {
+            throw ProblemException.conflict("run " + runId + " is " + run.status()
+                    + "; only a paused, interrupted, failed or cancelled run can be resumed");
+        }
+        List<ResumePlan.StagePlan> stages = previewReuse(run, spec);
+        if (dryRun) {
+            return new ResumePlan(null, runId, true, stages);
+        }
+        RunRecord resumed = start(spec, run.specSource(), runId, actor);
+        return new ResumePlan(resumed.id(), runId, false, stages);
+    }
+
+    /**
+     * Which stages a resume reuses: each completed stage of the old run up to the first that did not complete.
+     * From there on stages run again; one may still be reused if its inputs come out identical (same cache key).
+     */
+    private List<ResumePlan.StagePlan> previewReuse(RunRecord run, LifecycleSpec spec) {
+        Map<String, StageRecord> newest = new LinkedHashMap<>();
+        ledger.stages(run.id()).forEach(s -> newest.put(s.stage(), s));
+        List<ResumePlan.StagePlan> plan = new ArrayList<>();
+        boolean rerunning = false;
+        for (Stage stage : spec.stageList()) {
+            StageRecord row = newest.get(stage.id());
+            boolean completed = row != null && (row.status().equals("SUCCEEDED") || row.status().equals("REUSED"));
+            if (!rerunning && completed && ledger.succeededStageWithKey(row.cacheKey()).isPresent()) {
+                plan.add(new ResumePlan.StagePlan(stage.id(), "reuse", "completed as stage row " + row.id()
+                        + "; its outputs are reused"));
+            } else {
+                String why = rerunning ? "an earlier stage runs again; reused only if its inputs come out the same"
+                        : row == null ? "never started" : "ended " + row.status();
+                plan.add(new ResumePlan.StagePlan(stage.id(), "run", why));
+                rerunning = true;
+            }
+        }
+        return plan;
+    }
+
+    /** Asks the run to pause before its next stage. */
+    public void pause(String runId, String actor) {
+        RunRecord run = require(runId);
+        if (!run.status().equals("RUNNING")) {
+            throw ProblemException.conflict("run " + runId + " is " + run.status() + "; only a running run can be paused");
+        }
+        controlPlane.client().newWorkflowStub(LifecycleWorkflow.class, run.workflowId()).pause();
+        audit.append(actor, "run.pause", runId, "{}");
+    }
+
+    /** Cancels the run's running stage and every later one. */
+    public void cancel(String runId, String actor) {
+        RunRecord run = require(runId);
+        if (!Set.of("RUNNING", "PAUSED", "QUEUED").contains(run.status())) {
+            throw ProblemException.conflict("run " + runId + " is " + run.status() + "; it is not going, so it cannot be cancelled");
+        }
+        controlPlane.client().newWorkflowStub(LifecycleWorkflow.class, run.workflowId()).cancel("cancelled by " + actor);
+        audit.append(actor, "run.cancel", runId, "{}");
+    }
+
+    /** The run with each planned stage's newest execution. */
+    public RunView view(String runId) {
+        RunRecord run = require(runId);
+        LifecycleSpec spec = specOf(run);
+        Map<String, StageRecord> newest = new LinkedHashMap<>();
+        ledger.stages(runId).forEach(s -> newest.put(s.stage(), s));
+        List<RunView.StageView> stages = new ArrayList<>();
+        for (Stage stage : spec.stageList()) {
+            StageRecord s = newest.get(stage.id());
+            stages.add(s == null
+                    ? new RunView.StageView(stage.id(), "PENDING", null, null, null, null, null, null, Map.of(), Map.of(), Map.of(), List.of())
+                    : new RunView.StageView(stage.id(), s.status(), s.id(), s.cacheKey(), s.reusedFrom(), s.error(),
+                    s.startedAt(), s.endedAt(), s.inputs(), s.outputs(), MetadataStore.summaryOf(s.summary()), s.attempts()));
+        }
+        return new RunView(run.id(), run.name(), run.team(), run.owner(), run.status(), run.error(), run.resumedFrom(),
+                run.workflowId(), run.createdAt(), run.startedAt(), run.endedAt(), readJson(run.spec()), stages,
+                ledger.metricSummaries(runId));
+    }
+
+    public RunRecord require(String runId) {
+        return ledger.run(runId).orElseThrow(() -> ProblemException.notFound("no run " + runId));
+    }
+
+    private static LifecycleSpec specOf(RunRecord run) {
+        try {
+            return JSON.readValue(run.spec(), LifecycleSpec.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("run " + run.id() + " has a spec the ledger cannot read back: " + e.getMessage(), e);
+        }
+    }
+
+    private static Object readJson(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("ledger holds invalid JSON: " + e.getMessage(), e);
+        }
+    }
+}

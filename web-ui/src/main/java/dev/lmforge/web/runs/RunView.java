@@ -1,0 +1,19 @@
+package dev.lmforge.web.runs;
+
+import dev.lmforge.services.ledger.Records.AttemptRecord;
+import dev.lmforge.services.ledger.Records.MetricSummary;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A run as the API shows it: the ledger's row, each planned stage's newest execution, and metric summaries. */
+public record RunView(String id, String name, String team, String owner, String status, String error,
+                      String resumedFrom, String workflowId, Instant createdAt, Instant startedAt, Instant endedAt,
+                      Object spec, List<StageView> stages, List<MetricSummary> metrics) {
+
+    /** One planned stage; {@code PENDING} with no row until it starts. */
+    public record StageView(String stage, String status, Long rowId, String cacheKey, Long reusedFrom, String error,
+                            Instant startedAt, Instant endedAt, Map<String, String> inputs,
+                            Map<String, String> outputs, Map<String, Double> summary, List<AttemptRecord> attempts) {
+    }
+}

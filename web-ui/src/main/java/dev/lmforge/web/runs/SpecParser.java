@@ -1,0 +1,86 @@
+package dev.lmforge.web.runs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.workflows.spec.LifecycleSpec;
+import dev.lmforge.workflows.spec.SpecProblem;
+import dev.lmforge.workflows.spec.SpecValidator;
+import java.util.List;
+
+/**
+ * Reads a lifecycle spec from YAML or JSON (JSON is YAML) strictly: an unknown field, a wrong type or a broken
+ * document is a 400 that names the field or line, and then {@link SpecValidator}'s rules apply.
+ */
+public final class SpecParser {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private SpecParser() {
+    }
+
+    /** The valid spec in {@code text}, or a {@link ProblemException} (400) listing what is wrong. */
+    public static LifecycleSpec parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw invalid(List.of(new ProblemException.FieldError("spec", "the request body is empty")));
+        }
+        LifecycleSpec spec;
+        try {
+            spec = YAML.readValue(text, LifecycleSpec.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw invalid(List.of(new ProblemException.FieldError(path(e),
+                    "unknown field '" + e.getPropertyName() + "'; known: " + e.getKnownPropertyIds())));
+        } catch (JsonMappingException e) {
+            throw invalid(List.of(new ProblemException.FieldError(path(e), e.getOriginalMessage())));
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "spec" : "line " + e.getLocation().getLineNr();
+            throw invalid(List.of(new ProblemException.FieldError(where, e.getOriginalMessage())));
+        }
+        if (spec == null) {
+            throw invalid(List.of(new ProblemException.FieldError("spec", "the document is empty")));
+        }
+        List<SpecProblem> problems = SpecValidator.validate(spec);
+        if (!problems.isEmpty()) {
+            throw invalid(problems.stream().map(p -> new ProblemException.FieldError(p.field(), p.message())).toList());
+        }
+        return spec;
+    }
+
+    /** The spec as canonical JSON, as the ledger keeps it. */
+    public static String toJson(LifecycleSpec spec) {
+        try {
+            return new ObjectMapper().writeValueAsString(spec);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a parsed spec always serialises", e);
+        }
+    }
+
+    private static ProblemException invalid(List<ProblemException.FieldError> errors) {
+        String detail = errors.size() == 1 ? errors.get(0).field() + ": " + errors.get(0).message()
+                : errors.size() + " problems in the spec, first " + errors.get(0).field() + ": " + errors.get(0).message();
+        return new ProblemException(400, "Invalid Spec", detail, errors);
+    }
+
+    /** {@code corpus.sources[0].path} from Jackson's reference chain. */
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!sb.isEmpty()) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.isEmpty() ? "spec" : sb.toString();
+    }
+}

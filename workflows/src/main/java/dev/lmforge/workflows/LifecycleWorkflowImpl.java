@@ -1,0 +1,195 @@
+package dev.lmforge.workflows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.workflows.ledger.LedgerActivities;
+import dev.lmforge.workflows.ledger.StageStart;
+import dev.lmforge.workflows.spec.LifecycleSpec;
+import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.DataStage;
+import dev.lmforge.workflows.stage.DataStageConfig;
+import dev.lmforge.workflows.stage.RawDump;
+import dev.lmforge.workflows.stage.Stage;
+import dev.lmforge.workflows.stage.StageFailures;
+import dev.lmforge.workflows.stage.StageInput;
+import dev.lmforge.workflows.stage.StageOutput;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs each stage of the spec in order through the ledger's cache; see {@link LifecycleWorkflow}. */
+public class LifecycleWorkflowImpl implements LifecycleWorkflow {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Ledger writes are small and idempotent: retry them for as long as PostgreSQL is away. */
+    private final LedgerActivities ledger = Workflow.newActivityStub(LedgerActivities.class,
+            ActivityOptions.newBuilder()
+                    .setStartToCloseTimeout(Duration.ofSeconds(30))
+                    .setRetryOptions(RetryOptions.newBuilder().setMaximumInterval(Duration.ofSeconds(30)).build())
+                    .build());
+
+    private final List<Progress.StageProgress> stages = new ArrayList<>();
+    private String status = "STARTING";
+    private boolean paused;
+    private String cancelReason;
+    private CancellationScope runningStage;
+
+    @Override
+    public String run(LifecycleInput input) {
+        LifecycleSpec spec = input.spec();
+        List<Stage> plan = spec.stageList();
+        plan.forEach(s -> stages.add(new Progress.StageProgress(s.id(), "PENDING", null)));
+        setStatus(input.runId(), "RUNNING", null);
+        Map<String, ArtifactRef> produced = new LinkedHashMap<>();
+        for (int i = 0; i < plan.size(); i++) {
+            Stage stage = plan.get(i);
+            if (paused) {
+                setStatus(input.runId(), "PAUSED", null);
+                Workflow.await(() -> !paused || cancelReason != null);
+                if (cancelReason == null) {
+                    setStatus(input.runId(), "RUNNING", null);
+                }
+            }
+            if (cancelReason != null) {
+                return cancelled(input.runId(), null);
+            }
+            String outcome = runStage(input, i, stage, produced);
+            if (!outcome.equals("SUCCEEDED")) {
+                return outcome;
+            }
+        }
+        setStatus(input.runId(), "SUCCEEDED", null);
+        return status;
+    }
+
+    /** Runs or reuses one stage; returns {@code SUCCEEDED}, or the run's final status when it ended here. */
+    private String runStage(LifecycleInput input, int index, Stage stage, Map<String, ArtifactRef> produced) {
+        Map<String, ArtifactRef> inputs = new LinkedHashMap<>(produced);
+        JsonNode config = JSON.nullNode();
+        if (stage == Stage.DATA) {
+            List<RawDump> dumps = Workflow.newActivityStub(DataStage.class, optionsFor(Stage.DATA, input))
+                    .snapshotSources(input.runId(), input.spec().corpus().sources());
+            inputs.clear();
+            for (int i = 0; i < dumps.size(); i++) {
+                inputs.put(DataStageConfig.inputName(i), dumps.get(i).artifact());
+            }
+            config = JSON.valueToTree(new DataStageConfig(input.spec().data(), dumps));
+        }
+        StageStart start = ledger.beginStage(input.runId(), stage.id(), config, inputs);
+        if (start.reused() != null) {
+            stages.set(index, new Progress.StageProgress(stage.id(), "REUSED", start.stageRowId()));
+            produced.putAll(start.reused().outputs());
+            return "SUCCEEDED";
+        }
+        stages.set(index, new Progress.StageProgress(stage.id(), "RUNNING", start.stageRowId()));
+        StageInput stageInput = new StageInput(input.runId(), start.stageRowId(), stage.id(), config, inputs);
+        StageOutput[] output = new StageOutput[1];
+        runningStage = Workflow.newCancellationScope(() -> output[0] = execute(stage, stageInput, input));
+        try {
+            runningStage.run();
+        } catch (ActivityFailure | CanceledFailure e) {
+            if (cancelReason != null) {
+                return cancelled(input.runId(), index);
+            }
+            String error = describe(e);
+            stages.set(index, new Progress.StageProgress(stage.id(), "FAILED", start.stageRowId()));
+            ledger.stageEnded(start.stageRowId(), "FAILED", error);
+            setStatus(input.runId(), "FAILED", "stage " + stage.id() + " failed: " + error);
+            throw ApplicationFailure.newNonRetryableFailure("stage " + stage.id() + " failed: " + error, "StageFailed");
+        } finally {
+            runningStage = null;
+        }
+        ledger.stageSucceeded(start.stageRowId(), output[0]);
+        stages.set(index, new Progress.StageProgress(stage.id(), "SUCCEEDED", start.stageRowId()));
+        produced.putAll(output[0].outputs());
+        return "SUCCEEDED";
+    }
+
+    private StageOutput execute(Stage stage, StageInput stageInput, LifecycleInput input) {
+        ActivityOptions options = optionsFor(stage, input);
+        if (stage == Stage.DATA) {
+            return Workflow.newActivityStub(DataStage.class, options).data(stageInput);
+        }
+        // Specs naming unbuilt stages are refused at submission; this guards a hand-made workflow start.
+        throw ApplicationFailure.newNonRetryableFailure("stage '" + stage.id() + "' is not built in this version",
+                StageFailures.NOT_BUILT);
+    }
+
+    private static ActivityOptions optionsFor(Stage stage, LifecycleInput input) {
+        return ActivityOptions.newBuilder()
+                .setTaskQueue(stage.queue() == Stage.QueueKind.GPU ? input.gpuQueue() : input.cpuQueue())
+                .setStartToCloseTimeout(stage.startToClose())
+                .setHeartbeatTimeout(stage.heartbeat())
+                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .setRetryOptions(RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofSeconds(1))
+                        .setBackoffCoefficient(2)
+                        .setMaximumInterval(Duration.ofMinutes(2))
+                        .setMaximumAttempts(stage.maxAttempts())
+                        .setDoNotRetry(StageFailures.INVALID_INPUT, StageFailures.NOT_BUILT)
+                        .build())
+                .build();
+    }
+
+    private String cancelled(String runId, Integer stageIndex) {
+        if (stageIndex != null) {
+            Progress.StageProgress p = stages.get(stageIndex);
+            stages.set(stageIndex, new Progress.StageProgress(p.stage(), "CANCELLED", p.stageRowId()));
+            ledger.stageEnded(p.stageRowId(), "CANCELLED", cancelReason);
+        }
+        setStatus(runId, "CANCELLED", cancelReason);
+        return status;
+    }
+
+    private void setStatus(String runId, String newStatus, String error) {
+        status = newStatus;
+        ledger.runStatus(runId, newStatus, error);
+    }
+
+    /** The innermost failure's type and message, which is what a person needs to read. */
+    private static String describe(TemporalFailure failure) {
+        Throwable t = failure;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof ApplicationFailure app) {
+            return app.getType() + ": " + app.getOriginalMessage();
+        }
+        return t instanceof TemporalFailure tf ? tf.getOriginalMessage() : t.toString();
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+    }
+
+    @Override
+    public void resume() {
+        paused = false;
+    }
+
+    @Override
+    public void cancel(String reason) {
+        cancelReason = reason == null || reason.isBlank() ? "cancelled" : reason;
+        if (runningStage != null) {
+            runningStage.cancel(cancelReason);
+        }
+    }
+
+    @Override
+    public Progress progress() {
+        return new Progress(status, List.copyOf(stages));
+    }
+}

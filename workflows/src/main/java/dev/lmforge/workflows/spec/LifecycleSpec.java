@@ -1,0 +1,61 @@
+package dev.lmforge.workflows.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmforge.workflows.stage.CorpusSource;
+import dev.lmforge.workflows.stage.Stage;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A lifecycle as a user writes it (YAML or JSON). Only {@code corpus} and the sections of the stages it runs
+ * are needed; {@code stages} defaults to every stage of DESIGN.md in order. Sections of stages whose issues
+ * have not landed are kept as raw JSON so that the validator can refuse them by name.
+ *
+ * @param name       a label for people; not unique
+ * @param team       the team that owns the run, if any
+ * @param stages     the stage ids to run, in lifecycle order; {@code null} means all
+ * @param corpus     the corpus sources (the data stage's input)
+ * @param data       the data stage's options
+ * @param compute    the compute budget (the plan stage's input)
+ * @param tokenizer  the tokenizer stage's options
+ * @param plan       the plan stage's options
+ * @param model      model shape overrides
+ * @param training   the pretrain stage's options
+ * @param evaluation the evaluation stages' options
+ * @param sft        supervised fine-tuning data and options
+ * @param dpo        preference data and options
+ */
+public record LifecycleSpec(String name, String team, List<String> stages, Corpus corpus, DataOptions data,
+                            Compute compute, JsonNode tokenizer, JsonNode plan, JsonNode model, JsonNode training,
+                            JsonNode evaluation, JsonNode sft, JsonNode dpo) {
+
+    /** The corpus: one or more sources, each a dump. */
+    public record Corpus(List<CorpusSource> sources) {
+    }
+
+    /**
+     * The compute budget.
+     *
+     * @param budget total training FLOPs {@code C}
+     * @param tokens an upper limit on training tokens, if data is scarce
+     */
+    public record Compute(Double budget, Long tokens) {
+    }
+
+    /**
+     * Options of the data stage.
+     *
+     * @param maxBytesPerSecond limits how fast the stage reads its sources (protects shared storage); none when
+     *                          absent
+     */
+    public record DataOptions(Long maxBytesPerSecond) {
+    }
+
+    /** The stages this spec runs, in lifecycle order (assumes a validated spec). */
+    public List<Stage> stageList() {
+        if (stages == null) {
+            return List.of(Stage.values());
+        }
+        return Arrays.stream(Stage.values()).filter(s -> stages.contains(s.id())).toList();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.lmforge.workflows.stage;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The stages of a lifecycle, in the order DESIGN.md gives, with what the orchestrator needs to know about
+ * each: its task queue kind, its code version (part of every cache key: bump it when the stage's output for
+ * the same inputs changes), whether this build implements it, and its timeouts and retry budget.
+ */
+public enum Stage {
+    DATA("data", QueueKind.CPU, 1, true, Duration.ofHours(12), Duration.ofSeconds(20), 5),
+    TOKENIZER("tokenizer", QueueKind.CPU, 1, false, Duration.ofHours(12), Duration.ofSeconds(30), 5),
+    PLAN("plan", QueueKind.CPU, 1, false, Duration.ofHours(48), Duration.ofSeconds(60), 3),
+    PRETRAIN("pretrain", QueueKind.GPU, 1, false, Duration.ofDays(60), Duration.ofSeconds(60), 100),
+    EVALUATE_BASE("evaluate-base", QueueKind.GPU, 1, false, Duration.ofHours(24), Duration.ofSeconds(60), 5),
+    ALIGN("align", QueueKind.GPU, 1, false, Duration.ofDays(7), Duration.ofSeconds(60), 20),
+    EVALUATE_CHAT("evaluate-chat", QueueKind.GPU, 1, false, Duration.ofHours(24), Duration.ofSeconds(60), 5);
+
+    /** Which compute queue a stage's activities are polled from. */
+    public enum QueueKind { CPU, GPU }
+
+    private final String id;
+    private final QueueKind queue;
+    private final int codeVersion;
+    private final boolean built;
+    private final Duration startToClose;
+    private final Duration heartbeat;
+    private final int maxAttempts;
+
+    Stage(String id, QueueKind queue, int codeVersion, boolean built, Duration startToClose, Duration heartbeat,
+          int maxAttempts) {
+        this.id = id;
+        this.queue = queue;
+        this.codeVersion = codeVersion;
+        this.built = built;
+        this.startToClose = startToClose;
+        this.heartbeat = heartbeat;
+        this.maxAttempts = maxAttempts;
+    }
+
+    /** The stage's name in specs, the API and the ledger, e.g. {@code "evaluate-base"}. */
+    public String id() {
+        return id;
+    }
+
+    public QueueKind queue() {
+        return queue;
+    }
+
+    public int codeVersion() {
+        return codeVersion;
+    }
+
+    /** Whether this build of lmforge implements the stage; a spec naming an unbuilt stage is refused. */
+    public boolean built() {
+        return built;
+    }
+
+    public Duration startToClose() {
+        return startToClose;
+    }
+
+    /** A worker silent for longer than this is presumed dead and the activity is retried elsewhere. */
+    public Duration heartbeat() {
+        return heartbeat;
+    }
+
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /** The stage named {@code id}, if any. */
+    public static Optional<Stage> byId(String id) {
+        return Arrays.stream(values()).filter(s -> s.id.equals(id)).findFirst();
+    }
+}
