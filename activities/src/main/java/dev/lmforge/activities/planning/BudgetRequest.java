@@ -14,18 +14,15 @@ public record BudgetRequest(double compute, Long tokenLimit, Integer seqLen, Int
                             HardwareProfile hardware) {
 
     public BudgetRequest {
-        if (!(compute > 0) || !Double.isFinite(compute)) {
-            throw new IllegalArgumentException("compute budget must be a positive finite number of FLOPs, got "
-                    + compute);
+        Require.positiveFinite("compute budget (FLOPs)", compute);
+        if (tokenLimit != null) {
+            Require.positive("token limit", tokenLimit);
         }
-        if (tokenLimit != null && tokenLimit <= 0) {
-            throw new IllegalArgumentException("token limit must be positive, got " + tokenLimit);
+        if (seqLen != null) {
+            Require.positive("sequence length", seqLen);
         }
-        if (seqLen != null && seqLen <= 0) {
-            throw new IllegalArgumentException("sequence length must be positive, got " + seqLen);
-        }
-        if (vocab != null && vocab <= 0) {
-            throw new IllegalArgumentException("vocabulary size must be positive, got " + vocab);
+        if (vocab != null) {
+            Require.positive("vocabulary size", vocab);
         }
     }
 

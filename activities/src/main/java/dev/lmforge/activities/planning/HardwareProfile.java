@@ -7,12 +7,7 @@ package dev.lmforge.activities.planning;
 public record HardwareProfile(double sustainedFlopsPerSecond, long memoryBytes) {
 
     public HardwareProfile {
-        if (!(sustainedFlopsPerSecond > 0) || !Double.isFinite(sustainedFlopsPerSecond)) {
-            throw new IllegalArgumentException("sustained FLOP/s must be positive and finite, got "
-                    + sustainedFlopsPerSecond);
-        }
-        if (memoryBytes <= 0) {
-            throw new IllegalArgumentException("memory bytes must be positive, got " + memoryBytes);
-        }
+        Require.positiveFinite("sustained FLOP/s", sustainedFlopsPerSecond);
+        Require.positive("memory bytes", memoryBytes);
     }
 }

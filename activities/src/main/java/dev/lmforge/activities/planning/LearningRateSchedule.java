@@ -33,12 +33,8 @@ public record LearningRateSchedule(double peak, long warmupSteps, long totalStep
      * least one step), drops at 80 % and 90 % of the steps (equal batches make steps proportional to tokens).
      */
     public static LearningRateSchedule multiStep(double peak, long totalSteps) {
-        if (!(peak > 0) || !Double.isFinite(peak)) {
-            throw new IllegalArgumentException("peak learning rate must be positive and finite, got " + peak);
-        }
-        if (totalSteps <= 0) {
-            throw new IllegalArgumentException("total steps must be positive, got " + totalSteps);
-        }
+        Require.positiveFinite("peak learning rate", peak);
+        Require.positive("total steps", totalSteps);
         long warmup = Math.max(1, Math.min(PaperLaws.WARMUP_STEPS, Math.round(MAX_WARMUP_FRACTION * totalSteps)));
         List<Drop> drops = List.of(
                 drop(PaperLaws.FIRST_DECAY_TOKEN_FRACTION, PaperLaws.FIRST_DECAY_FACTOR, totalSteps, warmup),

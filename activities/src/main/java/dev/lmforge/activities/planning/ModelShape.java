@@ -15,12 +15,12 @@ package dev.lmforge.activities.planning;
 public record ModelShape(int layers, int dModel, int heads, int kvHeads, int seqLen, int vocab) {
 
     public ModelShape {
-        requirePositive("layers", layers);
-        requirePositive("d_model", dModel);
-        requirePositive("heads", heads);
-        requirePositive("kv_heads", kvHeads);
-        requirePositive("seq", seqLen);
-        requirePositive("vocab", vocab);
+        Require.positive("layers", layers);
+        Require.positive("d_model", dModel);
+        Require.positive("heads", heads);
+        Require.positive("kv_heads", kvHeads);
+        Require.positive("seq", seqLen);
+        Require.positive("vocab", vocab);
         if (dModel % heads != 0) {
             throw new IllegalArgumentException("heads " + heads + " do not divide d_model " + dModel);
         }
@@ -46,11 +46,5 @@ public record ModelShape(int layers, int dModel, int heads, int kvHeads, int seq
         int multiple = dModel >= 1024 ? PaperLaws.SWIGLU_HIDDEN_MULTIPLE : 64;
         double raw = PaperLaws.SWIGLU_HIDDEN_RATIO * dModel;
         return (int) Math.ceil(raw / multiple - 1e-9) * multiple;
-    }
-
-    private static void requirePositive(String name, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + " must be positive, got " + value);
-        }
     }
 }

@@ -6,9 +6,7 @@ package dev.lmforge.activities.planning;
 public record PowerLaw(double coefficient, double exponent) {
 
     public PowerLaw {
-        if (!(coefficient > 0) || !Double.isFinite(coefficient)) {
-            throw new IllegalArgumentException("power-law coefficient must be positive and finite, got " + coefficient);
-        }
+        Require.positiveFinite("power-law coefficient", coefficient);
         if (!Double.isFinite(exponent)) {
             throw new IllegalArgumentException("power-law exponent must be finite, got " + exponent);
         }
@@ -16,9 +14,6 @@ public record PowerLaw(double coefficient, double exponent) {
 
     /** The law's value at {@code x}, which must be positive and finite. */
     public double at(double x) {
-        if (!(x > 0) || !Double.isFinite(x)) {
-            throw new IllegalArgumentException("a power law is evaluated at positive finite x, got " + x);
-        }
-        return coefficient * Math.pow(x, exponent);
+        return coefficient * Math.pow(Require.positiveFinite("x", x), exponent);
     }
 }

@@ -33,10 +33,7 @@ public final class ShapeLadder {
      * d_model 64) gets that shape.
      */
     public static ModelShape closest(double targetModelScale, int seqLen, int vocab) {
-        if (!(targetModelScale > 0) || !Double.isFinite(targetModelScale)) {
-            throw new IllegalArgumentException("target model scale M must be positive and finite, got "
-                    + targetModelScale);
-        }
+        Require.positiveFinite("target model scale M", targetModelScale);
         ModelShape deepestNarrower = null;
         for (int d = MIN_WIDTH_PER_LAYER; d <= MAX_WIDTH; d = nextWidth(d)) {
             int maxLayers = d / MIN_WIDTH_PER_LAYER;

@@ -100,12 +100,13 @@ class ModelScaleTest {
         assertMessage(() -> new ModelShape(2, 512, 8, 8, 128, -1), "vocab must be positive, got -1");
         assertMessage(() -> new ModelShape(2, 512, 7, 7, 128, 100), "heads 7 do not divide d_model 512");
         assertMessage(() -> new ModelShape(2, 512, 8, 3, 128, 100), "kv_heads 3 do not divide heads 8");
-        assertMessage(() -> new ModelShape(2, 96, 32, 32, 128, 100), "head dimension d_model/heads = 3 must be even");
+        assertMessage(() -> new ModelShape(2, 96, 32, 32, 128, 100),
+                "head dimension d_model/heads = 3 must be even");
     }
 
     private static void assertMessage(Runnable action, String expected) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, action::run);
-        assertTrue(e.getMessage().contains(expected), () -> "message '" + e.getMessage() + "' lacks '" + expected + "'");
+        assertTrue(e.getMessage().contains(expected), () -> "'" + e.getMessage() + "' lacks '" + expected + "'");
     }
 
     /** {@code actual} rounded to the precision {@code printed} shows (e.g. "3.02B": hundredths of a billion). */
