@@ -40,7 +40,9 @@ public final class AuditLog {
         Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
         String safeDetails = details == null ? "" : details;
         return store.inTransaction(c -> {
-            MetadataStore.execute(c, "SELECT pg_advisory_xact_lock(?)", APPEND_LOCK);
+            try (PreparedStatement lock = MetadataStore.prepare(c, "SELECT pg_advisory_xact_lock(?)", APPEND_LOCK)) {
+                lock.executeQuery().close();
+            }
             String prev = GENESIS;
             try (PreparedStatement ps = c.prepareStatement("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1");
                  ResultSet rs = ps.executeQuery()) {
