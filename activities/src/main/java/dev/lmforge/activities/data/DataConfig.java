@@ -1,0 +1,174 @@
+package dev.lmforge.activities.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of the data stage in one record that Jackson reads from JSON or YAML. A file need only name the
+ * settings it changes: {@link #load} lays it over {@link #defaults()}, and an unknown name is an error.
+ *
+ * @param reading    limits on bad input
+ * @param dedup      exact and MinHash near-duplicate removal
+ * @param quality    the heuristic quality rules
+ * @param remix      the target mix
+ * @param partitions how many partitions the LSH band keys are shuffled into (the result does not depend on it)
+ */
+public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix remix, int partitions) {
+
+    /**
+     * @param maxDocumentBytes a record (line) or text file longer than this is skipped and counted as an error
+     * @param maxErrorRatio    the share of unreadable records (and files) above which the stage fails
+     */
+    public record Reading(long maxDocumentBytes, double maxErrorRatio) {
+    }
+
+    /**
+     * @param near         whether to remove near duplicates too (exact duplicates are always removed)
+     * @param shingles     word shingles (CJK characters count as words) or character shingles
+     * @param shingleSize  tokens (or characters) per shingle
+     * @param permutations MinHash values per signature; similarity is estimated over all of them
+     * @param bands        LSH bands; a pair becomes a candidate when one band's values all agree
+     * @param rows         values per band; {@code bands * rows <= permutations}
+     * @param threshold    estimated Jaccard similarity at or above which a candidate pair is a duplicate
+     * @param seed         seeds the hash permutations, so signatures are reproducible
+     * @param keep         which document of a duplicate cluster survives
+     */
+    public record Dedup(boolean near, ShingleMode shingles, int shingleSize, int permutations, int bands, int rows,
+                        double threshold, long seed, KeepPolicy keep) {
+    }
+
+    /** How documents are cut into shingles. */
+    public enum ShingleMode { WORD, CHARACTER }
+
+    /** Which member of a duplicate cluster is kept; ties go to the earlier input shard, then the earlier line. */
+    public enum KeepPolicy { EARLIEST_DUMP, LATEST_DUMP }
+
+    /**
+     * Thresholds of the quality rules (after Gopher, Rae et al. 2021, section A.1.1, where the defaults come from).
+     *
+     * @param minWords                  fewer words (a CJK character counts as one) is too short
+     * @param maxWords                  more words is too long
+     * @param minMeanWordLength         for text mostly in Latin-like words: shortest mean word length
+     * @param maxMeanWordLength         and longest
+     * @param maxSymbolToWordRatio      hash signs and ellipses ("..." or "…") per word
+     * @param maxEllipsisLineFraction   share of lines ending in "..." or "…"
+     * @param maxBulletLineFraction     share of lines starting with a bullet
+     * @param maxDuplicateLineFraction  share of lines that repeat an earlier line
+     * @param maxDuplicateParagraphFraction share of paragraphs that repeat an earlier paragraph
+     * @param maxTopNgramFraction       for n = 2, 3, 4: share of word characters covered by the most frequent n-gram
+     * @param maxDuplicateNgramFraction for n = 5 ... 10: share of word characters inside repeated n-grams
+     * @param minAlphabeticFraction     share of words holding at least one letter
+     * @param languages                 languages kept ({@code en}, {@code zh}, {@code other}); empty keeps all
+     * @param rejectedSamples           how many rejected documents per rule the report keeps for auditing
+     */
+    public record Quality(int minWords, int maxWords, double minMeanWordLength, double maxMeanWordLength,
+                          double maxSymbolToWordRatio, double maxEllipsisLineFraction, double maxBulletLineFraction,
+                          double maxDuplicateLineFraction, double maxDuplicateParagraphFraction,
+                          List<Double> maxTopNgramFraction, List<Double> maxDuplicateNgramFraction,
+                          double minAlphabeticFraction, List<String> languages, int rejectedSamples) {
+    }
+
+    /**
+     * @param domainWeights   target share per domain; empty keeps the natural shares; a domain not named is dropped
+     * @param languageWeights target share per language, in the same way
+     * @param documents       documents wanted in the output; 0 keeps the count after filtering
+     * @param seed            seeds the sampling
+     */
+    public record Remix(Map<String, Double> domainWeights, Map<String, Double> languageWeights, long documents,
+                        long seed) {
+    }
+
+    /** The defaults: 8 MiB documents, 5 % errors, 5-word shingles, 128 permutations in 16 bands of 8 rows at 0.8. */
+    public static DataConfig defaults() {
+        return new DataConfig(
+                new Reading(8L << 20, 0.05),
+                new Dedup(true, ShingleMode.WORD, 5, 128, 16, 8, 0.8, 20240101L, KeepPolicy.EARLIEST_DUMP),
+                new Quality(50, 100_000, 3, 10, 0.1, 0.3, 0.9, 0.3, 0.3,
+                        List.of(0.20, 0.18, 0.16), List.of(0.15, 0.14, 0.13, 0.12, 0.11, 0.10),
+                        0.8, List.of("en", "zh"), 5),
+                new Remix(Map.of(), Map.of(), 0, 20240101L),
+                4).validated();
+    }
+
+    /** Reads a JSON or YAML file over the defaults; a bad value or unknown name is an error naming the file. */
+    public static DataConfig load(Path file) throws IOException {
+        ObjectMapper mapper = new ObjectMapper(new YAMLFactory());   // YAML is a superset of JSON
+        JsonNode given;
+        try {
+            given = mapper.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IOException("cannot read data config " + file + ": " + e.getMessage(), e);
+        }
+        JsonNode merged = mapper.valueToTree(defaults());
+        if (given != null && !given.isMissingNode() && !given.isNull()) {
+            if (!given.isObject()) {
+                throw new IllegalArgumentException("data config " + file + " must be a mapping of settings");
+            }
+            overlay((ObjectNode) merged, given, "");
+        }
+        try {
+            return mapper.treeToValue(merged, DataConfig.class).validated();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad data config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void overlay(ObjectNode base, JsonNode given, String path) {
+        for (Map.Entry<String, JsonNode> field : given.properties()) {
+            String name = path + field.getKey();
+            JsonNode current = base.get(field.getKey());
+            if (current == null) {
+                throw new IllegalArgumentException("unknown data config setting '" + name + "'");
+            }
+            // Maps of weights are replaced whole; records are merged setting by setting.
+            boolean isRecord = current.isObject() && !name.endsWith("Weights");
+            if (isRecord && field.getValue().isObject()) {
+                overlay((ObjectNode) current, field.getValue(), name + ".");
+            } else {
+                base.set(field.getKey(), field.getValue());
+            }
+        }
+    }
+
+    /** This config, or an {@link IllegalArgumentException} naming the first setting out of range. */
+    public DataConfig validated() {
+        require(reading.maxDocumentBytes > 0 && reading.maxDocumentBytes <= Integer.MAX_VALUE - 16,
+                "reading.maxDocumentBytes must be between 1 and 2^31 - 17");
+        require(reading.maxErrorRatio >= 0 && reading.maxErrorRatio <= 1, "reading.maxErrorRatio must be in [0, 1]");
+        require(dedup.shingles != null && dedup.keep != null, "dedup.shingles and dedup.keep must be set");
+        require(dedup.shingleSize >= 1, "dedup.shingleSize must be at least 1");
+        require(dedup.bands >= 1 && dedup.rows >= 1, "dedup.bands and dedup.rows must be at least 1");
+        require((long) dedup.bands * dedup.rows <= dedup.permutations,
+                "dedup.bands * dedup.rows must not exceed dedup.permutations");
+        require(dedup.threshold > 0 && dedup.threshold <= 1, "dedup.threshold must be in (0, 1]");
+        require(quality.minWords >= 0 && quality.maxWords >= quality.minWords, "quality.minWords/maxWords out of order");
+        require(quality.maxTopNgramFraction.size() == 3, "quality.maxTopNgramFraction needs 3 values (n = 2, 3, 4)");
+        require(quality.maxDuplicateNgramFraction.size() == 6,
+                "quality.maxDuplicateNgramFraction needs 6 values (n = 5 ... 10)");
+        require(quality.rejectedSamples >= 0, "quality.rejectedSamples must not be negative");
+        require(remix.documents >= 0, "remix.documents must not be negative");
+        remix.domainWeights.forEach((k, w) -> require(w != null && w >= 0, "remix.domainWeights." + k + " must be >= 0"));
+        remix.languageWeights.forEach((k, w) -> require(w != null && w >= 0, "remix.languageWeights." + k + " must be >= 0"));
+        require(partitions >= 1, "partitions must be at least 1");
+        return this;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** This config with another partition count (the scale-out knob; the result does not change). */
+    public DataConfig withPartitions(int p) {
+        return new DataConfig(reading, dedup, quality, remix, p).validated();
+    }
+}
