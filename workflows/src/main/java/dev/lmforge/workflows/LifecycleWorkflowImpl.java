@@ -8,6 +8,8 @@ import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStage;
 import dev.lmforge.workflows.stage.DataStageConfig;
+import dev.lmforge.workflows.stage.PlanStage;
+import dev.lmforge.workflows.stage.PlanStageConfig;
 import dev.lmforge.workflows.stage.RawDump;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageFailures;
@@ -86,6 +88,8 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 inputs.put(DataStageConfig.inputName(i), dumps.get(i).artifact());
             }
             config = JSON.valueToTree(new DataStageConfig(input.spec().data(), dumps));
+        } else if (stage == Stage.PLAN) {
+            config = JSON.valueToTree(new PlanStageConfig(input.spec().compute(), input.spec().plan()));
         }
         StageStart start = ledger.beginStage(input.runId(), stage.id(), config, inputs);
         if (start.reused() != null) {
@@ -119,8 +123,13 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
 
     private StageOutput execute(Stage stage, StageInput stageInput, LifecycleInput input) {
         ActivityOptions options = optionsFor(stage, input);
-        if (stage == Stage.DATA) {
-            return Workflow.newActivityStub(DataStage.class, options).data(stageInput);
+        switch (stage) {
+            case DATA:
+                return Workflow.newActivityStub(DataStage.class, options).data(stageInput);
+            case PLAN:
+                return Workflow.newActivityStub(PlanStage.class, options).plan(stageInput);
+            default:
+                break;
         }
         // Specs naming unbuilt stages are refused at submission; this guards a hand-made workflow start.
         throw ApplicationFailure.newNonRetryableFailure("stage '" + stage.id() + "' is not built in this version",

@@ -23,6 +23,7 @@ import jakarta.inject.Inject;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -82,10 +83,11 @@ public class ControlPlane {
             computeWorker.close();
         }
         if (factory != null) {
-            factory.shutdownNow();
+            factory.shutdown();
+            factory.awaitTermination(5, TimeUnit.SECONDS);
         }
         if (service != null) {
-            service.shutdownNow();
+            service.shutdown();
         }
     }
 

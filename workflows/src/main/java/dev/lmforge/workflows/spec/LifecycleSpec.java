@@ -26,7 +26,7 @@ import java.util.List;
  * @param dpo        preference data and options
  */
 public record LifecycleSpec(String name, String team, List<String> stages, Corpus corpus, DataOptions data,
-                            Compute compute, JsonNode tokenizer, JsonNode plan, JsonNode model, JsonNode training,
+                            Compute compute, JsonNode tokenizer, PlanOptions plan, JsonNode model, JsonNode training,
                             JsonNode evaluation, JsonNode sft, JsonNode dpo) {
 
     /** The corpus: one or more sources, each a dump. */
@@ -49,6 +49,15 @@ public record LifecycleSpec(String name, String team, List<String> stages, Corpu
      *                          absent
      */
     public record DataOptions(Long maxBytesPerSecond) {
+    }
+
+    /**
+     * Options of the plan stage.
+     *
+     * @param seqLen the training sequence length; chosen from the batch size when absent
+     * @param vocab  the vocabulary size; the paper's padded 102,400 when absent
+     */
+    public record PlanOptions(Integer seqLen, Integer vocab) {
     }
 
     /** The stages this spec runs, in lifecycle order (assumes a validated spec). */

@@ -21,7 +21,6 @@ public final class SpecValidator {
     /** Sections that belong to a stage; a section for a stage this build lacks is refused. */
     private static final Map<String, Stage> SECTION_STAGE = Map.of(
             "tokenizer", Stage.TOKENIZER,
-            "plan", Stage.PLAN,
             "model", Stage.PRETRAIN,
             "training", Stage.PRETRAIN,
             "evaluation", Stage.EVALUATE_BASE,
@@ -47,6 +46,7 @@ public final class SpecValidator {
             problems.add(new SpecProblem("data.maxBytesPerSecond", "must be positive, got " + spec.data().maxBytesPerSecond()));
         }
         checkCompute(spec.compute(), stages.contains(Stage.PLAN), problems);
+        checkPlan(spec.plan(), problems);
         return problems;
     }
 
@@ -79,7 +79,6 @@ public final class SpecValidator {
     private static void checkSections(LifecycleSpec spec, List<SpecProblem> problems) {
         Map<String, JsonNode> sections = new TreeMap<>();
         sections.put("tokenizer", spec.tokenizer());
-        sections.put("plan", spec.plan());
         sections.put("model", spec.model());
         sections.put("training", spec.training());
         sections.put("evaluation", spec.evaluation());
@@ -123,6 +122,18 @@ public final class SpecValidator {
         }
         if (compute.tokens() != null && compute.tokens() <= 0) {
             problems.add(new SpecProblem("compute.tokens", "must be positive, got " + compute.tokens()));
+        }
+    }
+
+    private static void checkPlan(LifecycleSpec.PlanOptions plan, List<SpecProblem> problems) {
+        if (plan == null) {
+            return;
+        }
+        if (plan.seqLen() != null && plan.seqLen() < 1) {
+            problems.add(new SpecProblem("plan.seqLen", "must be positive, got " + plan.seqLen()));
+        }
+        if (plan.vocab() != null && plan.vocab() < 1) {
+            problems.add(new SpecProblem("plan.vocab", "must be positive, got " + plan.vocab()));
         }
     }
 

@@ -1,0 +1,50 @@
+package dev.lmforge.activities.planning;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.StageContext;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.PlanStage;
+import dev.lmforge.workflows.stage.PlanStageConfig;
+import dev.lmforge.workflows.stage.StageInput;
+import dev.lmforge.workflows.stage.StageOutput;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The plan stage on a compute worker: {@link BudgetPlanner} over the spec's budget; see {@link PlanStage}. */
+public final class PlanStageActivities implements PlanStage {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final StageRuntime runtime;
+
+    public PlanStageActivities(StageRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public StageOutput plan(StageInput input) {
+        PlanStageConfig config = JSON.convertValue(input.config(), PlanStageConfig.class);
+        return StageContext.run(runtime, input, Void.class, context -> {
+            BudgetPlan plan;
+            try {
+                plan = BudgetPlanner.plan(new BudgetRequest(config.compute().budget(), config.compute().tokens(),
+                        config.options() == null ? null : config.options().seqLen(),
+                        config.options() == null ? null : config.options().vocab(), null, null));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("compute/plan: " + e.getMessage());
+            }
+            ArtifactRef ref = context.putArtifact(JSON.writeValueAsBytes(plan), "plan",
+                    Map.of("compute", plan.compute(), "steps", plan.steps()));
+            Map<String, Double> summary = new LinkedHashMap<>();
+            summary.put("compute", plan.compute());
+            summary.put("modelScale", plan.model().modelScale());
+            summary.put("tokens", (double) plan.tokens());
+            summary.put("batchTokens", (double) plan.batchTokens());
+            summary.put("learningRate", plan.learningRate());
+            summary.put("steps", (double) plan.steps());
+            return new StageOutput(Map.of("plan", ref), summary);
+        });
+    }
+}
