@@ -2,6 +2,7 @@ package dev.lmforge.activities.planning;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Turns a compute budget into a training plan, following the paper's Section 3: {@code M_opt}, {@code D_opt}
@@ -41,9 +42,9 @@ public final class BudgetPlanner {
         double targetModelScale = optimalModelScale;
         if (limit != null && limit < optimalTokens) {
             targetModelScale = c / limit;
-            notes.add(String.format("token-limited: %s tokens available, D_opt is %s; the model grows to "
-                    + "M = C / limit = %s instead of M_opt = %s", count(limit), count(optimalTokens),
-                    count(targetModelScale), count(optimalModelScale)));
+            notes.add(String.format(Locale.ROOT, "token-limited: %s tokens available, D_opt is %s; the model grows to "
+                    + "M = C / limit = %s instead of M_opt = %s", Figures.count(limit), Figures.count(optimalTokens),
+                    Figures.count(targetModelScale), Figures.count(optimalModelScale)));
         }
 
         int seqLen = request.seqLen() != null ? request.seqLen() : defaultSeqLen(optimalBatchTokens);
@@ -51,8 +52,8 @@ public final class BudgetPlanner {
         ModelScale model = ModelScale.of(ShapeLadder.closest(targetModelScale, seqLen, vocab));
         double m = model.modelScale();
         if (Math.abs(m / targetModelScale - 1) > SHAPE_TOLERANCE) {
-            notes.add(String.format("the nearest shape's M = %s is %+.0f %% from the target %s", count(m),
-                    100 * (m / targetModelScale - 1), count(targetModelScale)));
+            notes.add(String.format(Locale.ROOT, "the nearest shape's M = %s is %+.0f %% from the target %s",
+                    Figures.count(m), 100 * (m / targetModelScale - 1), Figures.count(targetModelScale)));
         }
 
         int batchSequences = (int) Math.max(1, Math.round(optimalBatchTokens / seqLen));
@@ -61,23 +62,24 @@ public final class BudgetPlanner {
         if (limit != null && steps * batchTokens > limit) {
             steps = limit / batchTokens;
             if (steps == 0) {
-                throw new IllegalArgumentException(String.format("token limit %d is smaller than one batch of %d "
-                        + "tokens (%d sequences of %d)", limit, batchTokens, batchSequences, seqLen));
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "token limit %d is smaller than one "
+                        + "batch of %d tokens (%d sequences of %d)", limit, batchTokens, batchSequences, seqLen));
             }
         }
         long tokens = steps * batchTokens;
 
         double outputLayerFlops = PaperLaws.FLOPS_PER_PARAMETER_PER_TOKEN * (double) vocab * model.shape().dModel();
         if (outputLayerFlops > m) {
-            notes.add(String.format("the output layer (6·vocab·d_model = %s FLOPs per token) costs %.1f× the "
-                    + "model scale M; wall time counts it, C = M·D does not; a smaller vocabulary would cut it",
-                    count(outputLayerFlops), outputLayerFlops / m));
+            notes.add(String.format(Locale.ROOT, "the output layer (6·vocab·d_model = %s FLOPs per token) costs "
+                    + "%.1f× the model scale M; wall time counts it, C = M·D does not; a smaller vocabulary cuts it",
+                    Figures.count(outputLayerFlops), outputLayerFlops / m));
         }
         MemoryEstimate memory = MemoryEstimate.of(model, batchSequences, request.hardware());
         if (Boolean.FALSE.equals(memory.fitsInMemory())) {
-            notes.add(String.format("does not fit: %s bytes of weights, gradients and AdamW state plus %s per "
-                    + "sequence exceed the worker's %s bytes", count(memory.stateBytes()),
-                    count(memory.activationBytesPerSequence()), count(request.hardware().memoryBytes())));
+            notes.add(String.format(Locale.ROOT, "does not fit: %s of weights, gradients and AdamW state plus %s "
+                    + "per sequence exceed the worker's %s", Figures.bytes(memory.stateBytes()),
+                    Figures.bytes(memory.activationBytesPerSequence()),
+                    Figures.bytes(request.hardware().memoryBytes())));
         }
         double trainingFlops = model.trainingFlopsPerToken() * tokens;
         Double wallSeconds = request.hardware() == null ? null
@@ -100,9 +102,5 @@ public final class BudgetPlanner {
             seqLen /= 2;
         }
         return seqLen;
-    }
-
-    private static String count(double value) {
-        return String.format("%.3g", value);
     }
 }

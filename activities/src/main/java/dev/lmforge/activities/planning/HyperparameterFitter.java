@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -67,8 +68,8 @@ public final class HyperparameterFitter {
     private static HyperparameterOptimum nearOptimal(double compute, List<HyperparameterPoint> points,
                                                      double margin) {
         if (points.size() < MIN_POINTS_PER_BUDGET) {
-            throw new IllegalArgumentException(String.format("budget C = %.4g has %d run(s); a sweep needs at "
-                    + "least %d per budget", compute, points.size(), MIN_POINTS_PER_BUDGET));
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "budget C = %.4g has %d run(s); a sweep "
+                    + "needs at least %d per budget", compute, points.size(), MIN_POINTS_PER_BUDGET));
         }
         HyperparameterPoint best = points.stream().min(Comparator.comparingDouble(HyperparameterPoint::loss))
                 .orElseThrow();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -57,7 +58,7 @@ public final class IsoFlopFitter {
     }
 
     private static IsoFlopOptimum fitBudget(double compute, List<IsoFlopPoint> points) {
-        String budget = String.format("budget C = %.4g", compute);
+        String budget = String.format(Locale.ROOT, "budget C = %.4g", compute);
         if (points.size() < MIN_POINTS_PER_BUDGET) {
             throw new IllegalArgumentException(budget + " has " + points.size()
                     + " point(s); a parabola needs at least " + MIN_POINTS_PER_BUDGET);
@@ -87,8 +88,8 @@ public final class IsoFlopFitter {
         }
         double[] c = s.coefficients();
         if (!(c[2] > 0)) {
-            throw new IllegalArgumentException(String.format("%s did not converge: loss against ln M fits a "
-                    + "parabola opening downward (curvature %.3g), so it has no minimum", budget, c[2]));
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s did not converge: loss against ln M "
+                    + "fits a parabola opening downward (curvature %.3g), so it has no minimum", budget, c[2]));
         }
         Parabola curve = new Parabola(center, c[0], c[1], c[2]);
         double vertex = curve.vertex();

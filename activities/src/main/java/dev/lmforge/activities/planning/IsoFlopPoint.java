@@ -1,5 +1,7 @@
 package dev.lmforge.activities.planning;
 
+import java.util.Locale;
+
 /**
  * One probe run of an IsoFLOP sweep: its budget, model scale, training tokens and final generalisation error
  * (e.g. validation bits per byte). Points of one budget share its {@code compute} value exactly; {@code M·D} may
@@ -23,7 +25,7 @@ public record IsoFlopPoint(double compute, double modelScale, double tokens, dou
         Require.positiveFinite("loss", loss);
         double spent = modelScale * tokens;
         if (Math.abs(spent / compute - 1) > MAX_BUDGET_MISMATCH) {
-            throw new IllegalArgumentException(String.format(
+            throw new IllegalArgumentException(String.format(Locale.ROOT, 
                     "M·D = %.4g is more than %.0f %% away from compute = %.4g", spent, 100 * MAX_BUDGET_MISMATCH,
                     compute));
         }

@@ -1,5 +1,7 @@
 package dev.lmforge.activities.planning;
 
+import java.util.Locale;
+
 /**
  * The decoder shapes lmforge builds, and the depth-first rule that picks the one whose model scale {@code M}
  * (Eq. 2) is closest to a target.
@@ -54,7 +56,7 @@ public final class ShapeLadder {
             }
             return best;
         }
-        throw new IllegalArgumentException(String.format(
+        throw new IllegalArgumentException(String.format(Locale.ROOT, 
                 "target model scale M = %.3g exceeds the largest shape lmforge builds (%d layers of d_model %d)",
                 targetModelScale, MAX_WIDTH / MIN_WIDTH_PER_LAYER, MAX_WIDTH));
     }
