@@ -30,12 +30,10 @@ public final class BudgetPlanner {
 
     /** The plan for {@code request}; an {@link IllegalArgumentException} names what cannot be planned. */
     public static BudgetPlan plan(BudgetRequest request) {
-        ScalingLaws laws = request.laws() != null ? request.laws() : ScalingLaws.paper();
+        ScalingLaws laws = request.lawsOrPaper();
         double c = request.compute();
         double optimalModelScale = laws.modelScale().at(c);
         double optimalTokens = laws.dataTokens().at(c);
-        double optimalBatchTokens = laws.batchTokens().at(c);
-        double learningRate = laws.learningRate().at(c);
         List<String> notes = new ArrayList<>();
 
         Long limit = request.tokenLimit();
@@ -46,29 +44,51 @@ public final class BudgetPlanner {
                     + "M = C / limit = %s instead of M_opt = %s", Figures.count(limit), Figures.count(optimalTokens),
                     Figures.count(targetModelScale), Figures.count(optimalModelScale)));
         }
-
-        int seqLen = request.seqLen() != null ? request.seqLen() : defaultSeqLen(optimalBatchTokens);
-        int vocab = request.vocab() != null ? request.vocab() : PaperLaws.PADDED_VOCAB;
-        ModelScale model = ModelScale.of(ShapeLadder.closest(targetModelScale, seqLen, vocab));
-        double m = model.modelScale();
+        ModelShape shape = shapeFor(request, targetModelScale);
+        double m = ModelScale.of(shape).modelScale();
         if (Math.abs(m / targetModelScale - 1) > SHAPE_TOLERANCE) {
             notes.add(String.format(Locale.ROOT, "the nearest shape's M = %s is %+.0f %% from the target %s",
                     Figures.count(m), 100 * (m / targetModelScale - 1), Figures.count(targetModelScale)));
         }
+        return planFor(request, shape, laws.batchTokens().at(c), laws.learningRate().at(c), notes);
+    }
 
-        int batchSequences = (int) Math.max(1, Math.round(optimalBatchTokens / seqLen));
+    /** The ladder shape nearest {@code targetModelScale} at the request's sequence length and vocabulary. */
+    static ModelShape shapeFor(BudgetRequest request, double targetModelScale) {
+        ScalingLaws laws = request.lawsOrPaper();
+        int seqLen = request.seqLen() != null ? request.seqLen()
+                : defaultSeqLen(laws.batchTokens().at(request.compute()));
+        int vocab = request.vocab() != null ? request.vocab() : PaperLaws.PADDED_VOCAB;
+        return ShapeLadder.closest(targetModelScale, seqLen, vocab);
+    }
+
+    /**
+     * The plan that spends the request's budget on {@code shape} with batches of about {@code batchTokens} and
+     * peak learning rate {@code learningRate}: the optimum's plan, or one probe run of a sweep.
+     */
+    static BudgetPlan planFor(BudgetRequest request, ModelShape shape, double batchTokensWanted,
+                              double learningRate, List<String> notes) {
+        ScalingLaws laws = request.lawsOrPaper();
+        double c = request.compute();
+        ModelScale model = ModelScale.of(shape);
+        double m = model.modelScale();
+        int seqLen = shape.seqLen();
+        int batchSequences = (int) Math.max(1, Math.round(batchTokensWanted / seqLen));
         long batchTokens = (long) batchSequences * seqLen;
         long steps = Math.max(1, Math.round(c / m / batchTokens));
+        Long limit = request.tokenLimit();
         if (limit != null && steps * batchTokens > limit) {
             steps = limit / batchTokens;
             if (steps == 0) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "token limit %d is smaller than one "
                         + "batch of %d tokens (%d sequences of %d)", limit, batchTokens, batchSequences, seqLen));
             }
+            notes.add(String.format(Locale.ROOT, "the token limit stops this model at %s tokens, spending %.0f %% "
+                    + "of the budget", Figures.count(steps * batchTokens), 100 * m * steps * batchTokens / c));
         }
         long tokens = steps * batchTokens;
 
-        double outputLayerFlops = PaperLaws.FLOPS_PER_PARAMETER_PER_TOKEN * (double) vocab * model.shape().dModel();
+        double outputLayerFlops = PaperLaws.FLOPS_PER_PARAMETER_PER_TOKEN * (double) shape.vocab() * shape.dModel();
         if (outputLayerFlops > m) {
             notes.add(String.format(Locale.ROOT, "the output layer (6·vocab·d_model = %s FLOPs per token) costs "
                     + "%.1f× the model scale M; wall time counts it, C = M·D does not; a smaller vocabulary cuts it",
@@ -85,10 +105,10 @@ public final class BudgetPlanner {
         Double wallSeconds = request.hardware() == null ? null
                 : trainingFlops / request.hardware().sustainedFlopsPerSecond();
 
-        return new BudgetPlan(c, limit, laws, optimalModelScale, optimalTokens, optimalBatchTokens, learningRate,
-                model, batchSequences, batchTokens, steps, tokens, m * tokens,
-                LearningRateSchedule.multiStep(learningRate, steps), OptimizerSettings.paper(), memory,
-                trainingFlops, wallSeconds, notes);
+        return new BudgetPlan(c, limit, laws, laws.modelScale().at(c), laws.dataTokens().at(c),
+                laws.batchTokens().at(c), laws.learningRate().at(c), model, batchSequences, batchTokens,
+                learningRate, steps, tokens, m * tokens, LearningRateSchedule.multiStep(learningRate, steps),
+                OptimizerSettings.paper(), memory, trainingFlops, wallSeconds, notes);
     }
 
     /**

@@ -26,6 +26,11 @@ public record BudgetRequest(double compute, Long tokenLimit, Integer seqLen, Int
         }
     }
 
+    /** The request's laws, or the paper's when it names none. */
+    public ScalingLaws lawsOrPaper() {
+        return laws != null ? laws : ScalingLaws.paper();
+    }
+
     /** A request with only a budget: the paper's laws, no token limit, no hardware profile. */
     public static BudgetRequest of(double compute) {
         return new BudgetRequest(compute, null, null, null, null, null);

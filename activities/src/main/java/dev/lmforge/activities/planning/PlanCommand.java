@@ -118,7 +118,7 @@ public final class PlanCommand implements Command {
                 p.laws().hyperparameterSource(), p.laws().allocationSource());
         out.printf(Locale.ROOT, "optimum        M_opt %s FLOPs/token, D_opt %s tokens, B_opt %s tokens, "
                 + "η_opt %.3g%n", Figures.count(p.optimalModelScale()), Figures.count(p.optimalTokens()),
-                Figures.count(p.optimalBatchTokens()), p.learningRate());
+                Figures.count(p.optimalBatchTokens()), p.optimalLearningRate());
         out.printf(Locale.ROOT, "model          %s%n", describe(p.model().shape()));
         out.printf(Locale.ROOT, "               M %s FLOPs/token, %s parameters%n",
                 Figures.count(p.model().modelScale()), Figures.count(p.model().exactParams()));

@@ -13,17 +13,12 @@ import org.junit.jupiter.api.Test;
 
 class IsoFlopFitterTest {
 
-    // A known loss law L(M, D) = A·M^-α + B·D^-β. On the IsoFLOP curve D = C/M its minimum is at
-    // M_opt = k·C^a with a = β/(α+β) and k = (αA/(βB))^(1/(α+β)), and L_min = K·C^-(αβ/(α+β)).
-    private static final double A = 400;
-    private static final double ALPHA = 0.30;
-    private static final double B = 400;
-    private static final double BETA = 0.33;
-    private static final double TRUE_A = BETA / (ALPHA + BETA);
-    private static final double TRUE_K = Math.pow(ALPHA * A / (BETA * B), 1 / (ALPHA + BETA));
+    private static final KnownLossLaw LAW = new KnownLossLaw(400, 0.30, 400, 0.33);
+    private static final double TRUE_A = LAW.modelScaleExponent();
+    private static final double TRUE_K = LAW.modelScaleCoefficient();
 
     private static double loss(double m, double d) {
-        return A * Math.pow(m, -ALPHA) + B * Math.pow(d, -BETA);
+        return LAW.loss(m, d);
     }
 
     /** Eight budgets 1e17..3e20 as in the paper, ten M values each over ×1/4..×4 of a guess 30 % off the optimum. */
@@ -72,8 +67,7 @@ class IsoFlopFitterTest {
     @Test
     void lossCurvePredictsAThousandfoldLargerRun() {
         IsoFlopFit fit = IsoFlopFitter.fit(sweep(5, 0.001));
-        double gamma = ALPHA * BETA / (ALPHA + BETA);
-        assertEquals(-gamma, fit.lossCurve().law().exponent(), 0.01);
+        assertEquals(LAW.minimumLossExponent(), fit.lossCurve().law().exponent(), 0.01);
         double c = 3e23;
         double mOpt = TRUE_K * Math.pow(c, TRUE_A);
         LossCurveFit.LossPrediction prediction = fit.lossCurve().predict(c);
