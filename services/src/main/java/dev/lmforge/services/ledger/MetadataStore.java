@@ -259,7 +259,26 @@ public final class MetadataStore {
     // ---- metrics
 
     public void recordMetric(String runId, String stage, String name, long step, double value) {
-        update("INSERT INTO metrics (run_id, stage, name, step, value) VALUES (?, ?, ?, ?, ?)", runId, stage, name, step, value);
+        recordMetrics(runId, stage, name, List.of(new MetricPoint(step, value)));
+    }
+
+    /** Appends many points of one series in one transaction (one round trip per batch, not per point). */
+    public void recordMetrics(String runId, String stage, String name, List<MetricPoint> points) {
+        inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO metrics (run_id, stage, name, step, value) VALUES (?, ?, ?, ?, ?)")) {
+                for (MetricPoint p : points) {
+                    ps.setString(1, runId);
+                    ps.setString(2, stage);
+                    ps.setString(3, name);
+                    ps.setLong(4, p.step());
+                    ps.setDouble(5, p.value());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
     }
 
     /** Each metric series of a run with its point count and last value. */

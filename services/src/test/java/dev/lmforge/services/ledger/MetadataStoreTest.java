@@ -1,0 +1,140 @@
+package dev.lmforge.services.ledger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lmforge.services.RealStack;
+import dev.lmforge.services.artifacts.Digests;
+import dev.lmforge.services.ledger.Records.LineageGraph;
+import dev.lmforge.services.ledger.Records.NewRun;
+import dev.lmforge.services.ledger.Records.StageRecord;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ledger on a real PostgreSQL: runs, stages, reuse, lineage, attempts, metrics. */
+class MetadataStoreTest {
+
+    @TempDir
+    static Path dir;
+    static RealStack stack;
+    static MetadataStore ledger;
+
+    @BeforeAll
+    static void start() {
+        stack = RealStack.start(dir);
+        ledger = stack.ledger();
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    private static String artifact(String name, String kind) {
+        String digest = Digests.sha256(name);
+        ledger.recordArtifact(digest, kind, name.length(), "{}");
+        return digest;
+    }
+
+    private static void run(String id) {
+        ledger.createRun(new NewRun(id, "test", null, "alice", "{}", "name: test", null));
+    }
+
+    @Test
+    void lineageWalksUpToTheRawInputsAndDownToEverythingMadeFromThem() {
+        run("run-lineage");
+        String dumpA = artifact("dump a", "raw-dump");
+        String dumpB = artifact("dump b", "raw-dump");
+        String corpus = artifact("corpus", "corpus");
+        String model = artifact("model", "model");
+        long data = ledger.beginStage("run-lineage", "data", 1, "key-data", "{}", Map.of("raw-0", dumpA, "raw-1", dumpB), null);
+        ledger.stageSucceeded(data, Map.of("corpus", corpus), "{\"documents\": 2}");
+        long train = ledger.beginStage("run-lineage", "pretrain", 1, "key-train", "{}", Map.of("corpus", corpus), null);
+        ledger.stageSucceeded(train, Map.of("model", model), "{}");
+
+        LineageGraph up = ledger.lineage(model, true);
+        assertEquals(Set.of(dumpA, dumpB, corpus, model), up.artifacts().stream().map(Records.ArtifactRecord::digest).collect(Collectors.toSet()));
+        assertEquals(Set.of(data, train), up.stages().stream().map(Records.LineageStage::id).collect(Collectors.toSet()));
+
+        LineageGraph down = ledger.lineage(dumpA, false);
+        assertEquals(Set.of(dumpA, corpus, model), down.artifacts().stream().map(Records.ArtifactRecord::digest).collect(Collectors.toSet()));
+        assertTrue(down.edges().stream().noneMatch(e -> e.artifact().equals(dumpB) && e.direction().equals("produced")));
+    }
+
+    @Test
+    void aReusedStageIsBornReusedWithTheSameOutputsMarkedAsReused() {
+        run("run-first");
+        run("run-second");
+        String input = artifact("input", "raw-dump");
+        String output = artifact("output", "corpus");
+        long first = ledger.beginStage("run-first", "data", 1, "key-reuse", "{}", Map.of("raw-0", input), null);
+        ledger.stageSucceeded(first, Map.of("corpus", output), "{\"documents\": 7}");
+        StageRecord hit = ledger.succeededStageWithKey("key-reuse").orElseThrow();
+        assertEquals(first, hit.id());
+
+        long second = ledger.beginStage("run-second", "data", 1, "key-reuse", "{}", Map.of("raw-0", input), first);
+        StageRecord reused = ledger.stage(second).orElseThrow();
+        assertEquals("REUSED", reused.status());
+        assertEquals(first, reused.reusedFrom());
+        assertEquals(Map.of("corpus", output), reused.outputs());
+        assertEquals(Map.of("documents", 7.0), MetadataStore.summaryOf(reused.summary()));
+        assertTrue(ledger.lineage(output, true).edges().stream().anyMatch(e -> e.stageId() == second && e.reused()));
+    }
+
+    @Test
+    void aRetryMarksTheLostAttemptAndInterruptingARunClosesItsOpenStages() {
+        run("run-attempts");
+        long stage = ledger.beginStage("run-attempts", "data", 1, "key-attempts", "{}", Map.of(), null);
+        ledger.attemptStarted(stage, 1, "worker-a", null);
+        ledger.attemptStarted(stage, 2, "worker-b", "{\"parts\":1}");
+        StageRecord row = ledger.stage(stage).orElseThrow();
+        assertEquals("LOST", row.attempts().get(0).status());
+        assertEquals("worker-b", row.attempts().get(1).worker());
+        assertEquals("{\"parts\":1}", row.attempts().get(1).resumedFromCheckpoint());
+
+        ledger.setRunStatus("run-attempts", "RUNNING", null);
+        ledger.interruptRun("run-attempts", "server restarted");
+        assertEquals("INTERRUPTED", ledger.run("run-attempts").orElseThrow().status());
+        assertEquals("INTERRUPTED", ledger.stage(stage).orElseThrow().status());
+        assertEquals("LOST", ledger.stage(stage).orElseThrow().attempts().get(1).status());
+        // A terminal run is not revived by a late status write.
+        ledger.setRunStatus("run-attempts", "RUNNING", null);
+        assertEquals("INTERRUPTED", ledger.run("run-attempts").orElseThrow().status());
+    }
+
+    @Test
+    void runsArePagedNewestFirstAndFilteredByStatus() {
+        for (int i = 0; i < 5; i++) {
+            run("run-page-" + i);
+        }
+        ledger.setRunStatus("run-page-4", "RUNNING", null);
+        Records.Page<Records.RunRecord> page = ledger.runs("QUEUED", 2, 0);
+        assertEquals(2, page.items().size());
+        assertTrue(page.total() >= 4);
+        assertTrue(ledger.runs("RUNNING", 10, 0).items().stream().anyMatch(r -> r.id().equals("run-page-4")));
+    }
+
+    @Test
+    void aLongMetricSeriesIsDownsampledOnTheServerKeepingItsLastPoint() {
+        run("run-metrics");
+        List<Records.MetricPoint> points = new ArrayList<>();
+        for (int step = 0; step < 1000; step++) {
+            points.add(new Records.MetricPoint(step, 10.0 - step / 100.0));
+        }
+        ledger.recordMetrics("run-metrics", "pretrain", "loss", points);
+        var series = ledger.metricSeries("run-metrics", "pretrain", "loss", 100);
+        assertTrue(series.size() <= 101, "at most about 100 points, got " + series.size());
+        assertEquals(999, series.get(series.size() - 1).step());
+        var summary = ledger.metricSummaries("run-metrics").get(0);
+        assertEquals(1000, summary.points());
+        assertEquals(999, summary.lastStep());
+    }
+}

@@ -1,0 +1,69 @@
+package dev.lmforge.workflows.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.workflows.stage.CorpusSource;
+import dev.lmforge.workflows.stage.Stage;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The spec rules, each naming its field. */
+class SpecValidatorTest {
+
+    private static final LifecycleSpec.Corpus CORPUS = new LifecycleSpec.Corpus(List.of(new CorpusSource("samples/corpus", null, null, null)));
+
+    private static LifecycleSpec spec(List<String> stages, LifecycleSpec.Corpus corpus, LifecycleSpec.Compute compute) {
+        return new LifecycleSpec("t", null, stages, corpus, null, compute, null, null, null, null, null, null, null);
+    }
+
+    private static List<String> fields(LifecycleSpec spec) {
+        return SpecValidator.validate(spec).stream().map(SpecProblem::field).toList();
+    }
+
+    @Test
+    void aValidSpecHasNoProblemsAndItsStagesComeInLifecycleOrder() {
+        LifecycleSpec spec = spec(List.of("plan", "data"), CORPUS, new LifecycleSpec.Compute(1e15, null));
+        assertEquals(List.of(), SpecValidator.validate(spec));
+        assertEquals(List.of(Stage.DATA, Stage.PLAN), spec.stageList());
+    }
+
+    @Test
+    void unknownUnbuiltAndRepeatedStagesAreNamedByIndex() {
+        List<SpecProblem> problems = SpecValidator.validate(spec(List.of("data", "pretrian", "pretrain", "data"), CORPUS, null));
+        assertEquals(List.of("stages[1]", "stages[2]", "stages[3]"), problems.stream().map(SpecProblem::field).toList());
+        assertTrue(problems.get(0).message().contains("unknown stage 'pretrian'"));
+        assertTrue(problems.get(1).message().contains("not built yet"));
+        assertTrue(problems.get(2).message().contains("twice"));
+    }
+
+    @Test
+    void omittingStagesMeansAllOfThemSoAnUnbuiltOneIsRefused() {
+        assertEquals(List.of("stages"), fields(spec(null, CORPUS, new LifecycleSpec.Compute(1e15, null))));
+    }
+
+    @Test
+    void theDataStageNeedsACorpusWithPaths() {
+        assertEquals(List.of("corpus.sources"), fields(spec(List.of("data"), null, null)));
+        assertEquals(List.of("corpus.sources[0].path"), fields(spec(List.of("data"),
+                new LifecycleSpec.Corpus(List.of(new CorpusSource(" ", null, null, null))), null)));
+    }
+
+    @Test
+    void theBudgetMustBePositiveAndFinite() {
+        assertEquals(List.of("compute.budget"), fields(spec(List.of("plan"), null, new LifecycleSpec.Compute(-1e18, null))));
+        assertEquals(List.of("compute.budget"), fields(spec(List.of("plan"), null, new LifecycleSpec.Compute(Double.NaN, null))));
+        assertEquals(List.of("compute.budget"), fields(spec(List.of("plan"), null, null)));
+        assertEquals(List.of("compute.tokens"), fields(spec(List.of("plan"), null, new LifecycleSpec.Compute(1e18, 0L))));
+    }
+
+    @Test
+    void aSectionOfAnUnbuiltStageIsRefusedByName() {
+        LifecycleSpec spec = new LifecycleSpec("t", null, List.of("data"), CORPUS, null, null, null, null, null,
+                new ObjectMapper().createObjectNode().put("steps", 10), null, null, null);
+        List<SpecProblem> problems = SpecValidator.validate(spec);
+        assertEquals(List.of("training"), problems.stream().map(SpecProblem::field).toList());
+        assertTrue(problems.get(0).message().contains("pretrain"));
+    }
+}
