@@ -12,7 +12,9 @@ import java.util.Locale;
  *
  * <p>With a token limit below {@code D_opt} the plan trains on the limit and spends the rest of the budget on a
  * larger model ({@code M = C / limit}): on an IsoFLOP curve every point with fewer tokens has a larger model, and
- * the nearest one to the optimum is best.
+ * the nearest one to the optimum is best. The model grows to at most {@value #MAX_MODEL_GROWTH}× {@code M_opt}
+ * (the edge of {@link SweepDesign}'s default IsoFLOP span, beyond which the curves climb steeply); past that the
+ * rest of the budget is left unspent and a note says so, rather than planning a model far too large for its data.
  */
 public final class BudgetPlanner {
 
@@ -21,6 +23,9 @@ public final class BudgetPlanner {
 
     /** The shortest default sequence length. */
     public static final int MIN_SEQ_LEN = 64;
+
+    /** A token limit makes the model grow to at most this multiple of {@code M_opt}. */
+    public static final double MAX_MODEL_GROWTH = 4;
 
     /** Notes flag a chosen shape whose {@code M} is further than this (relative) from the target. */
     private static final double SHAPE_TOLERANCE = 0.10;
@@ -39,10 +44,11 @@ public final class BudgetPlanner {
         Long limit = request.tokenLimit();
         double targetModelScale = optimalModelScale;
         if (limit != null && limit < optimalTokens) {
-            targetModelScale = c / limit;
-            notes.add(String.format(Locale.ROOT, "token-limited: %s tokens available, D_opt is %s; the model grows to "
-                    + "M = C / limit = %s instead of M_opt = %s", Figures.count(limit), Figures.count(optimalTokens),
-                    Figures.count(targetModelScale), Figures.count(optimalModelScale)));
+            targetModelScale = Math.min(c / limit, MAX_MODEL_GROWTH * optimalModelScale);
+            notes.add(String.format(Locale.ROOT, "token-limited: %s tokens available, D_opt is %s; the model grows "
+                    + "from M_opt = %s to %s (C / limit = %s, at most %.0f× M_opt)", Figures.count(limit),
+                    Figures.count(optimalTokens), Figures.count(optimalModelScale), Figures.count(targetModelScale),
+                    Figures.count(c / limit), MAX_MODEL_GROWTH));
         }
         ModelShape shape = shapeFor(request, targetModelScale);
         double m = ModelScale.of(shape).modelScale();

@@ -127,7 +127,8 @@ public final class PlanCommand implements Command {
         out.printf(Locale.ROOT, "steps          %,d (%s tokens; M·D = %.3g FLOPs)%n", p.steps(),
                 Figures.count(p.tokens()), p.plannedCompute());
         LearningRateSchedule s = p.schedule();
-        out.printf(Locale.ROOT, "schedule       warm-up %,d steps to %.3g", s.warmupSteps(), s.peak());
+        out.printf(Locale.ROOT, "schedule       warm-up %,d step%s to %.3g", s.warmupSteps(),
+                s.warmupSteps() == 1 ? "" : "s", s.peak());
         s.drops().forEach(d -> out.printf(Locale.ROOT, "; ×%s from step %,d", d.factor(), d.fromStep()));
         out.println();
         OptimizerSettings o = p.optimizer();

@@ -19,6 +19,9 @@ import java.util.Set;
  */
 public final class SweepDesign {
 
+    /** The default IsoFLOP span: model scales from {@code M_opt / 4} to {@code 4 · M_opt}. */
+    public static final double DEFAULT_SPAN = 4;
+
     private SweepDesign() {
     }
 

@@ -46,11 +46,24 @@ class BudgetPlannerTest {
 
     @Test
     void tokenLimitTrainsOnTheLimitWithALargerModel() {
-        BudgetPlan plan = BudgetPlanner.plan(new BudgetRequest(1e17, 100_000_000L, null, null, null, null));
-        assertTrue(plan.tokens() <= 100_000_000L);
-        assertTrue(plan.tokens() > 90_000_000L, "tokens " + plan.tokens());
-        assertEquals(1e9, plan.model().modelScale(), 0.1e9);
-        assertTrue(plan.notes().get(0).startsWith("token-limited"), plan.notes().toString());
+        // D_opt(1e17) = 712M tokens; with 400M the model grows to C / limit = 250M, 1.8× M_opt.
+        BudgetPlan plan = BudgetPlanner.plan(new BudgetRequest(1e17, 400_000_000L, null, null, null, null));
+        assertTrue(plan.tokens() <= 400_000_000L);
+        assertEquals(1.0, plan.plannedCompute() / 1e17, 0.05);
+        assertEquals(2.5e8, plan.model().modelScale(), 0.25e8);
+        assertTrue(plan.notes().get(0).startsWith("token-limited: 400M tokens available"), plan.notes().toString());
+    }
+
+    @Test
+    void tokenLimitGrowsTheModelToFourTimesMOptAtMost() {
+        // With 10M tokens C / limit would be 1e10, 71× M_opt: the model stops at 4× and leaves the budget unspent.
+        BudgetPlan plan = BudgetPlanner.plan(new BudgetRequest(1e17, 10_000_000L, null, null, null, null));
+        double cap = BudgetPlanner.MAX_MODEL_GROWTH * PaperLaws.MODEL_SCALE.at(1e17);
+        assertEquals(1.0, plan.model().modelScale() / cap, 0.15);
+        assertTrue(plan.tokens() <= 10_000_000L && plan.tokens() > 9_000_000L, "tokens " + plan.tokens());
+        assertTrue(plan.plannedCompute() < 0.1 * 1e17);
+        assertTrue(plan.notes().stream().anyMatch(n -> n.startsWith("the token limit stops this model at")),
+                plan.notes().toString());
     }
 
     @Test
@@ -113,6 +126,20 @@ class BudgetPlannerTest {
             assertAllNumbersFinite(JSON.readTree(text), "plan at C = " + c);
             assertEquals(plan, JSON.readValue(text, BudgetPlan.class));
         }
+    }
+
+    @Test
+    void everyBudgetFromAMillionToTheLaddersEndPlansWithoutNaN() throws Exception {
+        for (double c = 1e6; c <= 1e28; c *= 10) {
+            BudgetPlan plan = BudgetPlanner.plan(BudgetRequest.of(c));
+            assertAllNumbersFinite(JSON.readTree(JSON.writeValueAsString(plan)), "plan at C = " + c);
+            assertTrue(plan.steps() >= 1 && plan.schedule().warmupSteps() >= 1);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BudgetPlanner.plan(BudgetRequest.of(1e31)));
+        assertTrue(e.getMessage().startsWith("target model scale M = "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("exceeds the largest shape lmforge builds (1024 layers of d_model 65536)"),
+                e.getMessage());
     }
 
     @Test
