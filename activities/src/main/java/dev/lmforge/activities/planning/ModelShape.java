@@ -44,7 +44,7 @@ public record ModelShape(int layers, int dModel, int heads, int kvHeads, int seq
      */
     public int ffnHidden() {
         int multiple = dModel >= 1024 ? PaperLaws.SWIGLU_HIDDEN_MULTIPLE : 64;
-        double raw = PaperLaws.SWIGLU_HIDDEN_RATIO * dModel;
-        return (int) Math.ceil(raw / multiple - 1e-9) * multiple;
+        // The double 8/3 lies just below the true ratio, so an exact multiple never rounds up a step.
+        return (int) Math.ceil(PaperLaws.SWIGLU_HIDDEN_RATIO * dModel / multiple) * multiple;
     }
 }
