@@ -75,7 +75,8 @@ public final class DataPipeline {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    /** Deletes a folder and everything under it. */
+    static void deleteTree(Path root) throws IOException {
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

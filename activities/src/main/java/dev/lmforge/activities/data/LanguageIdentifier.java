@@ -21,6 +21,8 @@ public final class LanguageIdentifier {
             "use", "used", "into", "than", "then", "these", "those", "also", "only", "its", "more", "other", "such",
             "one", "so", "no", "any", "some", "each", "about", "would", "been", "were", "he", "she", "his", "her");
 
+    private static final int LONGEST_STOP_WORD = STOP_WORDS.stream().mapToInt(String::length).max().orElse(0);
+
     /**
      * @param lang  {@code en}, {@code zh} or {@code other}
      * @param score the share of the text's tokens in the script that decided it
@@ -47,7 +49,8 @@ public final class LanguageIdentifier {
             if (word.length() > 0) {
                 if (latin) {
                     latinWords++;
-                    stopWords += STOP_WORDS.contains(word.toString().toLowerCase(Locale.ROOT)) ? 1 : 0;
+                    stopWords += word.length() <= LONGEST_STOP_WORD
+                            && STOP_WORDS.contains(word.toString().toLowerCase(Locale.ROOT)) ? 1 : 0;
                 } else {
                     otherWords++;
                 }

@@ -43,19 +43,15 @@ public final class MinHashDeduplicator {
         if (shingles.length == 0) {
             return null;
         }
-        long[] min = new long[a.length];
-        java.util.Arrays.fill(min, Long.MAX_VALUE);
-        for (long x : shingles) {
-            for (int i = 0; i < min.length; i++) {
-                long v = (a[i] * x + b[i]) >>> 32;
-                if (v < min[i]) {
-                    min[i] = v;
-                }
+        int[] sig = new int[a.length];
+        for (int i = 0; i < sig.length; i++) {   // one permutation at a time keeps the minimum in a register
+            long ai = a[i];
+            long bi = b[i];
+            long min = Long.MAX_VALUE;
+            for (long x : shingles) {
+                min = Math.min(min, (ai * x + bi) >>> 32);
             }
-        }
-        int[] sig = new int[min.length];
-        for (int i = 0; i < sig.length; i++) {
-            sig[i] = (int) min[i];
+            sig[i] = (int) min;
         }
         return sig;
     }

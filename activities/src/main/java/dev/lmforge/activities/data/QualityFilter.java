@@ -84,7 +84,7 @@ public final class QualityFilter {
                 latinWords++;
                 latinChars += w.codePointCount(0, w.length());
             }
-            alphabetic += cjk || w.codePoints().anyMatch(Character::isLetter) ? 1 : 0;
+            alphabetic += cjk || hasLetter(w) ? 1 : 0;
             symbols += occurrences(w, "#") + occurrences(w, "...") + occurrences(w, "…");
         }
         if (latinWords * 2 > n) {   // mean word length only means something for text in spaced words
@@ -240,6 +240,15 @@ public final class QualityFilter {
         return words;
     }
 
+    private static boolean hasLetter(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            if (Character.isLetter(word.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean isPunctuation(int cp) {
         int type = Character.getType(cp);
         return type == Character.OTHER_PUNCTUATION || type == Character.START_PUNCTUATION
@@ -272,13 +281,16 @@ public final class QualityFilter {
 
     /**
      * Word n-grams as 64-bit hashes, grown one word at a time: after {@code grow(n)}, {@code hashes[i]} stands for
-     * the n words from position {@code i}.
+     * the n words from position {@code i}. An open-addressing table (reused for every n) counts them.
      */
     private static final class NgramCounts {
         private final long[] lengths;
         private final long wordChars;
         private final long[] hashes;
         private final long[] words;
+        private final long[] slotHash;
+        private final int[] slotFirst;   // first position + 1; 0 marks an empty slot
+        private final int[] slotCount;
         private int n;
 
         NgramCounts(List<String> text, long wordChars) {
@@ -290,6 +302,10 @@ public final class QualityFilter {
                 lengths[i] = text.get(i).length();
             }
             hashes = new long[words.length];
+            int slots = Integer.highestOneBit(Math.max(4, words.length) * 2) * 2;
+            slotHash = new long[slots];
+            slotFirst = new int[slots];
+            slotCount = new int[slots];
         }
 
         void grow(int target) {
@@ -300,41 +316,59 @@ public final class QualityFilter {
             }
         }
 
+        /** Counts the current n-grams; returns the position of the most frequent one's first occurrence. */
         private int count() {
-            return Math.max(0, words.length - n + 1);
-        }
-
-        private long chars(int start) {
-            long c = 0;
-            for (int i = start; i < start + n; i++) {
-                c += lengths[i];
+            java.util.Arrays.fill(slotFirst, 0);
+            int mask = slotHash.length - 1;
+            int top = -1;
+            int topCount = 0;
+            for (int i = 0; i + n <= words.length; i++) {
+                int slot = (int) hashes[i] & mask;
+                while (slotFirst[slot] != 0 && slotHash[slot] != hashes[i]) {
+                    slot = (slot + 1) & mask;
+                }
+                if (slotFirst[slot] == 0) {
+                    slotHash[slot] = hashes[i];
+                    slotFirst[slot] = i + 1;
+                    slotCount[slot] = 0;
+                }
+                if (++slotCount[slot] > topCount) {
+                    topCount = slotCount[slot];
+                    top = slotFirst[slot] - 1;
+                }
             }
-            return c;
+            return topCount < 2 ? -1 : top;
         }
 
         /** Characters covered by the most frequent n-gram (every occurrence), over all word characters. */
         double topShare() {
-            Map<Long, Integer> counts = new HashMap<>();
-            int top = -1;
-            int topCount = 0;
-            for (int i = 0; i < count(); i++) {
-                int c = counts.merge(hashes[i], 1, Integer::sum);
-                if (c > topCount) {
-                    topCount = c;
-                    top = i;
-                }
+            int top = count();
+            if (top < 0 || wordChars == 0) {
+                return 0;
             }
-            return topCount < 2 || wordChars == 0 ? 0 : (double) chars(top) * topCount / wordChars;
+            long chars = 0;
+            for (int i = top; i < top + n; i++) {
+                chars += lengths[i];
+            }
+            int mask = slotHash.length - 1;
+            int slot = (int) hashes[top] & mask;
+            while (slotHash[slot] != hashes[top]) {
+                slot = (slot + 1) & mask;
+            }
+            return (double) chars * slotCount[slot] / wordChars;
         }
 
         /** Characters of the words inside any n-gram that occurs more than once, over all word characters. */
         double duplicateShare() {
-            Map<Long, Integer> first = new HashMap<>();
+            count();
             boolean[] covered = new boolean[words.length];
-            for (int i = 0; i < count(); i++) {
-                Integer earlier = first.putIfAbsent(hashes[i], i);
-                if (earlier != null) {
-                    java.util.Arrays.fill(covered, earlier, earlier + n, true);
+            int mask = slotHash.length - 1;
+            for (int i = 0; i + n <= words.length; i++) {
+                int slot = (int) hashes[i] & mask;
+                while (slotHash[slot] != hashes[i]) {
+                    slot = (slot + 1) & mask;
+                }
+                if (slotCount[slot] > 1) {
                     java.util.Arrays.fill(covered, i, i + n, true);
                 }
             }

@@ -22,7 +22,10 @@ public final class Shingler {
 
     /** The normal form used by both exact and near-duplicate detection. */
     public static String normalize(String text) {
-        boolean ascii = text.chars().allMatch(c -> c < 0x80);   // ASCII is already in NFKC
+        boolean ascii = true;   // ASCII is already in NFKC
+        for (int i = 0; i < text.length() && ascii; i++) {
+            ascii = text.charAt(i) < 0x80;
+        }
         String folded = (ascii ? text : Normalizer.normalize(text, Normalizer.Form.NFKC)).toLowerCase(Locale.ROOT);
         StringBuilder out = new StringBuilder(folded.length());
         boolean space = false;

@@ -1,0 +1,50 @@
+package dev.lmforge.activities.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DataConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFileOverridesOnlyTheSettingsItNames() throws IOException {
+        Path file = Files.writeString(dir.resolve("data.yaml"), """
+                dedup:
+                  threshold: 0.7
+                  shingles: CHARACTER
+                remix:
+                  domainWeights: {web: 0.3, code: 0.7}
+                partitions: 8
+                """);
+        DataConfig config = DataConfig.load(file);
+        DataConfig defaults = DataConfig.defaults();
+        assertEquals(0.7, config.dedup().threshold());
+        assertEquals(DataConfig.ShingleMode.CHARACTER, config.dedup().shingles());
+        assertEquals(defaults.dedup().bands(), config.dedup().bands());
+        assertEquals(Map.of("web", 0.3, "code", 0.7), config.remix().domainWeights());
+        assertEquals(8, config.partitions());
+        assertEquals(defaults.quality(), config.quality());
+    }
+
+    @Test
+    void unknownAndOutOfRangeSettingsAreErrorsThatNameThem() throws IOException {
+        Path typo = Files.writeString(dir.resolve("typo.json"), "{\"dedup\": {\"treshold\": 0.7}}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DataConfig.load(typo));
+        assertEquals("unknown data config setting 'dedup.treshold'", e.getMessage());
+        Path bands = Files.writeString(dir.resolve("bands.json"), "{\"dedup\": {\"bands\": 20}}");
+        e = assertThrows(IllegalArgumentException.class, () -> DataConfig.load(bands));
+        assertTrue(e.getMessage().contains("dedup.bands * dedup.rows must not exceed dedup.permutations"), e.getMessage());
+        assertTrue(e.getMessage().contains(bands.toString()), e.getMessage());
+    }
+}
