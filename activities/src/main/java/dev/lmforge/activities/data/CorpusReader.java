@@ -41,10 +41,24 @@ public final class CorpusReader {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CHUNK = 1 << 16;
 
+    /**
+     * Values for records that lack the field, e.g. from a lifecycle spec's corpus source; a {@code null} falls back
+     * to the file's own default (the dump to the file's name, the domain and language to empty).
+     */
+    public record Defaults(String dump, String domain, String lang) {
+        public static final Defaults NONE = new Defaults(null, null, null);
+    }
+
     private final DataConfig.Reading limits;
+    private final Defaults defaults;
 
     public CorpusReader(DataConfig.Reading limits) {
+        this(limits, Defaults.NONE);
+    }
+
+    public CorpusReader(DataConfig.Reading limits, Defaults defaults) {
         this.limits = limits;
+        this.defaults = defaults;
     }
 
     /** The files under each input, in order: a file as it is, a folder's readable files sorted by path. */
@@ -123,8 +137,11 @@ public final class CorpusReader {
             return null;
         }
         String where = file.getFileName() + ":" + line;
+        String dump = defaults.dump() != null ? defaults.dump() : defaultDump(file);
+        String domain = defaults.domain() != null ? defaults.domain() : "";
+        String lang = defaults.lang() != null ? defaults.lang() : "";
         if (format == Format.TEXT) {
-            return nonEmpty(new Document(file.getFileName().toString(), text, defaultDump(file), "", "", Map.of()), line, tally);
+            return nonEmpty(new Document(file.getFileName().toString(), text, dump, domain, lang, Map.of()), line, tally);
         }
         JsonNode node;
         try {
@@ -143,7 +160,7 @@ public final class CorpusReader {
             return null;
         }
         Map<String, Object> metadata = new LinkedHashMap<>();
-        String[] fields = {where, defaultDump(file), "", ""};   // id, dump, domain, lang
+        String[] fields = {where, dump, domain, lang};   // id, dump, domain, lang
         String[] names = {"id", "dump", "domain", "lang"};
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             int known = List.of(names).indexOf(field.getKey());

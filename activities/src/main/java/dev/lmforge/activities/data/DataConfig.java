@@ -24,6 +24,8 @@ import java.util.Map;
 public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix remix, int partitions) {
 
     /**
+     * Limits on bad input.
+     *
      * @param maxDocumentBytes a record (line) or text file longer than this is skipped and counted as an error
      * @param maxErrorRatio    the share of unreadable records (and files) above which the stage fails
      */
@@ -31,6 +33,8 @@ public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix re
     }
 
     /**
+     * Deduplication settings.
+     *
      * @param near         whether to remove near duplicates too (exact duplicates are always removed)
      * @param shingles     word shingles (CJK characters count as words) or character shingles
      * @param shingleSize  tokens (or characters) per shingle
@@ -52,7 +56,7 @@ public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix re
     public enum KeepPolicy { EARLIEST_DUMP, LATEST_DUMP }
 
     /**
-     * Thresholds of the quality rules (after Gopher, Rae et al. 2021, section A.1.1, where the defaults come from).
+     * Thresholds of the quality rules; the defaults are Gopher's quality filters (Rae et al. 2021, MassiveText).
      *
      * @param minWords                  fewer words (a CJK character counts as one) is too short
      * @param maxWords                  more words is too long
@@ -77,6 +81,8 @@ public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix re
     }
 
     /**
+     * The target mix.
+     *
      * @param domainWeights   target share per domain; empty keeps the natural shares; a domain not named is dropped
      * @param languageWeights target share per language, in the same way
      * @param documents       documents wanted in the output; 0 keeps the count after filtering

@@ -22,6 +22,8 @@ public record DataReport(String format, List<String> inputs, Map<String, Long> s
     public static final String FORMAT = "lmforge-data-report/1";
 
     /**
+     * What the quality filter did.
+     *
      * @param input    documents that reached the filter
      * @param kept     documents it kept
      * @param rejected rejections per rule
@@ -31,6 +33,8 @@ public record DataReport(String format, List<String> inputs, Map<String, Long> s
     }
 
     /**
+     * What remixing did.
+     *
      * @param before  the mix after filtering
      * @param after   the mix written
      * @param factors expected copies per document, by domain then language
@@ -40,6 +44,8 @@ public record DataReport(String format, List<String> inputs, Map<String, Long> s
     }
 
     /**
+     * One output shard.
+     *
      * @param file      the output shard
      * @param documents documents in it
      * @param bytes     its size

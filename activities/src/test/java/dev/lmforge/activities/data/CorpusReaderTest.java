@@ -60,6 +60,16 @@ class CorpusReaderTest {
     }
 
     @Test
+    void defaultsFromTheSourceFillOnlyMissingFields() throws IOException {
+        Path file = Files.writeString(dir.resolve("part.jsonl"), "{\"text\":\"a\",\"dump\":\"own\"}\n{\"text\":\"b\",\"lang\":\"zh\"}\n");
+        List<Document> docs = new ArrayList<>();
+        new CorpusReader(DataConfig.defaults().reading(), new CorpusReader.Defaults("2024-05", "news", "en"))
+                .read(file, (doc, line) -> docs.add(doc));
+        assertEquals(List.of("own", "news", "en"), List.of(docs.get(0).dump(), docs.get(0).domain(), docs.get(0).lang()));
+        assertEquals(List.of("2024-05", "news", "zh"), List.of(docs.get(1).dump(), docs.get(1).domain(), docs.get(1).lang()));
+    }
+
+    @Test
     void badRecordsAreCountedWithFileAndLineAndReadingGoesOn() throws IOException {
         Path file = dir.resolve("bad.jsonl");
         try (OutputStream out = Files.newOutputStream(file)) {
