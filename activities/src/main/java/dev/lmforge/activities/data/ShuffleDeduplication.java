@@ -401,13 +401,13 @@ public final class ShuffleDeduplication {
         List<DuplicateRates> rows = new ArrayList<>();
         long[] total = new long[3];
         documents.forEach((dump, n) -> {
-            DuplicateRates row = new DuplicateRates(dump, n, within.getOrDefault(dump, 0L), across.getOrDefault(dump, 0L));
+            DuplicateRates row = DuplicateRates.of(dump, n, within.getOrDefault(dump, 0L), across.getOrDefault(dump, 0L));
             rows.add(row);
             total[0] += row.documents();
             total[1] += row.removedWithinDump();
             total[2] += row.removedAcrossDumps();
         });
-        rows.add(new DuplicateRates("all", total[0], total[1], total[2]));
+        rows.add(DuplicateRates.of("all", total[0], total[1], total[2]));
         return rows;
     }
 

@@ -94,7 +94,7 @@ class ShuffleDeduplicationTest {
         long across = 0;
         for (int d = 0; d < dumps.size(); d++) {
             SyntheticCorpus.Dump planted = dumps.get(d);
-            assertEquals(new DuplicateRates(String.format("%02d", d), planted.documents(), planted.duplicatesInDump(),
+            assertEquals(DuplicateRates.of(String.format("%02d", d), planted.documents(), planted.duplicatesInDump(),
                     planted.duplicatesAnywhere()), rates.get(d));
             within += planted.duplicatesInDump();
             across += planted.duplicatesAnywhere();
@@ -124,6 +124,19 @@ class ShuffleDeduplicationTest {
         assertTrue(runs.get(1).result().overall().removedAcrossDumps() > 0);
     }
 
+    @Test
+    void stepResultsSurviveAJsonRoundTripForFanOut() throws IOException {
+        List<Path> inputs = new SyntheticCorpus(4).writeDumps(dir.resolve("in"), 2, 40_000, 0.3, 0.2).stream()
+                .map(SyntheticCorpus.Dump::file).toList();
+        ShuffleDeduplication.Run run = new ShuffleDeduplication(DataConfig.defaults()).run(inputs, dir.resolve("w"), dir.resolve("o"));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (ShuffleDeduplication.ShardSummary s : run.shards()) {
+            assertEquals(s, json.readValue(json.writeValueAsBytes(s), ShuffleDeduplication.ShardSummary.class));
+        }
+        assertEquals(run.result(), json.readValue(json.writeValueAsBytes(run.result()), DedupResult.class));
+        assertTrue(json.writeValueAsString(run.result()).contains("\"acrossDumpsRate\""));
+    }
+
     /** The sample corpus: the planted overlap of samples/corpus/planted.tsv is found exactly. */
     @Test
     void sampleCorpusOverlapIsFoundAsPlanted() throws IOException {
@@ -147,7 +160,7 @@ class ShuffleDeduplicationTest {
                 .run(dumps, dir.resolve("work"), dir.resolve("out")).result();
         for (DuplicateRates r : result.rates().subList(0, 4)) {
             long[] e = expected.get(r.dump());
-            assertEquals(new DuplicateRates(r.dump(), e[0], e[1], e[2]), r);
+            assertEquals(DuplicateRates.of(r.dump(), e[0], e[1], e[2]), r);
         }
     }
 }
