@@ -26,8 +26,8 @@ public final class BpeTokenizer {
 
     /** Pieces longer than this are merged with a heap (n log n) instead of repeated linear scans (n squared). */
     private static final int LONG_PIECE = 96;
-    /** Pieces up to this many bytes are cached; longer ones are rare and would crowd the cache. */
-    private static final int MAX_CACHED_PIECE = 64;
+    /** Pieces up to this many bytes are cached (Hugging Face caches words up to 256 characters). */
+    private static final int MAX_CACHED_PIECE = 256;
     /** Cached pieces per thread before the cache starts over. */
     private static final int CACHE_ENTRIES = 1 << 16;
 
@@ -242,7 +242,8 @@ public final class BpeTokenizer {
         if (cacheable) {
             int entry = s.cache.find(bytes, start, end);
             if (entry >= 0) {
-                out.addAll(s.cachedIds, s.cachedStart[entry], s.cachedLength[entry]);
+                int at = s.cachedAt[entry];
+                out.addAll(s.cachedIds, at + 1, s.cachedIds[at]);
                 return;
             }
         }
@@ -363,8 +364,8 @@ public final class BpeTokenizer {
     private static final class Scratch {
         final IntList ends = new IntList(1024);
         final ByteSliceIndex cache = new ByteSliceIndex(CACHE_ENTRIES);
-        int[] cachedStart = new int[CACHE_ENTRIES];
-        int[] cachedLength = new int[CACHE_ENTRIES];
+        /** Where each cached piece's ids start in {@link #cachedIds}: their count, then the ids. */
+        int[] cachedAt = new int[CACHE_ENTRIES];
         int[] cachedIds = new int[CACHE_ENTRIES * 4];
         int cachedIdsUsed;
         int[] symbols = new int[LONG_PIECE + 1];
@@ -386,15 +387,15 @@ public final class BpeTokenizer {
         }
 
         void remember(byte[] bytes, int start, int end, int n) {
-            if (cache.size() == CACHE_ENTRIES || cachedIdsUsed + n > cachedIds.length) {
+            if (cache.size() == CACHE_ENTRIES || cachedIdsUsed + n + 1 > cachedIds.length) {
                 cache.clear();
                 cachedIdsUsed = 0;
             }
             int entry = cache.add(bytes, start, end);
-            cachedStart[entry] = cachedIdsUsed;
-            cachedLength[entry] = n;
-            System.arraycopy(symbols, 0, cachedIds, cachedIdsUsed, n);
-            cachedIdsUsed += n;
+            cachedAt[entry] = cachedIdsUsed;
+            cachedIds[cachedIdsUsed] = n;
+            System.arraycopy(symbols, 0, cachedIds, cachedIdsUsed + 1, n);
+            cachedIdsUsed += n + 1;
         }
     }
 

@@ -9,20 +9,18 @@ import java.util.Arrays;
  */
 final class ByteSliceIndex {
 
-    private int[] slots;      // open addressing: id + 1, or 0 when empty
-    private int[] hashes;     // by id
-    private int[] starts;     // by id: offset of the key in the arena
-    private int[] lengths;    // by id
+    private long[] slots;     // open addressing: hash << 32 | (id + 1), or 0 when empty; the hash avoids a lookup
+    private int[] hashes;     // by id, for rehashing
+    private long[] spans;     // by id: offset of the key in the arena << 32 | its length (one load for both)
     private byte[] arena;
     private int arenaUsed;
     private int size;
 
     ByteSliceIndex(int expectedKeys) {
         int capacity = Integer.highestOneBit(Math.max(16, expectedKeys) * 2 - 1) * 2;
-        slots = new int[capacity];
+        slots = new long[capacity];
         hashes = new int[capacity / 2];
-        starts = new int[capacity / 2];
-        lengths = new int[capacity / 2];
+        spans = new long[capacity / 2];
         arena = new byte[capacity * 8];
     }
 
@@ -36,11 +34,12 @@ final class ByteSliceIndex {
         int hash = hash(s, from, to);
         int mask = slots.length - 1;
         for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
-            int id = slots[slot] - 1;
-            if (id < 0) {
+            long entry = slots[slot];
+            if (entry == 0) {
                 return -1;
             }
-            if (hashes[id] == hash && equalsKey(id, s, from, to)) {
+            int id = (int) entry - 1;
+            if ((int) (entry >>> 32) == hash && equalsKey(id, s, from, to)) {
                 return id;
             }
         }
@@ -51,20 +50,17 @@ final class ByteSliceIndex {
         int hash = hash(s, from, to);
         int mask = slots.length - 1;
         int slot = hash & mask;
-        for (; ; slot = (slot + 1) & mask) {
-            int id = slots[slot] - 1;
-            if (id < 0) {
-                break;
-            }
-            if (hashes[id] == hash && equalsKey(id, s, from, to)) {
+        for (; slots[slot] != 0; slot = (slot + 1) & mask) {
+            long entry = slots[slot];
+            int id = (int) entry - 1;
+            if ((int) (entry >>> 32) == hash && equalsKey(id, s, from, to)) {
                 return id;
             }
         }
         int id = size++;
         if (id == hashes.length) {
             hashes = Arrays.copyOf(hashes, id * 2);
-            starts = Arrays.copyOf(starts, id * 2);
-            lengths = Arrays.copyOf(lengths, id * 2);
+            spans = Arrays.copyOf(spans, id * 2);
         }
         int length = to - from;
         if (arenaUsed + length > arena.length) {
@@ -72,10 +68,9 @@ final class ByteSliceIndex {
         }
         System.arraycopy(s, from, arena, arenaUsed, length);
         hashes[id] = hash;
-        starts[id] = arenaUsed;
-        lengths[id] = length;
+        spans[id] = (long) arenaUsed << 32 | length;
         arenaUsed += length;
-        slots[slot] = id + 1;
+        slots[slot] = entry(hash, id);
         if (size * 2 > slots.length) {
             rehash(slots.length * 2);
         }
@@ -84,11 +79,12 @@ final class ByteSliceIndex {
 
     /** A copy of the key with id {@code id}. */
     byte[] key(int id) {
-        return Arrays.copyOfRange(arena, starts[id], starts[id] + lengths[id]);
+        int start = (int) (spans[id] >>> 32);
+        return Arrays.copyOfRange(arena, start, start + keyLength(id));
     }
 
     int keyLength(int id) {
-        return lengths[id];
+        return (int) spans[id];
     }
 
     /** Forgets every key but keeps the arrays, so a bounded cache can start over without reallocating. */
@@ -99,19 +95,32 @@ final class ByteSliceIndex {
     }
 
     private boolean equalsKey(int id, byte[] s, int from, int to) {
-        int start = starts[id];
-        return Arrays.equals(arena, start, start + lengths[id], s, from, to);
+        long span = spans[id];
+        if ((int) span != to - from) {
+            return false;
+        }
+        // Most keys are a few bytes: a plain loop beats the set-up cost of Arrays.equals.
+        for (int i = from, j = (int) (span >>> 32); i < to; i++, j++) {
+            if (s[i] != arena[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long entry(int hash, int id) {
+        return (long) hash << 32 | (id + 1);
     }
 
     private void rehash(int capacity) {
-        slots = new int[capacity];
+        slots = new long[capacity];
         int mask = capacity - 1;
         for (int id = 0; id < size; id++) {
             int slot = hashes[id] & mask;
             while (slots[slot] != 0) {
                 slot = (slot + 1) & mask;
             }
-            slots[slot] = id + 1;
+            slots[slot] = entry(hashes[id], id);
         }
     }
 
