@@ -1,6 +1,5 @@
 package dev.lmforge.activities.data;
 
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -42,15 +41,15 @@ public final class LanguageIdentifier {
             int cp = i < text.length() ? text.codePointAt(i) : ' ';
             i += i < text.length() ? Character.charCount(cp) : 1;
             if (Character.isLetterOrDigit(cp) && !Shingler.isCjk(cp)) {
-                word.appendCodePoint(cp);
-                latin &= Character.UnicodeScript.of(cp) == Character.UnicodeScript.LATIN || Character.isDigit(cp);
+                word.appendCodePoint(Character.toLowerCase(cp));
+                // Latin letters sit below U+0250 but for a few extensions; only those need the script table.
+                latin &= cp < 0x250 || Character.UnicodeScript.of(cp) == Character.UnicodeScript.LATIN;
                 continue;
             }
             if (word.length() > 0) {
                 if (latin) {
                     latinWords++;
-                    stopWords += word.length() <= LONGEST_STOP_WORD
-                            && STOP_WORDS.contains(word.toString().toLowerCase(Locale.ROOT)) ? 1 : 0;
+                    stopWords += word.length() <= LONGEST_STOP_WORD && STOP_WORDS.contains(word.toString()) ? 1 : 0;
                 } else {
                     otherWords++;
                 }

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -184,18 +185,18 @@ public final class ShuffleDeduplication {
         }
     }
 
+    /** Writes a length and the values in one call: per-value writes to a buffered stream cost a lock each. */
     private static void writeInts(DataOutputStream out, int[] values) throws IOException {
-        out.writeInt(values.length);
-        for (int v : values) {
-            out.writeInt(v);
-        }
+        ByteBuffer bytes = ByteBuffer.allocate(4 + 4 * values.length);
+        bytes.putInt(values.length).asIntBuffer().put(values);
+        out.write(bytes.array());
     }
 
     private static int[] readInts(DataInputStream in) throws IOException {
-        int[] values = new int[in.readInt()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = in.readInt();
-        }
+        byte[] bytes = new byte[4 * in.readInt()];
+        in.readFully(bytes);
+        int[] values = new int[bytes.length / 4];
+        ByteBuffer.wrap(bytes).asIntBuffer().get(values);
         return values;
     }
 
