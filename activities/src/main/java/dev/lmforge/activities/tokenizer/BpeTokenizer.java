@@ -95,7 +95,10 @@ public final class BpeTokenizer {
         return file;
     }
 
-    /** Encodes {@code text} as UTF-8 text; special token strings in it are ordinary text. */
+    /**
+     * Encodes {@code text} as UTF-8; special token strings in it are ordinary text. Unpaired surrogates are not
+     * Unicode text and become {@code '?'}, as in {@link String#getBytes}; everything else round-trips exactly.
+     */
     public int[] encode(String text) {
         return encode(text.getBytes(StandardCharsets.UTF_8));
     }

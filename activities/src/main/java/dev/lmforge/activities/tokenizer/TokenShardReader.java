@@ -38,6 +38,7 @@ public final class TokenShardReader implements Closeable {
         return new TokenShardReader(directory, TokenShardIndex.read(directory));
     }
 
+    /** The directory's checked index. */
     public TokenShardIndex index() {
         return index;
     }
