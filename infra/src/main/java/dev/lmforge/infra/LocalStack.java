@@ -62,7 +62,8 @@ public final class LocalStack implements AutoCloseable {
                 stack.parts.add(s3::stop);
             }
             if (options.temporalPort() > 0) {
-                stack.parts.add(TestServer.createPortBoundServer(options.temporalPort(), false));
+                // true locks time skipping: the dev server then keeps real time, as a real Temporal does.
+                stack.parts.add(TestServer.createPortBoundServer(options.temporalPort(), true));
             }
             return stack;
         } catch (Exception e) {

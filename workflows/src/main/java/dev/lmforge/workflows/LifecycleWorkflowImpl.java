@@ -55,22 +55,28 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         plan.forEach(s -> stages.add(new Progress.StageProgress(s.id(), "PENDING", null)));
         setStatus(input.runId(), "RUNNING", null);
         Map<String, ArtifactRef> produced = new LinkedHashMap<>();
-        for (int i = 0; i < plan.size(); i++) {
-            Stage stage = plan.get(i);
-            if (paused) {
-                setStatus(input.runId(), "PAUSED", null);
-                Workflow.await(() -> !paused || cancelReason != null);
-                if (cancelReason == null) {
-                    setStatus(input.runId(), "RUNNING", null);
+        try {
+            for (int i = 0; i < plan.size(); i++) {
+                if (paused) {
+                    setStatus(input.runId(), "PAUSED", null);
+                    Workflow.await(() -> !paused || cancelReason != null);
+                    if (cancelReason == null) {
+                        setStatus(input.runId(), "RUNNING", null);
+                    }
+                }
+                if (cancelReason != null) {
+                    return cancelled(input.runId(), null);
+                }
+                String outcome = runStage(input, i, plan.get(i), produced);
+                if (!outcome.equals("SUCCEEDED")) {
+                    return outcome;
                 }
             }
-            if (cancelReason != null) {
-                return cancelled(input.runId(), null);
-            }
-            String outcome = runStage(input, i, stage, produced);
-            if (!outcome.equals("SUCCEEDED")) {
-                return outcome;
-            }
+        } catch (ActivityFailure e) {
+            // A failure outside a stage's own activity, e.g. its sources could not be snapshotted.
+            String error = describe(e);
+            setStatus(input.runId(), "FAILED", error);
+            throw ApplicationFailure.newNonRetryableFailure(error, "LifecycleFailed");
         }
         setStatus(input.runId(), "SUCCEEDED", null);
         return status;

@@ -11,6 +11,7 @@ import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.spec.SpecProblem;
 import dev.lmforge.workflows.spec.SpecValidator;
 import java.util.List;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads a lifecycle spec from YAML or JSON (JSON is YAML) strictly: an unknown field, a wrong type or a broken
@@ -40,8 +41,7 @@ public final class SpecParser {
         } catch (JsonMappingException e) {
             throw invalid(List.of(new ProblemException.FieldError(path(e), e.getOriginalMessage())));
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "spec" : "line " + e.getLocation().getLineNr();
-            throw invalid(List.of(new ProblemException.FieldError(where, e.getOriginalMessage())));
+            throw invalid(List.of(new ProblemException.FieldError(lineOf(e), e.getOriginalMessage())));
         }
         if (spec == null) {
             throw invalid(List.of(new ProblemException.FieldError("spec", "the document is empty")));
@@ -66,6 +66,14 @@ public final class SpecParser {
         String detail = errors.size() == 1 ? errors.get(0).field() + ": " + errors.get(0).message()
                 : errors.size() + " problems in the spec, first " + errors.get(0).field() + ": " + errors.get(0).message();
         return new ProblemException(400, "Invalid Spec", detail, errors);
+    }
+
+    /** Where a syntax error is: SnakeYAML's problem mark (0-based) when there is one, else Jackson's location. */
+    private static String lineOf(JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+            return "line " + (marked.getProblemMark().getLine() + 1);
+        }
+        return e.getLocation() == null ? "spec" : "line " + e.getLocation().getLineNr();
     }
 
     /** {@code corpus.sources[0].path} from Jackson's reference chain. */

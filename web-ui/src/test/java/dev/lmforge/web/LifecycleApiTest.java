@@ -1,0 +1,206 @@
+package dev.lmforge.web;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.web.temporal.ControlPlane;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The REST API and the lifecycle on the real local stack, with the in-process compute worker. */
+@QuarkusTest
+@QuarkusTestResource(value = LocalStackTestResource.class, restrictToAnnotatedClass = true)
+class LifecycleApiTest {
+
+    static final String CORPUS = Path.of("../samples/corpus").toAbsolutePath().normalize().toString();
+
+    @Inject
+    ControlPlane controlPlane;
+
+    @BeforeAll
+    static void yamlIsText() {
+        RestAssured.config = RestAssured.config().encoderConfig(
+                EncoderConfig.encoderConfig().encodeContentTypeAs("application/yaml", ContentType.TEXT));
+    }
+
+    static String spec(String extra) {
+        return "name: api-test\nstages: [data, plan]\ncorpus:\n  sources:\n    - path: " + CORPUS
+                + "\ncompute:\n  budget: 1.0e15\n" + extra;
+    }
+
+    static String submit(String yaml) {
+        return given().contentType("application/yaml").body(yaml).post("/api/runs")
+                .then().statusCode(201).extract().path("id");
+    }
+
+    static JsonPath run(String id) {
+        return given().get("/api/runs/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    static JsonPath await(String id, Predicate<JsonPath> condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        JsonPath run = run(id);
+        while (!condition.test(run)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("run " + id + " never reached " + what + "; last: " + run.prettify());
+            }
+            sleep(250);
+            run = run(id);
+        }
+        return run;
+    }
+
+    static JsonPath awaitStatus(String id, String status) {
+        return await(id, r -> status.equals(r.getString("status")), status);
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aWholeRunCompletesAndItsLineageReachesTheRawDumps() throws Exception {
+        String id = submit(spec("data:\n  maxBytesPerSecond: 1000000000\n").replace("1.0e15", "1.5e15"));
+        JsonPath run = awaitStatus(id, "SUCCEEDED");
+        assertEquals(List.of("data", "plan"), run.getList("stages.stage"));
+        assertEquals(List.of("SUCCEEDED", "SUCCEEDED"), run.getList("stages.status"));
+        assertTrue(run.getFloat("stages[0].summary.documents") > 100, run.prettify());
+        String corpus = run.getString("stages[0].outputs.corpus");
+        String plan = run.getString("stages[1].outputs.plan");
+
+        given().get("/api/artifacts/" + corpus).then().statusCode(200).body("kind", equalTo("corpus"));
+        String manifest = given().get("/api/artifacts/" + corpus + "/content").then().statusCode(200).extract().asString();
+        assertTrue(manifest.contains("lmforge-corpus/1"), manifest);
+        String planJson = given().get("/api/artifacts/" + plan + "/content").then().statusCode(200).extract().asString();
+        assertEquals(1.5e15, new ObjectMapper().readTree(planJson).get("compute").asDouble());
+
+        JsonPath lineage = given().queryParam("direction", "up").get("/api/artifacts/" + plan + "/lineage")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(4, lineage.getList("artifacts.findAll { it.kind == 'raw-dump' }").size(), lineage.prettify());
+        JsonPath down = given().queryParam("direction", "down").get("/api/artifacts/" + corpus + "/lineage")
+                .then().statusCode(200).extract().jsonPath();
+        assertTrue(down.getList("artifacts.digest").contains(plan));
+
+        // Keep this run's history for the replay test in the workflows module.
+        var history = controlPlane.client().fetchHistory(run.getString("workflowId"));
+        Path out = Path.of("target/histories/lifecycle-data-plan.json");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, history.toJson(true));
+    }
+
+    @Test
+    void anIdenticalSpecReusesEveryStageWithoutRunningItAgain() {
+        String first = submit(spec("data:\n  maxBytesPerSecond: 900000000\n"));
+        JsonPath done = awaitStatus(first, "SUCCEEDED");
+        String second = submit(spec("data:\n  maxBytesPerSecond: 900000000\n"));
+        JsonPath reused = awaitStatus(second, "SUCCEEDED");
+        assertEquals(List.of("REUSED", "REUSED"), reused.getList("stages.status"));
+        assertEquals(done.getLong("stages[0].rowId"), reused.getLong("stages[0].reusedFrom"));
+        assertEquals(0, reused.getList("stages[0].attempts").size(), "a reused stage has no attempts of its own");
+        assertEquals(done.getString("stages[1].outputs.plan"), reused.getString("stages[1].outputs.plan"));
+    }
+
+    @Test
+    void aPausedRunWaitsBeforeItsNextStageAndGoesOnWhenResumed() {
+        String id = submit(spec("data:\n  maxBytesPerSecond: 2000000\n"));
+        await(id, r -> "RUNNING".equals(r.getString("stages[0].status")), "data running");
+        given().post("/api/runs/" + id + "/pause").then().statusCode(200);
+        JsonPath paused = awaitStatus(id, "PAUSED");
+        assertEquals("SUCCEEDED", paused.getString("stages[0].status"));
+        assertEquals("PENDING", paused.getString("stages[1].status"));
+        given().queryParam("dryRun", true).post("/api/runs/" + id + "/resume").then().statusCode(200)
+                .body("stages.action", equalTo(List.of("continue", "continue")));
+        given().post("/api/runs/" + id + "/resume").then().statusCode(200).body("runId", equalTo(id));
+        awaitStatus(id, "SUCCEEDED");
+        given().post("/api/runs/" + id + "/pause").then().statusCode(409)
+                .contentType("application/problem+json").body("detail", containsString("SUCCEEDED"));
+    }
+
+    @Test
+    void aCancelledRunStopsItsStageAndAResumePreviewSaysWhatReruns() {
+        String id = submit(spec("data:\n  maxBytesPerSecond: 300000\n"));
+        await(id, r -> "RUNNING".equals(r.getString("stages[0].status")), "data running");
+        given().post("/api/runs/" + id + "/cancel").then().statusCode(200);
+        JsonPath cancelled = awaitStatus(id, "CANCELLED");
+        assertEquals("CANCELLED", cancelled.getString("stages[0].status"));
+        JsonPath preview = given().queryParam("dryRun", true).post("/api/runs/" + id + "/resume")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("run", "run"), preview.getList("stages.action"));
+        assertEquals(id, preview.getString("resumedFrom"));
+    }
+
+    @Test
+    void aMissingCorpusPathFailsTheRunWithTheFieldNamed() {
+        String id = given().contentType("application/yaml").body(spec("").replace(CORPUS, CORPUS + "/no-such-dump"))
+                .post("/api/runs").then().statusCode(201).extract().path("id");
+        JsonPath failed = awaitStatus(id, "FAILED");
+        assertTrue(failed.getString("error").contains("corpus.sources[0].path"), failed.getString("error"));
+    }
+
+    @Test
+    void badSpecsAreRefusedNamingTheFieldAndLeaveNothingBehind() {
+        int before = given().get("/api/runs").then().extract().path("total");
+        Map<String, String> cases = Map.of(
+                "name: x\nstages: [data]\ncorpuss: {}\n", "corpuss",
+                spec("").replace("budget: 1.0e15", "budget: -5"), "compute.budget",
+                "name: x\nstages: [data]\n", "corpus.sources",
+                "name: x\nstages: [data, fly]\ncorpus: {sources: [{path: x}]}\n", "stages[1]",
+                "name: x\nstages: [data, pretrain]\ncorpus: {sources: [{path: x}]}\n", "stages[1]",
+                "name: x\nstages: [data]\n  oops: 1\n", "line 3",
+                "", "spec");
+        cases.forEach((body, field) -> given().contentType("application/yaml").body(body).post("/api/runs")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("title", equalTo("Invalid Spec")).body("errors.field", hasItem(field)));
+        given().contentType("application/json").body("{\"stages\": [\"data\"], \"corpus\": {\"sources\": [{\"path\": 7, \"color\": 1}]}}")
+                .post("/api/runs").then().statusCode(400).body("errors[0].field", equalTo("corpus.sources[0].color"));
+        assertEquals(before, (int) given().get("/api/runs").then().extract().path("total"));
+    }
+
+    @Test
+    void unknownThingsAre404AndMalformedOnes400AllAsProblemDetails() {
+        given().get("/api/runs/run-none").then().statusCode(404).contentType("application/problem+json")
+                .body("status", equalTo(404)).body("detail", containsString("run-none"));
+        given().post("/api/runs/run-none/resume").then().statusCode(404);
+        given().get("/api/artifacts/" + "ab".repeat(32)).then().statusCode(404).contentType("application/problem+json");
+        given().get("/api/artifacts/not-a-digest").then().statusCode(400).body("detail", containsString("digest"));
+        given().queryParam("status", "DANCING").get("/api/runs").then().statusCode(400).body("detail", containsString("status"));
+        given().get("/api/nothing-here").then().statusCode(404).contentType("application/problem+json");
+        given().contentType("image/png").body(new byte[]{1, 2}).post("/api/runs").then().statusCode(415)
+                .contentType("application/problem+json");
+    }
+
+    @Test
+    void runsArePagedAndTheServiceEndpointsAnswer() {
+        assertNotNull(submit(spec("data:\n  maxBytesPerSecond: 800000000\n")));
+        given().queryParam("limit", 1).get("/api/runs").then().statusCode(200)
+                .body("items.size()", equalTo(1)).body("total", greaterThan(0));
+        given().get("/q/health").then().statusCode(200);
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/api/runs"));
+        given().get("/q/metrics").then().statusCode(200);
+        given().get("/").then().statusCode(200).body(containsString("lmforge runs"));
+    }
+}

@@ -1,0 +1,40 @@
+package dev.lmforge.web;
+
+import dev.lmforge.infra.LocalStack;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Starts the real local stack (PostgreSQL, S3Proxy, Temporal's dev server) on free ports for a Quarkus test. */
+public class LocalStackTestResource implements QuarkusTestResourceLifecycleManager {
+
+    private LocalStack stack;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            Path dir = Files.createTempDirectory(Path.of("target"), "stack-");
+            LocalStack.Options options = LocalStack.Options.onFreePorts(dir.toAbsolutePath(), "test", "test-secret");
+            stack = LocalStack.start(options);
+            return Map.of(
+                    "lmforge.data-dir", dir.toAbsolutePath().toString(),
+                    "lmforge.jdbc.url", "jdbc:postgresql://127.0.0.1:" + options.postgresPort() + "/postgres",
+                    "lmforge.s3.endpoint", "http://127.0.0.1:" + options.s3Port(),
+                    "lmforge.s3.access-key", "test",
+                    "lmforge.s3.secret-key", "test-secret",
+                    "lmforge.temporal.target", "127.0.0.1:" + options.temporalPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+}
