@@ -146,6 +146,12 @@ public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix re
 
     /** This config, or an {@link IllegalArgumentException} naming the first setting out of range. */
     public DataConfig validated() {
+        require(reading != null && dedup != null && quality != null && remix != null,
+                "reading, dedup, quality and remix must be set");
+        require(quality.languages != null && quality.maxTopNgramFraction != null && quality.maxDuplicateNgramFraction != null,
+                "quality.languages, quality.maxTopNgramFraction and quality.maxDuplicateNgramFraction must be lists");
+        require(remix.domainWeights != null && remix.languageWeights != null,
+                "remix.domainWeights and remix.languageWeights must be mappings (empty for none)");
         require(reading.maxDocumentBytes > 0 && reading.maxDocumentBytes <= Integer.MAX_VALUE - 16,
                 "reading.maxDocumentBytes must be between 1 and 2^31 - 17");
         require(reading.maxErrorRatio >= 0 && reading.maxErrorRatio <= 1, "reading.maxErrorRatio must be in [0, 1]");

@@ -82,6 +82,21 @@ class DataCommandTest {
     }
 
     @Test
+    void aConfigFileChangesTheRunAndUnmetTargetsAreReported() throws Exception {
+        Path config = Path.of(getClass().getResource("/data/remix-config.yaml").toURI());
+        List<String> words = new ArrayList<>(List.of("run", "--config", config.toString(), "--out", dir.resolve("out").toString(),
+                "--report", dir.resolve("r.json").toString(), "--input"));
+        words.addAll(inputs());
+        assertEquals(0, run(words.toArray(String[]::new)), err.toString());
+        JsonNode report = new ObjectMapper().readTree(dir.resolve("r.json").toFile());
+        assertEquals(0.75, report.at("/config/dedup/threshold").asDouble());
+        assertEquals(2, report.at("/config/partitions").asInt());
+        assertEquals(128, report.at("/config/dedup/permutations").asInt(), "unnamed settings keep their defaults");
+        assertEquals("domain 'news' has weight 0.1 but no documents", report.at("/remix/notes/0").asText());
+        assertTrue(out.toString().contains("remix: domain 'news' has weight 0.1 but no documents"), out.toString());
+    }
+
+    @Test
     void tooManyBadRecordsFailWithFileAndLineAndWriteNoReport() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"text\":\"fine\"}\nnot json\nnot json either\n");
         assertEquals(1, run("run", "--input", bad.toString(), "--out", dir.resolve("out").toString(),
