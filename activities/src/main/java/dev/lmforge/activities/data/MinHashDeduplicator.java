@@ -29,10 +29,6 @@ public final class MinHashDeduplicator {
         }
     }
 
-    public DataConfig.Dedup config() {
-        return config;
-    }
-
     /** The signature of already normalised text, or {@code null} when it has no shingle. */
     public int[] signature(String normalized) {
         return signature(shingler.shingles(normalized));

@@ -69,11 +69,6 @@ public record Mix(Map<String, Map<String, Long>> documents, Map<String, Map<Stri
         return new Mix(docs, size);
     }
 
-    /** Documents in one cell. */
-    public long documents(String domain, String lang) {
-        return documents.getOrDefault(domain, Map.of()).getOrDefault(lang, 0L);
-    }
-
     public Summary summary() {
         Map<String, long[]> domains = new TreeMap<>();
         Map<String, long[]> languages = new TreeMap<>();

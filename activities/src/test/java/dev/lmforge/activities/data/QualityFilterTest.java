@@ -102,5 +102,7 @@ class QualityFilterTest {
         assertEquals(List.of("short-0", "short-1", "short-2"), stats.samples().stream().map(QualityFilter.Rejected::id).toList());
         assertEquals("5 words < 50", stats.samples().get(0).detail());
         assertEquals(Map.of("docs", Map.of("en", 1L, "zh", 1L)), stats.mix().documents(), "the language is filled in");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals(stats, json.readValue(json.writeValueAsBytes(stats), QualityFilter.Stats.class), "fan-out passes it as JSON");
     }
 }

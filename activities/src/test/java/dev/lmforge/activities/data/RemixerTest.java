@@ -87,6 +87,8 @@ class RemixerTest {
         natural.factors().values().forEach(cells -> cells.values().forEach(f -> assertEquals(1.0, f, 1e-9)));
         Remixer.Plan plan = new Remixer(new DataConfig.Remix(Map.of("web", 1.0, "math", 1.0), Map.of(), 0, 1)).plan(before);
         assertEquals(List.of("domain 'math' has weight 1.0 but no documents"), plan.notes());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals(plan, json.readValue(json.writeValueAsBytes(plan), Remixer.Plan.class), "fan-out passes it as JSON");
         assertThrows(IllegalArgumentException.class,
                 () -> new Remixer(new DataConfig.Remix(Map.of("math", 1.0), Map.of(), 0, 1)).plan(before));
     }
