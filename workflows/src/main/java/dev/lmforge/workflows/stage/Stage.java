@@ -10,7 +10,7 @@ import java.util.Optional;
  * the same inputs changes), whether this build implements it, and its timeouts and retry budget.
  */
 public enum Stage {
-    DATA("data", QueueKind.CPU, 1, true, Duration.ofHours(12), Duration.ofSeconds(20), 5),
+    DATA("data", QueueKind.CPU, 1, true, Duration.ofHours(12), Duration.ofSeconds(10), 5),
     TOKENIZER("tokenizer", QueueKind.CPU, 1, false, Duration.ofHours(12), Duration.ofSeconds(30), 5),
     PLAN("plan", QueueKind.CPU, 1, true, Duration.ofHours(48), Duration.ofSeconds(60), 3),
     PRETRAIN("pretrain", QueueKind.GPU, 1, false, Duration.ofDays(60), Duration.ofSeconds(60), 100),

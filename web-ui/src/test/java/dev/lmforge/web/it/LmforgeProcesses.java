@@ -1,0 +1,110 @@
+package dev.lmforge.web.it;
+
+import dev.lmforge.infra.LocalStack;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts lmforge as a user does, in separate processes: the packaged console ({@code quarkus-run.jar up}) and
+ * compute workers ({@code lmforge worker}), so that tests can kill them with SIGKILL.
+ */
+final class LmforgeProcesses implements AutoCloseable {
+
+    final Path dataDir;
+    final int httpPort = LocalStack.freePort();
+    final int postgresPort = LocalStack.freePort();
+    final int s3Port = LocalStack.freePort();
+    final int temporalPort = LocalStack.freePort();
+    private final List<Process> started = new ArrayList<>();
+    private int logs;
+
+    LmforgeProcesses(Path dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    private Map<String, String> env() {
+        return Map.of("LMFORGE_DATA_DIR", dataDir.toString(),
+                "LMFORGE_HTTP_PORT", String.valueOf(httpPort),
+                "LMFORGE_POSTGRES_PORT", String.valueOf(postgresPort),
+                "LMFORGE_S3_PORT", String.valueOf(s3Port),
+                "LMFORGE_TEMPORAL_PORT", String.valueOf(temporalPort));
+    }
+
+    /** Starts the console with the local stack and waits until it is healthy. */
+    Process startServer(boolean localCompute) throws Exception {
+        Process p = start(List.of("java", "-Djava.io.tmpdir=" + tmp(), "-jar", System.getProperty("lmforge.app.jar"), "up"),
+                Map.of("LMFORGE_LOCAL_COMPUTE", String.valueOf(localCompute)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (true) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("lmforge up exited with " + p.exitValue() + "; see " + dataDir + "/logs");
+            }
+            try {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return p;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("lmforge up did not become healthy; see " + dataDir + "/logs");
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** Starts a compute worker polling the cpu and gpu queues. */
+    Process startWorker() throws IOException {
+        String cp = System.getProperty("lmforge.activities.jar") + ":" + System.getProperty("lmforge.activities.lib") + "/*";
+        return start(List.of("java", "-Djava.io.tmpdir=" + tmp(), "-cp", cp, "dev.lmforge.activities.cli.LmforgeCli",
+                "worker", "--queue", "cpu", "--queue", "gpu"), Map.of());
+    }
+
+    private Path tmp() throws IOException {
+        return Files.createDirectories(dataDir.resolve("tmp"));
+    }
+
+    private Process start(List<String> command, Map<String, String> extraEnv) throws IOException {
+        Path logDir = Files.createDirectories(dataDir.resolve("logs"));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(logDir.resolve((logs++) + "-" + command.get(command.size() - 1) + ".log").toFile());
+        pb.environment().putAll(env());
+        pb.environment().putAll(extraEnv);
+        Process p = pb.start();
+        started.add(p);
+        return p;
+    }
+
+    /** SIGKILL, as a crash or an OOM killer would. */
+    static void kill(Process p) throws InterruptedException {
+        p.destroyForcibly();
+        p.waitFor();
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Process p : started) {
+            if (p.isAlive()) {
+                p.destroy();
+                if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.lmforge.web.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.restassured.path.json.JsonPath;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kill -9 the whole local lmforge (console, Temporal dev server, S3 server, in-process worker) and start it
+ * again on the same data folder: the ledger marks the run INTERRUPTED, the resume preview says what will be
+ * reused, and the resumed run reuses the completed stage without running it again.
+ */
+class ProcessRestartIT {
+
+    @Test
+    void anInterruptedRunResumesReusingItsCompletedStages(@TempDir Path dir) throws Exception {
+        String spec = "name: restart\nstages: [data, plan]\ncorpus:\n  sources:\n    - path: " + WorkerTakeoverIT.CORPUS
+                + "\ndata:\n  maxBytesPerSecond: 700000\ncompute:\n  budget: 2.0e15\n";
+        try (LmforgeProcesses lmforge = new LmforgeProcesses(dir)) {
+            Process server = lmforge.startServer(true);
+            RunApi api = new RunApi(lmforge.baseUrl());
+            String id = api.submit(spec);
+            api.await(id, r -> "RUNNING".equals(r.getString("stages[0].status")), "data running", Duration.ofSeconds(60));
+            api.request().post("/api/runs/" + id + "/pause").then().statusCode(200);
+            JsonPath paused = api.await(id, r -> "PAUSED".equals(r.getString("status")), "PAUSED", Duration.ofSeconds(120));
+            long dataRow = paused.getLong("stages[0].rowId");
+
+            LmforgeProcesses.kill(server);
+            lmforge.startServer(true);
+
+            JsonPath interrupted = api.run(id);
+            assertEquals("INTERRUPTED", interrupted.getString("status"));
+            api.request().queryParam("dryRun", true).post("/api/runs/" + id + "/resume").then().statusCode(200)
+                    .body("stages.action", equalTo(List.of("reuse", "run")));
+            String resumed = api.request().post("/api/runs/" + id + "/resume").then().statusCode(200)
+                    .extract().path("runId");
+
+            JsonPath done = api.await(resumed, r -> "SUCCEEDED".equals(r.getString("status")), "SUCCEEDED", Duration.ofSeconds(120));
+            assertEquals(id, done.getString("resumedFrom"));
+            assertEquals(List.of("REUSED", "SUCCEEDED"), done.getList("stages.status"));
+            assertEquals(dataRow, done.getLong("stages[0].reusedFrom"));
+            assertEquals(0, done.getList("stages[0].attempts").size(), "the reused data stage did not run again");
+            assertEquals(1, api.run(id).getList("stages[0].attempts").size(), "nor did the original gain an attempt");
+        }
+    }
+}
