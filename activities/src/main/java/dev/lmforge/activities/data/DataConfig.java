@@ -38,7 +38,7 @@ public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix re
      * @param near         whether to remove near duplicates too (exact duplicates are always removed)
      * @param shingles     word shingles (CJK characters count as words) or character shingles
      * @param shingleSize  tokens (or characters) per shingle
-     * @param permutations MinHash values per signature; similarity is estimated over all of them
+     * @param permutations MinHash values per signature, a multiple of 4; similarity is estimated over all of them
      * @param bands        LSH bands; a pair becomes a candidate when one band's values all agree
      * @param rows         values per band; {@code bands * rows <= permutations}
      * @param threshold    estimated Jaccard similarity at or above which a candidate pair is a duplicate
@@ -157,6 +157,8 @@ public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix re
         require(reading.maxErrorRatio >= 0 && reading.maxErrorRatio <= 1, "reading.maxErrorRatio must be in [0, 1]");
         require(dedup.shingles != null && dedup.keep != null, "dedup.shingles and dedup.keep must be set");
         require(dedup.shingleSize >= 1, "dedup.shingleSize must be at least 1");
+        require(dedup.permutations >= 4 && dedup.permutations % 4 == 0,
+                "dedup.permutations must be a positive multiple of 4");
         require(dedup.bands >= 1 && dedup.rows >= 1, "dedup.bands and dedup.rows must be at least 1");
         require((long) dedup.bands * dedup.rows <= dedup.permutations,
                 "dedup.bands * dedup.rows must not exceed dedup.permutations");
