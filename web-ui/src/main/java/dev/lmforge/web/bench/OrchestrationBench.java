@@ -1,0 +1,199 @@
+package dev.lmforge.web.bench;
+
+import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.web.runs.RunService;
+import dev.lmforge.web.temporal.ControlPlane;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.StartupEvent;
+import io.temporal.worker.WorkerFactory;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * {@code lmforge bench orchestration}: the platform's own costs on the local stack. (1) Per-stage overhead of
+ * the lifecycle with no-op stages, executed and reused from the cache, as the median of many runs. (2) Artifact
+ * put and get throughput for 1 MB and 1 GB objects against a plain file copy of the same bytes on the same
+ * disk, with the peak heap of each. It prints figures; it asserts nothing.
+ */
+@ApplicationScoped
+public class OrchestrationBench {
+
+    private static final long MB = 1024 * 1024;
+
+    @Inject
+    ControlPlane controlPlane;
+    @Inject
+    RunService runs;
+    @Inject
+    MetadataStore ledger;
+    @Inject
+    ArtifactStore artifacts;
+    @Inject
+    LmforgeSettings settings;
+    @ConfigProperty(name = "lmforge.bench", defaultValue = "")
+    String bench;
+    @ConfigProperty(name = "lmforge.bench.runs", defaultValue = "40")
+    int runCount;
+
+    void run(@Observes @Priority(20) StartupEvent event) {
+        if (!bench.equals("orchestration")) {
+            return;
+        }
+        Thread thread = new Thread(() -> {
+            int code = 0;
+            try {
+                measure();
+            } catch (Exception e) {
+                e.printStackTrace();
+                code = 1;
+            }
+            Quarkus.asyncExit(code);
+        }, "lmforge-bench");
+        thread.start();
+    }
+
+    private void measure() throws Exception {
+        System.out.printf("lmforge bench orchestration: %d cores, max heap %d MB%n",
+                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / MB);
+        WorkerFactory factory = WorkerFactory.newInstance(controlPlane.client());
+        NoOpStages noOp = new NoOpStages(artifacts, ledger);
+        factory.newWorker(settings.cpuQueue()).registerActivitiesImplementations(noOp);
+        factory.start();
+        try {
+            stageOverhead();
+        } finally {
+            factory.shutdown();
+        }
+        artifactThroughput(1 * MB, 20);
+        artifactThroughput(1024 * MB, 1);
+    }
+
+    private void stageOverhead() throws InterruptedException {
+        int warmup = 5;
+        List<Double> executed = new ArrayList<>();
+        List<Double> reused = new ArrayList<>();
+        for (int i = 0; i < runCount + warmup; i++) {
+            double fresh = timeRun("bench/" + System.nanoTime());
+            double cached = timeRun("bench/cached");
+            if (i >= warmup) {
+                executed.add(fresh / 2);
+                reused.add(cached / 2);
+            }
+        }
+        System.out.printf("stage overhead, executed no-op stage: median %.1f ms, p90 %.1f ms (%d runs of 2 stages)%n",
+                percentile(executed, 0.5), percentile(executed, 0.9), executed.size());
+        System.out.printf("stage overhead, stage reused from cache: median %.1f ms, p90 %.1f ms%n",
+                percentile(reused, 0.5), percentile(reused, 0.9));
+    }
+
+    /** Submits a two-stage lifecycle and waits for it; the run's wall time in ms, submission included. */
+    private double timeRun(String source) throws InterruptedException {
+        String spec = "name: bench\nstages: [data, plan]\ncorpus:\n  sources:\n    - path: " + source
+                + "\ncompute:\n  budget: 1.0e15\n";
+        long start = System.nanoTime();
+        String id = runs.submit(spec, "bench").id();
+        while (!MetadataStore.TERMINAL.contains(ledger.run(id).orElseThrow().status())) {
+            Thread.sleep(1);
+        }
+        double ms = (System.nanoTime() - start) / 1e6;
+        String status = ledger.run(id).orElseThrow().status();
+        if (!status.equals("SUCCEEDED")) {
+            throw new IllegalStateException("bench run " + id + " ended " + status);
+        }
+        return ms;
+    }
+
+    private void artifactThroughput(long size, int repeats) throws IOException {
+        Path dir = Files.createDirectories(settings.dataDir().resolve("bench-artifacts"));
+        List<Double> copy = new ArrayList<>();
+        List<Double> put = new ArrayList<>();
+        List<Double> get = new ArrayList<>();
+        long peakPut = 0;
+        long peakGet = 0;
+        try {
+            for (int r = 0; r < repeats; r++) {
+                Path source = dir.resolve("source.bin");
+                writeRandom(source, size, r);
+                long t0 = System.nanoTime();
+                Files.copy(source, dir.resolve("copy.bin"), StandardCopyOption.REPLACE_EXISTING);
+                copy.add(mbPerSecond(size, t0));
+
+                resetPeaks();
+                t0 = System.nanoTime();
+                String digest = artifacts.put(source).digest();
+                put.add(mbPerSecond(size, t0));
+                peakPut = Math.max(peakPut, peakHeap());
+
+                resetPeaks();
+                t0 = System.nanoTime();
+                artifacts.download(digest, dir.resolve("downloaded.bin"));
+                get.add(mbPerSecond(size, t0));
+                peakGet = Math.max(peakGet, peakHeap());
+            }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+        double base = percentile(copy, 0.5);
+        System.out.printf("artifacts %s: file copy %.0f MB/s; put %.0f MB/s (%.2f x copy, peak heap %d MB); "
+                        + "get+verify %.0f MB/s (%.2f x copy, peak heap %d MB)%n",
+                size >= 1024 * MB ? (size / 1024 / MB) + " GB" : (size / MB) + " MB", base,
+                percentile(put, 0.5), percentile(put, 0.5) / base, peakPut / MB,
+                percentile(get, 0.5), percentile(get, 0.5) / base, peakGet / MB);
+    }
+
+    private static void writeRandom(Path file, long size, long seed) throws IOException {
+        Random random = new Random(seed);
+        byte[] block = new byte[(int) Math.min(size, 8 * MB)];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (long written = 0; written < size; written += block.length) {
+                random.nextBytes(block);
+                out.write(block, 0, (int) Math.min(block.length, size - written));
+            }
+        }
+    }
+
+    private static double mbPerSecond(long bytes, long startNanos) {
+        return bytes / (double) MB / ((System.nanoTime() - startNanos) / 1e9);
+    }
+
+    private static void resetPeaks() {
+        System.gc();
+        heapPools().forEach(MemoryPoolMXBean::resetPeakUsage);
+    }
+
+    /** The sum of the heap pools' peaks since the last reset: an upper bound of the heap in use. */
+    private static long peakHeap() {
+        return heapPools().stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+    }
+
+    private static List<MemoryPoolMXBean> heapPools() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP).toList();
+    }
+
+    private static double percentile(List<Double> values, double q) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get((int) Math.min(sorted.size() - 1, Math.floor(q * sorted.size())));
+    }
+}
