@@ -1,5 +1,11 @@
 package dev.lmforge.activities.cli;
 
+import dev.lmforge.activities.data.DataBenchCommand;
+import dev.lmforge.activities.data.DataCommand;
+import dev.lmforge.activities.planning.FitCommand;
+import dev.lmforge.activities.planning.PlanCommand;
+import dev.lmforge.activities.tokenizer.TokenizerBenchCommand;
+import dev.lmforge.activities.tokenizer.TokenizerCommand;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +31,12 @@ public final class LmforgeCli {
         List<Command> all = new ArrayList<>();
         all.add(new WorkerCommand());
         all.addAll(RunCommands.all());
+        all.add(new DataCommand());
+        all.add(new TokenizerCommand());
+        all.add(new PlanCommand());
+        all.add(new FitCommand());
+        all.add(new DataBenchCommand());
+        all.add(new TokenizerBenchCommand());
         return new LmforgeCli(all);
     }
 
