@@ -86,7 +86,8 @@ public final class DataCommand implements Command {
         out.printf("mix by domain before %s%n", shares(report.remix().before().domains()));
         out.printf("mix by domain after  %s%n", shares(report.remix().after().domains()));
         report.remix().notes().forEach(n -> out.println("remix: " + n));
-        out.printf("wrote %d shards; report %s%n", report.outputs().size(), reportFile);
+        out.printf("wrote %d shards and %s (every duplicate cluster, the document kept and why); report %s%n",
+                report.outputs().size(), report.duplicates(), reportFile);
     }
 
     private static String shares(java.util.Map<String, Mix.Share> rows) {

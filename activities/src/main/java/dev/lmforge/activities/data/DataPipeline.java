@@ -3,6 +3,7 @@ package dev.lmforge.activities.data;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -13,7 +14,8 @@ import java.util.stream.Stream;
 /**
  * The whole data stage in one process: exact and near-duplicate removal across all inputs
  * ({@link ShuffleDeduplication}), quality filtering ({@link QualityFilter}) and remixing ({@link Remixer}).
- * Input {@code i} is shard {@code i}; output shard {@code i} is {@code part-0000i.jsonl}. Every step streams
+ * Input {@code i} is shard {@code i}; output shard {@code i} is {@code part-0000i.jsonl}, next to
+ * {@code duplicates.jsonl} (every duplicate cluster, the document kept and why). Every step streams
  * shard by shard, so memory grows with the duplicates found, not with the corpus.
  */
 public final class DataPipeline {
@@ -29,6 +31,11 @@ public final class DataPipeline {
         return outDir.resolve(String.format("part-%05d.jsonl", shard));
     }
 
+    /** Every duplicate cluster with the document kept and why: one JSON line each. */
+    public static Path duplicatesFile(Path outDir) {
+        return outDir.resolve("duplicates.jsonl");
+    }
+
     /** Runs every step over {@code inputs} (files or folders) into {@code outDir} and returns the report. */
     public DataReport run(List<Path> inputs, Path outDir) throws IOException {
         List<Path> files = CorpusReader.expand(inputs);
@@ -39,6 +46,8 @@ public final class DataPipeline {
         Path work = Files.createTempDirectory(outDir, ".work-");
         try {
             ShuffleDeduplication.Run dedup = new ShuffleDeduplication(config).run(files, work, work.resolve("dedup"));
+            Files.move(ShuffleDeduplication.clusterFile(work.resolve("removals")), duplicatesFile(outDir),
+                    StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             QualityFilter filter = new QualityFilter(config.quality());
             QualityFilter.Stats quality = QualityFilter.Stats.empty();
             List<Path> filtered = new ArrayList<>();
@@ -69,7 +78,7 @@ public final class DataPipeline {
                     dedup.result(),
                     new DataReport.Quality(quality.input(), quality.kept(), quality.rejected(), quality.samples()),
                     new DataReport.Remix(quality.mix().summary(), after.summary(), plan.factors(), plan.notes()),
-                    outputs, config);
+                    outputs, duplicatesFile(outDir).getFileName().toString(), config);
         } finally {
             deleteTree(work);
         }

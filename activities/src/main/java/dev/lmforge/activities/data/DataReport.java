@@ -6,18 +6,20 @@ import java.util.Map;
 /**
  * Everything one run of the data stage did, written as JSON next to its output.
  *
- * @param format  {@code "lmforge-data-report/1"}
- * @param inputs  the input files, in shard order
- * @param steps   documents after each step: {@code read}, {@code deduplicated}, {@code filtered}, {@code remixed}
- * @param reading records, bytes and errors (with file and line) of the inputs
- * @param dedup   the Table-1-style rates, exact and near removals, and the largest clusters with the kept document
- * @param quality rejections per rule, with samples
- * @param remix   the mix before and after, the sampling factors, and targets that could not be met
- * @param outputs the output shards with their digests
- * @param config  the settings used
+ * @param format     {@code "lmforge-data-report/1"}
+ * @param inputs     the input files, in shard order
+ * @param steps      documents after each step: {@code read}, {@code deduplicated}, {@code filtered}, {@code remixed}
+ * @param reading    records, bytes and errors (with file and line) of the inputs
+ * @param dedup      the Table-1-style rates, exact and near removals, and the largest clusters with the kept document
+ * @param quality    rejections per rule, with samples
+ * @param remix      the mix before and after, the sampling factors, and targets that could not be met
+ * @param outputs    the output shards with their digests
+ * @param duplicates the file, next to the shards, listing every duplicate cluster with the document kept and why
+ * @param config     the settings used
  */
 public record DataReport(String format, List<String> inputs, Map<String, Long> steps, ReadStats reading,
-                         DedupResult dedup, Quality quality, Remix remix, List<Output> outputs, DataConfig config) {
+                         DedupResult dedup, Quality quality, Remix remix, List<Output> outputs, String duplicates,
+                         DataConfig config) {
 
     public static final String FORMAT = "lmforge-data-report/1";
 

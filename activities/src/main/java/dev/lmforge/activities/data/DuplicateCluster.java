@@ -9,11 +9,11 @@ import java.util.List;
  * @param keptDump its dump
  * @param reason   why it was kept, e.g. {@code "earliest dump (2024-01) among 3 copies"}
  * @param size     documents in the cluster, the kept one included
- * @param removed  the removed documents (the first {@link #LISTED} of them)
+ * @param removed  the removed documents (in a {@link DedupResult}, the first {@link #LISTED} of them)
  */
 public record DuplicateCluster(String keptId, String keptDump, String reason, int size, List<Removed> removed) {
 
-    /** How many removed members a cluster lists. */
+    /** How many removed members a cluster in a {@link DedupResult} lists. */
     public static final int LISTED = 10;
 
     /**

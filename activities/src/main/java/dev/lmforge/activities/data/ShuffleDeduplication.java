@@ -1,5 +1,8 @@
 package dev.lmforge.activities.data;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SequenceWriter;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -45,6 +48,8 @@ public final class ShuffleDeduplication {
     static final int EXACT_BAND = -1;
     private static final int LINE_BITS = 40;
     private static final int MAX_NAME = 1000;
+    private static final String CLUSTERS = "clusters.jsonl";
+    private static final ObjectMapper CLUSTER_JSON = new ObjectMapper();
 
     private final DataConfig config;
     private final MinHashDeduplicator minHash;
@@ -313,9 +318,15 @@ public final class ShuffleDeduplication {
     private record Doc(long ref, String dump, String id) {
     }
 
+    /** The JSON lines of every duplicate cluster that step (c) writes: kept document, reason, removed documents. */
+    public static Path clusterFile(Path dir) {
+        return dir.resolve(CLUSTERS);
+    }
+
     /**
      * Step (c): joins the pairs of every partition into clusters, keeps one document per cluster and writes one
-     * removal list per shard into {@code dir} (see {@link #removalFile}).
+     * removal list per shard (see {@link #removalFile}) and the list of clusters (see {@link #clusterFile}) into
+     * {@code dir}.
      */
     public DedupResult cluster(List<Path> pairFiles, List<ShardSummary> shards, Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -362,24 +373,29 @@ public final class ShuffleDeduplication {
         Map<Integer, TreeMap<Long, Boolean>> removals = new TreeMap<>();   // shard -> line -> exact?
         List<DuplicateCluster> listed = new ArrayList<>();
         long removedExact = 0;
-        for (List<Doc> members : clusters.values()) {
-            members.sort(keepOrder);
-            Doc kept = members.get(0);
-            List<DuplicateCluster.Removed> named = new ArrayList<>();
-            for (Doc d : members.subList(1, members.size())) {
-                boolean exact = exactOnly.find(d.ref) == exactOnly.find(kept.ref);
-                removedExact += exact ? 1 : 0;
-                removedAcross.merge(d.dump, 1L, Long::sum);
-                removals.computeIfAbsent((int) (d.ref >>> LINE_BITS), s -> new TreeMap<>()).put(d.ref & lineMask(), exact);
-                if (named.size() < DuplicateCluster.LISTED) {
-                    named.add(new DuplicateCluster.Removed(d.id, d.dump, exact ? "exact" : "near"));
+        Path clusterTemp = clusterFile(dir).resolveSibling(CLUSTERS + ".partial");
+        try (SequenceWriter clusterLines = CLUSTER_JSON.writer().withRootValueSeparator("\n").writeValues(clusterTemp.toFile())) {
+            for (List<Doc> members : clusters.values()) {
+                members.sort(keepOrder);
+                Doc kept = members.get(0);
+                List<DuplicateCluster.Removed> removed = new ArrayList<>();
+                for (Doc d : members.subList(1, members.size())) {
+                    boolean exact = exactOnly.find(d.ref) == exactOnly.find(kept.ref);
+                    removedExact += exact ? 1 : 0;
+                    removedAcross.merge(d.dump, 1L, Long::sum);
+                    removals.computeIfAbsent((int) (d.ref >>> LINE_BITS), s -> new TreeMap<>()).put(d.ref & lineMask(), exact);
+                    removed.add(new DuplicateCluster.Removed(d.id, d.dump, exact ? "exact" : "near"));
                 }
+                String which = config.dedup().keep() == DataConfig.KeepPolicy.EARLIEST_DUMP ? "earliest" : "latest";
+                DuplicateCluster cluster = new DuplicateCluster(kept.id, kept.dump,
+                        which + " dump (" + kept.dump + ") among " + members.size() + " copies, then earliest input",
+                        members.size(), removed);
+                clusterLines.write(cluster);
+                listed.add(new DuplicateCluster(cluster.keptId(), cluster.keptDump(), cluster.reason(), cluster.size(),
+                        removed.subList(0, Math.min(removed.size(), DuplicateCluster.LISTED))));
             }
-            String which = config.dedup().keep() == DataConfig.KeepPolicy.EARLIEST_DUMP ? "earliest" : "latest";
-            listed.add(new DuplicateCluster(kept.id, kept.dump,
-                    which + " dump (" + kept.dump + ") among " + members.size() + " copies, then earliest input",
-                    members.size(), named));
         }
+        Files.move(clusterTemp, clusterFile(dir), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         listed.sort(Comparator.comparingInt(DuplicateCluster::size).reversed());   // stable: ties keep cluster order
         Map<String, Long> removedWithin = new TreeMap<>();
         Map<Long, Long> withinSizes = new HashMap<>();

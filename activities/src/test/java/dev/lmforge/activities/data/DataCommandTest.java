@@ -77,8 +77,12 @@ class DataCommandTest {
         assertEquals(4, report.get("outputs").size());
         assertTrue(out.toString().contains("across dumps"), out.toString());
         try (var leftovers = Files.list(dir.resolve("out1"))) {
-            assertEquals(4, leftovers.count(), "no work files or partial files are left behind");
+            assertEquals(5, leftovers.count(), "four shards and the duplicates, no work or partial files");
         }
+        List<String> clusters = Files.readAllLines(dir.resolve("out1").resolve(report.get("duplicates").asText()));
+        assertEquals(report.at("/dedup/clusters").asLong(), clusters.size());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("out1/duplicates.jsonl")), Files.readAllBytes(dir.resolve("out3/duplicates.jsonl")));
+        assertTrue(clusters.get(0).contains("\"reason\":\"earliest dump"), clusters.get(0));
     }
 
     @Test
