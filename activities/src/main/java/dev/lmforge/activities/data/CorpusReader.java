@@ -102,7 +102,7 @@ public final class CorpusReader {
                     Document doc = parse(file, format, line, lines, tally);
                     if (doc != null) {
                         tally.records++;
-                        tally.bytes += lines.length;
+                        tally.bytes += doc.textBytes();
                         try {
                             sink.accept(doc, line);
                         } catch (IOException e) {

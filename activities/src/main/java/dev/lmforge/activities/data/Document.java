@@ -21,6 +21,16 @@ public record Document(String id, String text, String dump, String domain, Strin
         metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
     }
 
+    /** The size of the text in UTF-8, counted without encoding it. */
+    public long textBytes() {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;   // a surrogate pair is 4
+        }
+        return bytes;
+    }
+
     /** This document with another id (remixing names the extra copies of an up-sampled document). */
     public Document withId(String newId) {
         return new Document(newId, text, dump, domain, lang, metadata);

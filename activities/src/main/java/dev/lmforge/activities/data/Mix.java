@@ -1,6 +1,5 @@
 package dev.lmforge.activities.data;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -51,7 +50,7 @@ public record Mix(Map<String, Map<String, Long>> documents, Map<String, Map<Stri
 
         /** Counts {@code copies} copies of a document. */
         public void add(Document doc, long copies) {
-            long size = doc.text().getBytes(StandardCharsets.UTF_8).length;
+            long size = doc.textBytes();
             documents.computeIfAbsent(doc.domain(), k -> new TreeMap<>()).merge(doc.lang(), copies, Long::sum);
             bytes.computeIfAbsent(doc.domain(), k -> new TreeMap<>()).merge(doc.lang(), size * copies, Long::sum);
         }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,6 +56,9 @@ class CorpusReaderTest {
         assertEquals(List.of("x", "hello", "d1", "web", "en"), List.of(x.id(), x.text(), x.dump(), x.domain(), x.lang()));
         assertEquals(List.of("url", "score"), List.copyOf(x.metadata().keySet()));
         assertTrue(JsonlWriter.toJson(x).endsWith("\"url\":\"https://a\",\"score\":0.5}"), JsonlWriter.toJson(x));
+        assertEquals(5 + 7, r.stats().bytes(), "UTF-8 bytes of the texts");
+        assertEquals("Débian 软件 😀".getBytes(StandardCharsets.UTF_8).length,
+                new Document("u", "Débian 软件 😀", "", "", "", Map.of()).textBytes());
         Document y = r.docs().get(1);
         assertEquals(List.of("crawl-7.jsonl:2", "crawl-7", ""), List.of(y.id(), y.dump(), y.domain()));
     }
