@@ -46,7 +46,7 @@ public final class DataPipeline {
         Path work = Files.createTempDirectory(outDir, ".work-");
         try {
             ShuffleDeduplication.Run dedup = new ShuffleDeduplication(config).run(files, work, work.resolve("dedup"));
-            Files.move(ShuffleDeduplication.clusterFile(work.resolve("removals")), duplicatesFile(outDir),
+            Files.move(dedup.clusters(), duplicatesFile(outDir),
                     StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             QualityFilter filter = new QualityFilter(config.quality());
             QualityFilter.Stats quality = QualityFilter.Stats.empty();

@@ -72,8 +72,15 @@ public final class ShuffleDeduplication {
     public record ShardSummary(int shard, String file, ReadStats read, Map<String, Long> documents) {
     }
 
-    /** Everything {@link #run} produced. */
-    public record Run(List<ShardSummary> shards, DedupResult result, List<Path> survivors) {
+    /**
+     * Everything {@link #run} produced.
+     *
+     * @param shards    what step (a) read from each shard
+     * @param result    the clusters' summary and Table-1 rates
+     * @param survivors the deduplicated shards, in input order
+     * @param clusters  every duplicate cluster, one JSON line each (see {@link #clusterFile})
+     */
+    public record Run(List<ShardSummary> shards, DedupResult result, List<Path> survivors, Path clusters) {
     }
 
     /** The file of a partition written by a shard. */
@@ -511,7 +518,7 @@ public final class ShuffleDeduplication {
             writeSurvivors(inputs.get(i), removalFile(removals, i), out);
             survivors.add(out);
         }
-        return new Run(shards, result, survivors);
+        return new Run(shards, result, survivors, clusterFile(removals));
     }
 
     /** Union-find over document refs, with path halving; absent refs are their own roots. */

@@ -71,7 +71,7 @@ class ShuffleDeduplicationTest {
         run.result().largest().forEach(c -> reasons.add(c.keptId() + ":" + c.removed().get(0).id() + ":" + c.removed().get(0).kind()));
         assertEquals(Set.of("a:a-shouted:exact", "b:b-mirror:near"), reasons);
         assertTrue(run.result().largest().get(0).reason().startsWith("earliest dump (2024-01)"));
-        List<String> clusters = Files.readAllLines(ShuffleDeduplication.clusterFile(dir.resolve("work/removals")));
+        List<String> clusters = Files.readAllLines(run.clusters());
         assertEquals(2, clusters.size());
         assertTrue(clusters.get(0).startsWith("{\"keptId\":\"a\",\"keptDump\":\"2024-01\""), clusters.get(0));
     }
@@ -124,8 +124,8 @@ class ShuffleDeduplicationTest {
             assertArrayEquals(Files.readAllBytes(ShuffleDeduplication.removalFile(dir.resolve("work1/removals"), shard)),
                     Files.readAllBytes(ShuffleDeduplication.removalFile(dir.resolve("work3/removals"), shard)));
         }
-        assertArrayEquals(Files.readAllBytes(ShuffleDeduplication.clusterFile(dir.resolve("work1/removals"))),
-                Files.readAllBytes(ShuffleDeduplication.clusterFile(dir.resolve("work3/removals"))));
+        assertArrayEquals(Files.readAllBytes(runs.get(1).clusters()),
+                Files.readAllBytes(runs.get(3).clusters()));
         assertTrue(runs.get(1).result().overall().removedAcrossDumps() > 0);
     }
 
