@@ -2,6 +2,7 @@ package dev.lmforge.activities;
 
 import dev.lmforge.activities.data.DataStageActivities;
 import dev.lmforge.activities.planning.PlanStageActivities;
+import dev.lmforge.activities.tokenizer.TokenizerStageActivities;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.MetadataStore;
@@ -39,7 +40,8 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         WorkerFactory factory = WorkerFactory.newInstance(client);
         for (String queue : queues) {
             Worker worker = factory.newWorker(queue, options);
-            worker.registerActivitiesImplementations(new DataStageActivities(runtime), new PlanStageActivities(runtime));
+            worker.registerActivitiesImplementations(new DataStageActivities(runtime), new TokenizerStageActivities(runtime),
+                    new PlanStageActivities(runtime));
         }
         factory.start();
         return () -> {

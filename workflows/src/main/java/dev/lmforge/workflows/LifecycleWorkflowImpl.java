@@ -15,6 +15,8 @@ import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
+import dev.lmforge.workflows.stage.TokenizerStage;
+import dev.lmforge.workflows.stage.TokenizerStageConfig;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
@@ -94,8 +96,10 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 inputs.put(DataStageConfig.inputName(i), dumps.get(i).artifact());
             }
             config = JSON.valueToTree(new DataStageConfig(input.spec().data(), dumps));
+        } else if (stage == Stage.TOKENIZER) {
+            config = JSON.valueToTree(new TokenizerStageConfig(input.spec().tokenizer()));
         } else if (stage == Stage.PLAN) {
-            config = JSON.valueToTree(new PlanStageConfig(input.spec().compute(), input.spec().plan()));
+            config = JSON.valueToTree(new PlanStageConfig(input.spec().compute(), planOptions(input.spec())));
         }
         StageStart start = ledger.beginStage(input.runId(), stage.id(), config, inputs);
         if (start.reused() != null) {
@@ -132,6 +136,8 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         switch (stage) {
             case DATA:
                 return Workflow.newActivityStub(DataStage.class, options).data(stageInput);
+            case TOKENIZER:
+                return Workflow.newActivityStub(TokenizerStage.class, options).tokenize(stageInput);
             case PLAN:
                 return Workflow.newActivityStub(PlanStage.class, options).plan(stageInput);
             default:
@@ -140,6 +146,18 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         // Specs naming unbuilt stages are refused at submission; this guards a hand-made workflow start.
         throw ApplicationFailure.newNonRetryableFailure("stage '" + stage.id() + "' is not built in this version",
                 StageFailures.NOT_BUILT);
+    }
+
+    /** The plan's options; the vocabulary defaults to the tokenizer's when the spec trains one. */
+    private static LifecycleSpec.PlanOptions planOptions(LifecycleSpec spec) {
+        LifecycleSpec.PlanOptions plan = spec.plan() != null ? spec.plan() : new LifecycleSpec.PlanOptions(null, null);
+        boolean trainsTokenizer = spec.stageList().contains(Stage.TOKENIZER);
+        if (plan.vocab() == null && trainsTokenizer) {
+            int vocab = spec.tokenizer() != null && spec.tokenizer().vocabSize() != null
+                    ? spec.tokenizer().vocabSize() : TokenizerStageConfig.DEFAULT_VOCAB_SIZE;
+            return new LifecycleSpec.PlanOptions(plan.seqLen(), vocab);
+        }
+        return spec.plan();
     }
 
     private static ActivityOptions optionsFor(Stage stage, LifecycleInput input) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
+import dev.lmforge.activities.data.CorpusManifest.Part;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStageConfig;
 import dev.lmforge.workflows.stage.RawDump;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,10 +28,6 @@ final class CorpusIngest {
 
     /** The checkpoint: the parts finished so far, in input order. */
     record Checkpoint(List<Part> parts) {
-    }
-
-    /** One dump's part of the corpus. */
-    record Part(String input, String dump, String digest, long sizeBytes, long documents, long textBytes, long errors) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,13 +57,7 @@ final class CorpusIngest {
         long documents = parts.stream().mapToLong(Part::documents).sum();
         long textBytes = parts.stream().mapToLong(Part::textBytes).sum();
         long errorCount = parts.stream().mapToLong(Part::errors).sum();
-        Map<String, Object> manifest = new LinkedHashMap<>();
-        manifest.put("format", "lmforge-corpus/1");
-        manifest.put("documents", documents);
-        manifest.put("textBytes", textBytes);
-        manifest.put("errors", errorCount);
-        manifest.put("firstErrors", errors);
-        manifest.put("parts", parts);
+        CorpusManifest manifest = new CorpusManifest(CorpusManifest.FORMAT, documents, textBytes, errorCount, errors, parts);
         ArtifactRef corpus = context.putArtifact(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest),
                 "corpus", Map.of("documents", documents, "textBytes", textBytes, "parts", parts.size()));
         return new StageOutput(Map.of("corpus", corpus), Map.of(

@@ -23,6 +23,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -47,13 +48,13 @@ public class OrchestrationBench {
     ArtifactStore artifacts;
     @Inject
     LmforgeSettings settings;
-    @ConfigProperty(name = "lmforge.bench", defaultValue = "")
-    String bench;
+    @ConfigProperty(name = "lmforge.bench")
+    Optional<String> bench;
     @ConfigProperty(name = "lmforge.bench.runs", defaultValue = "40")
     int runCount;
 
     void run(@Observes @Priority(20) StartupEvent event) {
-        if (!bench.equals("orchestration")) {
+        if (!bench.orElse("").equals("orchestration")) {
             return;
         }
         Thread thread = new Thread(() -> {

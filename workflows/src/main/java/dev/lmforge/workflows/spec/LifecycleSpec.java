@@ -26,7 +26,7 @@ import java.util.List;
  * @param dpo        preference data and options
  */
 public record LifecycleSpec(String name, String team, List<String> stages, Corpus corpus, DataOptions data,
-                            Compute compute, JsonNode tokenizer, PlanOptions plan, JsonNode model, JsonNode training,
+                            Compute compute, TokenizerOptions tokenizer, PlanOptions plan, JsonNode model, JsonNode training,
                             JsonNode evaluation, JsonNode sft, JsonNode dpo) {
 
     /** The corpus: one or more sources, each a dump. */
@@ -49,6 +49,16 @@ public record LifecycleSpec(String name, String team, List<String> stages, Corpu
      *                          absent
      */
     public record DataOptions(Long maxBytesPerSecond) {
+    }
+
+    /**
+     * Options of the tokenizer stage.
+     *
+     * @param vocabSize      tokens in all: special tokens, the 256 bytes and the learned merges (default 32,000)
+     * @param sampleBytes    train on at most this many bytes of the corpus (default 100 MB)
+     * @param tokensPerShard token ids per shard file (default 64 Mi)
+     */
+    public record TokenizerOptions(Integer vocabSize, Long sampleBytes, Long tokensPerShard) {
     }
 
     /**

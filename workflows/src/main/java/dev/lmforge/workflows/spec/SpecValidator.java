@@ -20,7 +20,6 @@ public final class SpecValidator {
 
     /** Sections that belong to a stage; a section for a stage this build lacks is refused. */
     private static final Map<String, Stage> SECTION_STAGE = Map.of(
-            "tokenizer", Stage.TOKENIZER,
             "model", Stage.PRETRAIN,
             "training", Stage.PRETRAIN,
             "evaluation", Stage.EVALUATE_BASE,
@@ -47,6 +46,7 @@ public final class SpecValidator {
         }
         checkCompute(spec.compute(), stages.contains(Stage.PLAN), problems);
         checkPlan(spec.plan(), problems);
+        checkTokenizer(spec.tokenizer(), problems);
         return problems;
     }
 
@@ -78,7 +78,6 @@ public final class SpecValidator {
 
     private static void checkSections(LifecycleSpec spec, List<SpecProblem> problems) {
         Map<String, JsonNode> sections = new TreeMap<>();
-        sections.put("tokenizer", spec.tokenizer());
         sections.put("model", spec.model());
         sections.put("training", spec.training());
         sections.put("evaluation", spec.evaluation());
@@ -134,6 +133,21 @@ public final class SpecValidator {
         }
         if (plan.vocab() != null && plan.vocab() < 1) {
             problems.add(new SpecProblem("plan.vocab", "must be positive, got " + plan.vocab()));
+        }
+    }
+
+    private static void checkTokenizer(LifecycleSpec.TokenizerOptions tokenizer, List<SpecProblem> problems) {
+        if (tokenizer == null) {
+            return;
+        }
+        if (tokenizer.vocabSize() != null && tokenizer.vocabSize() <= 256) {
+            problems.add(new SpecProblem("tokenizer.vocabSize", "must exceed the 256 byte tokens, got " + tokenizer.vocabSize()));
+        }
+        if (tokenizer.sampleBytes() != null && tokenizer.sampleBytes() <= 0) {
+            problems.add(new SpecProblem("tokenizer.sampleBytes", "must be positive, got " + tokenizer.sampleBytes()));
+        }
+        if (tokenizer.tokensPerShard() != null && tokenizer.tokensPerShard() <= 0) {
+            problems.add(new SpecProblem("tokenizer.tokensPerShard", "must be positive, got " + tokenizer.tokensPerShard()));
         }
     }
 

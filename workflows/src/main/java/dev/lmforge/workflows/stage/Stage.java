@@ -11,7 +11,7 @@ import java.util.Optional;
  */
 public enum Stage {
     DATA("data", QueueKind.CPU, 1, true, Duration.ofHours(12), Duration.ofSeconds(10), 5),
-    TOKENIZER("tokenizer", QueueKind.CPU, 1, false, Duration.ofHours(12), Duration.ofSeconds(30), 5),
+    TOKENIZER("tokenizer", QueueKind.CPU, 1, true, Duration.ofHours(12), Duration.ofSeconds(30), 5),
     PLAN("plan", QueueKind.CPU, 1, true, Duration.ofHours(48), Duration.ofSeconds(60), 3),
     PRETRAIN("pretrain", QueueKind.GPU, 1, false, Duration.ofDays(60), Duration.ofSeconds(60), 100),
     EVALUATE_BASE("evaluate-base", QueueKind.GPU, 1, false, Duration.ofHours(24), Duration.ofSeconds(60), 5),

@@ -1,0 +1,152 @@
+package dev.lmforge.activities.tokenizer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.StageContext;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.data.CorpusManifest;
+import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.StageInput;
+import dev.lmforge.workflows.stage.StageOutput;
+import dev.lmforge.workflows.stage.TokenizerStage;
+import dev.lmforge.workflows.stage.TokenizerStageConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The tokenizer stage on a compute worker: trains {@link BpeTrainer} on the first {@code sampleBytes} of the
+ * corpus, stores the {@code tokenizer.json}, then encodes the whole corpus into {@link TokenShardWriter} shards.
+ * The trained tokenizer's digest is heartbeated, so a retry skips training and only re-encodes.
+ */
+public final class TokenizerStageActivities implements TokenizerStage {
+
+    /** The checkpoint: the tokenizer already trained and stored by an earlier attempt. */
+    record Checkpoint(String tokenizerDigest) {
+    }
+
+    /** The {@code tokens} artifact: the shard index and each shard file's artifact. */
+    record TokenShards(String format, TokenShardIndex index, Map<String, String> files) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final StageRuntime runtime;
+
+    public TokenizerStageActivities(StageRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public StageOutput tokenize(StageInput input) {
+        TokenizerStageConfig config = JSON.convertValue(input.config(), TokenizerStageConfig.class);
+        ArtifactRef corpusRef = input.inputs().get("corpus");
+        if (corpusRef == null) {
+            throw new InvalidInputException("stages: the tokenizer stage needs the data stage's corpus before it");
+        }
+        return StageContext.run(runtime, input, Checkpoint.class, context -> {
+            Path work = Files.createTempDirectory("lmforge-tokenizer");
+            try {
+                CorpusManifest corpus = CorpusManifest.read(context.artifacts(), corpusRef.digest());
+                List<Path> parts = download(context, corpus, work);
+                BpeTokenizer tokenizer;
+                ArtifactRef tokenizerRef;
+                var checkpoint = context.checkpoint(Checkpoint.class);
+                if (checkpoint.isPresent()) {
+                    context.artifacts().download(checkpoint.get().tokenizerDigest(), work.resolve(BpeTokenizer.FILE_NAME));
+                    tokenizer = BpeTokenizer.load(work.resolve(BpeTokenizer.FILE_NAME));
+                    tokenizerRef = new ArtifactRef(checkpoint.get().tokenizerDigest(), "tokenizer",
+                            Files.size(work.resolve(BpeTokenizer.FILE_NAME)));
+                } else {
+                    tokenizer = train(context, parts, config);
+                    Path file = tokenizer.save(work.resolve("tokenizer"));
+                    tokenizerRef = context.putArtifact(file, "tokenizer", Map.of("vocabSize", tokenizer.vocabularySize(),
+                            "format", "huggingface-tokenizer.json"));
+                    context.heartbeat(new Checkpoint(tokenizerRef.digest()));
+                }
+                return encode(context, parts, tokenizer, tokenizerRef, config, work.resolve("shards"));
+            } finally {
+                try (Stream<Path> files = Files.walk(work)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        });
+    }
+
+    private static List<Path> download(StageContext context, CorpusManifest corpus, Path work) throws IOException {
+        List<Path> parts = new ArrayList<>();
+        for (int i = 0; i < corpus.parts().size(); i++) {
+            Path part = work.resolve("part-" + i + ".jsonl");
+            context.artifacts().download(corpus.parts().get(i).digest(), part);
+            parts.add(part);
+        }
+        return parts;
+    }
+
+    private static BpeTokenizer train(StageContext context, List<Path> parts, TokenizerStageConfig config) throws IOException {
+        BpeTrainer trainer;
+        try {
+            trainer = new BpeTrainer(config.vocabSize());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("tokenizer.vocabSize: " + e.getMessage());
+        }
+        long[] seen = {0};
+        for (Path part : parts) {
+            if (seen[0] >= config.sampleBytes()) {
+                break;
+            }
+            CorpusFileReader.read(part, (text, end) -> {
+                if (seen[0] < config.sampleBytes()) {
+                    trainer.addText(text);
+                    seen[0] += text.getBytes(StandardCharsets.UTF_8).length;
+                }
+            });
+            context.heartbeat(null);
+        }
+        if (seen[0] == 0) {
+            throw new InvalidInputException("corpus: the tokenizer has no text to train on (the corpus is empty)");
+        }
+        return trainer.train(merges -> context.heartbeat(null));
+    }
+
+    private static StageOutput encode(StageContext context, List<Path> parts, BpeTokenizer tokenizer,
+                                      ArtifactRef tokenizerRef, TokenizerStageConfig config, Path shardDir) throws IOException {
+        int eos = tokenizer.specialTokenId("<|eos|>");
+        TokenShardIndex index;
+        try (TokenShardWriter writer = new TokenShardWriter(shardDir, tokenizer.vocabularySize(), eos, config.tokensPerShard())) {
+            for (Path part : parts) {
+                CorpusFileReader.read(part, (text, end) -> {
+                    writer.append(tokenizer.encode(text));
+                    if (end) {
+                        writer.endDocument();
+                    }
+                });
+                context.heartbeat(new Checkpoint(tokenizerRef.digest()));
+            }
+            index = writer.finish();
+        }
+        Map<String, String> files = new LinkedHashMap<>();
+        for (TokenShardIndex.Shard shard : index.shards()) {
+            files.put(shard.file(), context.putArtifact(shardDir.resolve(shard.file()), "token-shard",
+                    Map.of("tokens", shard.tokens(), "dtype", index.dtype())).digest());
+        }
+        ArtifactRef tokens = context.putArtifact(JSON.writeValueAsBytes(new TokenShards(TokenShardIndex.FORMAT, index, files)),
+                "tokens", Map.of("tokens", index.tokens(), "documents", index.documents(), "shards", index.shards().size()));
+        context.metric("tokens", 0, index.tokens());
+        Map<String, Double> summary = new LinkedHashMap<>();
+        summary.put("vocabSize", (double) tokenizer.vocabularySize());
+        summary.put("documents", (double) index.documents());
+        summary.put("tokens", (double) index.tokens());
+        summary.put("shards", (double) index.shards().size());
+        return new StageOutput(Map.of("tokenizer", tokenizerRef, "tokens", tokens), summary);
+    }
+}
