@@ -48,10 +48,10 @@ public final class TokenizerStageActivities implements TokenizerStage {
     public StageOutput tokenize(StageInput input) {
         TokenizerStageConfig config = JSON.convertValue(input.config(), TokenizerStageConfig.class);
         ArtifactRef corpusRef = input.inputs().get("corpus");
-        if (corpusRef == null) {
-            throw new InvalidInputException("stages: the tokenizer stage needs the data stage's corpus before it");
-        }
         return StageContext.run(runtime, input, Checkpoint.class, context -> {
+            if (corpusRef == null) {
+                throw new InvalidInputException("stages: the tokenizer stage needs the data stage's corpus before it");
+            }
             Path work = Files.createTempDirectory("lmforge-tokenizer");
             try {
                 CorpusManifest corpus = CorpusManifest.read(context.artifacts(), corpusRef.digest());
