@@ -1,6 +1,7 @@
 package dev.lmforge.activities;
 
 import dev.lmforge.activities.data.DataStageActivities;
+import dev.lmforge.activities.data.DataStepActivities;
 import dev.lmforge.activities.planning.PlanStageActivities;
 import dev.lmforge.activities.tokenizer.TokenizerStageActivities;
 import dev.lmforge.services.artifacts.ArtifactStore;
@@ -40,7 +41,8 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         WorkerFactory factory = WorkerFactory.newInstance(client);
         for (String queue : queues) {
             Worker worker = factory.newWorker(queue, options);
-            worker.registerActivitiesImplementations(new DataStageActivities(runtime), new TokenizerStageActivities(runtime),
+            worker.registerActivitiesImplementations(new DataStageActivities(runtime), new DataStepActivities(runtime),
+                    new TokenizerStageActivities(runtime),
                     new PlanStageActivities(runtime));
         }
         factory.start();

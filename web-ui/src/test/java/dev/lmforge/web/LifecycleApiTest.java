@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.web.temporal.ControlPlane;
+import dev.lmforge.workflows.data.DataWorkflowInput;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -33,6 +35,8 @@ import org.junit.jupiter.api.Test;
 class LifecycleApiTest {
 
     static final String CORPUS = Path.of("../samples/corpus").toAbsolutePath().normalize().toString();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
     ControlPlane controlPlane;
@@ -105,11 +109,66 @@ class LifecycleApiTest {
                 .then().statusCode(200).extract().jsonPath();
         assertTrue(down.getList("artifacts.digest").contains(plan));
 
-        // Keep this run's history for the replay test in the workflows module.
-        var history = controlPlane.client().fetchHistory(run.getString("workflowId"));
-        Path out = Path.of("target/histories/lifecycle-data-plan.json");
+        // Keep this run's histories (the lifecycle's and its data workflow's) for the replay tests in workflows.
+        String workflowId = run.getString("workflowId");
+        writeHistory(workflowId, "lifecycle-data-child-plan.json");
+        writeHistory(DataWorkflowInput.workflowId(workflowId), "data-workflow.json");
+    }
+
+    private void writeHistory(String workflowId, String file) throws Exception {
+        Path out = Path.of("target/histories", file);
         Files.createDirectories(out.getParent());
-        Files.writeString(out, history.toJson(true));
+        Files.writeString(out, controlPlane.client().fetchHistory(workflowId).toJson(true));
+    }
+
+    /**
+     * The data stage's report shows the overlap planted in the sample corpus (samples/corpus/SOURCES.md, "Planted
+     * overlap"): per dump, records read, removed within the dump and removed across dumps; then the quality filter
+     * and the remix, and a manifest whose parts the tokenizer can read.
+     */
+    @Test
+    void theDataReportShowsThePlantedTableOneRatesOfTheSampleCorpus() throws Exception {
+        String id = submit(spec("data:\n  maxBytesPerSecond: 1100000000\n  partitions: 3\n"));
+        JsonPath run = awaitStatus(id, "SUCCEEDED");
+        String reportDigest = run.getString("stages[0].outputs.report");
+        given().get("/api/artifacts/" + reportDigest).then().statusCode(200).body("kind", equalTo("data-report"));
+        JsonNode report = JSON.readTree(given().get("/api/artifacts/" + reportDigest + "/content").then().statusCode(200)
+                .extract().asString());
+        assertEquals("lmforge-data-report/1", report.get("format").asText());
+        // dump, records, removed within the dump, removed across dumps: SOURCES.md's table.
+        Object[][] planted = {
+                {"2024-01", 270, 13, 13}, {"2024-02", 334, 12, 144}, {"2024-03", 388, 23, 232},
+                {"2024-04", 410, 25, 301}, {"all", 1402, 73, 690}};
+        JsonNode rates = report.at("/dedup/rates");
+        assertEquals(planted.length, rates.size(), rates.toString());
+        for (int i = 0; i < planted.length; i++) {
+            JsonNode row = rates.get(i);
+            assertEquals(planted[i][0], row.get("dump").asText());
+            assertEquals(planted[i][1], row.get("documents").asInt(), row.toString());
+            assertEquals(planted[i][2], row.get("removedWithinDump").asInt(), row.toString());
+            assertEquals(planted[i][3], row.get("removedAcrossDumps").asInt(), row.toString());
+        }
+        assertEquals(0.052, report.at("/dedup/rates/4/withinDumpRate").asDouble(), 0.0005);
+        assertEquals(0.492, report.at("/dedup/rates/4/acrossDumpsRate").asDouble(), 0.0005);
+
+        JsonNode steps = report.get("steps");
+        assertEquals(1402, steps.get("read").asLong());
+        assertEquals(1402 - 690, steps.get("deduplicated").asLong());
+        // The 48 junk records (12 a dump) are never duplicates, so they reach the filter, which rejects them.
+        assertTrue(steps.get("filtered").asLong() <= 1402 - 690 - 48, steps.toString());
+        assertTrue(report.at("/quality/rejected").size() > 0 && !report.at("/quality/samples").isEmpty(), report.get("quality").toString());
+        assertEquals(steps.get("filtered").asLong(), steps.get("remixed").asLong(), "no target mix: the counts stay");
+        assertEquals(0.492, run.getDouble("stages[0].summary.acrossDumpsRate"), 0.0005);
+
+        JsonNode manifest = JSON.readTree(given().get("/api/artifacts/" + run.getString("stages[0].outputs.corpus")
+                + "/content").then().statusCode(200).extract().asString());
+        assertEquals(steps.get("remixed").asLong(), manifest.get("documents").asLong());
+        assertEquals(4, manifest.get("parts").size());
+        String firstPart = given().get("/api/artifacts/" + manifest.at("/parts/0/digest").asText() + "/content")
+                .then().statusCode(200).extract().asString();
+        JsonNode firstRecord = JSON.readTree(firstPart.lines().findFirst().orElseThrow());
+        assertTrue(firstRecord.get("text").isTextual() && firstRecord.get("url").isTextual(),
+                "parts keep the text and the records' other fields: " + firstRecord);
     }
 
     @Test
@@ -171,7 +230,9 @@ class LifecycleApiTest {
                 "name: x\nstages: [data, fly]\ncorpus: {sources: [{path: x}]}\n", "stages[1]",
                 "name: x\nstages: [data, pretrain]\ncorpus: {sources: [{path: x}]}\n", "stages[1]",
                 "name: x\nstages: [data]\n  oops: 1\n", "line 3",
-                "", "spec");
+                "", "spec",
+                spec("data:\n  dedup:\n    bandz: 3\n"), "data.dedup.bandz",
+                spec("data:\n  dedup:\n    threshold: 1.5\n"), "data.dedup.threshold");
         cases.forEach((body, field) -> given().contentType("application/yaml").body(body).post("/api/runs")
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("title", equalTo("Invalid Spec")).body("errors.field", hasItem(field)));

@@ -2,6 +2,8 @@ package dev.lmforge.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.workflows.data.DataWorkflow;
+import dev.lmforge.workflows.data.DataWorkflowInput;
 import dev.lmforge.workflows.ledger.LedgerActivities;
 import dev.lmforge.workflows.ledger.StageStart;
 import dev.lmforge.workflows.spec.LifecycleSpec;
@@ -17,14 +19,15 @@ import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
 import dev.lmforge.workflows.stage.TokenizerStage;
 import dev.lmforge.workflows.stage.TokenizerStageConfig;
-import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,7 +116,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         runningStage = Workflow.newCancellationScope(() -> output[0] = execute(stage, stageInput, input));
         try {
             runningStage.run();
-        } catch (ActivityFailure | CanceledFailure e) {
+        } catch (ActivityFailure | ChildWorkflowFailure | CanceledFailure e) {
             if (cancelReason != null) {
                 return cancelled(input.runId(), index);
             }
@@ -135,7 +138,14 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         ActivityOptions options = optionsFor(stage, input);
         switch (stage) {
             case DATA:
-                return Workflow.newActivityStub(DataStage.class, options).data(stageInput);
+                // Runs recorded before the data stage fanned out keep calling its single activity.
+                if (Workflow.getVersion("data-child-workflow", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+                    return Workflow.newActivityStub(DataStage.class, options).data(stageInput);
+                }
+                return Workflow.newChildWorkflowStub(DataWorkflow.class, ChildWorkflowOptions.newBuilder()
+                                .setWorkflowId(DataWorkflowInput.workflowId(Workflow.getInfo().getWorkflowId()))
+                                .build())
+                        .run(new DataWorkflowInput(stageInput, input.cpuQueue()));
             case TOKENIZER:
                 return Workflow.newActivityStub(TokenizerStage.class, options).tokenize(stageInput);
             case PLAN:
@@ -161,19 +171,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
     }
 
     private static ActivityOptions optionsFor(Stage stage, LifecycleInput input) {
-        return ActivityOptions.newBuilder()
-                .setTaskQueue(stage.queue() == Stage.QueueKind.GPU ? input.gpuQueue() : input.cpuQueue())
-                .setStartToCloseTimeout(stage.startToClose())
-                .setHeartbeatTimeout(stage.heartbeat())
-                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-                .setRetryOptions(RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofSeconds(1))
-                        .setBackoffCoefficient(2)
-                        .setMaximumInterval(Duration.ofMinutes(2))
-                        .setMaximumAttempts(stage.maxAttempts())
-                        .setDoNotRetry(StageFailures.INVALID_INPUT, StageFailures.NOT_BUILT)
-                        .build())
-                .build();
+        return stage.activityOptions(stage.queue() == Stage.QueueKind.GPU ? input.gpuQueue() : input.cpuQueue());
     }
 
     private String cancelled(String runId, Integer stageIndex) {

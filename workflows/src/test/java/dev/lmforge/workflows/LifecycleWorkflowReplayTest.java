@@ -1,5 +1,8 @@
 package dev.lmforge.workflows;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.workflows.data.DataWorkflowImpl;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.WorkflowReplayer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * Replays recorded lifecycle histories against today's workflow code. A change that would make a running
  * workflow take a different path fails here; such changes must go behind {@code Workflow.getVersion}.
  * The histories come from real runs on the local stack (see LifecycleApiTest, which writes a fresh one to
- * {@code web-ui/target/histories/}).
+ * {@code web-ui/target/histories/}, the data workflow's next to it).
  */
 class LifecycleWorkflowReplayTest {
 
@@ -23,8 +26,24 @@ class LifecycleWorkflowReplayTest {
         }
     }
 
+    /** Recorded before the data stage became a child workflow: replays down the single-activity path. */
     @Test
     void aDataThenPlanRunReplays() throws Exception {
         WorkflowReplayer.replayWorkflowExecution(history("lifecycle-data-plan.json"), LifecycleWorkflowImpl.class);
+    }
+
+    /** The child's id derives from the lifecycle's, so this replay needs the recorded id: the child names its parent. */
+    @Test
+    void aDataThenPlanRunWithTheDataChildWorkflowReplays() throws Exception {
+        String lifecycleId = new ObjectMapper().readTree(history("data-workflow.json"))
+                .at("/events/0/workflowExecutionStartedEventAttributes/parentWorkflowExecution/workflowId").asText();
+        WorkflowReplayer.replayWorkflowExecution(
+                WorkflowExecutionHistory.fromJson(history("lifecycle-data-child-plan.json"), lifecycleId),
+                LifecycleWorkflowImpl.class);
+    }
+
+    @Test
+    void theDataWorkflowsFanOutReplays() throws Exception {
+        WorkflowReplayer.replayWorkflowExecution(history("data-workflow.json"), DataWorkflowImpl.class);
     }
 }

@@ -1,7 +1,6 @@
 package dev.lmforge.activities.data;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.data.CorpusManifest.Part;
@@ -9,9 +8,7 @@ import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStageConfig;
 import dev.lmforge.workflows.stage.RawDump;
 import dev.lmforge.workflows.stage.StageOutput;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,15 +16,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The data stage's ingest: reads each raw dump (verified from the artifact store) with {@link CorpusReader} and
- * writes its documents as one normalised JSONL part ({@code id, text, dump, domain, lang}); the stage's output
- * is a manifest of the parts with counts of documents and bytes. Each finished part is heartbeated as the
- * checkpoint, so a retry on another worker skips the parts already stored.
+ * The data stage's ingest: reads each raw dump (verified from the artifact store) with {@link CorpusReader}, the
+ * spec's dump, domain and language filling in what records lack, and writes its documents as one normalised
+ * JSONL part ({@code id, text, dump, domain, lang}, then the record's other fields). Each finished part is
+ * heartbeated as the checkpoint, so a retry on another worker skips the parts already stored.
  */
 final class CorpusIngest {
 
+    /** One finished part with what reading its dump found; errors name the source file. */
+    record Ingested(Part part, ReadStats reading) {
+    }
+
     /** The checkpoint: the parts finished so far, in input order. */
-    record Checkpoint(List<Part> parts) {
+    record Checkpoint(List<Ingested> parts) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,76 +36,76 @@ final class CorpusIngest {
 
     private final StageContext context;
     private final DataStageConfig config;
-    private final CorpusReader reader;
+    private final DataConfig.Reading limits;
     private final Long maxBytesPerSecond;
 
-    CorpusIngest(StageContext context, DataStageConfig config) {
+    CorpusIngest(StageContext context, DataStageConfig config, DataConfig.Reading limits) {
         this.context = context;
         this.config = config;
-        DataConfig.Reading defaults = DataConfig.defaults().reading();
-        this.reader = new CorpusReader(defaults);
+        this.limits = limits;
         this.maxBytesPerSecond = config.options() == null ? null : config.options().maxBytesPerSecond();
     }
 
-    StageOutput run() throws IOException {
-        List<Part> parts = new ArrayList<>(context.checkpoint(Checkpoint.class).map(Checkpoint::parts).orElse(List.of()));
-        List<String> errors = new ArrayList<>();
+    /** Ingests every dump not in the checkpoint; returns all parts in input order. */
+    List<Ingested> ingest() throws IOException {
+        List<Ingested> parts = new ArrayList<>(context.checkpoint(Checkpoint.class).map(Checkpoint::parts).orElse(List.of()));
         for (int i = parts.size(); i < config.dumps().size(); i++) {
-            parts.add(ingest(DataStageConfig.inputName(i), config.dumps().get(i), parts, errors));
+            parts.add(ingest(DataStageConfig.inputName(i), config.dumps().get(i), parts));
             context.heartbeat(new Checkpoint(List.copyOf(parts)));
-            context.metric("documents", i, parts.get(i).documents());
+            context.metric("documents", i, parts.get(i).part().documents());
         }
-        long documents = parts.stream().mapToLong(Part::documents).sum();
-        long textBytes = parts.stream().mapToLong(Part::textBytes).sum();
-        long errorCount = parts.stream().mapToLong(Part::errors).sum();
-        CorpusManifest manifest = new CorpusManifest(CorpusManifest.FORMAT, documents, textBytes, errorCount, errors, parts);
-        ArtifactRef corpus = context.putArtifact(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest),
-                "corpus", Map.of("documents", documents, "textBytes", textBytes, "parts", parts.size()));
-        return new StageOutput(Map.of("corpus", corpus), Map.of(
-                "documents", (double) documents, "textBytes", (double) textBytes,
-                "parts", (double) parts.size(), "errors", (double) errorCount));
+        return parts;
     }
 
-    private Part ingest(String input, RawDump dump, List<Part> done, List<String> errors) throws IOException {
+    /** Ingests every dump and stores the manifest of the parts: the stage's output before it fanned out. */
+    StageOutput run() throws IOException {
+        List<Ingested> ingested = ingest();
+        List<Part> parts = ingested.stream().map(Ingested::part).toList();
+        ReadStats read = ingested.stream().map(Ingested::reading).reduce(ReadStats.empty(), ReadStats::plus);
+        CorpusManifest manifest = CorpusManifest.of(parts, read);
+        ArtifactRef corpus = context.putArtifact(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest),
+                "corpus", Map.of("documents", manifest.documents(), "textBytes", manifest.textBytes(), "parts", parts.size()));
+        return new StageOutput(Map.of("corpus", corpus), Map.of(
+                "documents", (double) manifest.documents(), "textBytes", (double) manifest.textBytes(),
+                "parts", (double) parts.size(), "errors", (double) manifest.errors()));
+    }
+
+    private Ingested ingest(String input, RawDump dump, List<Ingested> done) throws IOException {
         // CorpusReader tells formats apart by file name, so the verified download keeps the source's name.
         Path work = Files.createTempDirectory("lmforge-ingest");
         Path raw = work.resolve(Path.of(dump.path()).getFileName().toString());
         Path part = work.resolve("part.jsonl");
         try {
             context.artifacts().download(dump.artifact().digest(), raw);
+            CorpusReader reader = new CorpusReader(limits, new CorpusReader.Defaults(dump.dump(), dump.domain(), dump.lang()));
             long[] written = new long[1];
             long started = System.nanoTime();
             long[] lastBeat = {started};
             ReadStats stats;
-            try (BufferedWriter out = Files.newBufferedWriter(part, StandardCharsets.UTF_8)) {
+            try (JsonlWriter out = new JsonlWriter(part)) {
                 stats = reader.read(raw, (doc, line) -> {
-                    ObjectNode row = JSON.createObjectNode();
-                    row.put("id", doc.id() != null ? doc.id() : dump.dump() + "/" + raw.getFileName() + ":" + line);
-                    row.put("text", doc.text());
-                    row.put("dump", doc.dump() != null ? doc.dump() : dump.dump());
-                    row.put("domain", doc.domain() != null ? doc.domain() : dump.domain());
-                    row.put("lang", doc.lang() != null ? doc.lang() : dump.lang());
-                    out.write(JSON.writeValueAsString(row));
-                    out.write('\n');
-                    written[0] += doc.text().getBytes(StandardCharsets.UTF_8).length;
+                    out.write(doc);
+                    written[0] += doc.textBytes();
                     throttle(written[0], started);
                     if (System.nanoTime() - lastBeat[0] > HEARTBEAT_NANOS) {
                         context.heartbeat(new Checkpoint(List.copyOf(done)));
                         lastBeat[0] = System.nanoTime();
                     }
                 });
+                out.commit();
             }
-            stats.errors().stream().limit(20 - Math.min(20, errors.size()))
-                    .forEach(e -> errors.add(dump.path() + ": " + e));
+            // Errors name the source, not this worker's temporary copy of it.
+            stats = new ReadStats(stats.records(), stats.bytes(), stats.errorCount(), stats.errorKinds(),
+                    stats.errors().stream().map(e -> new ReadError(dump.path(), e.line(), e.reason())).toList());
             try {
-                stats.checkErrorRatio(DataConfig.defaults().reading().maxErrorRatio());
+                stats.checkErrorRatio(limits.maxErrorRatio());
             } catch (TooManyInputErrorsException e) {
                 throw new InvalidInputException("dump " + dump.path() + ": " + e.getMessage());
             }
             ArtifactRef stored = context.putArtifact(part, "corpus-part", Map.of("input", input, "dump", dump.dump(),
                     "documents", stats.records()));
-            return new Part(input, dump.dump(), stored.digest(), stored.sizeBytes(), stats.records(), stats.bytes(),
-                    stats.errorCount());
+            return new Ingested(new Part(input, dump.dump(), stored.digest(), stored.sizeBytes(), stats.records(),
+                    stats.bytes(), stats.errorCount()), stats);
         } finally {
             Files.deleteIfExists(raw);
             Files.deleteIfExists(part);

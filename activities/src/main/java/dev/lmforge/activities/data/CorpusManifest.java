@@ -27,6 +27,16 @@ public record CorpusManifest(String format, long documents, long textBytes, long
                        long errors) {
     }
 
+    /** How many read errors a manifest lists verbatim. */
+    public static final int LISTED_ERRORS = 20;
+
+    /** The manifest of {@code parts}, with the errors of reading the input they came from. */
+    public static CorpusManifest of(List<Part> parts, ReadStats read) {
+        return new CorpusManifest(FORMAT, parts.stream().mapToLong(Part::documents).sum(),
+                parts.stream().mapToLong(Part::textBytes).sum(), read.errorCount(),
+                read.errors().stream().limit(LISTED_ERRORS).map(ReadError::toString).toList(), parts);
+    }
+
     /** Reads a corpus manifest artifact (verified) from the store. */
     public static CorpusManifest read(ArtifactStore store, String digest) throws IOException {
         CorpusManifest manifest = JSON.readValue(store.readAllBytes(digest), CorpusManifest.class);

@@ -1,9 +1,12 @@
 package dev.lmforge.activities.data;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lmforge.workflows.spec.LifecycleSpec;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +25,10 @@ import java.util.Map;
  * @param partitions how many partitions the LSH band keys are shuffled into (the result does not depend on it)
  */
 public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix remix, int partitions) {
+
+    private static final ObjectMapper TREE_JSON = new ObjectMapper();
+    /** Leaves out the settings a spec does not give, so that the defaults' stay. */
+    private static final ObjectMapper SPEC_JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     /**
      * Limits on bad input.
@@ -106,24 +113,45 @@ public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix re
 
     /** Reads a JSON or YAML file over the defaults; a bad value or unknown name is an error naming the file. */
     public static DataConfig load(Path file) throws IOException {
-        ObjectMapper mapper = new ObjectMapper(new YAMLFactory());   // YAML is a superset of JSON
         JsonNode given;
         try {
-            given = mapper.readTree(file.toFile());
+            given = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());   // YAML is a superset of JSON
         } catch (IOException e) {
             throw new IOException("cannot read data config " + file + ": " + e.getMessage(), e);
         }
-        JsonNode merged = mapper.valueToTree(defaults());
+        try {
+            return over(given);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad data config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The settings of a lifecycle spec's {@code data} section over the defaults (absent ones keep theirs);
+     * {@code maxBytesPerSecond} belongs to the stage's ingest, not to the library.
+     */
+    public static DataConfig from(LifecycleSpec.DataOptions options) {
+        if (options == null) {
+            return defaults();
+        }
+        ObjectNode given = SPEC_JSON.valueToTree(options);
+        given.remove("maxBytesPerSecond");
+        return over(given);
+    }
+
+    /** The settings named in {@code given} laid over the defaults; an unknown name or bad value is an error. */
+    private static DataConfig over(JsonNode given) {
+        JsonNode merged = TREE_JSON.valueToTree(defaults());
         if (given != null && !given.isMissingNode() && !given.isNull()) {
             if (!given.isObject()) {
-                throw new IllegalArgumentException("data config " + file + " must be a mapping of settings");
+                throw new IllegalArgumentException("a data config must be a mapping of settings");
             }
             overlay((ObjectNode) merged, given, "");
         }
         try {
-            return mapper.treeToValue(merged, DataConfig.class).validated();
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad data config " + file + ": " + e.getMessage(), e);
+            return TREE_JSON.treeToValue(merged, DataConfig.class).validated();
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 

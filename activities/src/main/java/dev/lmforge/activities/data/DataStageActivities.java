@@ -73,6 +73,6 @@ public final class DataStageActivities implements DataStage {
                     StageFailures.INVALID_INPUT);
         }
         return StageContext.run(runtime, input, CorpusIngest.Checkpoint.class,
-                context -> new CorpusIngest(context, config).run());
+                context -> new CorpusIngest(context, config, DataConfig.defaults().reading()).run());
     }
 }

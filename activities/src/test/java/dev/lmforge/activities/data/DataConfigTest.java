@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.workflows.spec.LifecycleSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,10 +42,37 @@ class DataConfigTest {
     void unknownAndOutOfRangeSettingsAreErrorsThatNameThem() throws IOException {
         Path typo = Files.writeString(dir.resolve("typo.json"), "{\"dedup\": {\"treshold\": 0.7}}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DataConfig.load(typo));
-        assertEquals("unknown data config setting 'dedup.treshold'", e.getMessage());
+        assertEquals("bad data config " + typo + ": unknown data config setting 'dedup.treshold'", e.getMessage());
         Path bands = Files.writeString(dir.resolve("bands.json"), "{\"dedup\": {\"bands\": 20}}");
         e = assertThrows(IllegalArgumentException.class, () -> DataConfig.load(bands));
         assertTrue(e.getMessage().contains("dedup.bands * dedup.rows must not exceed dedup.permutations"), e.getMessage());
         assertTrue(e.getMessage().contains(bands.toString()), e.getMessage());
+    }
+
+    @Test
+    void aSpecsDataSectionOverridesOnlyTheSettingsItGives() {
+        LifecycleSpec.DataOptions options = new LifecycleSpec.DataOptions(5_000_000L, 7, null,
+                new LifecycleSpec.DataOptions.Dedup(null, "CHARACTER", null, null, null, null, 0.75, null, "LATEST_DUMP"),
+                null, new LifecycleSpec.DataOptions.Remix(Map.of("docs", 1.0), null, null, null));
+        DataConfig config = DataConfig.from(options);
+        DataConfig defaults = DataConfig.defaults();
+        assertEquals(7, config.partitions());
+        assertEquals(new DataConfig.Dedup(true, DataConfig.ShingleMode.CHARACTER, defaults.dedup().shingleSize(),
+                defaults.dedup().permutations(), defaults.dedup().bands(), defaults.dedup().rows(), 0.75,
+                defaults.dedup().seed(), DataConfig.KeepPolicy.LATEST_DUMP), config.dedup());
+        assertEquals(Map.of("docs", 1.0), config.remix().domainWeights());
+        assertEquals(defaults.remix().seed(), config.remix().seed());
+        assertEquals(defaults.reading(), config.reading());
+        assertEquals(defaults.quality(), config.quality());
+        assertEquals(defaults, DataConfig.from(null));
+        assertEquals(defaults, DataConfig.from(new LifecycleSpec.DataOptions(1L, null, null, null, null, null)));
+    }
+
+    @Test
+    void aSpecWhoseSettingsClashWithTheDefaultsIsRefusedNamingThem() {
+        LifecycleSpec.DataOptions options = new LifecycleSpec.DataOptions(null, null, null,
+                new LifecycleSpec.DataOptions.Dedup(null, null, null, 64, null, null, null, null, null), null, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DataConfig.from(options));
+        assertTrue(e.getMessage().contains("dedup.bands * dedup.rows must not exceed dedup.permutations"), e.getMessage());
     }
 }

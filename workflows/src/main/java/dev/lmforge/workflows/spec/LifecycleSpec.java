@@ -5,6 +5,7 @@ import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.Stage;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A lifecycle as a user writes it (YAML or JSON). Only {@code corpus} and the sections of the stages it runs
@@ -43,12 +44,42 @@ public record LifecycleSpec(String name, String team, List<String> stages, Corpu
     }
 
     /**
-     * Options of the data stage.
+     * Options of the data stage. Every setting is optional; an absent one keeps the data library's default
+     * (the compute side lays these over {@code DataConfig.defaults()}, whose Javadoc gives each meaning).
      *
      * @param maxBytesPerSecond limits how fast the stage reads its sources (protects shared storage); none when
      *                          absent
+     * @param partitions        how many partitions the LSH band keys are shuffled into; one activity finds the
+     *                          pairs of each (the output does not depend on it)
+     * @param reading           limits on bad input
+     * @param dedup             exact and MinHash near-duplicate removal
+     * @param quality           the heuristic quality rules
+     * @param remix             the target mix
      */
-    public record DataOptions(Long maxBytesPerSecond) {
+    public record DataOptions(Long maxBytesPerSecond, Integer partitions, Reading reading, Dedup dedup,
+                              Quality quality, Remix remix) {
+
+        /** Limits on bad input: the longest record, and the share of bad records at which the stage fails. */
+        public record Reading(Long maxDocumentBytes, Double maxErrorRatio) {
+        }
+
+        /** Deduplication: {@code shingles} is {@code WORD} or {@code CHARACTER}, {@code keep} {@code EARLIEST_DUMP} or {@code LATEST_DUMP}. */
+        public record Dedup(Boolean near, String shingles, Integer shingleSize, Integer permutations, Integer bands,
+                            Integer rows, Double threshold, Long seed, String keep) {
+        }
+
+        /** Thresholds of the quality rules and the languages kept. */
+        public record Quality(Integer minWords, Integer maxWords, Double minMeanWordLength, Double maxMeanWordLength,
+                              Double maxSymbolToWordRatio, Double maxEllipsisLineFraction, Double maxBulletLineFraction,
+                              Double maxDuplicateLineFraction, Double maxDuplicateParagraphFraction,
+                              List<Double> maxTopNgramFraction, List<Double> maxDuplicateNgramFraction,
+                              Double minAlphabeticFraction, List<String> languages, Integer rejectedSamples) {
+        }
+
+        /** The target mix: weights per domain and language, documents wanted (0 keeps the count), the seed. */
+        public record Remix(Map<String, Double> domainWeights, Map<String, Double> languageWeights, Long documents,
+                            Long seed) {
+        }
     }
 
     /**

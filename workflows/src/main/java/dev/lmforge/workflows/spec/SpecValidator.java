@@ -41,9 +41,7 @@ public final class SpecValidator {
         if (stages.contains(Stage.DATA) || spec.corpus() != null) {
             checkCorpus(spec.corpus(), problems);
         }
-        if (spec.data() != null && spec.data().maxBytesPerSecond() != null && spec.data().maxBytesPerSecond() <= 0) {
-            problems.add(new SpecProblem("data.maxBytesPerSecond", "must be positive, got " + spec.data().maxBytesPerSecond()));
-        }
+        checkData(spec.data(), problems);
         checkCompute(spec.compute(), stages.contains(Stage.PLAN), problems);
         checkPlan(spec.plan(), problems);
         checkTokenizer(spec.tokenizer(), problems);
@@ -148,6 +146,97 @@ public final class SpecValidator {
         }
         if (tokenizer.tokensPerShard() != null && tokenizer.tokensPerShard() <= 0) {
             problems.add(new SpecProblem("tokenizer.tokensPerShard", "must be positive, got " + tokenizer.tokensPerShard()));
+        }
+    }
+
+    /**
+     * The data options' ranges. Settings whose rule involves another setting's default (e.g. bands times rows
+     * against permutations) are checked here when the spec gives all of them, and by the data stage otherwise.
+     */
+    private static void checkData(LifecycleSpec.DataOptions data, List<SpecProblem> problems) {
+        if (data == null) {
+            return;
+        }
+        Checks c = new Checks("data.", problems);
+        c.atLeast("maxBytesPerSecond", data.maxBytesPerSecond(), 1);
+        c.atLeast("partitions", data.partitions(), 1);
+        c.atMost("partitions", data.partitions(), MAX_PARTITIONS);
+        if (data.reading() != null) {
+            c.atLeast("reading.maxDocumentBytes", data.reading().maxDocumentBytes(), 1);
+            c.atMost("reading.maxDocumentBytes", data.reading().maxDocumentBytes(), Integer.MAX_VALUE - 16);
+            c.fraction("reading.maxErrorRatio", data.reading().maxErrorRatio());
+        }
+        LifecycleSpec.DataOptions.Dedup dedup = data.dedup();
+        if (dedup != null) {
+            c.oneOf("dedup.shingles", dedup.shingles(), List.of("WORD", "CHARACTER"));
+            c.oneOf("dedup.keep", dedup.keep(), List.of("EARLIEST_DUMP", "LATEST_DUMP"));
+            c.atLeast("dedup.shingleSize", dedup.shingleSize(), 1);
+            c.atLeast("dedup.permutations", dedup.permutations(), 4);
+            c.rule("dedup.permutations", dedup.permutations() == null || dedup.permutations() % 4 == 0,
+                    "must be a multiple of 4, got " + dedup.permutations());
+            c.atLeast("dedup.bands", dedup.bands(), 1);
+            c.atLeast("dedup.rows", dedup.rows(), 1);
+            c.rule("dedup.bands", dedup.bands() == null || dedup.rows() == null || dedup.permutations() == null
+                    || (long) dedup.bands() * dedup.rows() <= dedup.permutations(), "bands * rows must not exceed permutations");
+            c.rule("dedup.threshold", dedup.threshold() == null || (dedup.threshold() > 0 && dedup.threshold() <= 1),
+                    "must be in (0, 1], got " + dedup.threshold());
+        }
+        LifecycleSpec.DataOptions.Quality quality = data.quality();
+        if (quality != null) {
+            c.atLeast("quality.minWords", quality.minWords(), 0);
+            c.rule("quality.maxWords", quality.maxWords() == null || quality.minWords() == null
+                    || quality.maxWords() >= quality.minWords(), "must not be below quality.minWords");
+            c.rule("quality.maxTopNgramFraction", quality.maxTopNgramFraction() == null
+                    || quality.maxTopNgramFraction().size() == 3, "needs 3 values (n = 2, 3, 4)");
+            c.rule("quality.maxDuplicateNgramFraction", quality.maxDuplicateNgramFraction() == null
+                    || quality.maxDuplicateNgramFraction().size() == 6, "needs 6 values (n = 5 ... 10)");
+            if (quality.languages() != null) {
+                for (int i = 0; i < quality.languages().size(); i++) {
+                    c.oneOf("quality.languages[" + i + "]", quality.languages().get(i), List.of("en", "zh", "other"));
+                }
+            }
+            c.atLeast("quality.rejectedSamples", quality.rejectedSamples(), 0);
+        }
+        LifecycleSpec.DataOptions.Remix remix = data.remix();
+        if (remix != null) {
+            c.atLeast("remix.documents", remix.documents(), 0);
+            c.weights("remix.domainWeights", remix.domainWeights());
+            c.weights("remix.languageWeights", remix.languageWeights());
+        }
+    }
+
+    /** The most LSH partitions a spec may ask for: each is one activity and one file per shard. */
+    static final int MAX_PARTITIONS = 1024;
+
+    /** Range checks that add a problem naming {@code prefix + field}. */
+    private record Checks(String prefix, List<SpecProblem> problems) {
+
+        void rule(String field, boolean ok, String message) {
+            if (!ok) {
+                problems.add(new SpecProblem(prefix + field, message));
+            }
+        }
+
+        void atLeast(String field, Number value, long min) {
+            rule(field, value == null || value.longValue() >= min, "must be at least " + min + ", got " + value);
+        }
+
+        void atMost(String field, Number value, long max) {
+            rule(field, value == null || value.longValue() <= max, "must be at most " + max + ", got " + value);
+        }
+
+        void fraction(String field, Double value) {
+            rule(field, value == null || (value >= 0 && value <= 1), "must be in [0, 1], got " + value);
+        }
+
+        void oneOf(String field, String value, List<String> allowed) {
+            rule(field, value == null || allowed.contains(value), "must be one of " + allowed + ", got '" + value + "'");
+        }
+
+        void weights(String field, Map<String, Double> weights) {
+            if (weights != null) {
+                weights.forEach((k, w) -> rule(field + "." + k, w != null && w >= 0, "must be a weight >= 0, got " + w));
+            }
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.lmforge.workflows.stage;
 
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -10,7 +13,7 @@ import java.util.Optional;
  * the same inputs changes), whether this build implements it, and its timeouts and retry budget.
  */
 public enum Stage {
-    DATA("data", QueueKind.CPU, 1, true, Duration.ofHours(12), Duration.ofSeconds(10), 5),
+    DATA("data", QueueKind.CPU, 2, true, Duration.ofHours(12), Duration.ofSeconds(10), 5),
     TOKENIZER("tokenizer", QueueKind.CPU, 1, true, Duration.ofHours(12), Duration.ofSeconds(30), 5),
     PLAN("plan", QueueKind.CPU, 1, true, Duration.ofHours(48), Duration.ofSeconds(60), 3),
     PRETRAIN("pretrain", QueueKind.GPU, 1, false, Duration.ofDays(60), Duration.ofSeconds(60), 100),
@@ -69,6 +72,26 @@ public enum Stage {
 
     public int maxAttempts() {
         return maxAttempts;
+    }
+
+    /**
+     * Options for this stage's activities on {@code taskQueue}: its timeouts and retry budget, waiting for a
+     * cancelled activity to stop, and no retry of bad input or an unbuilt stage.
+     */
+    public ActivityOptions activityOptions(String taskQueue) {
+        return ActivityOptions.newBuilder()
+                .setTaskQueue(taskQueue)
+                .setStartToCloseTimeout(startToClose)
+                .setHeartbeatTimeout(heartbeat)
+                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .setRetryOptions(RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofSeconds(1))
+                        .setBackoffCoefficient(2)
+                        .setMaximumInterval(Duration.ofMinutes(2))
+                        .setMaximumAttempts(maxAttempts)
+                        .setDoNotRetry(StageFailures.INVALID_INPUT, StageFailures.NOT_BUILT)
+                        .build())
+                .build();
     }
 
     /** The stage named {@code id}, if any. */

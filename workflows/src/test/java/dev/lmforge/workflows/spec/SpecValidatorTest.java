@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.Stage;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The spec rules, each naming its field. */
@@ -65,5 +66,33 @@ class SpecValidatorTest {
         List<SpecProblem> problems = SpecValidator.validate(spec);
         assertEquals(List.of("training"), problems.stream().map(SpecProblem::field).toList());
         assertTrue(problems.get(0).message().contains("pretrain"));
+    }
+
+    private static List<String> dataFields(LifecycleSpec.DataOptions data) {
+        return fields(new LifecycleSpec("t", null, List.of("data"), CORPUS, data, null, null, null, null, null, null,
+                null, null));
+    }
+
+    @Test
+    void dataSettingsOutOfRangeAreNamedWithTheirPath() {
+        assertEquals(List.of(), dataFields(new LifecycleSpec.DataOptions(1000L, 8,
+                new LifecycleSpec.DataOptions.Reading(1024L, 0.1),
+                new LifecycleSpec.DataOptions.Dedup(true, "WORD", 3, 64, 8, 8, 0.7, 1L, "LATEST_DUMP"),
+                new LifecycleSpec.DataOptions.Quality(10, 20, null, null, null, null, null, null, null, null, null, null,
+                        List.of("en"), 0),
+                new LifecycleSpec.DataOptions.Remix(Map.of("docs", 2.0), Map.of(), 100L, 3L))));
+        assertEquals(List.of("data.maxBytesPerSecond", "data.partitions", "data.reading.maxErrorRatio"),
+                dataFields(new LifecycleSpec.DataOptions(0L, 0, new LifecycleSpec.DataOptions.Reading(null, 1.5),
+                        null, null, null)));
+        assertEquals(List.of("data.dedup.shingles", "data.dedup.keep", "data.dedup.permutations", "data.dedup.bands",
+                        "data.dedup.threshold"),
+                dataFields(new LifecycleSpec.DataOptions(null, null, null,
+                        new LifecycleSpec.DataOptions.Dedup(null, "BYTE", null, 30, 8, 4, 0.0, null, "FIRST"), null, null)));
+        assertEquals(List.of("data.quality.maxWords", "data.quality.maxTopNgramFraction", "data.quality.languages[1]",
+                        "data.remix.domainWeights.web"),
+                dataFields(new LifecycleSpec.DataOptions(null, null, null, null,
+                        new LifecycleSpec.DataOptions.Quality(10, 5, null, null, null, null, null, null, null,
+                                List.of(0.1), null, null, List.of("en", "fr"), null),
+                        new LifecycleSpec.DataOptions.Remix(Map.of("web", -1.0), null, null, null))));
     }
 }

@@ -1,0 +1,300 @@
+package dev.lmforge.activities.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.StageContext;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.workflows.data.DataSteps;
+import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.DataStageConfig;
+import dev.lmforge.workflows.stage.StageFailures;
+import dev.lmforge.workflows.stage.StageInput;
+import dev.lmforge.workflows.stage.StageOutput;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCompletionException;
+import io.temporal.failure.ApplicationFailure;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The data workflow's activities on a compute worker; see {@link DataSteps}. Each step downloads what it reads
+ * into a folder of its own, runs one piece of the data library over it, and stores what it wrote as
+ * content-addressed artifacts; it heartbeats every few seconds while it runs, so a dead worker's step is retried
+ * elsewhere. Only the final corpus parts, the manifest, the report and the cluster list go into the ledger: the
+ * shuffle's band and pair files are plumbing.
+ */
+public final class DataStepActivities implements DataSteps {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long HEARTBEAT_SECONDS = 2;
+
+    private final StageRuntime runtime;
+
+    public DataStepActivities(StageRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** The body of a step, given its own empty work folder. */
+    private interface Step<T> {
+        T run(Path work) throws Exception;
+    }
+
+    @Override
+    public IngestedCorpus ingestDumps(StageInput input) {
+        DataStageConfig stage = JSON.convertValue(input.config(), DataStageConfig.class);
+        if (stage.dumps().isEmpty()) {
+            throw ApplicationFailure.newNonRetryableFailure("corpus.sources: no readable corpus files were found",
+                    StageFailures.INVALID_INPUT);
+        }
+        DataConfig config;
+        try {
+            config = DataConfig.from(stage.options());
+        } catch (IllegalArgumentException e) {
+            throw ApplicationFailure.newNonRetryableFailure("data: " + e.getMessage(), StageFailures.INVALID_INPUT);
+        }
+        return StageContext.run(runtime, input, CorpusIngest.Checkpoint.class, context -> {
+            List<IngestedCorpus.Shard> shards = new ArrayList<>();
+            ReadStats read = ReadStats.empty();
+            List<CorpusIngest.Ingested> parts = new CorpusIngest(context, stage, config.reading()).ingest();
+            for (int i = 0; i < parts.size(); i++) {
+                CorpusManifest.Part part = parts.get(i).part();
+                shards.add(new IngestedCorpus.Shard(i, part.input(), stage.dumps().get(i).path(), part.dump(),
+                        part.digest(), part.documents(), part.errors()));
+                read = read.plus(parts.get(i).reading());
+            }
+            return new IngestedCorpus(JSON.valueToTree(config), config.partitions(), shards, JSON.valueToTree(read));
+        });
+    }
+
+    @Override
+    public SignedShard signShard(JsonNode config, IngestedCorpus.Shard shard) {
+        return step(work -> {
+            DataConfig settings = settings(config);
+            Path bands = work.resolve("bands");
+            ShuffleDeduplication.ShardSummary read = new ShuffleDeduplication(settings)
+                    .signShard(download(shard.digest(), work.resolve("shard.jsonl")), shard.index(), bands);
+            List<String> partitions = new ArrayList<>();
+            for (int p = 0; p < settings.partitions(); p++) {
+                partitions.add(put(ShuffleDeduplication.bandFile(bands, p, shard.index())));
+            }
+            // Named by the stage input, not by this worker's temporary copy.
+            var summary = new ShuffleDeduplication.ShardSummary(shard.index(), shard.input(), read.read(), read.documents());
+            return new SignedShard(shard.index(), partitions, JSON.valueToTree(summary));
+        });
+    }
+
+    @Override
+    public String findPairs(JsonNode config, int partition, List<String> bandDigests) {
+        return step(work -> {
+            List<Path> files = new ArrayList<>();
+            for (int shard = 0; shard < bandDigests.size(); shard++) {
+                files.add(download(bandDigests.get(shard), ShuffleDeduplication.bandFile(work, partition, shard)));
+            }
+            Path pairs = work.resolve("pairs.bin");
+            new ShuffleDeduplication(settings(config)).findPairs(files, pairs);
+            return put(pairs);
+        });
+    }
+
+    @Override
+    public Clusters clusterPairs(JsonNode config, List<String> pairDigests, List<JsonNode> summaries) {
+        return step(work -> {
+            List<Path> pairs = new ArrayList<>();
+            for (int p = 0; p < pairDigests.size(); p++) {
+                pairs.add(download(pairDigests.get(p), work.resolve("pairs-" + p + ".bin")));
+            }
+            List<ShuffleDeduplication.ShardSummary> shards = new ArrayList<>();
+            for (JsonNode s : summaries) {
+                shards.add(JSON.treeToValue(s, ShuffleDeduplication.ShardSummary.class));
+            }
+            Path out = work.resolve("removals");
+            DedupResult result = new ShuffleDeduplication(settings(config)).cluster(pairs, shards, out);
+            List<String> removals = new ArrayList<>();
+            for (ShuffleDeduplication.ShardSummary s : shards) {
+                removals.add(put(ShuffleDeduplication.removalFile(out, s.shard())));
+            }
+            ArtifactRef duplicates = record(ShuffleDeduplication.clusterFile(out), "duplicate-clusters",
+                    Map.of("clusters", result.clusters()));
+            return new Clusters(removals, duplicates.digest(), JSON.valueToTree(result));
+        });
+    }
+
+    @Override
+    public FilteredShard filterShard(JsonNode config, IngestedCorpus.Shard shard, String removalDigest) {
+        return step(work -> {
+            DataConfig settings = settings(config);
+            Path survivors = work.resolve("dedup.jsonl");
+            long kept = new ShuffleDeduplication(settings).writeSurvivors(
+                    download(shard.digest(), work.resolve("shard.jsonl")),
+                    download(removalDigest, work.resolve("removed.bin")), survivors);
+            Path filtered = work.resolve("filtered.jsonl");
+            QualityFilter.Stats stats = new QualityFilter(settings.quality()).filterShard(survivors, filtered, settings.reading());
+            return new FilteredShard(shard.index(), put(filtered), kept, put(JSON.writeValueAsBytes(stats)));
+        });
+    }
+
+    @Override
+    public JsonNode planRemix(JsonNode config, List<String> quality) {
+        return step(work -> {
+            DataConfig settings = settings(config);
+            return JSON.valueToTree(new Remixer(settings.remix()).plan(merge(quality, settings).mix()));
+        });
+    }
+
+    @Override
+    public RemixedShard remixShard(JsonNode config, FilteredShard shard, JsonNode plan) {
+        return step(work -> {
+            DataConfig settings = settings(config);
+            Path out = work.resolve(String.format("part-%05d.jsonl", shard.shard()));
+            Remixer.Shard remixed = new Remixer(settings.remix()).remixShard(
+                    download(shard.digest(), work.resolve("filtered.jsonl")), out,
+                    JSON.treeToValue(plan, Remixer.Plan.class), settings.reading());
+            ArtifactRef part = record(out, "corpus-part", Map.of("shard", shard.shard(), "documents", remixed.documents()));
+            return new RemixedShard(shard.shard(), part.digest(), part.sizeBytes(), remixed.documents(),
+                    remixed.mix().summary().bytes(), JSON.valueToTree(remixed.mix()));
+        });
+    }
+
+    @Override
+    public StageOutput finishData(StageInput input, IngestedCorpus corpus, Clusters clusters,
+                                  List<FilteredShard> filtered, JsonNode plan, List<RemixedShard> remixed) {
+        return step(work -> {
+            DataConfig settings = settings(corpus.config());
+            ReadStats read = JSON.treeToValue(corpus.reading(), ReadStats.class);
+            DedupResult dedup = JSON.treeToValue(clusters.result(), DedupResult.class);
+            QualityFilter.Stats quality = merge(filtered.stream().map(FilteredShard::quality).toList(), settings);
+            Remixer.Plan remixPlan = JSON.treeToValue(plan, Remixer.Plan.class);
+            Mix after = Mix.empty();
+            List<CorpusManifest.Part> parts = new ArrayList<>();
+            List<DataReport.Output> outputs = new ArrayList<>();
+            for (RemixedShard r : remixed) {
+                IngestedCorpus.Shard source = corpus.shards().get(r.shard());
+                after = after.plus(JSON.treeToValue(r.mix(), Mix.class));
+                parts.add(new CorpusManifest.Part(source.input(), source.dump(), r.digest(), r.sizeBytes(),
+                        r.documents(), r.textBytes(), source.errors()));
+                outputs.add(new DataReport.Output(String.format("part-%05d.jsonl", r.shard()), r.documents(),
+                        r.sizeBytes(), r.digest()));
+            }
+            Map<String, Long> steps = new LinkedHashMap<>();
+            steps.put("read", read.records());
+            steps.put("deduplicated", filtered.stream().mapToLong(FilteredShard::survivors).sum());
+            steps.put("filtered", quality.kept());
+            steps.put("remixed", after.summary().documents());
+            DataReport report = new DataReport(DataReport.FORMAT,
+                    corpus.shards().stream().map(IngestedCorpus.Shard::path).toList(), steps, read, dedup,
+                    new DataReport.Quality(quality.input(), quality.kept(), quality.rejected(), quality.samples()),
+                    new DataReport.Remix(quality.mix().summary(), after.summary(), remixPlan.factors(), remixPlan.notes()),
+                    outputs, "sha256:" + clusters.duplicates(), settings);
+            CorpusManifest manifest = CorpusManifest.of(parts, read);
+            ArtifactRef corpusRef = record(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest), "corpus",
+                    Map.of("documents", manifest.documents(), "textBytes", manifest.textBytes(), "parts", parts.size()));
+            ArtifactRef reportRef = record(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report), "data-report",
+                    Map.of("format", DataReport.FORMAT));
+            DuplicateRates overall = dedup.overall();
+            Map<String, Double> summary = new LinkedHashMap<>();
+            steps.forEach((name, n) -> summary.put(name, (double) n));
+            summary.put("documents", (double) manifest.documents());
+            summary.put("textBytes", (double) manifest.textBytes());
+            summary.put("parts", (double) parts.size());
+            summary.put("errors", (double) manifest.errors());
+            summary.put("withinDumpRate", overall.withinDumpRate());
+            summary.put("acrossDumpsRate", overall.acrossDumpsRate());
+            return new StageOutput(Map.of("corpus", corpusRef, "report", reportRef), summary);
+        });
+    }
+
+    /** Every shard's filter stats added up, samples capped as the config says. */
+    private QualityFilter.Stats merge(List<String> quality, DataConfig settings) throws java.io.IOException {
+        QualityFilter.Stats all = QualityFilter.Stats.empty();
+        for (String digest : quality) {
+            QualityFilter.Stats shard = JSON.readValue(runtime.artifacts().readAllBytes(digest), QualityFilter.Stats.class);
+            all = all.plus(shard, settings.quality().rejectedSamples());
+        }
+        return all;
+    }
+
+    private static DataConfig settings(JsonNode config) throws JsonProcessingException {
+        return JSON.treeToValue(config, DataConfig.class).validated();
+    }
+
+    /**
+     * Runs a step in a fresh work folder, heartbeating from the side while it runs (the library's steps have no
+     * progress hooks), and deletes the folder after. Bad input fails without retry; anything else is retried.
+     */
+    private static <T> T step(Step<T> body) {
+        ActivityExecutionContext activity = Activity.getExecutionContext();
+        Thread worker = Thread.currentThread();
+        ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "heartbeat-" + activity.getInfo().getActivityId());
+            t.setDaemon(true);
+            return t;
+        });
+        beats.scheduleAtFixedRate(() -> {
+            try {
+                activity.heartbeat("step running");
+            } catch (ActivityCompletionException cancelled) {
+                worker.interrupt();   // cancelled, or timed out: stop the step at its next blocking call
+                throw cancelled;
+            }
+        }, 0, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
+        Path work = null;
+        try {
+            work = Files.createTempDirectory("lmforge-data-step");
+            return body.run(work);
+        } catch (InvalidInputException | TooManyInputErrorsException e) {
+            throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), StageFailures.INVALID_INPUT, e);
+        } catch (Exception e) {
+            throw Activity.wrap(e);
+        } finally {
+            beats.shutdownNow();
+            if (work != null) {
+                try {
+                    DataPipeline.deleteTree(work);
+                } catch (java.io.IOException e) {
+                    // A leftover temporary folder must not fail a finished step.
+                }
+            }
+        }
+    }
+
+    private Path download(String digest, Path target) throws java.io.IOException {
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        runtime.artifacts().download(digest, target);
+        return target;
+    }
+
+    /** Stores a work file that only the workflow's later steps read. */
+    private String put(Path file) {
+        return runtime.artifacts().put(file).digest();
+    }
+
+    private String put(byte[] bytes) {
+        return runtime.artifacts().put(bytes).digest();
+    }
+
+    /** Stores a file that people and later stages read, and records it in the ledger. */
+    private ArtifactRef record(Path file, String kind, Map<String, ?> metadata) {
+        return recorded(runtime.artifacts().put(file), kind, metadata);
+    }
+
+    private ArtifactRef record(byte[] bytes, String kind, Map<String, ?> metadata) {
+        return recorded(runtime.artifacts().put(bytes), kind, metadata);
+    }
+
+    private ArtifactRef recorded(dev.lmforge.services.artifacts.ArtifactStore.StoredObject stored, String kind,
+                                 Map<String, ?> metadata) {
+        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), MetadataStore.toJson(metadata));
+        return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
+    }
+}
