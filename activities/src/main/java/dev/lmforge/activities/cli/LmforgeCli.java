@@ -77,6 +77,7 @@ public final class LmforgeCli {
         out.println("  up                       start the local stack and the console");
         out.println("  demo [--exit-when-done]  start them and run the bundled sample lifecycle");
         out.println("  bench orchestration      per-stage overhead and artifact throughput on the local stack");
+        out.println("  test                     the whole test suite (mvn -B verify; installs chromium if missing)");
         commands.values().forEach(c -> out.printf("  %-24s %s%n", c.name().replace("bench-", "bench "), c.summary()));
     }
 }
