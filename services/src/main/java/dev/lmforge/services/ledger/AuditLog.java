@@ -66,7 +66,22 @@ public final class AuditLog {
     /** Events newest first, optionally only those about {@code target} or by {@code actor}. */
     public List<AuditEvent> events(String target, String actor, int limit, int offset) {
         List<Object> params = new ArrayList<>();
-        StringBuilder sql = new StringBuilder("SELECT * FROM audit_events WHERE true");
+        String sql = "SELECT * FROM audit_events" + where(target, actor, params) + " ORDER BY id DESC LIMIT ? OFFSET ?";
+        params.add(limit);
+        params.add(offset);
+        return store.query(sql, AuditLog::eventOf, params.toArray());
+    }
+
+    /** How many events {@link #events} would page through with the same filters. */
+    public long count(String target, String actor) {
+        List<Object> params = new ArrayList<>();
+        return store.query("SELECT count(*) FROM audit_events" + where(target, actor, params), rs -> rs.getLong(1),
+                params.toArray()).get(0);
+    }
+
+    /** The filters as a WHERE clause; their values are added to {@code params}. */
+    private static String where(String target, String actor, List<Object> params) {
+        StringBuilder sql = new StringBuilder(" WHERE true");
         if (target != null) {
             sql.append(" AND target = ?");
             params.add(target);
@@ -75,10 +90,7 @@ public final class AuditLog {
             sql.append(" AND actor = ?");
             params.add(actor);
         }
-        sql.append(" ORDER BY id DESC LIMIT ? OFFSET ?");
-        params.add(limit);
-        params.add(offset);
-        return store.query(sql.toString(), AuditLog::eventOf, params.toArray());
+        return sql.toString();
     }
 
     /** Walks the whole chain in order and recomputes every hash. */

@@ -96,15 +96,42 @@ public final class MetadataStore {
 
     /** Runs newest first, optionally only those with {@code status}. */
     public Page<RunRecord> runs(String status, int limit, int offset) {
-        String where = status == null ? "" : " WHERE status = ?";
-        Object[] params = status == null ? new Object[0] : new Object[]{status};
-        long total = queryOne("SELECT count(*) FROM runs" + where, rs -> rs.getLong(1), params).orElse(0L);
-        List<Object> pageParams = new ArrayList<>(List.of(params));
+        return runs(status, null, limit, offset);
+    }
+
+    /**
+     * Runs newest first, optionally only those with {@code status} and those whose name starts with
+     * {@code namePrefix} (case-sensitive). A prefix, not a substring, so that a B-tree index on the name can
+     * serve it; {@code %}, {@code _} and {@code \} in the prefix match themselves.
+     */
+    public Page<RunRecord> runs(String status, String namePrefix, int limit, int offset) {
+        List<String> conditions = new ArrayList<>();
+        List<Object> params = new ArrayList<>();
+        if (status != null) {
+            conditions.add("status = ?");
+            params.add(status);
+        }
+        if (namePrefix != null && !namePrefix.isEmpty()) {
+            conditions.add("name LIKE ? ESCAPE '\\'");
+            params.add(namePrefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+        }
+        String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+        long total = queryOne("SELECT count(*) FROM runs" + where, rs -> rs.getLong(1), params.toArray()).orElse(0L);
+        List<Object> pageParams = new ArrayList<>(params);
         pageParams.add(limit);
         pageParams.add(offset);
         List<RunRecord> items = query("SELECT * FROM runs" + where + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                 MetadataStore::runOf, pageParams.toArray());
         return new Page<>(items, total, limit, offset);
+    }
+
+    /** For each of {@code runIds}, the status of each stage's newest row (stage → status), in one query. */
+    public Map<String, Map<String, String>> newestStageStatuses(List<String> runIds) {
+        Map<String, Map<String, String>> byRun = new LinkedHashMap<>();
+        query("SELECT DISTINCT ON (run_id, stage) run_id, stage, status FROM stages WHERE run_id = ANY (?) "
+                + "ORDER BY run_id, stage, id DESC", rs -> byRun.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>())
+                .put(rs.getString(2), rs.getString(3)), (Object) runIds.toArray(String[]::new));
+        return byRun;
     }
 
     /** Runs whose status is one of {@code statuses}. */

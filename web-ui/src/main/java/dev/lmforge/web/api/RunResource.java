@@ -3,9 +3,12 @@ package dev.lmforge.web.api;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.Page;
 import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.web.console.RunEventStream;
 import dev.lmforge.web.runs.ResumePlan;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.runs.RunView;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -20,6 +23,7 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.Map;
 import java.util.Set;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /** Runs: submit a spec, list and read runs, resume, pause and cancel them. */
 @Path("/api/runs")
@@ -35,6 +39,8 @@ public class RunResource {
     RunService runs;
     @Inject
     MetadataStore ledger;
+    @Inject
+    RunEventStream eventStream;
 
     /** Submits a lifecycle spec, YAML or JSON; 201 with the run, or 400 naming each bad field. */
     @POST
@@ -44,9 +50,10 @@ public class RunResource {
         return Response.created(URI.create("/api/runs/" + run.id())).entity(run).build();
     }
 
-    /** Runs newest first, paged, optionally filtered by status. */
+    /** Runs newest first, paged, optionally filtered by status and by a prefix of the name ({@code q}). */
     @GET
-    public Page<RunRecord> list(@QueryParam("status") String status, @QueryParam("limit") @DefaultValue("50") int limit,
+    public Page<RunRecord> list(@QueryParam("status") String status, @QueryParam("q") String q,
+                                @QueryParam("limit") @DefaultValue("50") int limit,
                                 @QueryParam("offset") @DefaultValue("0") int offset) {
         if (status != null && !STATUSES.contains(status)) {
             throw ProblemException.badRequest("status: unknown run status '" + status + "'; known: " + STATUSES);
@@ -57,13 +64,29 @@ public class RunResource {
         if (offset < 0) {
             throw ProblemException.badRequest("offset: must not be negative, got " + offset);
         }
-        return ledger.runs(status, limit, offset);
+        if (q != null && q.length() > 200) {
+            throw ProblemException.badRequest("q: a name prefix of at most 200 characters, got " + q.length());
+        }
+        return ledger.runs(status, q, limit, offset);
     }
 
     @GET
     @Path("{id}")
     public RunView get(@PathParam("id") String id) {
         return runs.view(id);
+    }
+
+    /**
+     * Server-sent events: the run's view now, then again each time it changes, until the run ends (the ledger is
+     * read every half second for each open stream; see {@link RunEventStream} for the bounds).
+     */
+    @GET
+    @Path("{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Multi<RunView> events(@PathParam("id") String id) {
+        return eventStream.open(id);
     }
 
     /** Resumes a run; {@code dryRun=true} only shows which stages would be reused and which run again. */

@@ -1,0 +1,49 @@
+package dev.lmforge.web.console;
+
+import dev.lmforge.services.ledger.AuditLog;
+import dev.lmforge.services.ledger.AuditLog.AuditEvent;
+import dev.lmforge.services.ledger.Records.Page;
+import dev.lmforge.web.api.ProblemException;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+/** The audit log: who did what and when, newest first, and a walk of its hash chain. */
+@Path("/api/audit")
+@Produces(MediaType.APPLICATION_JSON)
+public class AuditResource {
+
+    @Inject
+    AuditLog audit;
+
+    /** Events newest first, paged, optionally only those about {@code target} or by {@code actor}. */
+    @GET
+    public Page<AuditEvent> events(@QueryParam("target") String target, @QueryParam("actor") String actor,
+                                   @QueryParam("limit") @DefaultValue("50") int limit,
+                                   @QueryParam("offset") @DefaultValue("0") int offset) {
+        if (limit < 1 || limit > 500) {
+            throw ProblemException.badRequest("limit: must be between 1 and 500, got " + limit);
+        }
+        if (offset < 0) {
+            throw ProblemException.badRequest("offset: must not be negative, got " + offset);
+        }
+        String t = blankToNull(target);
+        String a = blankToNull(actor);
+        return new Page<>(audit.events(t, a, limit, offset), audit.count(t, a), limit, offset);
+    }
+
+    /** Recomputes every hash from the first event on: intact, or the first event that does not check out. */
+    @GET
+    @Path("verify")
+    public AuditLog.Verification verify() {
+        return audit.verify();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}

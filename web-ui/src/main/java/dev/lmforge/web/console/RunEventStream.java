@@ -1,0 +1,88 @@
+package dev.lmforge.web.console;
+
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.runs.RunService;
+import dev.lmforge.web.runs.RunView;
+import io.smallrye.mutiny.Multi;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Live views of runs for server-sent events. Each open stream reads its run from the ledger every
+ * {@link #POLL} and emits the view only when it changed; it ends once the run has ended. Bounded: at most
+ * {@link #MAX_STREAMS} streams at once (more are refused with 503), each open at most {@link #MAX_LIFETIME}
+ * (a browser's {@code EventSource} then reconnects by itself), all polled by two threads.
+ */
+@ApplicationScoped
+public class RunEventStream {
+
+    static final Duration POLL = Duration.ofMillis(500);
+    static final Duration MAX_LIFETIME = Duration.ofMinutes(30);
+    static final int MAX_STREAMS = 64;
+
+    @Inject
+    RunService runs;
+
+    private final Semaphore open = new Semaphore(MAX_STREAMS);
+    private final ScheduledExecutorService poller = Executors.newScheduledThreadPool(2, task -> {
+        Thread t = new Thread(task, "run-event-poller");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** The stream of {@code runId}'s views; an unknown run is a 404 before anything streams. */
+    public Multi<RunView> open(String runId) {
+        runs.require(runId);
+        if (!open.tryAcquire()) {
+            throw new ProblemException(503, "Service Unavailable",
+                    MAX_STREAMS + " run streams are open, the most this server keeps; try again shortly");
+        }
+        return Multi.createFrom().emitter(emitter -> {
+            AtomicReference<RunView> last = new AtomicReference<>();
+            AtomicReference<ScheduledFuture<?>> polling = new AtomicReference<>();
+            AtomicBoolean ended = new AtomicBoolean();
+            // The stream may end (client gone, run over) before or after polling is scheduled: stop it either way.
+            emitter.onTermination(() -> {
+                ended.set(true);
+                ScheduledFuture<?> p = polling.get();
+                if (p != null) {
+                    p.cancel(false);
+                }
+                open.release();
+            });
+            long deadline = System.nanoTime() + MAX_LIFETIME.toNanos();
+            polling.set(poller.scheduleWithFixedDelay(() -> {
+                try {
+                    RunView view = runs.view(runId);
+                    if (!Objects.equals(view, last.getAndSet(view))) {
+                        emitter.emit(view);
+                    }
+                    if (MetadataStore.TERMINAL.contains(view.status()) || System.nanoTime() > deadline) {
+                        emitter.complete();
+                    }
+                } catch (RuntimeException e) {
+                    emitter.fail(e);
+                }
+            }, 0, POLL.toMillis(), TimeUnit.MILLISECONDS));
+            if (ended.get()) {
+                polling.get().cancel(false);
+            }
+        });
+    }
+
+    @PreDestroy
+    void stop() {
+        poller.shutdownNow();
+    }
+}

@@ -1,0 +1,157 @@
+// Shared pieces of the lmforge console: the JSON API, building DOM, formatting, and the generic JSON renderer.
+
+/** Calls the API; a non-2xx answer throws an Error carrying the problem body's detail and field errors. */
+export async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  const text = await response.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = new Error(body && body.detail ? body.detail : `${response.status} ${response.statusText}`);
+    error.problem = body;
+    throw error;
+  }
+  return body;
+}
+
+/** el('a', {href: '/x', class: 'y'}, 'text', child...): attributes starting with "on" become listeners. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** The page header with its links; {@code active} names the current page. */
+export function nav(active) {
+  const link = (href, label, key) => el('a', {href, class: key === active ? 'active' : null}, label);
+  document.body.prepend(el('header', {class: 'nav'},
+    el('a', {href: '/', class: 'brand'}, 'lmforge'),
+    link('/', 'Runs', 'runs'), link('/launch.html', 'Launch', 'launch'), link('/audit.html', 'Audit', 'audit'),
+    el('span', {class: 'spacer'}),
+    el('a', {href: '/q/openapi'}, 'API'), el('a', {href: '/q/health'}, 'health')));
+}
+
+export function badge(status) {
+  return el('span', {class: `badge s-${status}`}, status);
+}
+
+export function param(name) {
+  return new URLSearchParams(location.search).get(name);
+}
+
+export function runLink(id) {
+  return el('a', {href: `/run.html?id=${encodeURIComponent(id)}`, class: 'mono'}, id);
+}
+
+export function artifactLink(digest, label) {
+  return el('a', {href: `/artifact.html?d=${digest}`, class: 'mono', title: `sha256:${digest}`}, label || shortDigest(digest));
+}
+
+export function shortDigest(digest) {
+  return digest ? digest.slice(0, 12) + '…' : '';
+}
+
+export function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const pad = n => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** From start to end, or to now while it goes on; blank before it started. */
+export function fmtDuration(startIso, endIso) {
+  if (!startIso) return '';
+  const ms = (endIso ? new Date(endIso) : new Date()) - new Date(startIso);
+  if (ms < 1000) return `${Math.max(0, ms)} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor(s % 3600 / 60)} min`;
+}
+
+export function fmtBytes(n) {
+  if (n === null || n === undefined) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+export function fmtNumber(v) {
+  if (typeof v !== 'number') return String(v);
+  const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 1e12) return v.toLocaleString('en');
+  return a !== 0 && (a < 1e-3 || a >= 1e7) ? v.toExponential(3) : String(+v.toFixed(4));
+}
+
+/** An error (from {@link api}) as a red box, with the problem's field errors when it has them. */
+export function errorBox(error) {
+  const fields = error.problem && error.problem.errors;
+  return el('div', {class: 'error-box', role: 'alert'}, error.message,
+    fields ? el('ul', {}, fields.map(f => el('li', {}, el('b', {}, f.field), ': ', f.message))) : null);
+}
+
+const MAX_ROWS = 25;
+const MAX_TEXT = 160;
+const OPEN_SECTION_CHARS = 1200;
+
+/**
+ * Any JSON value, readable: an object as a key/value table, an array of objects as a table with a column per
+ * key, other arrays inline; nested values the same way. Long arrays show their first rows and a count.
+ */
+export function jsonView(value) {
+  if (value === null || value === undefined) return el('span', {class: 'muted'}, '—');
+  if (typeof value === 'number') return el('span', {class: 'num'}, fmtNumber(value));
+  if (typeof value !== 'object') {
+    const text = String(value);
+    return text.length <= MAX_TEXT ? document.createTextNode(text) : el('span', {title: text}, text.slice(0, MAX_TEXT) + '…');
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) return el('span', {class: 'muted'}, '[]');
+    const shown = value.slice(0, MAX_ROWS);
+    const more = value.length > MAX_ROWS ? el('div', {class: 'muted small'}, `… ${value.length - MAX_ROWS} more`) : null;
+    if (shown.every(v => v && typeof v === 'object' && !Array.isArray(v))) {
+      const columns = [...new Set(shown.flatMap(Object.keys))];
+      return el('div', {}, el('table', {class: 'json-table'},
+        el('thead', {}, el('tr', {}, columns.map(c => el('th', {}, c)))),
+        el('tbody', {}, shown.map(row => el('tr', {}, columns.map(c =>
+          el('td', {class: typeof row[c] === 'number' ? 'num' : null}, jsonView(row[c]))))))), more);
+    }
+    if (shown.every(v => v === null || typeof v !== 'object')) {
+      return el('span', {}, shown.map(v => typeof v === 'number' ? fmtNumber(v) : String(v)).join(', '), more ? ' …' : '');
+    }
+    return el('div', {}, shown.map(v => jsonView(v)), more);
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 0) return el('span', {class: 'muted'}, '{}');
+  return el('table', {class: 'kv'}, el('tbody', {}, entries.map(([k, v]) =>
+    el('tr', {}, el('th', {}, k), el('td', {class: typeof v === 'number' ? 'num' : null}, jsonView(v))))));
+}
+
+/**
+ * A JSON document of many parts (a stage's report): its plain fields in one table, then each nested part as a
+ * section of its own. Parts of the document itself are open, their own nested parts fold when they are long,
+ * so that the figures show and long lists (samples, clusters) wait for a click.
+ */
+export function documentView(doc, depth = 0) {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return jsonView(doc);
+  const entries = Object.entries(doc);
+  const plain = entries.filter(([, v]) => v === null || typeof v !== 'object');
+  const nested = entries.filter(([, v]) => v !== null && typeof v === 'object');
+  const isObject = v => !Array.isArray(v);
+  return el('div', {class: 'document'},
+    plain.length ? jsonView(Object.fromEntries(plain)) : '',
+    nested.map(([key, value]) => el('details', {
+      class: 'section', 'data-key': key,
+      open: (depth === 0 && isObject(value)) || JSON.stringify(value).length <= OPEN_SECTION_CHARS},
+      el('summary', {}, key, Array.isArray(value) ? el('span', {class: 'muted small'}, ` (${value.length})`) : ''),
+      isObject(value) && depth < 2 ? documentView(value, depth + 1) : jsonView(value))));
+}

@@ -1,0 +1,97 @@
+// The launch page: a spec editor with templates, validated as you type by the API's own rules, and submitted.
+import {api, el, errorBox, nav} from './console.js';
+
+// demo is samples/demo.yaml; small runs the same stages fast; budget-only plans a model from a FLOP budget alone.
+const TEMPLATES = {
+  'demo': `name: demo
+stages: [data, tokenizer, plan]
+corpus:
+  sources:
+    - path: samples/corpus
+tokenizer:
+  vocabSize: 8000        # small: the sample corpus is a few MB
+compute:
+  budget: 1.0e15         # FLOPs: a model that trains in minutes on a 2-core CPU
+`,
+  'small': `name: small
+stages: [data, tokenizer, plan]
+corpus:
+  sources:
+    - path: samples/corpus
+tokenizer:
+  vocabSize: 2000
+compute:
+  budget: 1.0e14
+plan:
+  seqLen: 256
+`,
+  'budget-only': `name: budget-only
+stages: [plan]
+compute:
+  budget: 1.0e20         # FLOPs
+`,
+};
+const DEBOUNCE_MS = 250;
+
+nav('launch');
+const spec = document.getElementById('spec');
+const submit = document.getElementById('submit');
+const result = document.getElementById('validation');
+
+let checking = 0;
+async function validate() {
+  const mine = ++checking;
+  submit.disabled = true;
+  let outcome;
+  try {
+    outcome = await api('/api/specs/validate', {method: 'POST', headers: {'Content-Type': 'application/yaml'}, body: spec.value});
+  } catch (e) {
+    if (mine === checking) result.replaceChildren(errorBox(e));
+    return;
+  }
+  if (mine !== checking) return;  // a newer check is on its way
+  result.className = 'validation';
+  if (outcome.valid) {
+    result.replaceChildren(el('div', {class: 'ok-box', 'data-valid': 'true'}, '✓ valid: ready to submit'));
+    submit.disabled = false;
+  } else {
+    result.replaceChildren(el('div', {'data-valid': 'false'},
+      el('div', {class: 'error-box'}, `${outcome.errors.length} problem${outcome.errors.length === 1 ? '' : 's'}`),
+      el('ul', {}, outcome.errors.map(f => el('li', {'data-field': f.field}, el('span', {class: 'field'}, f.field), ': ', f.message)))));
+  }
+}
+
+let typing;
+spec.addEventListener('input', () => {
+  submit.disabled = true;
+  clearTimeout(typing);
+  typing = setTimeout(validate, DEBOUNCE_MS);
+});
+// Tab indents in the editor (YAML wants spaces) instead of leaving it.
+spec.addEventListener('keydown', e => {
+  if (e.key === 'Tab' && !e.shiftKey) {
+    e.preventDefault();
+    spec.setRangeText('  ', spec.selectionStart, spec.selectionEnd, 'end');
+    spec.dispatchEvent(new Event('input'));
+  }
+});
+for (const button of document.querySelectorAll('[data-template]')) {
+  button.addEventListener('click', () => {
+    spec.value = TEMPLATES[button.dataset.template];
+    validate();
+  });
+}
+
+submit.addEventListener('click', async () => {
+  submit.disabled = true;
+  try {
+    const run = await api('/api/runs', {method: 'POST', headers: {'Content-Type': 'application/yaml'}, body: spec.value});
+    location.href = `/run.html?id=${encodeURIComponent(run.id)}`;
+  } catch (e) {
+    document.getElementById('error').replaceChildren(errorBox(e));
+    submit.disabled = false;
+  }
+});
+
+spec.value = TEMPLATES.demo;
+validate();

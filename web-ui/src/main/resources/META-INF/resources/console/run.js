@@ -1,0 +1,207 @@
+// The run page: the stage graph and everything about each stage, kept live by server-sent events.
+import {api, artifactLink, badge, documentView, el, errorBox, fmtDuration, fmtNumber, fmtTime, jsonView, nav, param, runLink, shortDigest}
+  from './console.js';
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED']);
+const runId = param('id');
+const reusedRows = new Map();   // stage row id → its row (fetched once), to name the run a cache hit came from
+let current = null;
+let shownReport = null;
+
+nav('runs');
+document.body.dataset.events = '0';   // server-sent views received: the browser test reads it
+
+async function start() {
+  if (!runId) {
+    document.getElementById('run').replaceChildren(errorBox(new Error('no run id: open this page from the runs list')));
+    return;
+  }
+  try {
+    render(await api(`/api/runs/${encodeURIComponent(runId)}`));
+  } catch (e) {
+    document.getElementById('run').replaceChildren(errorBox(e));
+    setLive(false, 'not live');
+    return;
+  }
+  document.getElementById('spec').textContent = JSON.stringify(current.spec, null, 2);
+  if (!TERMINAL.has(current.status)) listen();
+  else setLive(false, 'ended');
+}
+
+/** Server-sent events: a new view each time the run changes; the stream ends when the run does. */
+let events = null;
+function listen() {
+  if (events && events.readyState !== EventSource.CLOSED) return;
+  events = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
+  events.onopen = () => setLive(true, 'live');
+  events.onmessage = message => {
+    document.body.dataset.events = String(Number(document.body.dataset.events) + 1);
+    render(JSON.parse(message.data));
+    if (TERMINAL.has(current.status)) {
+      events.close();
+      setLive(false, 'ended');
+    }
+  };
+  events.onerror = () => { if (events.readyState !== EventSource.CLOSED) setLive(false, 'reconnecting'); };
+}
+
+function setLive(on, text) {
+  const live = document.getElementById('live');
+  live.classList.toggle('on', on);
+  live.querySelector('.text').textContent = text;
+}
+
+function render(run) {
+  current = run;
+  document.title = `lmforge · ${run.name} · ${run.status}`;
+  document.getElementById('title').textContent = run.name;
+  document.getElementById('status').replaceChildren(badge(run.status));
+  document.getElementById('status').dataset.status = run.status;
+  document.getElementById('facts').replaceChildren(
+    el('span', {class: 'mono'}, run.id), ' · owner ', run.owner, run.team ? ` · team ${run.team}` : '',
+    ' · created ', fmtTime(run.createdAt), run.startedAt ? ` · ran ${fmtDuration(run.startedAt, run.endedAt)}` : '',
+    run.resumedFrom ? el('span', {}, ' · resumes ', runLink(run.resumedFrom)) : '',
+    ' · workflow ', el('span', {class: 'mono'}, run.workflowId || '—'));
+  document.getElementById('pause').disabled = run.status !== 'RUNNING';
+  document.getElementById('cancel').disabled = !['RUNNING', 'PAUSED', 'QUEUED'].includes(run.status);
+  document.getElementById('resume').disabled = !['PAUSED', 'INTERRUPTED', 'FAILED', 'CANCELLED'].includes(run.status);
+
+  document.getElementById('run').replaceChildren(
+    run.error ? el('div', {class: 'error-box'}, el('b', {}, 'run error: '), run.error) : '',
+    el('h2', {}, 'Stages'),
+    stageGraph(run.stages),
+    el('h2', {}, 'Attempts'),
+    attemptsTable(run.stages),
+    el('h2', {}, 'Stage results'),
+    el('div', {class: 'grid2'}, run.stages.filter(s => s.rowId !== null).map(stageCard)),
+    el('h2', {}, 'Metrics'),
+    metricsTable(run.metrics));
+  showReport(run.stages.find(s => s.stage === 'data'));
+}
+
+function stageGraph(stages) {
+  const boxes = [];
+  stages.forEach((s, i) => {
+    if (i > 0) boxes.push(el('span', {class: 'stage-arrow'}, '→'));
+    const reused = s.reusedFrom !== null && s.reusedFrom !== undefined;
+    boxes.push(el('div', {class: `stage-box st-${s.status}`, 'data-stage': s.stage, 'data-status': s.status},
+      el('div', {class: 'name'}, s.stage),
+      badge(s.status),
+      el('div', {class: 'line'}, reused ? 'cache hit: not run again' : `attempts: ${s.attempts.length}`),
+      el('div', {class: 'line'}, s.startedAt ? fmtDuration(s.startedAt, s.endedAt) : 'not started'),
+      reused ? el('div', {class: 'line'}, 'reused row #', s.reusedFrom, ' ', reusedRunLink(s.reusedFrom)) : ''));
+  });
+  return el('div', {class: 'stage-graph', id: 'stage-graph'}, boxes);
+}
+
+/** The run a reused row belongs to, as a link once known: each row is looked up once, then the page redrawn. */
+function reusedRunLink(rowId) {
+  const row = reusedRows.get(rowId);
+  if (row) return el('span', {}, 'of ', runLink(row.runId));
+  if (!reusedRows.has(rowId)) {
+    reusedRows.set(rowId, null);
+    api(`/api/console/stages/${rowId}`).then(found => { reusedRows.set(rowId, found); render(current); },
+      () => reusedRows.delete(rowId));
+  }
+  return '';
+}
+
+function attemptsTable(stages) {
+  const rows = stages.flatMap(s => s.attempts.map(a => el('tr', {},
+    el('td', {}, s.stage), el('td', {class: 'num'}, a.attempt), el('td', {class: 'mono'}, a.worker), el('td', {}, badge(a.status)),
+    el('td', {class: 'small'}, a.resumedFromCheckpoint || ''), el('td', {class: 'small'}, fmtTime(a.startedAt)),
+    el('td', {class: 'num small'}, fmtDuration(a.startedAt, a.endedAt)),
+    el('td', {}, a.error ? el('div', {class: 'error-box small'}, a.error) : ''))));
+  if (rows.length === 0) return el('p', {class: 'muted'}, 'no attempts yet');
+  return el('table', {id: 'attempts'},
+    el('thead', {}, el('tr', {}, ['stage', 'attempt', 'worker', 'status', 'resumed from checkpoint', 'started', 'duration', 'error']
+      .map(h => el('th', {}, h)))),
+    el('tbody', {}, rows));
+}
+
+function stageCard(s) {
+  const artifacts = (title, map) => Object.keys(map).length === 0 ? '' : el('div', {},
+    el('h3', {}, title),
+    el('table', {class: 'kv'}, el('tbody', {}, Object.entries(map).map(([name, digest]) =>
+      el('tr', {}, el('th', {}, name), el('td', {}, artifactLink(digest, shortDigest(digest)),
+        ' ', el('a', {href: `/api/artifacts/${digest}/content`, class: 'small'}, 'download')))))));
+  return el('div', {class: 'card', 'data-stage-card': s.stage},
+    el('div', {class: 'toolbar', style: 'margin:0'}, el('b', {}, s.stage), badge(s.status),
+      el('span', {class: 'muted small'}, `row #${s.rowId} · cache key ${shortDigest(s.cacheKey)}`)),
+    s.error ? el('div', {class: 'error-box'}, s.error) : '',
+    Object.keys(s.summary || {}).length ? el('div', {}, el('h3', {}, 'Summary'), jsonView(s.summary)) : '',
+    artifacts('Outputs', s.outputs || {}),
+    artifacts('Inputs', s.inputs || {}));
+}
+
+function metricsTable(metrics) {
+  if (!metrics || metrics.length === 0) return el('p', {class: 'muted'}, 'no metrics recorded');
+  return el('table', {id: 'metrics'},
+    el('thead', {}, el('tr', {}, el('th', {}, 'stage'), el('th', {}, 'metric'), el('th', {class: 'num'}, 'points'),
+      el('th', {class: 'num'}, 'last step'), el('th', {class: 'num'}, 'last value'))),
+    el('tbody', {}, metrics.map(m => el('tr', {}, el('td', {}, m.stage), el('td', {}, m.name),
+      el('td', {class: 'num'}, fmtNumber(m.points)), el('td', {class: 'num'}, fmtNumber(m.lastStep)),
+      el('td', {class: 'num'}, fmtNumber(m.lastValue))))));
+}
+
+/** The data stage's report artifact, read once and shown as tables whatever its shape. */
+async function showReport(data) {
+  const digest = data && data.outputs && data.outputs.report;
+  if (!digest || digest === shownReport) return;
+  shownReport = digest;
+  const slot = document.getElementById('report');
+  try {
+    const report = await api(`/api/artifacts/${digest}/content`);
+    slot.className = 'card report';
+    slot.replaceChildren(el('div', {class: 'small muted'}, 'artifact ', artifactLink(digest)), documentView(report));
+  } catch (e) {
+    shownReport = null;
+    slot.replaceChildren(errorBox(e));
+  }
+}
+
+// ---- actions
+
+async function act(path, what) {
+  const slot = document.getElementById('action-error');
+  slot.replaceChildren();
+  try {
+    return await api(path, {method: 'POST'});
+  } catch (e) {
+    slot.replaceChildren(errorBox(new Error(`${what}: ${e.message}`)));
+    return null;
+  }
+}
+
+document.getElementById('pause').addEventListener('click', () => act(`/api/runs/${runId}/pause`, 'pause'));
+document.getElementById('cancel').addEventListener('click', () => {
+  if (confirm(`Cancel run ${runId}? Its running stage stops and no later stage runs.`)) act(`/api/runs/${runId}/cancel`, 'cancel');
+});
+
+const dialog = document.getElementById('resume-dialog');
+document.getElementById('resume').addEventListener('click', async () => {
+  const plan = await act(`/api/runs/${runId}/resume?dryRun=true`, 'resume preview');
+  if (!plan) return;
+  document.getElementById('resume-error').replaceChildren();
+  document.getElementById('resume-plan').replaceChildren(
+    el('p', {}, plan.resumedFrom ? 'A new run, linked to this one, would start:' : 'This paused run would go on in place:'),
+    el('table', {id: 'resume-table'},
+      el('thead', {}, el('tr', {}, el('th', {}, 'stage'), el('th', {}, 'would'), el('th', {}, 'why'))),
+      el('tbody', {}, plan.stages.map(s => el('tr', {'data-stage': s.stage, 'data-action': s.action},
+        el('td', {}, s.stage), el('td', {}, el('span', {class: `badge s-${s.action === 'reuse' ? 'REUSED' : 'RUNNING'}`}, s.action)),
+        el('td', {class: 'small'}, s.reason))))));
+  dialog.showModal();
+});
+document.getElementById('resume-close').addEventListener('click', () => dialog.close());
+document.getElementById('resume-confirm').addEventListener('click', async () => {
+  try {
+    const done = await api(`/api/runs/${runId}/resume`, {method: 'POST'});
+    dialog.close();
+    if (done.runId && done.runId !== runId) location.href = `/run.html?id=${encodeURIComponent(done.runId)}`;
+    else listen();
+  } catch (e) {
+    document.getElementById('resume-error').replaceChildren(errorBox(e));
+  }
+});
+
+start();

@@ -1,0 +1,259 @@
+package dev.lmforge.web.console;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import dev.lmforge.web.LocalStackTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
+import io.restassured.http.ContentType;
+import java.net.URL;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The console in a real browser (Debian's chromium through Playwright) against the real local stack, with the
+ * in-process compute worker running the stages. Every page is saved under {@code target/screenshots/}.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = LocalStackTestResource.class, restrictToAnnotatedClass = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // each test stands alone; the order only fills later screenshots
+class ConsoleBrowserTest {
+
+    static final String CORPUS = Path.of("../samples/corpus").toAbsolutePath().normalize().toString();
+    static final Path SCREENSHOTS = Path.of("target/screenshots");
+    static final double LONG_WAIT_MS = Duration.ofSeconds(120).toMillis();
+
+    static Playwright playwright;
+    static Browser browser;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    Page page;
+
+    @BeforeAll
+    static void startBrowser() {
+        RestAssured.config = RestAssured.config().encoderConfig(
+                EncoderConfig.encoderConfig().encodeContentTypeAs("application/yaml", ContentType.TEXT));
+        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
+                .setExecutablePath(Paths.get("/usr/bin/chromium")).setHeadless(true)
+                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--no-first-run")));
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+    }
+
+    @BeforeEach
+    void openPage() {
+        page = browser.newContext(new Browser.NewContextOptions().setViewportSize(1360, 900)).newPage();
+        page.onDialog(dialog -> dialog.accept());
+    }
+
+    @AfterEach
+    void closePage() {
+        page.context().close();
+    }
+
+    static String spec(String name, String extra) {
+        return "name: " + name + "\nstages: [data, tokenizer, plan]\ncorpus:\n  sources:\n    - path: " + CORPUS
+                + "\ntokenizer:\n  vocabSize: 2000\ncompute:\n  budget: 1.0e15\n" + extra;
+    }
+
+    static String submit(String yaml) {
+        return given().contentType("application/yaml").body(yaml).post("/api/runs").then().statusCode(201).extract().path("id");
+    }
+
+    void open(String path) {
+        page.navigate(base.toString().replaceAll("/$", "") + path);
+    }
+
+    void screenshot(String name) {
+        page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(name + ".png")).setFullPage(true));
+    }
+
+    /** The stage boxes' statuses, as the page shows them now. */
+    String stageStates() {
+        Locator boxes = page.locator(".stage-box");
+        List<String> states = new ArrayList<>();
+        for (int i = 0; i < boxes.count(); i++) {
+            states.add(boxes.nth(i).getAttribute("data-stage") + "=" + boxes.nth(i).getAttribute("data-status"));
+        }
+        return String.join(" ", states);
+    }
+
+    @Test
+    @Order(1)
+    void aRunLaunchedFromTheFormProgressesLiveAndItsLineageReachesTheRawDumps() {
+        open("/launch.html");
+        Locator editor = page.locator("#spec");
+        editor.fill(spec("console-demo", "").replace("budget: 1.0e15", "budget: -5"));
+        assertThat(page.locator("#validation [data-field='compute.budget']")).isVisible();
+        assertThat(page.locator("#submit")).isDisabled();
+        screenshot("launch-invalid");
+        editor.fill(spec("console-demo", ""));
+        assertThat(page.locator("#validation [data-valid=true]")).isVisible();
+        screenshot("launch");
+        page.locator("#submit").click();
+        page.waitForURL("**/run.html?id=*");
+        page.evaluate("window.sameDocument = true");
+
+        // Watch the stage boxes change without a reload until the run succeeds.
+        List<String> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!"SUCCEEDED".equals(page.locator("#status").getAttribute("data-status"))) {
+            String states = stageStates();
+            if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(states)) {
+                seen.add(states);
+            }
+            assertTrue(System.nanoTime() < deadline, "the run never succeeded on its page; seen " + seen);
+            page.waitForTimeout(150);
+        }
+        seen.add(stageStates());
+        assertEquals("data=SUCCEEDED tokenizer=SUCCEEDED plan=SUCCEEDED", seen.get(seen.size() - 1));
+        assertTrue(seen.size() >= 3, "the stage boxes should change as the run goes: " + seen);
+        assertEquals(true, page.evaluate("window.sameDocument"), "the page was reloaded");
+        assertTrue(Integer.parseInt(page.locator("body").getAttribute("data-events")) >= 3, "views pushed by the server");
+        assertThat(page.locator("#attempts tbody tr")).hasCount(3);
+        assertThat(page.locator("#report table").first()).isVisible();
+        assertThat(page.locator("#report")).containsText("removedAcrossDumps");
+        screenshot("run-succeeded");
+
+        page.locator("[data-stage-card=plan] a[href^='/artifact.html']").first().click();
+        page.waitForURL("**/artifact.html?d=*");
+        assertThat(page.locator("#title")).hasText("plan artifact");
+        assertThat(page.locator("#up svg")).isVisible();
+        assertThat(page.locator("#up [data-kind=raw-dump]")).hasCount(4);
+        assertThat(page.locator("#up [data-stage=data]")).hasCount(1);
+        screenshot("artifact-plan");
+
+        page.locator("#up [data-kind=raw-dump]").first().click();
+        page.waitForURL("**/artifact.html?d=*");
+        assertThat(page.locator("#title")).hasText("raw-dump artifact");
+        assertThat(page.locator("#up")).containsText("raw input");
+        assertThat(page.locator("#down [data-kind=plan]")).hasCount(1);
+        screenshot("artifact-raw-dump");
+    }
+
+    @Test
+    @Order(2)
+    void aRunIsCancelledFromItsPageAndTheResumePreviewSaysWhatWouldRerun() {
+        String id = submit(spec("console-cancel", "data:\n  maxBytesPerSecond: 300000\n"));
+        open("/run.html?id=" + id);
+        assertThat(page.locator(".stage-box[data-stage=data]"))
+                .hasAttribute("data-status", "RUNNING", new LocatorAssertions.HasAttributeOptions().setTimeout(LONG_WAIT_MS));
+        screenshot("run-running");
+        page.locator("#cancel").click();
+        assertThat(page.locator("#status")).hasAttribute("data-status", "CANCELLED",
+                new LocatorAssertions.HasAttributeOptions().setTimeout(LONG_WAIT_MS));
+        assertThat(page.locator(".stage-box[data-stage=data]")).hasAttribute("data-status", "CANCELLED");
+        assertThat(page.locator("#resume")).isEnabled();
+        page.locator("#resume").click();
+        assertThat(page.locator("#resume-dialog")).isVisible();
+        assertThat(page.locator("#resume-table tr[data-action=run]")).hasCount(3);
+        screenshot("run-resume-preview");
+        page.locator("#resume-close").click();
+        assertEquals(1, (int) given().queryParam("q", "console-cancel").get("/api/runs").then().statusCode(200)
+                .extract().path("total"), "the preview started nothing");
+    }
+
+    @Test
+    @Order(3)
+    void theRunsPageFiltersAndSearchesOnTheServer() {
+        String plan = "stages: [plan]\ncompute:\n  budget: 1.0e18\n";
+        String first = submit("name: zebra-1\n" + plan);
+        submit("name: zebra-2\n" + plan);
+        submit("name: 50%_off\n" + plan);
+        given().queryParam("q", "zebra").get("/api/runs").then().statusCode(200).body("total", equalTo(2));
+        given().queryParam("q", "50%_").get("/api/runs").then().statusCode(200).body("total", equalTo(1));
+        given().queryParam("q", "5%").get("/api/runs").then().statusCode(200).body("total", equalTo(0));
+
+        open("/");
+        assertThat(page.locator("#runs tbody tr[data-run]").first()).isVisible();
+        page.locator("#q").fill("zebra");
+        assertThat(page.locator("#runs tbody tr")).hasCount(2);
+        assertThat(page.locator("#runs tbody tr[data-run='" + first + "'] .chip[data-stage=plan]")).isVisible();
+        assertThat(page.locator("#runs tbody tr[data-run='" + first + "'] .chip[data-stage=plan]"))
+                .hasClass("chip s-SUCCEEDED", new LocatorAssertions.HasClassOptions().setTimeout(LONG_WAIT_MS));
+        page.locator("#q").fill("");
+        page.locator("#status").selectOption("CANCELLED");
+        page.waitForURL("**/?status=CANCELLED");
+        for (String status : page.locator("#runs tbody tr[data-run] td:nth-child(3)").allTextContents()) {
+            assertEquals("CANCELLED", status);
+        }
+        page.locator("#status").selectOption("");
+        assertThat(page.locator("#runs tbody tr[data-run]").first()).isVisible();
+        screenshot("runs");
+    }
+
+    @Test
+    @Order(4)
+    void theAuditPageListsWhoDidWhatAndReportsTheChainIntact() {
+        String id = submit("name: audited\nstages: [plan]\ncompute:\n  budget: 1.0e18\n");
+        open("/audit.html");
+        assertThat(page.locator("#chain")).hasAttribute("data-intact", "true");
+        assertThat(page.locator("#chain")).containsText("chain intact");
+        page.locator("#target").fill(id);
+        assertThat(page.locator("#events tbody tr")).hasCount(1);
+        assertThat(page.locator("#events tbody tr[data-action='run.submit']")).containsText("local");
+        page.locator("#target").fill("");
+        int total = given().get("/api/audit").then().statusCode(200).extract().path("total");
+        assertThat(page.locator("#range")).hasText("1–" + Math.min(50, total) + " of " + total);
+        screenshot("audit");
+
+        given().queryParam("actor", "local").queryParam("limit", 1).get("/api/audit").then().statusCode(200)
+                .body("items.size()", equalTo(1)).body("items[0].actor", equalTo("local"));
+        given().queryParam("limit", 0).get("/api/audit").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("limit"));
+        given().get("/api/audit/verify").then().statusCode(200).body("intact", equalTo(true));
+    }
+
+    @Test
+    @Order(5)
+    void specValidationFollowsTheApiRulesAndStreamsAnswerProblemsForUnknownRuns() {
+        given().contentType("application/yaml").body(spec("v", "")).post("/api/specs/validate").then().statusCode(200)
+                .body("valid", equalTo(true)).body("errors.size()", equalTo(0));
+        given().contentType("application/yaml").body(spec("v", "").replace("budget: 1.0e15", "budget: -5") + "colour: red\n")
+                .post("/api/specs/validate").then().statusCode(200).body("valid", equalTo(false))
+                .body("errors.field", hasItem("colour"));
+        given().contentType("application/yaml").body("name: x\nstages: [data, fly]\ncorpus: {sources: [{path: x}]}\n")
+                .post("/api/specs/validate").then().statusCode(200).body("errors.field", hasItem("stages[1]"));
+        given().get("/api/runs/run-none/events").then().statusCode(404).contentType("application/problem+json");
+        given().get("/api/console/stages/987654").then().statusCode(404).contentType("application/problem+json");
+    }
+}
