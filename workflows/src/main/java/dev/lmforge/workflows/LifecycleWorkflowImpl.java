@@ -107,7 +107,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         StageStart start = ledger.beginStage(input.runId(), stage.id(), config, inputs);
         if (start.reused() != null) {
             stages.set(index, new Progress.StageProgress(stage.id(), "REUSED", start.stageRowId()));
-            produced.putAll(start.reused().outputs());
+            handOn(start.reused(), produced);
             return "SUCCEEDED";
         }
         stages.set(index, new Progress.StageProgress(stage.id(), "RUNNING", start.stageRowId()));
@@ -130,8 +130,17 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         }
         ledger.stageSucceeded(start.stageRowId(), output[0]);
         stages.set(index, new Progress.StageProgress(stage.id(), "SUCCEEDED", start.stageRowId()));
-        produced.putAll(output[0].outputs());
+        handOn(output[0], produced);
         return "SUCCEEDED";
+    }
+
+    /** Adds a stage's outputs to the inputs of the stages after it, but for its report, which is for people. */
+    private static void handOn(StageOutput output, Map<String, ArtifactRef> produced) {
+        output.outputs().forEach((name, ref) -> {
+            if (!name.equals(Stage.REPORT_OUTPUT)) {
+                produced.put(name, ref);
+            }
+        });
     }
 
     private StageOutput execute(Stage stage, StageInput stageInput, LifecycleInput input) {

@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.workflows.data.DataSteps;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStageConfig;
+import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
@@ -17,6 +19,7 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -210,12 +213,12 @@ public final class DataStepActivities implements DataSteps {
             summary.put("errors", (double) manifest.errors());
             summary.put("withinDumpRate", overall.withinDumpRate());
             summary.put("acrossDumpsRate", overall.acrossDumpsRate());
-            return new StageOutput(Map.of("corpus", corpusRef, "report", reportRef), summary);
+            return new StageOutput(Map.of("corpus", corpusRef, Stage.REPORT_OUTPUT, reportRef), summary);
         });
     }
 
     /** Every shard's filter stats added up, samples capped as the config says. */
-    private QualityFilter.Stats merge(List<String> quality, DataConfig settings) throws java.io.IOException {
+    private QualityFilter.Stats merge(List<String> quality, DataConfig settings) throws IOException {
         QualityFilter.Stats all = QualityFilter.Stats.empty();
         for (String digest : quality) {
             QualityFilter.Stats shard = JSON.readValue(runtime.artifacts().readAllBytes(digest), QualityFilter.Stats.class);
@@ -261,14 +264,14 @@ public final class DataStepActivities implements DataSteps {
             if (work != null) {
                 try {
                     DataPipeline.deleteTree(work);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // A leftover temporary folder must not fail a finished step.
                 }
             }
         }
     }
 
-    private Path download(String digest, Path target) throws java.io.IOException {
+    private Path download(String digest, Path target) throws IOException {
         Files.createDirectories(target.toAbsolutePath().getParent());
         runtime.artifacts().download(digest, target);
         return target;
@@ -292,7 +295,7 @@ public final class DataStepActivities implements DataSteps {
         return recorded(runtime.artifacts().put(bytes), kind, metadata);
     }
 
-    private ArtifactRef recorded(dev.lmforge.services.artifacts.ArtifactStore.StoredObject stored, String kind,
+    private ArtifactRef recorded(ArtifactStore.StoredObject stored, String kind,
                                  Map<String, ?> metadata) {
         runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), MetadataStore.toJson(metadata));
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());

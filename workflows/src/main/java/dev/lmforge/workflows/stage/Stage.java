@@ -21,6 +21,12 @@ public enum Stage {
     ALIGN("align", QueueKind.GPU, 1, false, Duration.ofDays(7), Duration.ofSeconds(60), 20),
     EVALUATE_CHAT("evaluate-chat", QueueKind.GPU, 1, false, Duration.ofHours(24), Duration.ofSeconds(60), 5);
 
+    /**
+     * The name of a stage output that reports what the stage did, for people: later stages do not take it as an
+     * input, so it is neither in their cache keys nor in their lineage.
+     */
+    public static final String REPORT_OUTPUT = "report";
+
     /** Which compute queue a stage's activities are polled from. */
     public enum QueueKind { CPU, GPU }
 
