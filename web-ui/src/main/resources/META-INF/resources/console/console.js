@@ -101,7 +101,7 @@ export function errorBox(error) {
 
 const MAX_ROWS = 25;
 const MAX_TEXT = 160;
-const OPEN_SECTION_CHARS = 1200;
+const OPEN_SECTION_ROWS = 16;
 
 /**
  * Any JSON value, readable: an object as a key/value table, an array of objects as a table with a column per
@@ -144,14 +144,23 @@ export function jsonView(value) {
 export function documentView(doc, depth = 0) {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return jsonView(doc);
   const entries = Object.entries(doc);
-  const plain = entries.filter(([, v]) => v === null || typeof v !== 'object');
-  const nested = entries.filter(([, v]) => v !== null && typeof v === 'object');
+  // Empty parts ({} or []) sit with the plain fields: a section of their own would say nothing.
+  const isPart = v => v !== null && typeof v === 'object' && Object.keys(v).length > 0;
+  const plain = entries.filter(([, v]) => !isPart(v));
+  const nested = entries.filter(([, v]) => isPart(v));
   const isObject = v => !Array.isArray(v);
   return el('div', {class: 'document'},
     plain.length ? jsonView(Object.fromEntries(plain)) : '',
     nested.map(([key, value]) => el('details', {
       class: 'section', 'data-key': key,
-      open: (depth === 0 && isObject(value)) || JSON.stringify(value).length <= OPEN_SECTION_CHARS},
+      open: (depth === 0 && isObject(value)) || rowsOf(value) <= OPEN_SECTION_ROWS},
       el('summary', {}, key, Array.isArray(value) ? el('span', {class: 'muted small'}, ` (${value.length})`) : ''),
       isObject(value) && depth < 2 ? documentView(value, depth + 1) : jsonView(value))));
+}
+
+/** About how many table rows {@link jsonView} draws for a value: a table row per object of a list, a row per field. */
+function rowsOf(value) {
+  if (value === null || typeof value !== 'object') return 1;
+  if (Array.isArray(value)) return value.some(v => v && typeof v === 'object') ? value.length : 1;
+  return Object.values(value).reduce((n, v) => n + rowsOf(v), 0);
 }

@@ -112,7 +112,7 @@ function attemptsTable(stages) {
     el('td', {class: 'small'}, a.resumedFromCheckpoint || ''), el('td', {class: 'small'}, fmtTime(a.startedAt)),
     el('td', {class: 'num small'}, fmtDuration(a.startedAt, a.endedAt)),
     el('td', {}, a.error ? el('div', {class: 'error-box small'}, a.error) : ''))));
-  if (rows.length === 0) return el('p', {class: 'muted'}, 'no attempts yet');
+  if (rows.length === 0) return el('p', {class: 'muted'}, 'no attempts: no stage has run here (yet)');
   return el('table', {id: 'attempts'},
     el('thead', {}, el('tr', {}, ['stage', 'attempt', 'worker', 'status', 'resumed from checkpoint', 'started', 'duration', 'error']
       .map(h => el('th', {}, h)))),
@@ -146,6 +146,7 @@ function metricsTable(metrics) {
 
 /** The data stage's report artifact, read once and shown as tables whatever its shape. */
 async function showReport(data) {
+  document.getElementById('report-section').hidden = !data;
   const digest = data && data.outputs && data.outputs.report;
   if (!digest || digest === shownReport) return;
   shownReport = digest;

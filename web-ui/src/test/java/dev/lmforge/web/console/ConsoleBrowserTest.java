@@ -99,6 +99,19 @@ class ConsoleBrowserTest {
         return given().contentType("application/yaml").body(yaml).post("/api/runs").then().statusCode(201).extract().path("id");
     }
 
+    static void awaitStatus(String id, String status) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        String now;
+        while (!status.equals(now = given().get("/api/runs/" + id).then().statusCode(200).extract().path("status"))) {
+            assertTrue(System.nanoTime() < deadline, "run " + id + " is " + now + ", never " + status);
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     void open(String path) {
         page.navigate(base.toString().replaceAll("/$", "") + path);
     }
@@ -197,7 +210,8 @@ class ConsoleBrowserTest {
     void theRunsPageFiltersAndSearchesOnTheServer() {
         String plan = "stages: [plan]\ncompute:\n  budget: 1.0e18\n";
         String first = submit("name: zebra-1\n" + plan);
-        submit("name: zebra-2\n" + plan);
+        awaitStatus(first, "SUCCEEDED");
+        String second = submit("name: zebra-2\n" + plan);
         submit("name: 50%_off\n" + plan);
         given().queryParam("q", "zebra").get("/api/runs").then().statusCode(200).body("total", equalTo(2));
         given().queryParam("q", "50%_").get("/api/runs").then().statusCode(200).body("total", equalTo(1));
@@ -219,6 +233,13 @@ class ConsoleBrowserTest {
         page.locator("#status").selectOption("");
         assertThat(page.locator("#runs tbody tr[data-run]").first()).isVisible();
         screenshot("runs");
+
+        // The same spec again: its stage is a cache hit, and its box names the row and the run it reused.
+        page.locator("#runs tbody tr[data-run='" + second + "'] a").first().click();
+        Locator box = page.locator(".stage-box[data-stage=plan]");
+        assertThat(box).hasAttribute("data-status", "REUSED", new LocatorAssertions.HasAttributeOptions().setTimeout(LONG_WAIT_MS));
+        assertThat(box.locator("a[href='/run.html?id=" + first + "']")).isVisible();
+        screenshot("run-reused");
     }
 
     @Test
