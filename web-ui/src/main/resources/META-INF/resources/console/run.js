@@ -205,4 +205,6 @@ document.getElementById('resume-confirm').addEventListener('click', async () => 
   }
 });
 
+// Durations of what is still going tick between server events.
+setInterval(() => { if (current && !TERMINAL.has(current.status) && !document.hidden) render(current); }, 1000);
 start();

@@ -266,7 +266,7 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(5)
-    void specValidationFollowsTheApiRulesAndStreamsAnswerProblemsForUnknownRuns() {
+    void specValidationFollowsTheApiRulesAndAnEndedRunStreamsOnce() {
         given().contentType("application/yaml").body(spec("v", "")).post("/api/specs/validate").then().statusCode(200)
                 .body("valid", equalTo(true)).body("errors.size()", equalTo(0));
         given().contentType("application/yaml").body(spec("v", "").replace("budget: 1.0e15", "budget: -5") + "colour: red\n")
@@ -275,6 +275,14 @@ class ConsoleBrowserTest {
         given().contentType("application/yaml").body("name: x\nstages: [data, fly]\ncorpus: {sources: [{path: x}]}\n")
                 .post("/api/specs/validate").then().statusCode(200).body("errors.field", hasItem("stages[1]"));
         given().get("/api/runs/run-none/events").then().statusCode(404).contentType("application/problem+json");
+
+        // A run that has ended: its stream sends the view once and ends.
+        String id = submit("name: streamed\nstages: [plan]\ncompute:\n  budget: 1.0e17\n");
+        awaitStatus(id, "SUCCEEDED");
+        String stream = given().get("/api/runs/" + id + "/events").then().statusCode(200)
+                .contentType(containsString("text/event-stream")).extract().asString();
+        assertEquals(1, stream.lines().filter(l -> l.startsWith("data:")).count(), stream);
+        assertTrue(stream.contains("\"status\":\"SUCCEEDED\"") && stream.contains("\"id\":\"" + id + "\""), stream);
         given().get("/api/console/stages/987654").then().statusCode(404).contentType("application/problem+json");
     }
 }
