@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The data workflow's activities on a compute worker; see {@link DataSteps}. Each step downloads what it reads
@@ -40,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 public final class DataStepActivities implements DataSteps {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(DataStepActivities.class);
     private static final long HEARTBEAT_SECONDS = 2;
 
     private final StageRuntime runtime;
@@ -82,7 +85,7 @@ public final class DataStepActivities implements DataSteps {
 
     @Override
     public SignedShard signShard(JsonNode config, IngestedCorpus.Shard shard) {
-        return step(work -> {
+        return step("sign shard " + shard.index(), work -> {
             DataConfig settings = settings(config);
             Path bands = work.resolve("bands");
             ShuffleDeduplication.ShardSummary read = new ShuffleDeduplication(settings)
@@ -99,7 +102,7 @@ public final class DataStepActivities implements DataSteps {
 
     @Override
     public String findPairs(JsonNode config, int partition, List<String> bandDigests) {
-        return step(work -> {
+        return step("find pairs of partition " + partition, work -> {
             List<Path> files = new ArrayList<>();
             for (int shard = 0; shard < bandDigests.size(); shard++) {
                 files.add(download(bandDigests.get(shard), ShuffleDeduplication.bandFile(work, partition, shard)));
@@ -112,7 +115,7 @@ public final class DataStepActivities implements DataSteps {
 
     @Override
     public Clusters clusterPairs(JsonNode config, List<String> pairDigests, List<JsonNode> summaries) {
-        return step(work -> {
+        return step("cluster", work -> {
             List<Path> pairs = new ArrayList<>();
             for (int p = 0; p < pairDigests.size(); p++) {
                 pairs.add(download(pairDigests.get(p), work.resolve("pairs-" + p + ".bin")));
@@ -135,7 +138,7 @@ public final class DataStepActivities implements DataSteps {
 
     @Override
     public FilteredShard filterShard(JsonNode config, IngestedCorpus.Shard shard, String removalDigest) {
-        return step(work -> {
+        return step("filter shard " + shard.index(), work -> {
             DataConfig settings = settings(config);
             Path survivors = work.resolve("dedup.jsonl");
             long kept = new ShuffleDeduplication(settings).writeSurvivors(
@@ -149,7 +152,7 @@ public final class DataStepActivities implements DataSteps {
 
     @Override
     public JsonNode planRemix(JsonNode config, List<String> quality) {
-        return step(work -> {
+        return step("plan remix", work -> {
             DataConfig settings = settings(config);
             return JSON.valueToTree(new Remixer(settings.remix()).plan(merge(quality, settings).mix()));
         });
@@ -157,7 +160,7 @@ public final class DataStepActivities implements DataSteps {
 
     @Override
     public RemixedShard remixShard(JsonNode config, FilteredShard shard, JsonNode plan) {
-        return step(work -> {
+        return step("remix shard " + shard.shard(), work -> {
             DataConfig settings = settings(config);
             Path out = work.resolve(String.format("part-%05d.jsonl", shard.shard()));
             Remixer.Shard remixed = new Remixer(settings.remix()).remixShard(
@@ -172,7 +175,7 @@ public final class DataStepActivities implements DataSteps {
     @Override
     public StageOutput finishData(StageInput input, IngestedCorpus corpus, Clusters clusters,
                                   List<FilteredShard> filtered, JsonNode plan, List<RemixedShard> remixed) {
-        return step(work -> {
+        return step("finish", work -> {
             DataConfig settings = settings(corpus.config());
             ReadStats read = JSON.treeToValue(corpus.reading(), ReadStats.class);
             DedupResult dedup = JSON.treeToValue(clusters.result(), DedupResult.class);
@@ -235,8 +238,9 @@ public final class DataStepActivities implements DataSteps {
      * Runs a step in a fresh work folder, heartbeating from the side while it runs (the library's steps have no
      * progress hooks), and deletes the folder after. Bad input fails without retry; anything else is retried.
      */
-    private static <T> T step(Step<T> body) {
+    private static <T> T step(String name, Step<T> body) {
         ActivityExecutionContext activity = Activity.getExecutionContext();
+        long started = System.nanoTime();
         Thread worker = Thread.currentThread();
         ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "heartbeat-" + activity.getInfo().getActivityId());
@@ -254,7 +258,10 @@ public final class DataStepActivities implements DataSteps {
         Path work = null;
         try {
             work = Files.createTempDirectory("lmforge-data-step");
-            return body.run(work);
+            T result = body.run(work);
+            LOG.info("data step '{}' of run {} done in {} ms", name, activity.getInfo().getWorkflowId(),
+                    (System.nanoTime() - started) / 1_000_000);
+            return result;
         } catch (InvalidInputException | TooManyInputErrorsException e) {
             throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), StageFailures.INVALID_INPUT, e);
         } catch (Exception e) {

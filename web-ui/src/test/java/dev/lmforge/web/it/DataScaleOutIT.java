@@ -2,10 +2,12 @@ package dev.lmforge.web.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +33,10 @@ class DataScaleOutIT {
             JsonPath one = api.await(api.submit(spec(1_000_000_000)), r -> "SUCCEEDED".equals(r.getString("status")),
                     "SUCCEEDED with one worker", Duration.ofSeconds(240));
 
-            lmforge.startWorker();
-            lmforge.startWorker();
+            List<Process> added = List.of(lmforge.startWorker(), lmforge.startWorker());
+            for (Process worker : added) {
+                lmforge.awaitLog(worker, "polling", Duration.ofSeconds(120));
+            }
             JsonPath three = api.await(api.submit(spec(999_000_000)), r -> "SUCCEEDED".equals(r.getString("status")),
                     "SUCCEEDED with three workers", Duration.ofSeconds(240));
 
@@ -40,8 +44,15 @@ class DataScaleOutIT {
             assertNotEquals(one.getLong("stages[0].rowId"), three.getLong("stages[0].rowId"));
             assertEquals(one.getString("stages[0].outputs.corpus"), three.getString("stages[0].outputs.corpus"));
             assertEquals(one.getString("stages[0].outputs.report"), three.getString("stages[0].outputs.report"));
-            System.out.printf("data stage with one worker and with three: corpus sha256:%s, report sha256:%s%n",
-                    three.getString("stages[0].outputs.corpus"), three.getString("stages[0].outputs.report"));
+            // The workers added for the second run took part in it (each logs the data steps it ran).
+            long stepsOnAdded = 0;
+            for (Process worker : added) {
+                stepsOnAdded += lmforge.log(worker).lines().filter(l -> l.contains("data step '")).count();
+            }
+            assertTrue(stepsOnAdded > 0, "the two added workers ran none of the data steps");
+            System.out.printf("data stage with one worker and with three (%d steps on the added two): corpus sha256:%s,"
+                            + " report sha256:%s%n", stepsOnAdded, three.getString("stages[0].outputs.corpus"),
+                    three.getString("stages[0].outputs.report"));
         }
     }
 }

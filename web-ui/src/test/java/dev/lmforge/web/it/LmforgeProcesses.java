@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,7 @@ final class LmforgeProcesses implements AutoCloseable {
     final int s3Port = LocalStack.freePort();
     final int temporalPort = LocalStack.freePort();
     private final List<Process> started = new ArrayList<>();
+    private final Map<Process, Path> logFiles = new HashMap<>();
     private int logs;
 
     LmforgeProcesses(Path dataDir) {
@@ -81,13 +83,30 @@ final class LmforgeProcesses implements AutoCloseable {
 
     private Process start(List<String> command, Map<String, String> extraEnv) throws IOException {
         Path logDir = Files.createDirectories(dataDir.resolve("logs"));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(logDir.resolve((logs++) + "-" + command.get(command.size() - 1) + ".log").toFile());
+        Path log = logDir.resolve((logs++) + "-" + command.get(command.size() - 1) + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env());
         pb.environment().putAll(extraEnv);
         Process p = pb.start();
         started.add(p);
+        logFiles.put(p, log);
         return p;
+    }
+
+    /** Waits until a started process's output contains {@code text}. */
+    void awaitLog(Process p, String text, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!log(p).contains(text)) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("no '" + text + "' from the process; see " + logFiles.get(p));
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** What a started process has written to its standard output and error so far. */
+    String log(Process p) throws IOException {
+        return Files.readString(logFiles.get(p));
     }
 
     /** SIGKILL, as a crash or an OOM killer would. */
