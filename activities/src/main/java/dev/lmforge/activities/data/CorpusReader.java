@@ -76,6 +76,11 @@ public final class CorpusReader {
         return files;
     }
 
+    /** Whether a file (or object key) has a name this reader can read. */
+    public static boolean readable(Path file) {
+        return format(file) != null;
+    }
+
     /** The dump a file's records belong to when they name none: its name without extensions. */
     public static String defaultDump(Path file) {
         String name = file.getFileName().toString();

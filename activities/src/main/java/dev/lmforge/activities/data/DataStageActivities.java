@@ -2,6 +2,7 @@ package dev.lmforge.activities.data;
 
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.CorpusSource;
@@ -26,6 +27,7 @@ import java.util.Map;
 public final class DataStageActivities implements DataStage {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String S3_SCHEME = "s3://";
     private final StageRuntime runtime;
 
     public DataStageActivities(StageRuntime runtime) {
@@ -37,32 +39,65 @@ public final class DataStageActivities implements DataStage {
         List<RawDump> dumps = new ArrayList<>();
         for (int i = 0; i < sources.size(); i++) {
             CorpusSource source = sources.get(i);
-            Path path = Path.of(source.path());
-            if (!Files.exists(path)) {
-                throw ApplicationFailure.newNonRetryableFailure("corpus.sources[" + i + "].path: no such file or folder: "
-                        + path.toAbsolutePath(), StageFailures.INVALID_INPUT);
-            }
-            List<Path> files;
-            try {
-                files = CorpusReader.expand(List.of(path));
-            } catch (IOException e) {
-                throw Activity.wrap(e);
-            }
-            for (Path file : files) {
-                String dump = source.dump() != null ? source.dump() : CorpusReader.defaultDump(file);
-                Map<String, Object> metadata = new LinkedHashMap<>();
-                metadata.put("path", file.toString());
-                metadata.put("dump", dump);
-                metadata.put("domain", source.domain());
-                metadata.put("lang", source.lang());
-                var stored = runtime.artifacts().put(file);
-                runtime.ledger().recordArtifact(stored.digest(), "raw-dump", stored.sizeBytes(), MetadataStore.toJson(metadata));
-                dumps.add(new RawDump(new ArtifactRef(stored.digest(), "raw-dump", stored.sizeBytes()), file.toString(),
-                        dump, source.domain(), source.lang()));
-                Activity.getExecutionContext().heartbeat(dumps.size());
+            String field = "corpus.sources[" + i + "].path";
+            if (source.path().startsWith(S3_SCHEME)) {
+                snapshotS3(source, field, dumps);
+            } else {
+                snapshotLocal(source, field, dumps);
             }
         }
         return dumps;
+    }
+
+    private void snapshotLocal(CorpusSource source, String field, List<RawDump> dumps) {
+        Path path = Path.of(source.path());
+        if (!Files.exists(path)) {
+            throw ApplicationFailure.newNonRetryableFailure(field + ": no such file or folder: " + path.toAbsolutePath(),
+                    StageFailures.INVALID_INPUT);
+        }
+        List<Path> files;
+        try {
+            files = CorpusReader.expand(List.of(path));
+        } catch (IOException e) {
+            throw Activity.wrap(e);
+        }
+        for (Path file : files) {
+            record(source, file.toString(), runtime.artifacts().put(file), dumps);
+        }
+    }
+
+    /** {@code s3://bucket/prefix} on the configured S3 service: every readable object under the prefix. */
+    private void snapshotS3(CorpusSource source, String field, List<RawDump> dumps) {
+        String rest = source.path().substring(S3_SCHEME.length());
+        int slash = rest.indexOf('/');
+        String bucket = slash < 0 ? rest : rest.substring(0, slash);
+        String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+        if (bucket.isEmpty()) {
+            throw ApplicationFailure.newNonRetryableFailure(field + ": an S3 source is s3://bucket/prefix, got "
+                    + source.path(), StageFailures.INVALID_INPUT);
+        }
+        List<ArtifactStore.ExternalObject> objects = runtime.artifacts().list(bucket, prefix).stream()
+                .filter(o -> CorpusReader.readable(Path.of(o.key()))).toList();
+        if (objects.isEmpty()) {
+            throw ApplicationFailure.newNonRetryableFailure(field + ": no readable objects (.jsonl, .json, .txt, "
+                    + "optionally .gz or .zst) under " + source.path(), StageFailures.INVALID_INPUT);
+        }
+        for (ArtifactStore.ExternalObject object : objects) {
+            record(source, S3_SCHEME + bucket + "/" + object.key(), runtime.artifacts().copyIn(object), dumps);
+        }
+    }
+
+    private void record(CorpusSource source, String path, ArtifactStore.StoredObject stored, List<RawDump> dumps) {
+        String dump = source.dump() != null ? source.dump() : CorpusReader.defaultDump(Path.of(path));
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("path", path);
+        metadata.put("dump", dump);
+        metadata.put("domain", source.domain());
+        metadata.put("lang", source.lang());
+        runtime.ledger().recordArtifact(stored.digest(), "raw-dump", stored.sizeBytes(), MetadataStore.toJson(metadata));
+        dumps.add(new RawDump(new ArtifactRef(stored.digest(), "raw-dump", stored.sizeBytes()), path, dump,
+                source.domain(), source.lang()));
+        Activity.getExecutionContext().heartbeat(dumps.size());
     }
 
     @Override

@@ -7,13 +7,16 @@ import io.minio.ComposeSource;
 import io.minio.CopyObjectArgs;
 import io.minio.CopySource;
 import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
+import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.UploadObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +25,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -183,6 +188,37 @@ public final class ArtifactStore {
                 throw e;
             }
         }, "looking up artifact " + digest);
+    }
+
+    /** An object of another bucket on the same S3 service, e.g. a corpus source. */
+    public record ExternalObject(String bucket, String key, long sizeBytes) {
+    }
+
+    /** The objects under {@code prefix} in {@code bucket} (recursively), sorted by key. */
+    public List<ExternalObject> list(String bucket, String prefix) {
+        return call(() -> {
+            List<ExternalObject> objects = new ArrayList<>();
+            for (Result<Item> result : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+                    .recursive(true).build())) {
+                Item item = result.get();
+                if (!item.isDir()) {
+                    objects.add(new ExternalObject(bucket, item.objectName(), item.size()));
+                }
+            }
+            objects.sort(Comparator.comparing(ExternalObject::key));
+            return objects;
+        }, "listing s3://" + bucket + "/" + prefix);
+    }
+
+    /** Stores an object of another bucket as an artifact, streaming it through (nothing is held in memory). */
+    public StoredObject copyIn(ExternalObject object) {
+        InputStream in = call(() -> client.getObject(GetObjectArgs.builder().bucket(object.bucket()).object(object.key()).build()),
+                "reading s3://" + object.bucket() + "/" + object.key());
+        try (in) {
+            return put(in);
+        } catch (IOException e) {
+            throw new ArtifactStoreException("reading s3://" + object.bucket() + "/" + object.key() + ": " + e.getMessage(), e);
+        }
     }
 
     private static boolean isNotFound(ErrorResponseException e) {

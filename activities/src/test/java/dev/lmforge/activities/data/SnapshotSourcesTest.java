@@ -1,0 +1,106 @@
+package dev.lmforge.activities.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.infra.LocalStack;
+import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.artifacts.Digests;
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.workflows.stage.CorpusSource;
+import dev.lmforge.workflows.stage.DataStage;
+import dev.lmforge.workflows.stage.RawDump;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.UploadObjectArgs;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Corpus sources on a local path and under an S3 prefix, snapshotted into the artifact store on a real
+ * PostgreSQL and S3 server (the local stack), through Temporal's activity test environment.
+ */
+class SnapshotSourcesTest {
+
+    static final Path CORPUS = Path.of("../samples/corpus").toAbsolutePath().normalize();
+
+    @TempDir
+    static Path dir;
+    static LocalStack stack;
+    static StageRuntime runtime;
+    static MinioClient s3;
+
+    @BeforeAll
+    static void start() throws Exception {
+        LocalStack.Options free = LocalStack.Options.onFreePorts(dir, "test", "test-secret");
+        stack = LocalStack.start(new LocalStack.Options(dir, free.postgresPort(), free.s3Port(), "test", "test-secret", 0));
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL("jdbc:postgresql://127.0.0.1:" + free.postgresPort() + "/postgres");
+        dataSource.setUser("postgres");
+        MetadataStore ledger = new MetadataStore(dataSource);
+        ledger.migrate();
+        String endpoint = "http://127.0.0.1:" + free.s3Port();
+        ArtifactStore store = new ArtifactStore(endpoint, "test", "test-secret", "us-east-1", "lmforge");
+        store.ensureBucket();
+        runtime = new StageRuntime(ledger, store, "test-worker");
+        s3 = MinioClient.builder().endpoint(endpoint).credentials("test", "test-secret").region("us-east-1").build();
+        s3.makeBucket(MakeBucketArgs.builder().bucket("crawl").build());
+        for (String name : List.of("dump-2024-01.jsonl", "dump-2024-02.jsonl.gz", "SOURCES.md")) {
+            s3.uploadObject(UploadObjectArgs.builder().bucket("crawl").object("cc/" + name)
+                    .filename(CORPUS.resolve(name).toString()).build());
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    private static List<RawDump> snapshot(String path) {
+        TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+        try {
+            env.registerActivitiesImplementations(new DataStageActivities(runtime));
+            return env.newActivityStub(DataStage.class, ActivityOptions.newBuilder()
+                            .setStartToCloseTimeout(Duration.ofMinutes(1))
+                            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build())
+                    .snapshotSources("run-test", List.of(new CorpusSource(path, null, "docs", null)));
+        } finally {
+            env.close();
+        }
+    }
+
+    @Test
+    void everyReadableObjectUnderAnS3PrefixBecomesARawDumpWithTheSameBytes() throws Exception {
+        List<RawDump> dumps = snapshot("s3://crawl/cc/");
+        assertEquals(List.of("s3://crawl/cc/dump-2024-01.jsonl", "s3://crawl/cc/dump-2024-02.jsonl.gz"),
+                dumps.stream().map(RawDump::path).toList(), "SOURCES.md is not a corpus file");
+        assertEquals(List.of("dump-2024-01", "dump-2024-02"), dumps.stream().map(RawDump::dump).toList());
+        assertEquals(Digests.sha256(CORPUS.resolve("dump-2024-02.jsonl.gz")), dumps.get(1).artifact().digest());
+        assertEquals("raw-dump", runtime.ledger().artifact(dumps.get(0).artifact().digest()).orElseThrow().kind());
+        // The same bytes from a local path share the artifact.
+        List<RawDump> local = snapshot(CORPUS.resolve("dump-2024-01.jsonl").toString());
+        assertEquals(dumps.get(0).artifact(), local.get(0).artifact());
+        assertTrue(Files.exists(CORPUS.resolve("dump-2024-01.jsonl")));
+    }
+
+    @Test
+    void anEmptyPrefixOrAMissingPathIsAnErrorNamingTheField() {
+        ActivityFailure e = assertThrows(ActivityFailure.class, () -> snapshot("s3://crawl/nothing-here/"));
+        assertTrue(e.getCause().getMessage().contains("corpus.sources[0].path"), e.getCause().getMessage());
+        e = assertThrows(ActivityFailure.class, () -> snapshot("/no/such/corpus"));
+        assertTrue(e.getCause().getMessage().contains("corpus.sources[0].path"), e.getCause().getMessage());
+    }
+}
