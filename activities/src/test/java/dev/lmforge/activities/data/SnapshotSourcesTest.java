@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lmforge.activities.RealStageRuntime;
 import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.infra.LocalStack;
-import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.artifacts.Digests;
-import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.DataStage;
 import dev.lmforge.workflows.stage.RawDump;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Corpus sources on a local path and under an S3 prefix, snapshotted into the artifact store on a real
@@ -39,24 +36,16 @@ class SnapshotSourcesTest {
 
     @TempDir
     static Path dir;
-    static LocalStack stack;
+    static RealStageRuntime stack;
     static StageRuntime runtime;
     static MinioClient s3;
 
     @BeforeAll
     static void start() throws Exception {
-        LocalStack.Options free = LocalStack.Options.onFreePorts(dir, "test", "test-secret");
-        stack = LocalStack.start(new LocalStack.Options(dir, free.postgresPort(), free.s3Port(), "test", "test-secret", 0));
-        PGSimpleDataSource dataSource = new PGSimpleDataSource();
-        dataSource.setURL("jdbc:postgresql://127.0.0.1:" + free.postgresPort() + "/postgres");
-        dataSource.setUser("postgres");
-        MetadataStore ledger = new MetadataStore(dataSource);
-        ledger.migrate();
-        String endpoint = "http://127.0.0.1:" + free.s3Port();
-        ArtifactStore store = new ArtifactStore(endpoint, "test", "test-secret", "us-east-1", "lmforge");
-        store.ensureBucket();
-        runtime = new StageRuntime(ledger, store, "test-worker");
-        s3 = MinioClient.builder().endpoint(endpoint).credentials("test", "test-secret").region("us-east-1").build();
+        stack = new RealStageRuntime(dir);
+        runtime = stack.runtime();
+        s3 = MinioClient.builder().endpoint(stack.s3Endpoint())
+                .credentials(RealStageRuntime.ACCESS_KEY, RealStageRuntime.SECRET_KEY).region("us-east-1").build();
         s3.makeBucket(MakeBucketArgs.builder().bucket("crawl").build());
         for (String name : List.of("dump-2024-01.jsonl", "dump-2024-02.jsonl.gz", "SOURCES.md")) {
             s3.uploadObject(UploadObjectArgs.builder().bucket("crawl").object("cc/" + name)

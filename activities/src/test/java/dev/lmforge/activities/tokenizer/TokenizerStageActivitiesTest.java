@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.activities.RealStageRuntime;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.activities.data.CorpusManifest;
-import dev.lmforge.infra.LocalStack;
-import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.stage.ArtifactRef;
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The tokenizer stage against a real PostgreSQL and S3 server (the local stack), run through Temporal's
@@ -47,21 +44,13 @@ class TokenizerStageActivitiesTest {
 
     @TempDir
     static Path dir;
-    static LocalStack stack;
+    static RealStageRuntime stack;
     static StageRuntime runtime;
 
     @BeforeAll
     static void start() {
-        LocalStack.Options free = LocalStack.Options.onFreePorts(dir, "test", "test-secret");
-        stack = LocalStack.start(new LocalStack.Options(dir, free.postgresPort(), free.s3Port(), "test", "test-secret", 0));
-        PGSimpleDataSource dataSource = new PGSimpleDataSource();
-        dataSource.setURL("jdbc:postgresql://127.0.0.1:" + free.postgresPort() + "/postgres");
-        dataSource.setUser("postgres");
-        MetadataStore ledger = new MetadataStore(dataSource);
-        ledger.migrate();
-        ArtifactStore store = new ArtifactStore("http://127.0.0.1:" + free.s3Port(), "test", "test-secret", "us-east-1", "test");
-        store.ensureBucket();
-        runtime = new StageRuntime(ledger, store, "test-worker");
+        stack = new RealStageRuntime(dir);
+        runtime = stack.runtime();
     }
 
     @AfterAll
