@@ -91,8 +91,8 @@ public class OrchestrationBench {
         List<Double> executed = new ArrayList<>();
         List<Double> reused = new ArrayList<>();
         for (int i = 0; i < runCount + warmup; i++) {
-            double fresh = timeRun("bench/" + System.nanoTime());
-            double cached = timeRun("bench/cached");
+            double fresh = timeRun(1000 + i);
+            double cached = timeRun(999);
             if (i >= warmup) {
                 executed.add(fresh / 2);
                 reused.add(cached / 2);
@@ -104,9 +104,12 @@ public class OrchestrationBench {
                 percentile(reused, 0.5), percentile(reused, 0.9));
     }
 
-    /** Submits a two-stage lifecycle and waits for it; the run's wall time in ms, submission included. */
-    private double timeRun(String source) throws InterruptedException {
-        String spec = "name: bench\nstages: [data, plan]\ncorpus:\n  sources:\n    - path: " + source
+    /**
+     * Submits a two-stage lifecycle (no-op tokenizer and plan) and waits for it; the run's wall time in ms,
+     * submission included. Equal {@code variant}s give equal cache keys.
+     */
+    private double timeRun(int variant) throws InterruptedException {
+        String spec = "name: bench\nstages: [tokenizer, plan]\ntokenizer:\n  vocabSize: " + variant
                 + "\ncompute:\n  budget: 1.0e15\n";
         long start = System.nanoTime();
         String id = runs.submit(spec, "bench").id();
