@@ -228,7 +228,7 @@ class LifecycleApiTest {
                 spec("").replace("budget: 1.0e15", "budget: -5"), "compute.budget",
                 "name: x\nstages: [data]\n", "corpus.sources",
                 "name: x\nstages: [data, fly]\ncorpus: {sources: [{path: x}]}\n", "stages[1]",
-                "name: x\nstages: [data, pretrain]\ncorpus: {sources: [{path: x}]}\n", "stages[1]",
+                "name: x\nstages: [data, align]\ncorpus: {sources: [{path: x}]}\n", "stages[1]",
                 "name: x\nstages: [data]\n  oops: 1\n", "line 3",
                 "", "spec",
                 spec("data:\n  dedup:\n    bandz: 3\n"), "data.dedup.bandz",

@@ -12,6 +12,8 @@ import dev.lmforge.workflows.stage.DataStage;
 import dev.lmforge.workflows.stage.DataStageConfig;
 import dev.lmforge.workflows.stage.PlanStage;
 import dev.lmforge.workflows.stage.PlanStageConfig;
+import dev.lmforge.workflows.stage.PretrainStage;
+import dev.lmforge.workflows.stage.PretrainStageConfig;
 import dev.lmforge.workflows.stage.RawDump;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageFailures;
@@ -103,6 +105,8 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
             config = JSON.valueToTree(new TokenizerStageConfig(input.spec().tokenizer()));
         } else if (stage == Stage.PLAN) {
             config = JSON.valueToTree(new PlanStageConfig(input.spec().compute(), planOptions(input.spec())));
+        } else if (stage == Stage.PRETRAIN) {
+            config = JSON.valueToTree(new PretrainStageConfig(input.spec().training()));
         }
         StageStart start = ledger.beginStage(input.runId(), stage.id(), config, inputs);
         if (start.reused() != null) {
@@ -159,6 +163,8 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 return Workflow.newActivityStub(TokenizerStage.class, options).tokenize(stageInput);
             case PLAN:
                 return Workflow.newActivityStub(PlanStage.class, options).plan(stageInput);
+            case PRETRAIN:
+                return Workflow.newActivityStub(PretrainStage.class, options).pretrain(stageInput);
             default:
                 break;
         }

@@ -27,7 +27,7 @@ import java.util.Map;
  * @param dpo        preference data and options
  */
 public record LifecycleSpec(String name, String team, List<String> stages, Corpus corpus, DataOptions data,
-                            Compute compute, TokenizerOptions tokenizer, PlanOptions plan, JsonNode model, JsonNode training,
+                            Compute compute, TokenizerOptions tokenizer, PlanOptions plan, JsonNode model, TrainingOptions training,
                             JsonNode evaluation, JsonNode sft, JsonNode dpo) {
 
     /** The corpus: one or more sources, each a dump. */
@@ -99,6 +99,29 @@ public record LifecycleSpec(String name, String team, List<String> stages, Corpu
      * @param vocab  the vocabulary size; the paper's padded 102,400 when absent
      */
     public record PlanOptions(Integer seqLen, Integer vocab) {
+    }
+
+    /**
+     * Options of the pretrain stage; the model, batch, learning rate and steps come from the plan stage.
+     *
+     * @param seed                  seeds the initial weights and the data order (default 0)
+     * @param schedule              {@code multi-step} (the paper's, default) or {@code cosine}
+     * @param precision             {@code float32} (default) or {@code bfloat16} (bf16 matrix multiplies,
+     *                              fp32 master weights)
+     * @param microBatchSequences   sequences per micro-batch (gradient accumulation makes up the batch); chosen
+     *                              from the worker's memory when absent
+     * @param threads               TensorFlow's intra-op threads; the worker's cores when absent
+     * @param checkpointMinutes     minutes between checkpoints (default 5, as the paper)
+     * @param checkpointSteps       steps between checkpoints as well, if set
+     * @param keepCheckpoints       how many of the newest periodic checkpoints to keep (default 3); the schedule's
+     *                              80 % boundary checkpoint and the final one are always kept
+     * @param extendFrom            continual training (the paper's Figure 1b): the digest of a finished run's
+     *                              boundary checkpoint; this run resumes there with the same model and trains to
+     *                              its own budget instead of starting over
+     */
+    public record TrainingOptions(Long seed, String schedule, String precision, Integer microBatchSequences,
+                                  Integer threads, Double checkpointMinutes, Integer checkpointSteps,
+                                  Integer keepCheckpoints, String extendFrom) {
     }
 
     /** The stages this spec runs, in lifecycle order (assumes a validated spec). */

@@ -21,7 +21,6 @@ public final class SpecValidator {
     /** Sections that belong to a stage; a section for a stage this build lacks is refused. */
     private static final Map<String, Stage> SECTION_STAGE = Map.of(
             "model", Stage.PRETRAIN,
-            "training", Stage.PRETRAIN,
             "evaluation", Stage.EVALUATE_BASE,
             "sft", Stage.ALIGN,
             "dpo", Stage.ALIGN);
@@ -45,6 +44,10 @@ public final class SpecValidator {
         checkCompute(spec.compute(), stages.contains(Stage.PLAN), problems);
         checkPlan(spec.plan(), problems);
         checkTokenizer(spec.tokenizer(), problems);
+        checkTraining(spec.training(), problems);
+        if (stages.contains(Stage.PRETRAIN) && !(stages.contains(Stage.PLAN) && stages.contains(Stage.TOKENIZER))) {
+            problems.add(new SpecProblem("stages", "pretrain needs the tokenizer and plan stages before it"));
+        }
         return problems;
     }
 
@@ -77,13 +80,18 @@ public final class SpecValidator {
     private static void checkSections(LifecycleSpec spec, List<SpecProblem> problems) {
         Map<String, JsonNode> sections = new TreeMap<>();
         sections.put("model", spec.model());
-        sections.put("training", spec.training());
         sections.put("evaluation", spec.evaluation());
         sections.put("sft", spec.sft());
         sections.put("dpo", spec.dpo());
         sections.forEach((name, node) -> {
             Stage stage = SECTION_STAGE.get(name);
-            if (node != null && !node.isNull() && !stage.built()) {
+            if (node == null || node.isNull()) {
+                return;
+            }
+            if (name.equals("model") && stage.built()) {
+                problems.add(new SpecProblem(name, "shape overrides are not built yet in this version of lmforge; "
+                        + "the plan stage chooses the model from compute.budget"));
+            } else if (!stage.built()) {
                 problems.add(new SpecProblem(name, "belongs to stage '" + stage.id()
                         + "', which is not built yet in this version of lmforge"));
             }
@@ -131,6 +139,36 @@ public final class SpecValidator {
         }
         if (plan.vocab() != null && plan.vocab() < 1) {
             problems.add(new SpecProblem("plan.vocab", "must be positive, got " + plan.vocab()));
+        }
+    }
+
+    private static void checkTraining(LifecycleSpec.TrainingOptions training, List<SpecProblem> problems) {
+        if (training == null) {
+            return;
+        }
+        if (training.schedule() != null && !List.of("multi-step", "cosine").contains(training.schedule())) {
+            problems.add(new SpecProblem("training.schedule", "must be multi-step or cosine, got " + training.schedule()));
+        }
+        if (training.precision() != null && !List.of("float32", "bfloat16").contains(training.precision())) {
+            problems.add(new SpecProblem("training.precision", "must be float32 or bfloat16, got " + training.precision()));
+        }
+        positive("training.microBatchSequences", training.microBatchSequences(), problems);
+        positive("training.threads", training.threads(), problems);
+        positive("training.checkpointSteps", training.checkpointSteps(), problems);
+        positive("training.keepCheckpoints", training.keepCheckpoints(), problems);
+        Double minutes = training.checkpointMinutes();
+        if (minutes != null && !(minutes > 0 && Double.isFinite(minutes))) {
+            problems.add(new SpecProblem("training.checkpointMinutes", "must be a positive number of minutes, got " + minutes));
+        }
+        if (training.extendFrom() != null && !training.extendFrom().matches("[0-9a-f]{64}")) {
+            problems.add(new SpecProblem("training.extendFrom",
+                    "must be the SHA-256 digest (64 hex digits) of a boundary checkpoint, got " + training.extendFrom()));
+        }
+    }
+
+    private static void positive(String field, Integer value, List<SpecProblem> problems) {
+        if (value != null && value <= 0) {
+            problems.add(new SpecProblem(field, "must be positive, got " + value));
         }
     }
 

@@ -32,7 +32,7 @@ class SpecValidatorTest {
 
     @Test
     void unknownUnbuiltAndRepeatedStagesAreNamedByIndex() {
-        List<SpecProblem> problems = SpecValidator.validate(spec(List.of("data", "pretrian", "pretrain", "data"), CORPUS, null));
+        List<SpecProblem> problems = SpecValidator.validate(spec(List.of("data", "pretrian", "align", "data"), CORPUS, null));
         assertEquals(List.of("stages[1]", "stages[2]", "stages[3]"), problems.stream().map(SpecProblem::field).toList());
         assertTrue(problems.get(0).message().contains("unknown stage 'pretrian'"));
         assertTrue(problems.get(1).message().contains("not built yet"));
@@ -62,10 +62,27 @@ class SpecValidatorTest {
     @Test
     void aSectionOfAnUnbuiltStageIsRefusedByName() {
         LifecycleSpec spec = new LifecycleSpec("t", null, List.of("data"), CORPUS, null, null, null, null, null,
-                new ObjectMapper().createObjectNode().put("steps", 10), null, null, null);
+                null, null, new ObjectMapper().createObjectNode().put("epochs", 2), null);
         List<SpecProblem> problems = SpecValidator.validate(spec);
-        assertEquals(List.of("training"), problems.stream().map(SpecProblem::field).toList());
-        assertTrue(problems.get(0).message().contains("pretrain"));
+        assertEquals(List.of("sft"), problems.stream().map(SpecProblem::field).toList());
+        assertTrue(problems.get(0).message().contains("align"));
+    }
+
+    private static List<String> trainingFields(List<String> stages, LifecycleSpec.TrainingOptions training) {
+        return fields(new LifecycleSpec("t", null, stages, CORPUS, null, new LifecycleSpec.Compute(1e12, null), null,
+                null, null, training, null, null, null));
+    }
+
+    @Test
+    void trainingOptionsAreCheckedAndPretrainNeedsItsInputStages() {
+        List<String> all = List.of("data", "tokenizer", "plan", "pretrain");
+        assertEquals(List.of(), trainingFields(all, new LifecycleSpec.TrainingOptions(7L, "cosine", "bfloat16", 4, 2,
+                1.5, 100, 2, "ab".repeat(32))));
+        assertEquals(List.of("training.schedule", "training.precision", "training.microBatchSequences",
+                        "training.keepCheckpoints", "training.checkpointMinutes", "training.extendFrom"),
+                trainingFields(all, new LifecycleSpec.TrainingOptions(null, "linear", "fp8", 0, null, -1.0, null, 0,
+                        "not-a-digest")));
+        assertEquals(List.of("stages"), trainingFields(List.of("data", "pretrain"), null));
     }
 
     private static List<String> dataFields(LifecycleSpec.DataOptions data) {

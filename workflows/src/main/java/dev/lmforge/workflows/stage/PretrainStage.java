@@ -1,0 +1,23 @@
+package dev.lmforge.workflows.stage;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+
+/**
+ * The pretrain stage's contract: train the planned decoder on the tokenized corpus, checkpointing as it goes
+ * (a retried attempt resumes from the newest checkpoint its predecessor heartbeated); the outputs are the
+ * exported model, the final checkpoint and the schedule's 80 % boundary checkpoint (for continual training).
+ */
+@ActivityInterface
+public interface PretrainStage {
+
+    /** Output name of the exported model: a SavedModel with its tokenizer. */
+    String MODEL_OUTPUT = "model";
+    /** Output name of the final checkpoint: weights, optimizer state and data position. */
+    String CHECKPOINT_OUTPUT = "checkpoint";
+    /** Output name of the checkpoint taken where the multi-step schedule first drops (continual training). */
+    String BOUNDARY_CHECKPOINT_OUTPUT = "boundary-checkpoint";
+
+    @ActivityMethod
+    StageOutput pretrain(StageInput input);
+}
