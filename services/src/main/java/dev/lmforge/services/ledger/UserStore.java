@@ -1,0 +1,319 @@
+package dev.lmforge.services.ledger;
+
+import dev.lmforge.services.artifacts.Digests;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/**
+ * Users, teams, API tokens and console sessions in PostgreSQL. Passwords are kept only as PBKDF2-HMAC-SHA256
+ * with a per-user salt and iteration count; tokens and session cookies only as their SHA-256 (they are 256
+ * random bits, so a fast hash is enough). Bad input is refused with an {@link IllegalArgumentException} whose
+ * message starts with the field at fault.
+ */
+public final class UserStore {
+
+    /** What a user may do: read ({@code viewer}), also run things in their teams ({@code operator}), or anything. */
+    public enum Role {
+        VIEWER, OPERATOR, ADMIN;
+
+        /** The role's name as stored and shown: {@code viewer}, {@code operator}, {@code admin}. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public boolean atLeast(Role other) {
+            return compareTo(other) >= 0;
+        }
+
+        /** Parses a stored or requested role; unknown ones are refused naming {@code role}. */
+        public static Role of(String id) {
+            for (Role r : values()) {
+                if (r.id().equals(id)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("role: must be viewer, operator or admin, got '" + id + "'");
+        }
+    }
+
+    /** A user and their teams, in membership order (the first is their default team). */
+    public record User(long id, String name, Role role, List<String> teams, Instant createdAt) {
+    }
+
+    /** An API token as listed: never the token itself. */
+    public record ApiToken(long id, String user, String name, Instant createdAt, Instant lastUsedAt, Instant revokedAt) {
+    }
+
+    /** A token just made: {@code secret} is shown this once and stored nowhere. */
+    public record NewToken(ApiToken token, String secret) {
+    }
+
+    /** OWASP's 2023 figure for PBKDF2-HMAC-SHA256; each user's count is stored, so raising it later is safe. */
+    static final int PASSWORD_ITERATIONS = 600_000;
+    static final int MIN_PASSWORD_LENGTH = 12;
+    private static final String NAME_RULE = "[a-z0-9][a-z0-9._-]{0,63}";
+    private static final String TOKEN_PREFIX = "lmf_";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final MetadataStore store;
+
+    public UserStore(MetadataStore store) {
+        this.store = store;
+    }
+
+    // ---- teams
+
+    /** Creates a team; creating one that exists is a no-op. */
+    public void createTeam(String name) {
+        requireName("team", name);
+        store.query("INSERT INTO teams (name) VALUES (?) ON CONFLICT (name) DO NOTHING RETURNING name", rs -> null, name);
+    }
+
+    public List<String> teams() {
+        return store.query("SELECT name FROM teams ORDER BY name", rs -> rs.getString(1));
+    }
+
+    // ---- users
+
+    public boolean hasUsers() {
+        return !store.query("SELECT 1 FROM users LIMIT 1", rs -> true).isEmpty();
+    }
+
+    /** Creates a user with a role and, in order, teams that must exist; the password is only kept hashed. */
+    public User createUser(String name, String password, Role role, List<String> teams) {
+        requireName("name", name);
+        requirePassword(password);
+        if (user(name).isPresent()) {
+            throw new IllegalArgumentException("name: a user '" + name + "' already exists");
+        }
+        List<String> known = teams();
+        for (int i = 0; i < teams.size(); i++) {
+            if (!known.contains(teams.get(i))) {
+                throw new IllegalArgumentException("teams[" + i + "]: no team '" + teams.get(i) + "'");
+            }
+        }
+        byte[] salt = randomBytes(16);
+        byte[] hash = pbkdf2(password, salt, PASSWORD_ITERATIONS);
+        store.inTransaction(c -> {
+            long id;
+            try (var ps = MetadataStore.prepare(c, "INSERT INTO users (name, role, password_hash, password_salt, "
+                    + "password_iterations) VALUES (?, ?, ?, ?, ?) RETURNING id", name, role.id(), hash, salt,
+                    PASSWORD_ITERATIONS); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                id = rs.getLong(1);
+            }
+            for (String team : teams) {
+                MetadataStore.execute(c, "INSERT INTO team_members (team, user_id) VALUES (?, ?)", team, id);
+            }
+            return null;
+        });
+        return user(name).orElseThrow();
+    }
+
+    /** Adds a user to a team (after their other teams); adding them again is a no-op. */
+    public void addMember(String userName, String team) {
+        User user = user(userName).orElseThrow(() -> new IllegalArgumentException("user: no user '" + userName + "'"));
+        if (!teams().contains(team)) {
+            throw new IllegalArgumentException("team: no team '" + team + "'");
+        }
+        store.query("INSERT INTO team_members (team, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                rs -> null, team, user.id());
+    }
+
+    public Optional<User> user(String name) {
+        return one(store.query("SELECT * FROM users WHERE name = ?", this::userOf, name));
+    }
+
+    public List<User> users() {
+        return store.query("SELECT * FROM users ORDER BY name", this::userOf);
+    }
+
+    /** The user whose password this is, or empty; an unknown name costs as much time as a wrong password. */
+    public Optional<User> authenticate(String name, String password) {
+        String attempt = password == null ? "" : password;
+        Optional<StoredPassword> stored = one(store.query("SELECT password_hash, password_salt, password_iterations "
+                + "FROM users WHERE name = ?", rs -> new StoredPassword(rs.getBytes(1), rs.getBytes(2), rs.getInt(3)), name));
+        if (stored.isEmpty()) {
+            pbkdf2(attempt, new byte[16], PASSWORD_ITERATIONS);
+            return Optional.empty();
+        }
+        StoredPassword p = stored.get();
+        return MessageDigest.isEqual(pbkdf2(attempt, p.salt(), p.iterations()), p.hash()) ? user(name) : Optional.empty();
+    }
+
+    private record StoredPassword(byte[] hash, byte[] salt, int iterations) {
+    }
+
+    // ---- API tokens
+
+    /** Makes a token for a user; only its hash is stored, so the returned secret cannot be shown again. */
+    public NewToken createToken(String userName, String tokenName) {
+        User user = user(userName).orElseThrow(() -> new IllegalArgumentException("user: no user '" + userName + "'"));
+        if (tokenName == null || tokenName.isBlank() || tokenName.length() > 100) {
+            throw new IllegalArgumentException("name: a token name of 1 to 100 characters is required");
+        }
+        String secret = TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+        long id = store.query("INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?, ?, ?) RETURNING id",
+                rs -> rs.getLong(1), user.id(), tokenName.strip(), Digests.sha256(secret)).get(0);
+        return new NewToken(token(id).orElseThrow(), secret);
+    }
+
+    /** A user's tokens, revoked ones included, oldest first. */
+    public List<ApiToken> tokens(String userName) {
+        return store.query("SELECT t.*, u.name AS user_name FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                + "WHERE u.name = ? ORDER BY t.id", UserStore::tokenOf, userName);
+    }
+
+    public Optional<ApiToken> token(long id) {
+        return one(store.query("SELECT t.*, u.name AS user_name FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                + "WHERE t.id = ?", UserStore::tokenOf, id));
+    }
+
+    /** Revokes a token; true if it was live until now. */
+    public boolean revokeToken(long id) {
+        return !store.query("UPDATE api_tokens SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL RETURNING id",
+                rs -> rs.getLong(1), id).isEmpty();
+    }
+
+    /** The user a live (not revoked) token belongs to, noting when it was used. */
+    public Optional<User> userOfToken(String secret) {
+        if (secret == null || !secret.startsWith(TOKEN_PREFIX)) {
+            return Optional.empty();
+        }
+        List<Long> ids = store.query("UPDATE api_tokens SET last_used_at = now() WHERE token_hash = ? AND revoked_at IS NULL "
+                + "RETURNING user_id", rs -> rs.getLong(1), Digests.sha256(secret));
+        return ids.isEmpty() ? Optional.empty() : userById(ids.get(0));
+    }
+
+    /** Whether this token secret is live (the local stack keeps its CLI token file while it is). */
+    public boolean isLiveToken(String secret) {
+        return secret != null && !store.query("SELECT 1 FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+                rs -> true, Digests.sha256(secret)).isEmpty();
+    }
+
+    // ---- sessions
+
+    /** Opens a console session for a user; returns the cookie value, which is stored only as its hash. */
+    public String openSession(long userId, Duration lifetime) {
+        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+        store.query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?) RETURNING user_id",
+                rs -> null, Digests.sha256(secret), userId, Timestamp.from(Instant.now().plus(lifetime)));
+        return secret;
+    }
+
+    /** The user of a session that has not expired or been closed. */
+    public Optional<User> userOfSession(String secret) {
+        if (secret == null || secret.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Long> ids = store.query("SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > now()",
+                rs -> rs.getLong(1), Digests.sha256(secret));
+        return ids.isEmpty() ? Optional.empty() : userById(ids.get(0));
+    }
+
+    /** Closes a session, and drops every expired one while at it. */
+    public void closeSession(String secret) {
+        store.query("DELETE FROM sessions WHERE token_hash = ? OR expires_at <= now() RETURNING user_id",
+                rs -> null, Digests.sha256(secret == null ? "" : secret));
+    }
+
+    // ---- runs in teams
+
+    /**
+     * The ids of the runs in {@code teams}, newest first, with the same filters as {@link MetadataStore#runs}
+     * ({@code status}, a name prefix), and how many there are in all.
+     */
+    public Records.Page<String> runIdsOfTeams(Collection<String> teams, String status, String namePrefix, int limit, int offset) {
+        List<Object> params = new ArrayList<>();
+        params.add(teams.toArray(String[]::new));
+        StringBuilder where = new StringBuilder(" WHERE team = ANY (?)");
+        if (status != null) {
+            where.append(" AND status = ?");
+            params.add(status);
+        }
+        if (namePrefix != null && !namePrefix.isEmpty()) {
+            where.append(" AND name LIKE ? ESCAPE '\\'");
+            params.add(namePrefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+        }
+        long total = store.query("SELECT count(*) FROM runs" + where, rs -> rs.getLong(1), params.toArray()).get(0);
+        params.add(limit);
+        params.add(offset);
+        List<String> ids = store.query("SELECT id FROM runs" + where + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                rs -> rs.getString(1), params.toArray());
+        return new Records.Page<>(ids, total, limit, offset);
+    }
+
+    // ---- plumbing
+
+    private Optional<User> userById(long id) {
+        return one(store.query("SELECT * FROM users WHERE id = ?", this::userOf, id));
+    }
+
+    private User userOf(ResultSet rs) throws SQLException {
+        long id = rs.getLong("id");
+        List<String> teams = store.query("SELECT team FROM team_members WHERE user_id = ? ORDER BY id",
+                r -> r.getString(1), id);
+        return new User(id, rs.getString("name"), Role.of(rs.getString("role")), teams,
+                rs.getTimestamp("created_at").toInstant());
+    }
+
+    private static ApiToken tokenOf(ResultSet rs) throws SQLException {
+        return new ApiToken(rs.getLong("id"), rs.getString("user_name"), rs.getString("name"),
+                rs.getTimestamp("created_at").toInstant(), instant(rs.getTimestamp("last_used_at")),
+                instant(rs.getTimestamp("revoked_at")));
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private static <T> Optional<T> one(List<T> rows) {
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    private static void requireName(String field, String name) {
+        if (name == null || !name.matches(NAME_RULE)) {
+            throw new IllegalArgumentException(field + ": 1 to 64 of a-z, 0-9, '.', '_' or '-', starting with a letter "
+                    + "or digit; got '" + name + "'");
+        }
+    }
+
+    private static void requirePassword(String password) {
+        if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
+            throw new IllegalArgumentException("password: at least " + MIN_PASSWORD_LENGTH + " characters");
+        }
+    }
+
+    private static byte[] pbkdf2(String password, byte[] salt, int iterations) {
+        try {
+            PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, 256);
+            try {
+                return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+            } finally {
+                spec.clearPassword();
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 is missing from this JDK", e);
+        }
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}

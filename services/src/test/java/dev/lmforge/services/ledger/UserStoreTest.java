@@ -1,0 +1,128 @@
+package dev.lmforge.services.ledger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lmforge.services.RealStack;
+import dev.lmforge.services.ledger.Records.NewRun;
+import dev.lmforge.services.ledger.UserStore.NewToken;
+import dev.lmforge.services.ledger.UserStore.Role;
+import dev.lmforge.services.ledger.UserStore.User;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Users, teams, tokens and sessions on a real PostgreSQL. */
+class UserStoreTest {
+
+    @TempDir
+    static Path dir;
+    static RealStack stack;
+    static UserStore users;
+
+    @BeforeAll
+    static void start() {
+        stack = RealStack.start(dir);
+        users = new UserStore(stack.ledger());
+        users.createTeam("red");
+        users.createTeam("blue");
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    @Test
+    void aPasswordIsStoredOnlyAsASaltedHashAndChecked() {
+        String password = "correct horse battery";
+        User ann = users.createUser("ann", password, Role.OPERATOR, List.of("blue", "red"));
+        assertEquals(List.of("blue", "red"), ann.teams(), "membership order: blue is ann's default team");
+        assertEquals(Role.OPERATOR, ann.role());
+
+        List<String> row = stack.ledger().query("SELECT encode(password_hash, 'hex') || encode(password_salt, 'hex') "
+                + "|| password_iterations || name || role FROM users WHERE name = 'ann'", rs -> rs.getString(1));
+        String hexPassword = HexFormat.of().formatHex(password.getBytes(StandardCharsets.UTF_8));
+        assertFalse(row.get(0).contains(hexPassword) || row.get(0).contains(password), "the password is not in the row");
+        assertTrue(row.get(0).contains(String.valueOf(UserStore.PASSWORD_ITERATIONS)));
+
+        assertEquals("ann", users.authenticate("ann", password).orElseThrow().name());
+        assertTrue(users.authenticate("ann", password + "!").isEmpty());
+        assertTrue(users.authenticate("nobody", password).isEmpty());
+
+        users.createUser("bob", password, Role.VIEWER, List.of());
+        List<String> hashes = stack.ledger().query("SELECT encode(password_hash, 'hex') FROM users WHERE name IN ('ann', 'bob')",
+                rs -> rs.getString(1));
+        assertFalse(hashes.get(0).equals(hashes.get(1)), "the same password hashes differently for each user (salt)");
+    }
+
+    @Test
+    void badUsersAreRefusedNamingTheField() {
+        assertEquals("role: must be viewer, operator or admin, got 'root'",
+                assertThrows(IllegalArgumentException.class, () -> Role.of("root")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> users.createUser("Eve Smith", "long enough password", Role.VIEWER, List.of())).getMessage().startsWith("name:"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> users.createUser("eve", "short", Role.VIEWER, List.of())).getMessage().startsWith("password:"));
+        assertEquals("teams[1]: no team 'green'", assertThrows(IllegalArgumentException.class,
+                () -> users.createUser("eve", "long enough password", Role.VIEWER, List.of("red", "green"))).getMessage());
+        assertTrue(users.user("eve").isEmpty(), "nothing was stored");
+        users.createUser("dup", "long enough password", Role.VIEWER, List.of());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> users.createUser("dup", "long enough password", Role.ADMIN, List.of())).getMessage().startsWith("name:"));
+    }
+
+    @Test
+    void aTokenIsShownOnceStoredAsAHashAndStopsWorkingWhenRevoked() {
+        users.createUser("cid", "long enough password", Role.OPERATOR, List.of("red"));
+        NewToken made = users.createToken("cid", "laptop");
+        assertTrue(made.secret().startsWith("lmf_") && made.secret().length() > 40, made.secret());
+        assertEquals(0L, (long) stack.ledger().query("SELECT count(*) FROM api_tokens WHERE token_hash = ? OR name = ?",
+                rs -> rs.getLong(1), made.secret(), made.secret()).get(0), "the secret itself is stored nowhere");
+
+        assertEquals("cid", users.userOfToken(made.secret()).orElseThrow().name());
+        assertTrue(users.token(made.token().id()).orElseThrow().lastUsedAt() != null, "use is noted");
+        assertTrue(users.userOfToken(made.secret() + "x").isEmpty());
+        assertTrue(users.userOfToken("not-a-token").isEmpty());
+
+        assertTrue(users.revokeToken(made.token().id()));
+        assertFalse(users.revokeToken(made.token().id()), "already revoked");
+        assertTrue(users.userOfToken(made.secret()).isEmpty());
+        assertFalse(users.isLiveToken(made.secret()));
+        assertTrue(users.tokens("cid").get(0).revokedAt() != null);
+    }
+
+    @Test
+    void aSessionLastsUntilClosedOrExpired() {
+        User dee = users.createUser("dee", "long enough password", Role.VIEWER, List.of("red"));
+        String session = users.openSession(dee.id(), Duration.ofHours(1));
+        assertEquals("dee", users.userOfSession(session).orElseThrow().name());
+        users.closeSession(session);
+        assertTrue(users.userOfSession(session).isEmpty());
+
+        String expired = users.openSession(dee.id(), Duration.ofSeconds(-1));
+        assertTrue(users.userOfSession(expired).isEmpty());
+        assertTrue(users.userOfSession(null).isEmpty());
+    }
+
+    @Test
+    void runIdsOfTeamsListsOnlyThoseTeamsRunsWithTheSameFilters() {
+        MetadataStore ledger = stack.ledger();
+        ledger.createRun(new NewRun("run-t-red-1", "scoped-a", "red", "ann", "{}", "", null));
+        ledger.createRun(new NewRun("run-t-blue-1", "scoped-b", "blue", "ann", "{}", "", null));
+        ledger.createRun(new NewRun("run-t-none", "scoped-c", null, "ann", "{}", "", null));
+        ledger.createRun(new NewRun("run-t-red-2", "other", "red", "ann", "{}", "", null));
+        assertEquals(List.of("run-t-red-1"), users.runIdsOfTeams(List.of("red"), null, "scoped", 10, 0).items());
+        assertEquals(2, users.runIdsOfTeams(List.of("red", "blue"), "QUEUED", "scoped", 10, 0).total());
+        assertEquals(0, users.runIdsOfTeams(List.of(), null, null, 10, 0).total());
+        assertEquals(0, users.runIdsOfTeams(List.of("red"), "SUCCEEDED", null, 10, 0).total());
+    }
+}
