@@ -257,6 +257,15 @@ public final class UserStore {
         return new Records.Page<>(ids, total, limit, offset);
     }
 
+    /**
+     * The teams of the runs whose stages consumed or produced an artifact (null for a run without a team): who
+     * may see the artifact.
+     */
+    public List<String> teamsUsingArtifact(String digest) {
+        return store.query("SELECT DISTINCT r.team FROM lineage l JOIN stages s ON s.id = l.stage_id "
+                + "JOIN runs r ON r.id = s.run_id WHERE l.artifact = ?", rs -> rs.getString(1), digest);
+    }
+
     // ---- plumbing
 
     private Optional<User> userById(long id) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lmforge.services.RealStack;
+import dev.lmforge.services.artifacts.Digests;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.services.ledger.UserStore.NewToken;
 import dev.lmforge.services.ledger.UserStore.Role;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -124,5 +126,12 @@ class UserStoreTest {
         assertEquals(2, users.runIdsOfTeams(List.of("red", "blue"), "QUEUED", "scoped", 10, 0).total());
         assertEquals(0, users.runIdsOfTeams(List.of(), null, null, 10, 0).total());
         assertEquals(0, users.runIdsOfTeams(List.of("red"), "SUCCEEDED", null, 10, 0).total());
+
+        String digest = Digests.sha256("scoped artifact");
+        ledger.recordArtifact(digest, "corpus", 1, "{}");
+        assertEquals(List.of(), users.teamsUsingArtifact(digest));
+        long stage = ledger.beginStage("run-t-blue-1", "data", 1, "key-scoped", "{}", Map.of(), null);
+        ledger.stageSucceeded(stage, Map.of("corpus", digest), "{}");
+        assertEquals(List.of("blue"), users.teamsUsingArtifact(digest));
     }
 }
