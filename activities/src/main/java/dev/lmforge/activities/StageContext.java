@@ -2,6 +2,7 @@ package dev.lmforge.activities;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageInput;
@@ -9,6 +10,7 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -94,5 +96,15 @@ public final class StageContext {
     /** Appends a point to one of this stage's metric series. */
     public void metric(String name, long step, double value) {
         runtime.ledger().recordMetric(input.runId(), input.stage(), name, step, value);
+    }
+
+    /** Appends points to one of this stage's metric series in one write. */
+    public void metrics(String name, List<Records.MetricPoint> points) {
+        runtime.ledger().recordMetrics(input.runId(), input.stage(), name, points);
+    }
+
+    /** The ledger, for what the methods above do not cover (e.g. finding earlier checkpoints). */
+    public MetadataStore ledger() {
+        return runtime.ledger();
     }
 }

@@ -33,10 +33,6 @@ public final class TokenizerStageActivities implements TokenizerStage {
     record Checkpoint(String tokenizerDigest) {
     }
 
-    /** The {@code tokens} artifact: the shard index and each shard file's artifact. */
-    record TokenShards(String format, TokenShardIndex index, Map<String, String> files) {
-    }
-
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final StageRuntime runtime;
 

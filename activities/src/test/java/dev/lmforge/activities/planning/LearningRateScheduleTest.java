@@ -43,4 +43,14 @@ class LearningRateScheduleTest {
         assertThrows(IllegalArgumentException.class,
                 () -> LearningRateSchedule.multiStep(1e-3, 100).learningRateAt(-1));
     }
+
+    @Test
+    void cosineWarmsUpLikeMultiStepThenFallsFromThePeakToTenPercent() {
+        CosineSchedule cosine = CosineSchedule.of(1e-3, 1700);
+        assertEquals(51, cosine.warmupSteps());
+        assertEquals(1e-3 / 51, cosine.learningRateAt(0), 1e-15);
+        assertEquals(1e-3, cosine.learningRateAt(51), 1e-15);
+        assertEquals(0.55e-3, cosine.learningRateAt(51 + (1699 - 51) / 2), 1e-15);
+        assertEquals(1e-4, cosine.learningRateAt(1699), 1e-15);
+    }
 }

@@ -176,6 +176,18 @@ public final class ArtifactStore {
         }
     }
 
+    /**
+     * Removes an artifact's bytes, e.g. a checkpoint pruned by its retention policy; the ledger keeps its record.
+     * Removing one that is already gone is not an error.
+     */
+    public void delete(String digest) {
+        Digests.requireHex(digest);
+        call(() -> {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(keyOf(digest)).build());
+            return null;
+        }, "deleting artifact " + digest);
+    }
+
     /** The stored size of an artifact, or empty when the store does not have it. */
     public Optional<Long> size(String digest) {
         return call(() -> {

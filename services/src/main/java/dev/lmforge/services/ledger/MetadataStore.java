@@ -251,6 +251,23 @@ public final class MetadataStore {
         return queryOne("SELECT * FROM artifacts WHERE digest = ?", MetadataStore::artifactOf, digest);
     }
 
+    /** Adds {@code metadataJson}'s fields to an artifact's metadata (e.g. that a checkpoint was pruned). */
+    public void addArtifactMetadata(String digest, String metadataJson) {
+        update("UPDATE artifacts SET metadata = metadata || ?::jsonb WHERE digest = ?", metadataJson, digest);
+    }
+
+    /**
+     * Artifacts of {@code kind} whose metadata field {@code field} equals {@code value} and which are not pruned,
+     * the highest {@code orderField} (a number) first: e.g. the checkpoints of every execution of a stage with
+     * the same cache key, newest step first.
+     */
+    public List<ArtifactRecord> artifactsWith(String kind, String field, String value, String orderField) {
+        return query("SELECT * FROM artifacts WHERE kind = ? AND metadata ->> ? = ? "
+                        + "AND NOT coalesce((metadata ->> 'pruned')::boolean, false) "
+                        + "ORDER BY (metadata ->> ?)::numeric DESC, created_at DESC",
+                MetadataStore::artifactOf, kind, field, value, orderField);
+    }
+
     /**
      * The lineage of an artifact. {@code up}: the stages that produced it, what they consumed, and so on back to
      * the raw inputs; {@code down}: the stages that consumed it, what they produced, and so on.

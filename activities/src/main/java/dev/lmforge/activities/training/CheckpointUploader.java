@@ -1,0 +1,128 @@
+package dev.lmforge.activities.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.activities.StageContext;
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records.ArtifactRecord;
+import dev.lmforge.workflows.stage.ArtifactRef;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * Writes checkpoints to the artifact store in the background, in order, so that training never waits for an
+ * upload: the trainer saves its variables to a local directory (fast), and this zips and uploads them, records
+ * the artifact with the stage's cache key and step (how a retried attempt or a resumed run finds it), and then
+ * prunes the oldest periodic checkpoints beyond the retention count. Boundary and final checkpoints are kept.
+ */
+final class CheckpointUploader implements AutoCloseable {
+
+    /** Artifact kind of checkpoints. */
+    static final String KIND = "checkpoint";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final StageContext context;
+    private final String cacheKey;
+    private final int keep;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "lmforge-checkpoint-upload");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicReference<Uploaded> newest = new AtomicReference<>();
+
+    /** A checkpoint that reached the store. */
+    record Uploaded(ArtifactRef artifact, TrainingCheckpoint state) {
+    }
+
+    CheckpointUploader(StageContext context, String cacheKey, int keep) {
+        this.context = context;
+        this.cacheKey = cacheKey;
+        this.keep = keep;
+    }
+
+    /** Uploads the variables in {@code saved} (which it then deletes) with {@code state}, in the background. */
+    Future<Uploaded> submit(Path saved, TrainingCheckpoint state, boolean last) {
+        return executor.submit(() -> {
+            Path zip = saved.resolveSibling(saved.getFileName() + ".zip");
+            try {
+                state.pack(saved, zip);
+                Map<String, Object> metadata = new LinkedHashMap<>();
+                metadata.put("cacheKey", cacheKey);
+                metadata.put("runId", context.input().runId());
+                metadata.put("step", state.step());
+                metadata.put("tokens", state.tokens());
+                metadata.put("loss", state.loss());
+                metadata.put("role", state.boundary() ? "boundary" : last ? "final" : "periodic");
+                ArtifactRef ref = context.putArtifact(zip, KIND, metadata);
+                Uploaded uploaded = new Uploaded(ref, state);
+                newest.set(uploaded);
+                if (!state.boundary() && !last) {
+                    prune();
+                }
+                return uploaded;
+            } finally {
+                delete(saved);
+                Files.deleteIfExists(zip);
+            }
+        });
+    }
+
+    /** The newest checkpoint that reached the store, or null. */
+    Uploaded newest() {
+        return newest.get();
+    }
+
+    /** Removes this stage's periodic checkpoints beyond the newest {@code keep}. */
+    private void prune() throws IOException {
+        List<ArtifactRecord> periodic = context.ledger().artifactsWith(KIND, "cacheKey", cacheKey, "step").stream()
+                .filter(a -> "periodic".equals(field(a, "role")))
+                .toList();
+        for (ArtifactRecord old : periodic.subList(Math.min(keep, periodic.size()), periodic.size())) {
+            context.artifacts().delete(old.digest());
+            context.ledger().addArtifactMetadata(old.digest(), MetadataStore.toJson(Map.of("pruned", true)));
+        }
+    }
+
+    static String field(ArtifactRecord artifact, String name) {
+        try {
+            JsonNode value = JSON.readTree(artifact.metadata()).get(name);
+            return value == null ? null : value.asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void delete(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Waits for the uploads already submitted. */
+    @Override
+    public void close() throws InterruptedException {
+        executor.shutdown();
+        if (!executor.awaitTermination(1, TimeUnit.HOURS)) {
+            executor.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,361 @@
+package dev.lmforge.activities.training;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.StageContext;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.planning.BudgetPlan;
+import dev.lmforge.activities.planning.HardwareProfile;
+import dev.lmforge.activities.planning.MemoryEstimate;
+import dev.lmforge.activities.planning.ModelScale;
+import dev.lmforge.activities.planning.OptimizerSettings;
+import dev.lmforge.activities.tokenizer.BpeTokenizer;
+import dev.lmforge.activities.tokenizer.TokenShardIndex;
+import dev.lmforge.activities.tokenizer.TokenShards;
+import dev.lmforge.services.artifacts.ArtifactStoreException;
+import dev.lmforge.services.ledger.Records.ArtifactRecord;
+import dev.lmforge.services.ledger.Records.MetricPoint;
+import dev.lmforge.workflows.spec.LifecycleSpec.TrainingOptions;
+import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.PretrainStage;
+import dev.lmforge.workflows.stage.PretrainStageConfig;
+import dev.lmforge.workflows.stage.StageInput;
+import dev.lmforge.workflows.stage.StageOutput;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import java.util.zip.ZipOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pretrain stage on a compute worker; see {@link PretrainStage}. It reads the plan, the token shards and the
+ * tokenizer, refuses a plan that does not fit the worker's memory, then trains with {@link DecoderTrainer},
+ * checkpointing in the background every few minutes (and steps) and at the schedule's 80 % boundary. An attempt
+ * starts from the newest readable checkpoint of any execution with the same cache key (a retry on another
+ * worker, or a resumed run), skipping corrupt ones; streams loss, learning rate, gradient norm and throughput to
+ * the ledger; and stops at a non-finite loss, naming the step and the last good checkpoint.
+ */
+public final class PretrainStageActivities implements PretrainStage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PretrainStageActivities.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** The paper checkpointed every 5 minutes (Section 2.4). */
+    private static final double DEFAULT_CHECKPOINT_MINUTES = 5;
+    private static final int DEFAULT_KEEP_CHECKPOINTS = 3;
+    /** Metric points per series and run, at most: a long run records every n-th step. */
+    private static final long METRIC_POINTS = 2000;
+    /** How often metrics reach the ledger (and the console's charts). */
+    private static final Duration METRIC_FLUSH = Duration.ofSeconds(5);
+
+    private final StageRuntime runtime;
+
+    public PretrainStageActivities(StageRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** Where training stands, as heartbeated: a retried attempt reads it (and the ledger shows it). */
+    public record Progress(long step, double loss, String checkpoint, long checkpointStep) {
+    }
+
+    @Override
+    public StageOutput pretrain(StageInput input) {
+        PretrainStageConfig config = JSON.convertValue(input.config(), PretrainStageConfig.class);
+        TrainingOptions options = config.training() != null ? config.training()
+                : new TrainingOptions(null, null, null, null, null, null, null, null, null);
+        return StageContext.run(runtime, input, Progress.class, context -> {
+            ArtifactRef planRef = require(input, "plan", "plan");
+            ArtifactRef tokensRef = require(input, "tokens", "tokenizer");
+            ArtifactRef tokenizerRef = require(input, "tokenizer", "tokenizer");
+            Path work = Files.createTempDirectory("lmforge-pretrain");
+            try {
+                BudgetPlan plan = JSON.readValue(context.artifacts().readAllBytes(planRef.digest()), BudgetPlan.class);
+                Path shards = downloadShards(context, tokensRef, work.resolve("shards"));
+                String cacheKey = context.ledger().stage(input.stageRowId()).orElseThrow().cacheKey();
+                Start start = findStart(context, cacheKey, options, plan, work.resolve("restore"));
+                return train(context, options, cacheKey, start, shards, tokenizerRef, work);
+            } finally {
+                CheckpointUploader.delete(work);
+            }
+        });
+    }
+
+    /** Where an attempt begins: a checkpoint to restore (or none) and the job it belongs to. */
+    private record Start(TrainingJob job, TrainingCheckpoint checkpoint, Path variables, String digest) {
+    }
+
+    private Start findStart(StageContext context, String cacheKey, TrainingOptions options, BudgetPlan plan,
+                            Path restore) throws IOException {
+        Set<String> candidates = new LinkedHashSet<>();
+        context.checkpoint(Progress.class).map(Progress::checkpoint).ifPresent(candidates::add);
+        context.ledger().artifactsWith(CheckpointUploader.KIND, "cacheKey", cacheKey, "step").stream()
+                .map(ArtifactRecord::digest).forEach(candidates::add);
+        for (String digest : candidates) {
+            try (InputStream in = context.artifacts().open(digest)) {
+                CheckpointUploader.delete(restore);
+                TrainingCheckpoint state = TrainingCheckpoint.unpack(in, restore);
+                LOG.info("pretrain: resuming from checkpoint {} at step {}", digest, state.step());
+                return new Start(TrainingJob.of(state), state, restore, digest);
+            } catch (ArtifactStoreException | IOException e) {
+                // A corrupt or vanished checkpoint: the digest check caught it; fall back to the one before.
+                LOG.warn("pretrain: checkpoint {} is unusable ({}); trying an older one", digest, e.getMessage());
+            }
+        }
+        String schedule = options.schedule() != null ? options.schedule() : TrainingJob.MULTI_STEP;
+        long seed = options.seed() != null ? options.seed() : 0;
+        if (options.extendFrom() == null) {
+            return new Start(TrainingJob.of(plan, schedule, seed), null, null, null);
+        }
+        TrainingCheckpoint boundary;
+        try (InputStream in = context.artifacts().open(options.extendFrom())) {
+            boundary = TrainingCheckpoint.unpack(in, restore);
+        } catch (ArtifactStoreException | IOException e) {
+            throw new InvalidInputException("training.extendFrom: checkpoint " + options.extendFrom()
+                    + " cannot be read: " + e.getMessage());
+        }
+        if (!boundary.boundary()) {
+            throw new InvalidInputException("training.extendFrom: checkpoint " + options.extendFrom()
+                    + " is not a boundary checkpoint (step " + boundary.step() + "); use a finished run's "
+                    + PretrainStage.BOUNDARY_CHECKPOINT_OUTPUT + " output");
+        }
+        TrainingJob job = TrainingJob.extended(boundary, plan.compute());
+        if (job.totalSteps() <= boundary.step()) {
+            throw new InvalidInputException("training.extendFrom: compute.budget " + plan.compute() + " buys "
+                    + job.totalSteps() + " steps of that model, not more than the checkpoint's " + boundary.step());
+        }
+        return new Start(job, boundary, restore, options.extendFrom());
+    }
+
+    private StageOutput train(StageContext context, TrainingOptions options, String cacheKey, Start start,
+                              Path shards, ArtifactRef tokenizerRef, Path work) throws Exception {
+        TrainingJob job = start.job();
+        int threads = options.threads() != null ? options.threads() : Runtime.getRuntime().availableProcessors();
+        int micro = microBatch(job, options);
+        ComputePrecision precision = "bfloat16".equals(options.precision())
+                ? ComputePrecision.BFLOAT16 : ComputePrecision.FLOAT32;
+        TrainingSetup setup = new TrainingSetup(job.shape(), OptimizerSettings.paper(), micro,
+                job.batchSequences() / micro, precision, job.seed(), threads, null);
+        Duration every = Duration.ofMillis(Math.round(60_000 * (options.checkpointMinutes() != null
+                ? options.checkpointMinutes() : DEFAULT_CHECKPOINT_MINUTES)));
+        int keep = options.keepCheckpoints() != null ? options.keepCheckpoints() : DEFAULT_KEEP_CHECKPOINTS;
+        long metricEvery = Math.max(1, job.totalSteps() / METRIC_POINTS);
+        double flopsPerToken = ModelScale.of(job.shape()).trainingFlopsPerToken();
+
+        Map<String, List<MetricPoint>> metrics = new LinkedHashMap<>();
+        List<Future<CheckpointUploader.Uploaded>> kept = new ArrayList<>();
+        try (DecoderTrainer trainer = new DecoderTrainer(setup);
+             TokenBatchStream data = TokenBatchStream.open(shards, job.shape().seqLen(), job.seed());
+             CheckpointUploader uploader = new CheckpointUploader(context, cacheKey, keep)) {
+            long tokens = 0;
+            double loss = Double.NaN;
+            if (start.checkpoint() != null) {
+                trainer.restore(start.variables());
+                data.seek(start.checkpoint().dataPosition());
+                tokens = start.checkpoint().tokens();
+                loss = start.checkpoint().loss();
+            }
+            long step = trainer.step();
+            long lastCheckpoint = System.nanoTime();
+            long lastFlush = System.nanoTime();
+            long trainNanos = 0;
+            long trainTokens = 0;
+            while (step < job.totalSteps()) {
+                double lr = job.learningRateAt(step);
+                int[] rows = data.next(job.batchSequences());
+                long t0 = System.nanoTime();
+                StepResult result = trainer.step(rows, null, lr);
+                long nanos = System.nanoTime() - t0;
+                step++;
+                if (!Double.isFinite(result.loss())) {
+                    throw diverged(step, result.loss(), uploader, start);
+                }
+                loss = result.loss();
+                tokens += job.batchTokens();
+                trainNanos += nanos;
+                trainTokens += job.batchTokens();
+                if (step % metricEvery == 0 || step == job.totalSteps()) {
+                    double tokensPerSecond = job.batchTokens() / (nanos / 1e9);
+                    add(metrics, "loss", step, loss);
+                    add(metrics, "learning_rate", step, lr);
+                    add(metrics, "gradient_norm", step, result.gradientNorm());
+                    add(metrics, "tokens_per_second", step, tokensPerSecond);
+                    add(metrics, "model_flops_per_second", step, tokensPerSecond * flopsPerToken);
+                }
+                boolean boundary = step == job.boundaryStep() && job.schedule().equals(TrainingJob.MULTI_STEP);
+                boolean periodic = System.nanoTime() - lastCheckpoint >= every.toNanos()
+                        || (options.checkpointSteps() != null && step % options.checkpointSteps() == 0);
+                if ((boundary || periodic) && step < job.totalSteps()) {
+                    Future<CheckpointUploader.Uploaded> f = checkpoint(trainer, uploader, job, data, step, tokens, loss,
+                            boundary, false, work);
+                    if (boundary) {
+                        kept.add(f);
+                    }
+                    lastCheckpoint = System.nanoTime();
+                }
+                if (System.nanoTime() - lastFlush >= METRIC_FLUSH.toNanos()) {
+                    flush(context, metrics);
+                    lastFlush = System.nanoTime();
+                }
+                CheckpointUploader.Uploaded newest = uploader.newest();
+                context.heartbeat(new Progress(step, loss, newest == null ? null : newest.artifact().digest(),
+                        newest == null ? 0 : newest.state().step()));
+            }
+            flush(context, metrics);
+            Future<CheckpointUploader.Uploaded> last = checkpoint(trainer, uploader, job, data, step, tokens, loss,
+                    false, true, work);
+            ArtifactRef model = export(context, trainer, job, tokenizerRef, step, tokens, loss, work);
+            Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
+            outputs.put(MODEL_OUTPUT, model);
+            outputs.put(CHECKPOINT_OUTPUT, last.get().artifact());
+            for (Future<CheckpointUploader.Uploaded> f : kept) {
+                outputs.put(BOUNDARY_CHECKPOINT_OUTPUT, f.get().artifact());
+            }
+            if (kept.isEmpty()) {
+                // Resumed past the boundary: an earlier attempt or run took it.
+                context.ledger().artifactsWith(CheckpointUploader.KIND, "cacheKey", cacheKey, "step").stream()
+                        .filter(a -> "boundary".equals(CheckpointUploader.field(a, "role"))).findFirst()
+                        .ifPresent(a -> outputs.put(BOUNDARY_CHECKPOINT_OUTPUT,
+                                new ArtifactRef(a.digest(), a.kind(), a.sizeBytes())));
+            }
+            Map<String, Double> summary = new LinkedHashMap<>();
+            summary.put("steps", (double) step);
+            summary.put("tokens", (double) tokens);
+            summary.put("loss", loss);
+            summary.put("parameters", (double) trainer.parameterCount());
+            summary.put("epochs", (double) data.position() / data.rowsPerEpoch());
+            if (trainNanos > 0) {
+                summary.put("tokensPerSecond", trainTokens / (trainNanos / 1e9));
+                summary.put("modelFlopsPerSecond", trainTokens / (trainNanos / 1e9) * flopsPerToken);
+            }
+            if (start.checkpoint() != null) {
+                summary.put("resumedFromStep", (double) start.checkpoint().step());
+            }
+            return new StageOutput(outputs, summary);
+        }
+    }
+
+    /**
+     * Sequences per micro-batch: the spec's, or as many as fit the worker's memory next to the weights and
+     * optimizer state, rounded down to a divisor of the batch. A model that does not fit at all is refused here,
+     * before any training, with the numbers.
+     */
+    private static int microBatch(TrainingJob job, TrainingOptions options) {
+        long memory = WorkerMemory.bytesAvailable();
+        MemoryEstimate estimate = MemoryEstimate.of(ModelScale.of(job.shape()), job.batchSequences(),
+                new HardwareProfile(1, memory));
+        if (!Boolean.TRUE.equals(estimate.fitsInMemory())) {
+            throw new InvalidInputException(String.format("plan: the model needs %.1f MiB for weights, gradients "
+                            + "and AdamW state plus %.1f MiB of activations per sequence, but this worker has %.1f MiB "
+                            + "(set LMFORGE_WORKER_MEMORY_GIB if that is wrong)", estimate.stateBytes() / 1048576.0,
+                    estimate.activationBytesPerSequence() / 1048576.0, memory / 1048576.0));
+        }
+        int wanted = options.microBatchSequences() != null ? options.microBatchSequences()
+                : estimate.microBatchSequences();
+        if (wanted > job.batchSequences()) {
+            throw new InvalidInputException("training.microBatchSequences: " + wanted
+                    + " exceeds the plan's batch of " + job.batchSequences() + " sequences");
+        }
+        int micro = wanted;
+        while (job.batchSequences() % micro != 0) {
+            micro--;
+        }
+        return micro;
+    }
+
+    private static Future<CheckpointUploader.Uploaded> checkpoint(DecoderTrainer trainer, CheckpointUploader uploader,
+                                                                  TrainingJob job, TokenBatchStream data, long step,
+                                                                  long tokens, double loss, boolean boundary,
+                                                                  boolean last, Path work) throws IOException {
+        Path saved = work.resolve("checkpoint-" + step + (boundary ? "-boundary" : ""));
+        Files.createDirectories(saved);
+        trainer.save(saved);
+        TrainingCheckpoint state = new TrainingCheckpoint(step, data.position(), tokens, job.shape(),
+                job.batchSequences(), job.peakLearningRate(), job.totalSteps(), job.schedule(), job.seed(), loss,
+                boundary);
+        return uploader.submit(saved, state, last);
+    }
+
+    private static ApplicationFailure diverged(long step, double loss, CheckpointUploader uploader, Start start)
+            throws InterruptedException {
+        uploader.close();
+        CheckpointUploader.Uploaded newest = uploader.newest();
+        String lastGood = newest != null
+                ? newest.artifact().digest() + " (step " + newest.state().step() + ")"
+                : start.digest() != null ? start.digest() + " (step " + start.checkpoint().step() + ")"
+                : "none (no checkpoint was taken yet)";
+        return ApplicationFailure.newNonRetryableFailure("loss became " + loss + " at step " + step
+                + "; the last good checkpoint is " + lastGood + "; resuming the run continues from it",
+                "TrainingDiverged");
+    }
+
+    /** The model as one artifact: the SavedModel, the tokenizer and a description of both. */
+    private static ArtifactRef export(StageContext context, DecoderTrainer trainer, TrainingJob job,
+                                      ArtifactRef tokenizerRef, long step, long tokens, double loss, Path work)
+            throws IOException {
+        Path dir = work.resolve("model");
+        trainer.exportSavedModel(dir.resolve("saved_model"));
+        context.artifacts().download(tokenizerRef.digest(), dir.resolve(BpeTokenizer.FILE_NAME));
+        Map<String, Object> description = new LinkedHashMap<>();
+        description.put("format", "lmforge-model-v1");
+        description.put("shape", job.shape());
+        description.put("steps", step);
+        description.put("tokens", tokens);
+        description.put("loss", loss);
+        description.put("tokenizer", tokenizerRef.digest());
+        Files.write(dir.resolve("model.json"), JSON.writeValueAsBytes(description));
+        Path zip = work.resolve("model.zip");
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip));
+             Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                out.putNextEntry(TrainingCheckpoint.entry(dir.relativize(file).toString()));
+                Files.copy(file, out);
+                out.closeEntry();
+            }
+        }
+        return context.putArtifact(zip, "model", Map.of("format", "tensorflow-saved-model+tokenizer",
+                "parameters", trainer.parameterCount(), "steps", step, "loss", loss));
+    }
+
+    private static ArtifactRef require(StageInput input, String name, String stage) {
+        ArtifactRef ref = input.inputs().get(name);
+        if (ref == null) {
+            throw new InvalidInputException("stages: pretrain needs the " + stage + " stage's '" + name
+                    + "' output before it");
+        }
+        return ref;
+    }
+
+    /** Downloads the token shards and writes their index, as {@code TokenShardReader} expects a directory. */
+    private static Path downloadShards(StageContext context, ArtifactRef tokensRef, Path dir) throws IOException {
+        TokenShards manifest = JSON.readValue(context.artifacts().readAllBytes(tokensRef.digest()), TokenShards.class);
+        Files.createDirectories(dir);
+        for (Map.Entry<String, String> file : manifest.files().entrySet()) {
+            context.artifacts().download(file.getValue(), dir.resolve(file.getKey()));
+        }
+        Files.write(dir.resolve(TokenShardIndex.FILE_NAME), JSON.writeValueAsBytes(manifest.index()));
+        return dir;
+    }
+
+    private static void add(Map<String, List<MetricPoint>> metrics, String name, long step, double value) {
+        metrics.computeIfAbsent(name, n -> new ArrayList<>()).add(new MetricPoint(step, value));
+    }
+
+    private static void flush(StageContext context, Map<String, List<MetricPoint>> metrics) {
+        metrics.forEach(context::metrics);
+        metrics.clear();
+    }
+}

@@ -1,0 +1,239 @@
+package dev.lmforge.activities.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.planning.BudgetPlanner;
+import dev.lmforge.activities.planning.BudgetRequest;
+import dev.lmforge.activities.tokenizer.BpeTokenizer;
+import dev.lmforge.activities.tokenizer.BpeTrainer;
+import dev.lmforge.activities.tokenizer.TokenShardIndex;
+import dev.lmforge.activities.tokenizer.TokenShardWriter;
+import dev.lmforge.activities.tokenizer.TokenShards;
+import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.ledger.Records.ArtifactRecord;
+import dev.lmforge.services.ledger.Records.MetricPoint;
+import dev.lmforge.services.ledger.Records.NewRun;
+import dev.lmforge.workflows.spec.LifecycleSpec.TrainingOptions;
+import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.PretrainStage;
+import dev.lmforge.workflows.stage.PretrainStageConfig;
+import dev.lmforge.workflows.stage.StageInput;
+import dev.lmforge.workflows.stage.StageOutput;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pretrain stage against a real PostgreSQL and S3 server, run through Temporal's activity test environment
+ * on a tiny planned model: the loss falls; a retry handed a checkpoint continues with the same losses step for
+ * step; a corrupt checkpoint is skipped for the one before; continual training from the boundary checkpoint
+ * ends near a run planned for the longer budget from the start; a diverging run and a model too big for the
+ * worker stop with clear errors.
+ */
+class PretrainStageActivitiesTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final double BUDGET = 3e10;
+    /** One thread: TensorFlow's multi-threaded reductions may sum in another order. */
+    private static final TrainingOptions OPTIONS = new TrainingOptions(7L, null, null, null, 1, null, 40, 10, null);
+
+    @TempDir
+    static Path dir;
+    static RealStageRuntime stack;
+    static StageRuntime runtime;
+    static Map<String, ArtifactRef> inputs;
+    static ObjectNode plan;
+    static StageOutput first;
+    static int runs;
+
+    @BeforeAll
+    static void trainOnce() throws Exception {
+        stack = new RealStageRuntime(dir);
+        runtime = stack.runtime();
+        inputs = new LinkedHashMap<>();
+        String text = Files.readString(Path.of("../samples/corpus/dump-2024-01.jsonl")).substring(0, 60_000);
+        BpeTrainer trainer = new BpeTrainer(300);
+        trainer.addText(text);
+        BpeTokenizer tokenizer = trainer.train();
+        inputs.put("tokenizer", store(Files.readAllBytes(tokenizer.save(dir.resolve("tokenizer"))), "tokenizer"));
+        Path shardDir = dir.resolve("shards");
+        TokenShardIndex index;
+        try (TokenShardWriter writer = new TokenShardWriter(shardDir, tokenizer.vocabularySize(),
+                tokenizer.specialTokenId("<|eos|>"), 4096)) {
+            writer.writeDocument(tokenizer.encode(text));
+            index = writer.finish();
+        }
+        Map<String, String> files = new LinkedHashMap<>();
+        for (TokenShardIndex.Shard shard : index.shards()) {
+            files.put(shard.file(), store(Files.readAllBytes(shardDir.resolve(shard.file())), "token-shard").digest());
+        }
+        inputs.put("tokens", store(JSON.writeValueAsBytes(new TokenShards(TokenShardIndex.FORMAT, index, files)), "tokens"));
+        plan = JSON.valueToTree(BudgetPlanner.plan(new BudgetRequest(BUDGET, null, 32, tokenizer.vocabularySize(), null, null)));
+        first = pretrain("key-first", OPTIONS, null, p -> { });
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    private static ArtifactRef store(byte[] bytes, String kind) {
+        ArtifactStore.StoredObject stored = runtime.artifacts().put(bytes);
+        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
+        return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
+    }
+
+    /** Runs the stage as a new run whose stage row has {@code cacheKey}; {@code changePlan} edits the plan. */
+    private static StageOutput pretrain(String cacheKey, TrainingOptions options, PretrainStageActivities.Progress heartbeat,
+                                        Consumer<ObjectNode> changePlan) throws Exception {
+        String runId = "run-" + ++runs;
+        ObjectNode planJson = plan.deepCopy();
+        changePlan.accept(planJson);
+        Map<String, ArtifactRef> stageInputs = new LinkedHashMap<>(inputs);
+        stageInputs.put("plan", store(JSON.writeValueAsBytes(planJson), "plan"));
+        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", null));
+        Map<String, String> digests = new LinkedHashMap<>();
+        stageInputs.forEach((name, ref) -> digests.put(name, ref.digest()));
+        long row = runtime.ledger().beginStage(runId, "pretrain", 1, cacheKey, "{}", digests, null);
+        StageInput input = new StageInput(runId, row, "pretrain", JSON.valueToTree(new PretrainStageConfig(options)),
+                stageInputs);
+        TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+        try {
+            env.registerActivitiesImplementations(new PretrainStageActivities(runtime));
+            if (heartbeat != null) {
+                env.setHeartbeatDetails(heartbeat);
+            }
+            return env.newActivityStub(PretrainStage.class, ActivityOptions.newBuilder()
+                    .setStartToCloseTimeout(Duration.ofMinutes(5)).build()).pretrain(input);
+        } finally {
+            env.close();
+        }
+    }
+
+    private static List<MetricPoint> losses(int run) {
+        return runtime.ledger().metricSeries("run-" + run, "pretrain", "loss", 100_000);
+    }
+
+    private static ArtifactRecord checkpointAt(long step) {
+        return runtime.ledger().artifactsWith(CheckpointUploader.KIND, "cacheKey", "key-first", "step").stream()
+                .filter(a -> String.valueOf(step).equals(CheckpointUploader.field(a, "step")))
+                .findFirst().orElseThrow(() -> new AssertionError("no checkpoint at step " + step));
+    }
+
+    @Test
+    void thePlannedModelTrainsAndItsLossFalls() {
+        long steps = plan.get("steps").asLong();
+        assertEquals(steps, first.summary().get("steps").longValue());
+        assertNotNull(first.outputs().get(PretrainStage.MODEL_OUTPUT));
+        assertNotNull(first.outputs().get(PretrainStage.CHECKPOINT_OUTPUT));
+        assertNotNull(first.outputs().get(PretrainStage.BOUNDARY_CHECKPOINT_OUTPUT));
+        List<MetricPoint> losses = losses(1);
+        assertEquals(steps, losses.size());
+        double start = losses.subList(0, 5).stream().mapToDouble(MetricPoint::value).average().orElseThrow();
+        double end = losses.subList(losses.size() - 5, losses.size()).stream().mapToDouble(MetricPoint::value).average().orElseThrow();
+        assertTrue(start > Math.log(300) - 0.5, "starts near uniform: " + start);
+        assertTrue(end < start - 1.0, "loss falls from " + start + " to " + end);
+        assertEquals(losses.get(losses.size() - 1).value(), first.summary().get("loss"), 1e-12);
+    }
+
+    @Test
+    void aRetryHandedACheckpointContinuesWithTheSameLossesStepForStep() throws Exception {
+        ArtifactRecord at40 = checkpointAt(40);
+        StageOutput resumed = pretrain("key-retry", OPTIONS, new PretrainStageActivities.Progress(40, 0, at40.digest(), 40),
+                p -> { });
+        int run = runs;
+        assertEquals(40, resumed.summary().get("resumedFromStep").longValue());
+        List<MetricPoint> original = losses(1);
+        List<MetricPoint> after = losses(run);
+        assertEquals(original.size() - 40, after.size());
+        for (int i = 0; i < after.size(); i++) {
+            assertEquals(original.get(40 + i).step(), after.get(i).step());
+            assertEquals(original.get(40 + i).value(), after.get(i).value(), 1e-5 * original.get(40 + i).value(),
+                    "loss at step " + after.get(i).step());
+        }
+        assertEquals(first.outputs().get(PretrainStage.CHECKPOINT_OUTPUT).digest(),
+                resumed.outputs().get(PretrainStage.CHECKPOINT_OUTPUT).digest(), "the final checkpoints are equal");
+    }
+
+    @Test
+    void aCorruptCheckpointIsDetectedAndTheOneBeforeItUsed() throws Exception {
+        ArtifactRef last = first.outputs().get(PretrainStage.CHECKPOINT_OUTPUT);
+        byte[] bytes = runtime.artifacts().readAllBytes(last.digest());
+        MinioClient s3 = MinioClient.builder().endpoint(stack.s3Endpoint())
+                .credentials(RealStageRuntime.ACCESS_KEY, RealStageRuntime.SECRET_KEY).build();
+        bytes[bytes.length / 2] ^= 1;
+        try {
+            s3.putObject(PutObjectArgs.builder().bucket("lmforge").object(ArtifactStore.keyOf(last.digest()))
+                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+            List<ArtifactRecord> newestFirst = runtime.ledger().artifactsWith(CheckpointUploader.KIND, "cacheKey",
+                    "key-first", "step");
+            assertEquals(last.digest(), newestFirst.get(0).digest());
+            StageOutput out = pretrain("key-first", OPTIONS, null, p -> { });
+            long before = Long.parseLong(CheckpointUploader.field(newestFirst.get(1), "step"));
+            assertEquals(before, out.summary().get("resumedFromStep").longValue());
+            assertEquals(first.summary().get("loss"), out.summary().get("loss"), 1e-5);
+        } finally {
+            bytes[bytes.length / 2] ^= 1;
+            s3.putObject(PutObjectArgs.builder().bucket("lmforge").object(ArtifactStore.keyOf(last.digest()))
+                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+        }
+    }
+
+    @Test
+    void continualTrainingFromTheBoundaryEndsNearARunPlannedLongerFromTheStart() throws Exception {
+        String boundary = first.outputs().get(PretrainStage.BOUNDARY_CHECKPOINT_OUTPUT).digest();
+        TrainingOptions extend = new TrainingOptions(7L, null, null, null, 1, null, null, 10, boundary);
+        StageOutput extended = pretrain("key-extended", extend, null, p -> p.put("compute", 2 * BUDGET));
+        long steps = extended.summary().get("steps").longValue();
+        assertTrue(steps > 1.9 * plan.get("steps").asLong(), "twice the budget, about twice the steps: " + steps);
+        StageOutput fresh = pretrain("key-fresh-long", OPTIONS, null, p -> p.put("steps", steps));
+        assertEquals(steps, fresh.summary().get("steps").longValue());
+        double a = extended.summary().get("loss");
+        double b = fresh.summary().get("loss");
+        assertTrue(Math.abs(a - b) < 0.03 * b, "continued " + a + " vs planned from the start " + b);
+        assertTrue(b < first.summary().get("loss"), "the longer run ends lower");
+    }
+
+    @Test
+    void aDivergingRunStopsNamingTheStepAndTheLastGoodCheckpoint() {
+        TrainingOptions often = new TrainingOptions(7L, null, null, null, 1, null, 2, 10, null);
+        ActivityFailure failure = assertThrows(ActivityFailure.class,
+                () -> pretrain("key-diverge", often, null, p -> p.put("learningRate", 1e9)));
+        ApplicationFailure cause = (ApplicationFailure) failure.getCause();
+        assertEquals("TrainingDiverged", cause.getType());
+        assertTrue(cause.getOriginalMessage().matches("loss became .* at step \\d+; the last good checkpoint is .*"),
+                cause.getOriginalMessage());
+    }
+
+    @Test
+    void aModelTooBigForTheWorkerIsRefusedWithTheNumbersBeforeTraining() {
+        ObjectNode huge = JSON.valueToTree(BudgetPlanner.plan(new BudgetRequest(1e24, null, 4096, 102_400, null, null)));
+        ActivityFailure failure = assertThrows(ActivityFailure.class,
+                () -> pretrain("key-huge", OPTIONS, null, p -> p.setAll(huge)));
+        ApplicationFailure cause = (ApplicationFailure) failure.getCause();
+        assertTrue(cause.getOriginalMessage().contains("MiB for weights"), cause.getOriginalMessage());
+        assertTrue(cause.isNonRetryable());
+    }
+}
