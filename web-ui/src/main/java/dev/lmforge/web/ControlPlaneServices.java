@@ -4,6 +4,7 @@ import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.UserStore;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -35,6 +36,12 @@ public class ControlPlaneServices {
     @Singleton
     AuditLog auditLog(MetadataStore store) {
         return new AuditLog(store);
+    }
+
+    @Produces
+    @Singleton
+    UserStore userStore(MetadataStore store) {
+        return new UserStore(store);
     }
 
     @Produces

@@ -1,9 +1,10 @@
 // The audit page: who did what and when, newest first, filtered on the server, and the hash chain's check.
-import {api, el, errorBox, fmtTime, nav, runLink} from './console.js';
+import {api, el, errorBox, fmtTime, nav, runLink, session} from './console.js';
 
 const PAGE = 50;
 const state = {target: '', actor: '', offset: 0};
 nav('audit');
+const me = await session();
 
 async function checkChain() {
   const slot = document.getElementById('chain');
@@ -25,6 +26,11 @@ async function load() {
   const p = new URLSearchParams({limit: PAGE, offset: state.offset});
   if (state.target) p.set('target', state.target);
   if (state.actor) p.set('actor', state.actor);
+  if (me.role !== 'admin' && !state.target) {
+    document.querySelector('#events tbody').replaceChildren(el('tr', {}, el('td', {colspan: 7, class: 'muted'},
+      'the whole log is for admins: enter the id of a run of your teams as the target')));
+    return;
+  }
   try {
     const page = await api('/api/audit?' + p);
     document.getElementById('error').replaceChildren();

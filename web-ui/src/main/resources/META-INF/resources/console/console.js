@@ -1,8 +1,46 @@
 // Shared pieces of the lmforge console: the JSON API, building DOM, formatting, and the generic JSON renderer.
 
-/** Calls the API; a non-2xx answer throws an Error carrying the problem body's detail and field errors. */
+let sessionRequest = null;
+
+/**
+ * Who is signed in: {user, role, teams, csrfToken}, asked once per page. Without a session the browser goes to
+ * the log-in page, which comes back here after.
+ */
+export function session() {
+  if (!sessionRequest) {
+    sessionRequest = fetch('/api/session').then(async response => {
+      if (response.status === 401) return toLogin();
+      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+      return response.json();
+    });
+  }
+  return sessionRequest;
+}
+
+function toLogin() {
+  location.href = '/login.html?next=' + encodeURIComponent(location.pathname + location.search);
+  return new Promise(() => {});  // the page is going away: nothing waiting on it should go on
+}
+
+const ROLE_RANK = {viewer: 0, operator: 1, admin: 2};
+
+/** Whether the signed-in user's role is at least {@code role}; the server checks again whatever the page shows. */
+export function may(me, role) {
+  return ROLE_RANK[me.role] >= ROLE_RANK[role];
+}
+
+/**
+ * Calls the API; a non-2xx answer throws an Error carrying the problem body's detail and field errors. A
+ * mutating call carries the session's CSRF token; an expired session goes to the log-in page.
+ */
 export async function api(path, options = {}) {
+  const method = (options.method || 'GET').toUpperCase();
+  if (method !== 'GET' && method !== 'HEAD') {
+    const me = await session();
+    options = {...options, headers: {...(options.headers || {}), 'X-CSRF-Token': me.csrfToken}};
+  }
   const response = await fetch(path, options);
+  if (response.status === 401) return toLogin();
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
   if (!response.ok) {
@@ -28,14 +66,27 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** The page header with its links; {@code active} names the current page. */
+/** The page header with its links and who is signed in; {@code active} names the current page. */
 export function nav(active) {
   const link = (href, label, key) => el('a', {href, class: key === active ? 'active' : null}, label);
+  const who = el('span', {id: 'who', class: 'who'});
+  const admin = link('/admin.html', 'Tokens', 'admin');
   document.body.prepend(el('header', {class: 'nav'},
     el('a', {href: '/', class: 'brand'}, 'lmforge'),
-    link('/', 'Runs', 'runs'), link('/launch.html', 'Launch', 'launch'), link('/audit.html', 'Audit', 'audit'),
+    link('/', 'Runs', 'runs'), link('/launch.html', 'Launch', 'launch'), link('/audit.html', 'Audit', 'audit'), admin,
     el('span', {class: 'spacer'}),
-    el('a', {href: '/q/openapi'}, 'API'), el('a', {href: '/q/health'}, 'health')));
+    el('a', {href: '/q/openapi'}, 'API'), el('a', {href: '/q/health'}, 'health'), who));
+  session().then(me => {
+    if (me.role === 'admin') admin.textContent = 'Admin';
+    document.body.dataset.role = me.role;
+    who.replaceChildren(el('span', {'data-user': me.user}, me.user), el('span', {class: 'role'}, me.role),
+      el('button', {id: 'sign-out', class: 'link', onclick: signOut}, 'Sign out'));
+  });
+}
+
+async function signOut() {
+  await api('/api/session/logout', {method: 'POST'});
+  location.href = '/login.html';
 }
 
 export function badge(status) {

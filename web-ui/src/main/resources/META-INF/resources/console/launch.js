@@ -1,5 +1,5 @@
 // The launch page: a spec editor with templates, validated as you type by the API's own rules, and submitted.
-import {api, el, errorBox, nav} from './console.js';
+import {api, el, errorBox, may, nav, session} from './console.js';
 
 // demo is samples/demo.yaml; small runs the same stages fast; budget-only plans a model from a FLOP budget alone.
 const TEMPLATES = {
@@ -34,6 +34,7 @@ compute:
 const DEBOUNCE_MS = 250;
 
 nav('launch');
+const me = await session();
 const spec = document.getElementById('spec');
 const submit = document.getElementById('submit');
 const result = document.getElementById('validation');
@@ -52,8 +53,9 @@ async function validate() {
   if (mine !== checking) return;  // a newer check is on its way
   result.className = 'validation';
   if (outcome.valid) {
-    result.replaceChildren(el('div', {class: 'ok-box', 'data-valid': 'true'}, '✓ valid: ready to submit'));
-    submit.disabled = false;
+    result.replaceChildren(el('div', {class: 'ok-box', 'data-valid': 'true'}, may(me, 'operator')
+      ? '✓ valid: ready to submit' : '✓ valid (submitting needs the operator role)'));
+    submit.disabled = !may(me, 'operator');
   } else {
     result.replaceChildren(el('div', {'data-valid': 'false'},
       el('div', {class: 'error-box'}, `${outcome.errors.length} problem${outcome.errors.length === 1 ? '' : 's'}`),

@@ -1,6 +1,6 @@
 // The run page: the stage graph and everything about each stage, kept live by server-sent events.
-import {api, artifactLink, badge, documentView, el, errorBox, fmtDuration, fmtNumber, fmtTime, jsonView, nav, param, runLink, shortDigest}
-  from './console.js';
+import {api, artifactLink, badge, documentView, el, errorBox, fmtDuration, fmtNumber, fmtTime, jsonView, may, nav, param, runLink,
+  session, shortDigest} from './console.js';
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED']);
 const runId = param('id');
@@ -9,6 +9,8 @@ let current = null;
 let shownReport = null;
 
 nav('runs');
+const me = await session();
+const operates = may(me, 'operator');   // a viewer sees the actions disabled; the server refuses them anyway
 document.body.dataset.events = '0';   // server-sent views received: the browser test reads it
 
 async function start() {
@@ -62,9 +64,10 @@ function render(run) {
     ' · created ', fmtTime(run.createdAt), run.startedAt ? ` · ran ${fmtDuration(run.startedAt, run.endedAt)}` : '',
     run.resumedFrom ? el('span', {}, ' · resumes ', runLink(run.resumedFrom)) : '',
     ' · workflow ', el('span', {class: 'mono'}, run.workflowId || '—'));
-  document.getElementById('pause').disabled = run.status !== 'RUNNING';
-  document.getElementById('cancel').disabled = !['RUNNING', 'PAUSED', 'QUEUED'].includes(run.status);
-  document.getElementById('resume').disabled = !['PAUSED', 'INTERRUPTED', 'FAILED', 'CANCELLED'].includes(run.status);
+  document.getElementById('pause').disabled = !operates || run.status !== 'RUNNING';
+  document.getElementById('cancel').disabled = !operates || !['RUNNING', 'PAUSED', 'QUEUED'].includes(run.status);
+  document.getElementById('resume').disabled = !operates || !['PAUSED', 'INTERRUPTED', 'FAILED', 'CANCELLED'].includes(run.status);
+  document.getElementById('role-note').hidden = operates;
 
   document.getElementById('run').replaceChildren(
     run.error ? el('div', {class: 'error-box'}, el('b', {}, 'run error: '), run.error) : '',

@@ -1,11 +1,12 @@
 // The runs page: one page of runs from the server at a time (never the whole table), filtered and refreshed.
-import {api, badge, el, errorBox, fmtDuration, fmtTime, nav, runLink} from './console.js';
+import {api, badge, el, errorBox, fmtDuration, fmtTime, may, nav, runLink, session} from './console.js';
 
 const PAGE = 50;
 const REFRESH_MS = 3000;
 const state = {status: '', q: '', offset: 0};
 
 nav('runs');
+session().then(me => { document.getElementById('launch').hidden = !may(me, 'operator'); });
 const params = new URLSearchParams(location.search);
 state.status = params.get('status') || '';
 state.q = params.get('q') || '';

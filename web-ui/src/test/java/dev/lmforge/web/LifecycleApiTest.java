@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.web.temporal.ControlPlane;
 import dev.lmforge.workflows.data.DataWorkflowInput;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -26,7 +27,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The REST API and the lifecycle on the real local stack, with the in-process compute worker. */
@@ -40,11 +43,23 @@ class LifecycleApiTest {
 
     @Inject
     ControlPlane controlPlane;
+    @Inject
+    UserStore users;
 
     @BeforeAll
     static void yamlIsText() {
         RestAssured.config = RestAssured.config().encoderConfig(
                 EncoderConfig.encoderConfig().encodeContentTypeAs("application/yaml", ContentType.TEXT));
+    }
+
+    @BeforeEach
+    void asAdmin() {
+        AdminToken.useFor(users, "LifecycleApiTest");
+    }
+
+    @AfterEach
+    void signOut() {
+        AdminToken.forget();
     }
 
     static String spec(String extra) {

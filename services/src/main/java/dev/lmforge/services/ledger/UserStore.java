@@ -1,5 +1,6 @@
 package dev.lmforge.services.ledger;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.lmforge.services.artifacts.Digests;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -31,6 +32,7 @@ public final class UserStore {
         VIEWER, OPERATOR, ADMIN;
 
         /** The role's name as stored and shown: {@code viewer}, {@code operator}, {@code admin}. */
+        @JsonValue
         public String id() {
             return name().toLowerCase(Locale.ROOT);
         }

@@ -3,7 +3,14 @@ package dev.lmforge.web.api;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.ArtifactRecord;
+import dev.lmforge.services.ledger.Records.LineageEdge;
 import dev.lmforge.services.ledger.Records.LineageGraph;
+import dev.lmforge.services.ledger.Records.LineageStage;
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.services.ledger.UserStore.Role;
+import dev.lmforge.services.ledger.UserStore.User;
+import dev.lmforge.web.auth.Caller;
+import dev.lmforge.web.auth.Permissions;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -15,8 +22,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.InputStream;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
-/** Artifacts: metadata, content (streamed and verified) and lineage. */
+/**
+ * Artifacts: metadata, content (streamed and verified) and lineage. A user sees an artifact that a run of their
+ * teams consumed or produced (an admin every one), and in a lineage graph only the stages of such runs.
+ */
 @Path("/api/artifacts/{digest}")
 @Produces(MediaType.APPLICATION_JSON)
 public class ArtifactResource {
@@ -25,6 +40,10 @@ public class ArtifactResource {
     MetadataStore ledger;
     @Inject
     ArtifactStore store;
+    @Inject
+    UserStore users;
+    @Inject
+    Caller caller;
 
     @GET
     public ArtifactRecord get(@PathParam("digest") String digest) {
@@ -58,13 +77,29 @@ public class ArtifactResource {
             throw ProblemException.badRequest("direction: must be 'up' or 'down', got '" + direction + "'");
         }
         require(digest);
-        return ledger.lineage(digest, direction.equals("up"));
+        LineageGraph graph = ledger.lineage(digest, direction.equals("up"));
+        User user = caller.user();
+        if (user.role() == Role.ADMIN) {
+            return graph;
+        }
+        Map<String, Boolean> visibleRuns = new HashMap<>();
+        Set<Long> stages = graph.stages().stream()
+                .filter(s -> visibleRuns.computeIfAbsent(s.runId(), id -> ledger.run(id).filter(r -> Permissions.canSee(user, r.team())).isPresent()))
+                .map(LineageStage::id).collect(Collectors.toSet());
+        List<LineageEdge> edges = graph.edges().stream().filter(e -> stages.contains(e.stageId())).toList();
+        Set<String> digests = edges.stream().map(LineageEdge::artifact).collect(Collectors.toSet());
+        digests.add(digest);
+        return new LineageGraph(graph.artifacts().stream().filter(a -> digests.contains(a.digest())).toList(),
+                graph.stages().stream().filter(s -> stages.contains(s.id())).toList(), edges);
     }
 
     private ArtifactRecord require(String digest) {
         if (!digest.matches("[0-9a-f]{64}")) {
             throw ProblemException.badRequest("digest: not a SHA-256 digest: '" + digest + "' (64 lower-case hex characters)");
         }
-        return ledger.artifact(digest).orElseThrow(() -> ProblemException.notFound("no artifact sha256:" + digest));
+        User user = caller.user();
+        return ledger.artifact(digest)
+                .filter(a -> user.role() == Role.ADMIN || Permissions.canSeeAny(user, users.teamsUsingArtifact(digest)))
+                .orElseThrow(() -> ProblemException.notFound("no artifact sha256:" + digest));
     }
 }

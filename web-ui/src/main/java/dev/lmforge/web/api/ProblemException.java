@@ -35,6 +35,24 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(409, "Conflict", detail);
     }
 
+    /** No (valid) credentials: sign in, or send {@code Authorization: Bearer TOKEN}. */
+    public static ProblemException unauthorized(String detail) {
+        return new ProblemException(401, "Unauthorized", detail);
+    }
+
+    /** Signed in, but not allowed this. */
+    public static ProblemException forbidden(String detail) {
+        return new ProblemException(403, "Forbidden", detail);
+    }
+
+    /** A 400 from a store's refusal, whose message starts with the field at fault ({@code "name: ..."}). */
+    public static ProblemException invalid(IllegalArgumentException e) {
+        String message = e.getMessage();
+        int colon = message.indexOf(": ");
+        return colon < 0 ? badRequest(message) : new ProblemException(400, "Bad Request", message,
+                List.of(new FieldError(message.substring(0, colon), message.substring(colon + 2))));
+    }
+
     public static ProblemException badRequest(String detail) {
         return new ProblemException(400, "Bad Request", detail);
     }

@@ -27,7 +27,9 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
     @Override
     public Response toResponse(Throwable e) {
         if (e instanceof ProblemException p) {
-            return problem(p.status(), p.title(), p.getMessage(), p.errors());
+            Response r = problem(p.status(), p.title(), p.getMessage(), p.errors());
+            // RFC 9110: a 401 names the scheme that would be accepted.
+            return p.status() == 401 ? Response.fromResponse(r).header("WWW-Authenticate", "Bearer realm=\"lmforge\"").build() : r;
         }
         if (e instanceof ArtifactNotFoundException) {
             return problem(404, "Not Found", e.getMessage(), List.of());

@@ -1,8 +1,8 @@
 package dev.lmforge.web.api;
 
-import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.Page;
 import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.console.RunEventStream;
 import dev.lmforge.web.runs.ResumePlan;
 import dev.lmforge.web.runs.RunService;
@@ -30,27 +30,28 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Produces(MediaType.APPLICATION_JSON)
 public class RunResource {
 
-    /** Who acts, until users and roles arrive with the console issue. */
-    static final String LOCAL_USER = "local";
     private static final Set<String> STATUSES = Set.of("QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED",
             "CANCELLED", "INTERRUPTED");
 
     @Inject
     RunService runs;
     @Inject
-    MetadataStore ledger;
-    @Inject
     RunEventStream eventStream;
+    @Inject
+    Caller caller;
 
     /** Submits a lifecycle spec, YAML or JSON; 201 with the run, or 400 naming each bad field. */
     @POST
     @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
     public Response submit(String spec) {
-        RunRecord run = runs.submit(spec, LOCAL_USER);
+        RunRecord run = runs.submit(spec, caller.user());
         return Response.created(URI.create("/api/runs/" + run.id())).entity(run).build();
     }
 
-    /** Runs newest first, paged, optionally filtered by status and by a prefix of the name ({@code q}). */
+    /**
+     * Runs the caller may see (their teams'; all for an admin), newest first, paged, optionally filtered by status
+     * and by a prefix of the name ({@code q}).
+     */
     @GET
     public Page<RunRecord> list(@QueryParam("status") String status, @QueryParam("q") String q,
                                 @QueryParam("limit") @DefaultValue("50") int limit,
@@ -67,13 +68,13 @@ public class RunResource {
         if (q != null && q.length() > 200) {
             throw ProblemException.badRequest("q: a name prefix of at most 200 characters, got " + q.length());
         }
-        return ledger.runs(status, q, limit, offset);
+        return runs.list(caller.user(), status, q, limit, offset);
     }
 
     @GET
     @Path("{id}")
     public RunView get(@PathParam("id") String id) {
-        return runs.view(id);
+        return runs.view(id, caller.user());
     }
 
     /**
@@ -86,27 +87,27 @@ public class RunResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Blocking
     public Multi<RunView> events(@PathParam("id") String id) {
-        return eventStream.open(id);
+        return eventStream.open(id, caller.user());
     }
 
     /** Resumes a run; {@code dryRun=true} only shows which stages would be reused and which run again. */
     @POST
     @Path("{id}/resume")
     public ResumePlan resume(@PathParam("id") String id, @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
-        return runs.resume(id, dryRun, LOCAL_USER);
+        return runs.resume(id, dryRun, caller.user());
     }
 
     @POST
     @Path("{id}/pause")
     public Map<String, String> pause(@PathParam("id") String id) {
-        runs.pause(id, LOCAL_USER);
+        runs.pause(id, caller.user());
         return Map.of("runId", id, "requested", "pause");
     }
 
     @POST
     @Path("{id}/cancel")
     public Map<String, String> cancel(@PathParam("id") String id) {
-        runs.cancel(id, LOCAL_USER);
+        runs.cancel(id, caller.user());
         return Map.of("runId", id, "requested", "cancel");
     }
 }

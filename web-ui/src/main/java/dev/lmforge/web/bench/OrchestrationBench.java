@@ -3,6 +3,8 @@ package dev.lmforge.web.bench;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.web.auth.FirstAdminBootstrap;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.temporal.ControlPlane;
 import io.quarkus.runtime.Quarkus;
@@ -48,6 +50,8 @@ public class OrchestrationBench {
     ArtifactStore artifacts;
     @Inject
     LmforgeSettings settings;
+    @Inject
+    UserStore users;
     @ConfigProperty(name = "lmforge.bench")
     Optional<String> bench;
     @ConfigProperty(name = "lmforge.bench.runs", defaultValue = "40")
@@ -112,7 +116,7 @@ public class OrchestrationBench {
         String spec = "name: bench\nstages: [tokenizer, plan]\ntokenizer:\n  vocabSize: " + variant
                 + "\ncompute:\n  budget: 1.0e15\n";
         long start = System.nanoTime();
-        String id = runs.submit(spec, "bench").id();
+        String id = runs.submit(spec, users.user(FirstAdminBootstrap.ADMIN).orElseThrow()).id();
         while (!MetadataStore.TERMINAL.contains(ledger.run(id).orElseThrow().status())) {
             Thread.sleep(1);
         }

@@ -3,7 +3,11 @@ package dev.lmforge.web.console;
 import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.AuditLog.AuditEvent;
 import dev.lmforge.services.ledger.Records.Page;
+import dev.lmforge.services.ledger.UserStore.Role;
+import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.auth.Caller;
+import dev.lmforge.web.runs.RunService;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -12,13 +16,20 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
-/** The audit log: who did what and when, newest first, and a walk of its hash chain. */
+/**
+ * The audit log: who did what and when, newest first, and a walk of its hash chain. Admins read all of it;
+ * anyone else the events of one run of their teams ({@code target=RUN}).
+ */
 @Path("/api/audit")
 @Produces(MediaType.APPLICATION_JSON)
 public class AuditResource {
 
     @Inject
     AuditLog audit;
+    @Inject
+    RunService runs;
+    @Inject
+    Caller caller;
 
     /** Events newest first, paged, optionally only those about {@code target} or by {@code actor}. */
     @GET
@@ -33,6 +44,13 @@ public class AuditResource {
         }
         String t = blankToNull(target);
         String a = blankToNull(actor);
+        User user = caller.user();
+        if (user.role() != Role.ADMIN) {
+            if (t == null) {
+                throw ProblemException.forbidden("target: the whole audit log is for admins; give target=RUN for a run of your teams");
+            }
+            runs.require(t, user);
+        }
         return new Page<>(audit.events(t, a, limit, offset), audit.count(t, a), limit, offset);
     }
 

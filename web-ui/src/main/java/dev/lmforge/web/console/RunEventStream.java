@@ -1,6 +1,7 @@
 package dev.lmforge.web.console;
 
 import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.runs.RunView;
@@ -41,9 +42,9 @@ public class RunEventStream {
         return t;
     });
 
-    /** The stream of {@code runId}'s views; an unknown run is a 404 before anything streams. */
-    public Multi<RunView> open(String runId) {
-        runs.require(runId);
+    /** The stream of {@code runId}'s views as {@code user} sees it; an unknown run is a 404 before anything streams. */
+    public Multi<RunView> open(String runId, User user) {
+        runs.require(runId, user);
         if (!open.tryAcquire()) {
             throw new ProblemException(503, "Service Unavailable",
                     MAX_STREAMS + " run streams are open, the most this server keeps; try again shortly");
@@ -64,7 +65,7 @@ public class RunEventStream {
             long deadline = System.nanoTime() + MAX_LIFETIME.toNanos();
             polling.set(poller.scheduleWithFixedDelay(() -> {
                 try {
-                    RunView view = runs.view(runId);
+                    RunView view = runs.view(runId, user);
                     if (!Objects.equals(view, last.getAndSet(view))) {
                         emitter.emit(view);
                     }

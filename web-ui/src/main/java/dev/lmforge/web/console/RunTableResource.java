@@ -6,8 +6,11 @@ import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.Page;
 import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.Records.StageRecord;
+import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.api.RunResource;
+import dev.lmforge.web.auth.Caller;
+import dev.lmforge.web.auth.Permissions;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.stage.Stage;
 import jakarta.inject.Inject;
@@ -36,6 +39,8 @@ public class RunTableResource {
     RunResource runs;
     @Inject
     MetadataStore ledger;
+    @Inject
+    Caller caller;
 
     /** A run as a row of the runs page; {@code stages} in lifecycle order, {@code PENDING} until started. */
     public record RunRow(String id, String name, String team, String owner, String status, String resumedFrom,
@@ -68,7 +73,10 @@ public class RunTableResource {
     @GET
     @Path("stages/{rowId}")
     public StageRecord stage(@PathParam("rowId") long rowId) {
-        return ledger.stage(rowId).orElseThrow(() -> ProblemException.notFound("no stage row " + rowId));
+        User user = caller.user();
+        return ledger.stage(rowId)
+                .filter(s -> ledger.run(s.runId()).filter(r -> Permissions.canSee(user, r.team())).isPresent())
+                .orElseThrow(() -> ProblemException.notFound("no stage row " + rowId));
     }
 
     private static List<Stage> plannedStages(RunRecord run) {

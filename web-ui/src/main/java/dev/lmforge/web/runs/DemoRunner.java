@@ -2,6 +2,9 @@ package dev.lmforge.web.runs;
 
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.services.ledger.UserStore.User;
+import dev.lmforge.web.auth.FirstAdminBootstrap;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -24,7 +27,7 @@ public class DemoRunner {
     @Inject
     RunService runs;
     @Inject
-    MetadataStore ledger;
+    UserStore users;
     @ConfigProperty(name = "lmforge.demo.spec")
     Optional<String> specPath;
     @ConfigProperty(name = "lmforge.demo.exit-when-done", defaultValue = "false")
@@ -37,19 +40,21 @@ public class DemoRunner {
             return;
         }
         String spec = Files.readString(Path.of(specPath.get()));
-        RunRecord run = runs.submit(spec, "demo");
+        User admin = users.user(FirstAdminBootstrap.ADMIN).orElseThrow(() -> new IllegalStateException(
+                "lmforge demo submits as user '" + FirstAdminBootstrap.ADMIN + "', and there is none"));
+        RunRecord run = runs.submit(spec, admin);
         System.out.println("lmforge demo: run " + run.id() + " submitted from " + specPath.get()
                 + "; console at http://127.0.0.1:" + port + "/");
-        Thread follower = new Thread(() -> follow(run.id()), "lmforge-demo");
+        Thread follower = new Thread(() -> follow(run.id(), admin), "lmforge-demo");
         follower.setDaemon(true);
         follower.start();
     }
 
-    private void follow(String runId) {
+    private void follow(String runId, User admin) {
         String last = "";
         try {
             while (true) {
-                RunView view = runs.view(runId);
+                RunView view = runs.view(runId, admin);
                 StringBuilder line = new StringBuilder("lmforge demo: " + runId + " " + view.status() + ":");
                 view.stages().forEach(s -> line.append(' ').append(s.stage()).append('=').append(s.status()));
                 if (!line.toString().equals(last)) {

@@ -6,9 +6,14 @@ import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.NewRun;
+import dev.lmforge.services.ledger.Records.Page;
 import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.Records.StageRecord;
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.services.ledger.UserStore.Role;
+import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.auth.Permissions;
 import dev.lmforge.web.temporal.ControlPlane;
 import dev.lmforge.workflows.LifecycleInput;
 import dev.lmforge.workflows.LifecycleWorkflow;
@@ -30,7 +35,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Submitting, resuming, pausing and cancelling runs: the ledger first, then Temporal, each step audited. */
+/**
+ * Submitting, resuming, pausing and cancelling runs: the ledger first, then Temporal, each step audited with the
+ * user who took it. Every call names its user and is checked against {@link Permissions}.
+ */
 @ApplicationScoped
 public class RunService {
 
@@ -47,11 +55,35 @@ public class RunService {
     ControlPlane controlPlane;
     @Inject
     LmforgeSettings settings;
+    @Inject
+    UserStore users;
 
-    /** Validates and starts a spec; a bad spec is refused before anything is stored. */
-    public RunRecord submit(String specText, String actor) {
-        LifecycleSpec spec = SpecParser.parse(specText);
-        return start(spec, specText, null, actor);
+    /**
+     * Validates and starts a spec as {@code user} (an operator or admin), in the spec's team or else the user's
+     * first; a bad spec, or a team not the user's, is refused before anything is stored.
+     */
+    public RunRecord submit(String specText, User user) {
+        Permissions.requireRole(user, Role.OPERATOR, "submit runs");
+        LifecycleSpec spec = checkedSpec(specText, user);
+        return start(spec, specText, null, user.name());
+    }
+
+    /** The spec as it would run for {@code user}: valid (400 naming each field) and in a team of theirs (403 naming {@code team}). */
+    public LifecycleSpec checkedSpec(String specText, User user) {
+        LifecycleSpec s = SpecParser.parse(specText);
+        String team = Permissions.teamFor(user, s.team(), users.teams());
+        return new LifecycleSpec(s.name(), team, s.stages(), s.corpus(), s.data(), s.compute(), s.tokenizer(), s.plan(),
+                s.model(), s.training(), s.evaluation(), s.sft(), s.dpo());
+    }
+
+    /** Runs {@code user} may see, newest first: every run for an admin, else those of their teams. */
+    public Page<RunRecord> list(User user, String status, String namePrefix, int limit, int offset) {
+        if (user.role() == Role.ADMIN) {
+            return ledger.runs(status, namePrefix, limit, offset);
+        }
+        Page<String> ids = users.runIdsOfTeams(user.teams(), status, namePrefix, limit, offset);
+        List<RunRecord> items = ids.items().stream().map(id -> ledger.run(id).orElseThrow()).toList();
+        return new Page<>(items, ids.total(), limit, offset);
     }
 
     private RunRecord start(LifecycleSpec spec, String specText, String resumedFrom, String actor) {
@@ -86,8 +118,12 @@ public class RunService {
      * linked to it; every stage whose cache key has a completed record is reused, the rest run. With
      * {@code dryRun}, only says what would happen.
      */
-    public ResumePlan resume(String runId, boolean dryRun, String actor) {
-        RunRecord run = require(runId);
+    public ResumePlan resume(String runId, boolean dryRun, User user) {
+        RunRecord run = require(runId, user);
+        if (!dryRun) {
+            Permissions.requireRole(user, Role.OPERATOR, "resume runs");
+        }
+        String actor = user.name();
         LifecycleSpec spec = specOf(run);
         if (run.status().equals("PAUSED")) {
             List<ResumePlan.StagePlan> stages = new ArrayList<>();
@@ -138,28 +174,30 @@ public class RunService {
     }
 
     /** Asks the run to pause before its next stage. */
-    public void pause(String runId, String actor) {
-        RunRecord run = require(runId);
+    public void pause(String runId, User user) {
+        RunRecord run = require(runId, user);
+        Permissions.requireRole(user, Role.OPERATOR, "pause runs");
         if (!run.status().equals("RUNNING")) {
             throw ProblemException.conflict("run " + runId + " is " + run.status() + "; only a running run can be paused");
         }
         controlPlane.client().newWorkflowStub(LifecycleWorkflow.class, run.workflowId()).pause();
-        audit.append(actor, "run.pause", runId, "{}");
+        audit.append(user.name(), "run.pause", runId, "{}");
     }
 
     /** Cancels the run's running stage and every later one. */
-    public void cancel(String runId, String actor) {
-        RunRecord run = require(runId);
+    public void cancel(String runId, User user) {
+        RunRecord run = require(runId, user);
+        Permissions.requireRole(user, Role.OPERATOR, "cancel runs");
         if (!Set.of("RUNNING", "PAUSED", "QUEUED").contains(run.status())) {
             throw ProblemException.conflict("run " + runId + " is " + run.status() + "; it is not going, so it cannot be cancelled");
         }
-        controlPlane.client().newWorkflowStub(LifecycleWorkflow.class, run.workflowId()).cancel("cancelled by " + actor);
-        audit.append(actor, "run.cancel", runId, "{}");
+        controlPlane.client().newWorkflowStub(LifecycleWorkflow.class, run.workflowId()).cancel("cancelled by " + user.name());
+        audit.append(user.name(), "run.cancel", runId, "{}");
     }
 
     /** The run with each planned stage's newest execution. */
-    public RunView view(String runId) {
-        RunRecord run = require(runId);
+    public RunView view(String runId, User user) {
+        RunRecord run = require(runId, user);
         LifecycleSpec spec = specOf(run);
         Map<String, StageRecord> newest = new LinkedHashMap<>();
         ledger.stages(runId).forEach(s -> newest.put(s.stage(), s));
@@ -176,8 +214,10 @@ public class RunService {
                 ledger.metricSummaries(runId));
     }
 
-    public RunRecord require(String runId) {
-        return ledger.run(runId).orElseThrow(() -> ProblemException.notFound("no run " + runId));
+    /** The run if {@code user} may see it; a run of another team is as missing as one that never was (404). */
+    public RunRecord require(String runId, User user) {
+        return ledger.run(runId).filter(r -> Permissions.canSee(user, r.team()))
+                .orElseThrow(() -> ProblemException.notFound("no run " + runId));
     }
 
     private static LifecycleSpec specOf(RunRecord run) {

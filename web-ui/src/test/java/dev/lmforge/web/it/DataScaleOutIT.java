@@ -29,7 +29,7 @@ class DataScaleOutIT {
         try (LmforgeProcesses lmforge = new LmforgeProcesses(dir)) {
             lmforge.startServer(false);
             lmforge.startWorker();
-            RunApi api = new RunApi(lmforge.baseUrl());
+            RunApi api = new RunApi(lmforge);
             JsonPath one = api.await(api.submit(spec(1_000_000_000)), r -> "SUCCEEDED".equals(r.getString("status")),
                     "SUCCEEDED with one worker", Duration.ofSeconds(240));
 

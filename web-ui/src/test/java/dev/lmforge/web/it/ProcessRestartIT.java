@@ -23,7 +23,7 @@ class ProcessRestartIT {
                 + "\ndata:\n  maxBytesPerSecond: 700000\ncompute:\n  budget: 2.0e15\n";
         try (LmforgeProcesses lmforge = new LmforgeProcesses(dir)) {
             Process server = lmforge.startServer(true);
-            RunApi api = new RunApi(lmforge.baseUrl());
+            RunApi api = new RunApi(lmforge);
             String id = api.submit(spec);
             api.await(id, r -> "RUNNING".equals(r.getString("stages[0].status")), "data running", Duration.ofSeconds(60));
             api.request().post("/api/runs/" + id + "/pause").then().statusCode(200);

@@ -5,20 +5,31 @@ import static io.restassured.RestAssured.given;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.function.Predicate;
 
-/** The REST calls the process tests make, against one lmforge. */
+/**
+ * The REST calls the process tests make, against one lmforge, as its CLI does: with the API token that the
+ * local stack keeps in {@code DATA_DIR/cli-token} (read on each call, as a restarted lmforge may have written it).
+ */
 final class RunApi {
 
-    private final String baseUrl;
+    private final LmforgeProcesses lmforge;
 
-    RunApi(String baseUrl) {
-        this.baseUrl = baseUrl;
+    RunApi(LmforgeProcesses lmforge) {
+        this.lmforge = lmforge;
     }
 
     RequestSpecification request() {
-        return given().baseUri(baseUrl);
+        try {
+            String token = Files.readString(lmforge.dataDir.resolve("cli-token")).strip();
+            return given().baseUri(lmforge.baseUrl()).header("Authorization", "Bearer " + token);
+        } catch (IOException e) {
+            throw new UncheckedIOException("lmforge wrote no CLI token in " + lmforge.dataDir, e);
+        }
     }
 
     String submit(String yaml) {

@@ -31,7 +31,7 @@ class WorkerTakeoverIT {
         try (LmforgeProcesses lmforge = new LmforgeProcesses(dir)) {
             lmforge.startServer(false);
             Process first = lmforge.startWorker();
-            RunApi api = new RunApi(lmforge.baseUrl());
+            RunApi api = new RunApi(lmforge);
 
             String id = api.submit(spec(120_000));
             // Wait until the first dump's part is stored and its checkpoint has had time to be heartbeated.

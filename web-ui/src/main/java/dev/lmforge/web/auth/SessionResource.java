@@ -1,0 +1,93 @@
+package dev.lmforge.web.auth;
+
+import dev.lmforge.services.ledger.AuditLog;
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.services.ledger.UserStore.User;
+import dev.lmforge.web.api.ProblemException;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.NewCookie;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The console's session: sign in with user and password (a session cookie, HttpOnly and SameSite=Strict),
+ * who is signed in (with the CSRF token the pages send back), sign out.
+ */
+@Path("/api/session")
+@Produces(MediaType.APPLICATION_JSON)
+public class SessionResource {
+
+    static final String LOGIN_PATH = "/api/session/login";
+    static final Duration LIFETIME = Duration.ofHours(12);
+
+    @Inject
+    UserStore users;
+    @Inject
+    AuditLog audit;
+    @Inject
+    Caller caller;
+    @Context
+    UriInfo uri;
+
+    /** What signs in. */
+    public record Credentials(String user, String password) {
+    }
+
+    /** Who is signed in; {@code csrfToken} only for a session (a token needs none). */
+    public record SessionView(String user, String role, List<String> teams, String csrfToken) {
+    }
+
+    /**
+     * Signs in. JSON only: a cross-site HTML form cannot send it without the browser asking first, so no other
+     * site can sign a visitor in as someone else.
+     */
+    @POST
+    @Path("login")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response login(Credentials credentials) {
+        if (credentials == null || credentials.user() == null || credentials.password() == null) {
+            throw ProblemException.badRequest("user and password are required");
+        }
+        User user = users.authenticate(credentials.user(), credentials.password())
+                .orElseThrow(() -> ProblemException.unauthorized("user or password is wrong"));
+        String session = users.openSession(user.id(), LIFETIME);
+        audit.append(user.name(), "session.login", "user:" + user.name(), "{}");
+        return Response.ok(view(user, session)).cookie(cookie(session, (int) LIFETIME.toSeconds())).build();
+    }
+
+    @GET
+    public SessionView current() {
+        return view(caller.user(), caller.session());
+    }
+
+    @POST
+    @Path("logout")
+    public Response logout() {
+        User user = caller.user();
+        if (caller.session() != null) {
+            users.closeSession(caller.session());
+            audit.append(user.name(), "session.logout", "user:" + user.name(), "{}");
+        }
+        return Response.noContent().cookie(cookie("", 0)).build();
+    }
+
+    private static SessionView view(User user, String session) {
+        return new SessionView(user.name(), user.role().id(), user.teams(),
+                session == null ? null : CredentialFilter.csrfToken(session));
+    }
+
+    private NewCookie cookie(String value, int maxAgeSeconds) {
+        return new NewCookie.Builder(CredentialFilter.SESSION_COOKIE).value(value).path("/").maxAge(maxAgeSeconds)
+                .httpOnly(true).sameSite(NewCookie.SameSite.STRICT)
+                .secure("https".equals(uri.getRequestUri().getScheme())).build();
+    }
+}
