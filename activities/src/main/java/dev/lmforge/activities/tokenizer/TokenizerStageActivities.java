@@ -12,6 +12,7 @@ import dev.lmforge.workflows.stage.StageOutput;
 import dev.lmforge.workflows.stage.TokenizerStage;
 import dev.lmforge.workflows.stage.TokenizerStageConfig;
 import java.io.IOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,9 @@ import java.util.stream.Stream;
 /**
  * The tokenizer stage on a compute worker: trains {@link BpeTrainer} on the first {@code sampleBytes} of the
  * corpus, stores the {@code tokenizer.json}, then encodes the whole corpus into {@link TokenShardWriter} shards.
- * The trained tokenizer's digest is heartbeated, so a retry skips training and only re-encodes.
+ * The trained tokenizer's digest is heartbeated, so a retry skips training and only re-encodes. A seeded 1 % of
+ * the documents ({@link HeldOutSplit}) is kept out of both and stored as the {@code held-out} output, on which the
+ * evaluation stages measure bits per byte.
  */
 public final class TokenizerStageActivities implements TokenizerStage {
 
@@ -33,7 +36,13 @@ public final class TokenizerStageActivities implements TokenizerStage {
     record Checkpoint(String tokenizerDigest) {
     }
 
+    /** Output name of the held-out documents: JSONL, one {@code {"text": ...}} a line. */
+    public static final String HELD_OUT_OUTPUT = "held-out";
+    /** One document in a hundred is held out of the tokenizer and the token shards. */
+    static final HeldOutSplit HELD_OUT = new HeldOutSplit(0.01);
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSONL = new ObjectMapper();
     private final StageRuntime runtime;
 
     public TokenizerStageActivities(StageRuntime runtime) {
@@ -96,16 +105,13 @@ public final class TokenizerStageActivities implements TokenizerStage {
             throw new InvalidInputException("tokenizer.vocabSize: " + e.getMessage());
         }
         long[] seen = {0};
-        for (Path part : parts) {
-            if (seen[0] >= config.sampleBytes()) {
-                break;
-            }
-            CorpusFileReader.read(part, (text, end) -> {
+        for (int i = 0; i < parts.size() && seen[0] < config.sampleBytes(); i++) {
+            CorpusFileReader.read(parts.get(i), HELD_OUT.route(i, (text, end) -> {
                 if (seen[0] < config.sampleBytes()) {
                     trainer.addText(text);
                     seen[0] += text.getBytes(StandardCharsets.UTF_8).length;
                 }
-            });
+            }, (text, end) -> { }));
             context.heartbeat(null);
         }
         if (seen[0] == 0) {
@@ -118,14 +124,16 @@ public final class TokenizerStageActivities implements TokenizerStage {
                                       ArtifactRef tokenizerRef, TokenizerStageConfig config, Path shardDir) throws IOException {
         int eos = tokenizer.specialTokenId("<|eos|>");
         TokenShardIndex index;
-        try (TokenShardWriter writer = new TokenShardWriter(shardDir, tokenizer.vocabularySize(), eos, config.tokensPerShard())) {
-            for (Path part : parts) {
-                CorpusFileReader.read(part, (text, end) -> {
+        Path heldOutFile = shardDir.resolveSibling("held-out.jsonl");
+        try (TokenShardWriter writer = new TokenShardWriter(shardDir, tokenizer.vocabularySize(), eos, config.tokensPerShard());
+             HeldOutWriter heldOut = new HeldOutWriter(heldOutFile)) {
+            for (int i = 0; i < parts.size(); i++) {
+                CorpusFileReader.read(parts.get(i), HELD_OUT.route(i, (text, end) -> {
                     writer.append(tokenizer.encode(text));
                     if (end) {
                         writer.endDocument();
                     }
-                });
+                }, heldOut::accept));
                 context.heartbeat(new Checkpoint(tokenizerRef.digest()));
             }
             index = writer.finish();
@@ -137,12 +145,46 @@ public final class TokenizerStageActivities implements TokenizerStage {
         }
         ArtifactRef tokens = context.putArtifact(JSON.writeValueAsBytes(new TokenShards(TokenShardIndex.FORMAT, index, files)),
                 "tokens", Map.of("tokens", index.tokens(), "documents", index.documents(), "shards", index.shards().size()));
+        ArtifactRef heldOutRef = context.putArtifact(heldOutFile, "held-out-text",
+                Map.of("documents", heldOutDocuments(heldOutFile), "fraction", HELD_OUT.fraction()));
         context.metric("tokens", 0, index.tokens());
         Map<String, Double> summary = new LinkedHashMap<>();
         summary.put("vocabSize", (double) tokenizer.vocabularySize());
         summary.put("documents", (double) index.documents());
         summary.put("tokens", (double) index.tokens());
         summary.put("shards", (double) index.shards().size());
-        return new StageOutput(Map.of("tokenizer", tokenizerRef, "tokens", tokens), summary);
+        summary.put("heldOutDocuments", (double) heldOutDocuments(heldOutFile));
+        return new StageOutput(Map.of("tokenizer", tokenizerRef, "tokens", tokens, HELD_OUT_OUTPUT, heldOutRef), summary);
+    }
+
+    private static long heldOutDocuments(Path file) throws IOException {
+        try (Stream<String> lines = Files.lines(file)) {
+            return lines.count();
+        }
+    }
+
+    /** Writes held-out documents as JSONL, joining the chunks of each. */
+    private static final class HeldOutWriter implements AutoCloseable {
+        private final Writer out;
+        private final StringBuilder document = new StringBuilder();
+
+        HeldOutWriter(Path file) throws IOException {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        }
+
+        void accept(String text, boolean documentEnds) throws IOException {
+            document.append(text);
+            if (documentEnds) {
+                out.write(JSONL.writeValueAsString(Map.of("text", document.toString())));
+                out.write('\n');
+                document.setLength(0);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
     }
 }

@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public enum Stage {
     DATA("data", QueueKind.CPU, 2, true, Duration.ofHours(12), Duration.ofSeconds(10), 5),
-    TOKENIZER("tokenizer", QueueKind.CPU, 1, true, Duration.ofHours(12), Duration.ofSeconds(30), 5),
+    TOKENIZER("tokenizer", QueueKind.CPU, 2, true, Duration.ofHours(12), Duration.ofSeconds(30), 5),
     PLAN("plan", QueueKind.CPU, 1, true, Duration.ofHours(48), Duration.ofSeconds(60), 3),
     PRETRAIN("pretrain", QueueKind.GPU, 1, true, Duration.ofDays(60), Duration.ofSeconds(60), 100),
     EVALUATE_BASE("evaluate-base", QueueKind.GPU, 1, false, Duration.ofHours(24), Duration.ofSeconds(60), 5),
