@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.ledger.Records.ArtifactRecord;
 import dev.lmforge.services.ledger.Records.AttemptRecord;
+import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.LineageEdge;
 import dev.lmforge.services.ledger.Records.LineageGraph;
 import dev.lmforge.services.ledger.Records.LineageStage;
@@ -375,6 +376,30 @@ public final class MetadataStore {
     private static Instant instant(ResultSet rs, String column) throws SQLException {
         Timestamp t = rs.getTimestamp(column);
         return t == null ? null : t.toInstant();
+    }
+
+    // ---- evaluation results
+
+    /** Records evaluation figures; a figure recorded again for the same run, stage, task and metric replaces it. */
+    public void recordEvaluations(List<EvaluationResult> results) {
+        inTransaction(c -> {
+            for (EvaluationResult r : results) {
+                execute(c, "INSERT INTO evaluation_results (run_id, stage, model, task, metric, value, n, stderr) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, stage, task, metric) DO UPDATE "
+                                + "SET model = EXCLUDED.model, value = EXCLUDED.value, n = EXCLUDED.n, "
+                                + "stderr = EXCLUDED.stderr, at = now()",
+                        r.runId(), r.stage(), r.model(), r.task(), r.metric(), r.value(), r.n(), r.stderr());
+            }
+            return null;
+        });
+    }
+
+    /** A run's evaluation figures, by stage, task and metric. */
+    public List<EvaluationResult> evaluations(String runId) {
+        return query("SELECT * FROM evaluation_results WHERE run_id = ? ORDER BY stage, task, metric",
+                rs -> new EvaluationResult(rs.getString("run_id"), rs.getString("stage"), rs.getString("model"),
+                        rs.getString("task"), rs.getString("metric"), rs.getDouble("value"), rs.getLong("n"),
+                        (Double) rs.getObject("stderr")), runId);
     }
 
     /** Serialises a name → digest map or a summary for a jsonb column. */

@@ -60,4 +60,12 @@ public final class Records {
     public record NewRun(String id, String name, String team, String owner, String specJson, String specSource,
                          String resumedFrom) {
     }
+
+    /**
+     * One evaluation figure of a run's stage: a task's metric over {@code n} items (or bytes), with its standard
+     * error where it is a mean, and the model artifact it measured.
+     */
+    public record EvaluationResult(String runId, String stage, String model, String task, String metric, double value,
+                                   long n, Double stderr) {
+    }
 }

@@ -137,4 +137,33 @@ class MetadataStoreTest {
         assertEquals(1000, summary.points());
         assertEquals(999, summary.lastStep());
     }
+
+    @Test
+    void evaluationFiguresAreKeptPerTaskAndMetricAndARerunReplacesThem() {
+        run("run-eval");
+        String model = artifact("model for eval", "model");
+        ledger.recordEvaluations(List.of(
+                new Records.EvaluationResult("run-eval", "evaluate-base", model, "held-out", "bits_per_byte", 1.25, 5000, null),
+                new Records.EvaluationResult("run-eval", "evaluate-base", model, "arithmetic", "acc", 0.5, 100, 0.05)));
+        ledger.recordEvaluations(List.of(
+                new Records.EvaluationResult("run-eval", "evaluate-base", model, "arithmetic", "acc", 0.6, 100, 0.049)));
+        List<Records.EvaluationResult> results = ledger.evaluations("run-eval");
+        assertEquals(List.of("arithmetic", "held-out"), results.stream().map(Records.EvaluationResult::task).toList());
+        assertEquals(0.6, results.get(0).value());
+        assertEquals(0.049, results.get(0).stderr());
+        assertEquals(null, results.get(1).stderr());
+    }
+
+    @Test
+    void checkpointsAreFoundByCacheKeyNewestStepFirstAndPrunedOnesLeftOut() {
+        for (int step : new int[] {10, 30, 20}) {
+            ledger.recordArtifact(Digests.sha256("ckpt " + step), "checkpoint", 1,
+                    "{\"cacheKey\": \"k1\", \"step\": " + step + "}");
+        }
+        ledger.recordArtifact(Digests.sha256("other key"), "checkpoint", 1, "{\"cacheKey\": \"k2\", \"step\": 99}");
+        ledger.addArtifactMetadata(Digests.sha256("ckpt 20"), "{\"pruned\": true}");
+        assertEquals(List.of(Digests.sha256("ckpt 30"), Digests.sha256("ckpt 10")),
+                ledger.artifactsWith("checkpoint", "cacheKey", "k1", "step").stream()
+                        .map(Records.ArtifactRecord::digest).toList());
+    }
 }
