@@ -21,6 +21,10 @@ import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
 import dev.lmforge.workflows.stage.TokenizerStage;
 import dev.lmforge.workflows.stage.TokenizerStageConfig;
+import dev.lmforge.workflows.sweep.ScalingSweepWorkflow;
+import dev.lmforge.workflows.sweep.SweepInput;
+import dev.lmforge.workflows.sweep.SweepOptions;
+import dev.lmforge.workflows.sweep.SweepOutcome;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -162,7 +166,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
             case TOKENIZER:
                 return Workflow.newActivityStub(TokenizerStage.class, options).tokenize(stageInput);
             case PLAN:
-                return Workflow.newActivityStub(PlanStage.class, options).plan(stageInput);
+                return Workflow.newActivityStub(PlanStage.class, options).plan(withSweep(stageInput, input));
             case PRETRAIN:
                 return Workflow.newActivityStub(PretrainStage.class, options).pretrain(stageInput);
             default:
@@ -173,14 +177,43 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 StageFailures.NOT_BUILT);
     }
 
+    /**
+     * The plan stage's input, after the spec's sweep (if any) has run as a child workflow on the corpus tokens:
+     * its fit joins the inputs as {@value ScalingSweepWorkflow#SCALING_FIT}, so the plan uses the fitted laws.
+     * The sweep belongs to the plan stage: a reused plan reuses its fit too.
+     */
+    private static StageInput withSweep(StageInput stageInput, LifecycleInput input) {
+        LifecycleSpec spec = input.spec();
+        SweepOptions sweep = spec.plan() == null ? null : spec.plan().sweep();
+        // Runs recorded before sweeps existed have none, so they never reach the version marker.
+        if (sweep == null || Workflow.getVersion("plan-sweep", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+            return stageInput;
+        }
+        ArtifactRef tokens = stageInput.inputs().get("tokens");
+        if (tokens == null) {
+            throw ApplicationFailure.newNonRetryableFailure("plan.sweep: the probe runs need the tokenizer stage's "
+                    + "'tokens' output before the plan stage", StageFailures.INVALID_INPUT);
+        }
+        SweepOutcome outcome = Workflow.newChildWorkflowStub(ScalingSweepWorkflow.class, ChildWorkflowOptions.newBuilder()
+                        .setWorkflowId(SweepInput.workflowId(Workflow.getInfo().getWorkflowId()))
+                        .build())
+                .run(new SweepInput(input.runId(), Stage.PLAN.id(), sweep, spec.compute().budget(),
+                        spec.plan().seqLen(), tokens, sweep.onGpu() ? input.gpuQueue() : input.cpuQueue()));
+        Map<String, ArtifactRef> inputs = new LinkedHashMap<>(stageInput.inputs());
+        inputs.put(ScalingSweepWorkflow.SCALING_FIT, outcome.fit());
+        return new StageInput(stageInput.runId(), stageInput.stageRowId(), stageInput.stage(), stageInput.config(),
+                inputs);
+    }
+
     /** The plan's options; the vocabulary defaults to the tokenizer's when the spec trains one. */
     private static LifecycleSpec.PlanOptions planOptions(LifecycleSpec spec) {
-        LifecycleSpec.PlanOptions plan = spec.plan() != null ? spec.plan() : new LifecycleSpec.PlanOptions(null, null);
+        LifecycleSpec.PlanOptions plan = spec.plan() != null ? spec.plan()
+                : new LifecycleSpec.PlanOptions(null, null, null);
         boolean trainsTokenizer = spec.stageList().contains(Stage.TOKENIZER);
         if (plan.vocab() == null && trainsTokenizer) {
             int vocab = spec.tokenizer() != null && spec.tokenizer().vocabSize() != null
                     ? spec.tokenizer().vocabSize() : TokenizerStageConfig.DEFAULT_VOCAB_SIZE;
-            return new LifecycleSpec.PlanOptions(plan.seqLen(), vocab);
+            return new LifecycleSpec.PlanOptions(plan.seqLen(), vocab, plan.sweep());
         }
         return spec.plan();
     }

@@ -2,6 +2,7 @@ package dev.lmforge.workflows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.workflows.data.DataWorkflowImpl;
+import dev.lmforge.workflows.sweep.ScalingSweepWorkflowImpl;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.WorkflowReplayer;
 import java.io.IOException;
@@ -40,6 +41,19 @@ class LifecycleWorkflowReplayTest {
         WorkflowReplayer.replayWorkflowExecution(
                 WorkflowExecutionHistory.fromJson(history("lifecycle-data-child-plan.json"), lifecycleId),
                 LifecycleWorkflowImpl.class);
+    }
+
+    /** Recorded by LifecycleWithSweepWithFakeActivitiesTest: the plan stage runs the sweep child first. */
+    @Test
+    void aTokenizerThenPlanRunWithASweepReplays() throws Exception {
+        WorkflowReplayer.replayWorkflowExecution(
+                WorkflowExecutionHistory.fromJson(history("lifecycle-tokenizer-plan-sweep.json"), "lifecycle-with-sweep"),
+                LifecycleWorkflowImpl.class);
+    }
+
+    @Test
+    void theScalingSweepsFanOutReplays() throws Exception {
+        WorkflowReplayer.replayWorkflowExecution(history("scaling-sweep-workflow.json"), ScalingSweepWorkflowImpl.class);
     }
 
     @Test

@@ -1,8 +1,10 @@
 package dev.lmforge.workflows.spec;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.Stage;
+import dev.lmforge.workflows.sweep.SweepOptions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -97,8 +99,12 @@ public record LifecycleSpec(String name, String team, List<String> stages, Corpu
      *
      * @param seqLen the training sequence length; chosen from the batch size when absent
      * @param vocab  the vocabulary size; the paper's padded 102,400 when absent
+     * @param sweep  when given, the stage first fits the scaling laws from sweeps of small probe runs on the
+     *               corpus tokens and plans with them; left out of the config's JSON when absent, so the cache
+     *               keys of plans without a sweep stay as they were
      */
-    public record PlanOptions(Integer seqLen, Integer vocab) {
+    public record PlanOptions(Integer seqLen, Integer vocab,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) SweepOptions sweep) {
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.lmforge.workflows.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.Stage;
+import dev.lmforge.workflows.sweep.SweepOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -43,6 +44,9 @@ public final class SpecValidator {
         checkData(spec.data(), problems);
         checkCompute(spec.compute(), stages.contains(Stage.PLAN), problems);
         checkPlan(spec.plan(), problems);
+        if (spec.plan() != null && spec.plan().sweep() != null) {
+            checkSweep(spec.plan().sweep(), spec.compute(), stages, problems);
+        }
         checkTokenizer(spec.tokenizer(), problems);
         checkTraining(spec.training(), problems);
         if (stages.contains(Stage.PRETRAIN) && !(stages.contains(Stage.PLAN) && stages.contains(Stage.TOKENIZER))) {
@@ -140,6 +144,61 @@ public final class SpecValidator {
         if (plan.vocab() != null && plan.vocab() < 1) {
             problems.add(new SpecProblem("plan.vocab", "must be positive, got " + plan.vocab()));
         }
+    }
+
+    /** A parabola through each budget's IsoFLOP losses needs three points, and so does each grid's optimum. */
+    private static final int MIN_PROBES_PER_BUDGET = 3;
+
+    /** Three budgets leave the power-law fits a spare degree of freedom, hence standard errors. */
+    private static final int MIN_SWEEP_BUDGETS = 3;
+
+    /** Bounds on the fan-out of one budget, so that a typo cannot start thousands of probe runs. */
+    private static final int MAX_SPLITS = 50;
+    private static final int MAX_GRID_SIDE = 10;
+
+    private static void checkSweep(SweepOptions sweep, LifecycleSpec.Compute compute, List<Stage> stages,
+                                   List<SpecProblem> problems) {
+        Checks c = new Checks("plan.sweep.", problems);
+        if (!stages.isEmpty() && !stages.contains(Stage.TOKENIZER)) {
+            problems.add(new SpecProblem("plan.sweep", "the probe runs train on the corpus tokens, so the tokenizer "
+                    + "stage must run before plan"));
+        }
+        c.oneOf("kind", sweep.kind(), SweepOptions.KINDS);
+        if (sweep.budgets() != null) {
+            Double target = compute == null ? null : compute.budget();
+            for (int i = 0; i < sweep.budgets().size(); i++) {
+                Double b = sweep.budgets().get(i);
+                String field = "budgets[" + i + "]";
+                if (b == null || !(b > 0) || b.isInfinite()) {
+                    c.rule(field, false, "must be a positive, finite number of FLOPs, got " + b);
+                } else {
+                    c.rule(field, target == null || !(target > 0) || b < target,
+                            "must be below compute.budget (" + target + "): probes are small runs, got " + b);
+                }
+            }
+            c.rule("budgets", sweep.budgets().stream().distinct().count() >= MIN_SWEEP_BUDGETS,
+                    "needs at least " + MIN_SWEEP_BUDGETS + " distinct budgets so that the fitted exponents have "
+                            + "uncertainties, got " + sweep.budgets().size());
+        }
+        c.atLeast("splits", sweep.splits(), MIN_PROBES_PER_BUDGET);
+        c.atMost("splits", sweep.splits(), MAX_SPLITS);
+        c.factor("span", sweep.span());
+        c.factor("ratio", sweep.ratio());
+        c.atLeast("batchSizes", sweep.batchSizes(), 1);
+        c.atMost("batchSizes", sweep.batchSizes(), MAX_GRID_SIDE);
+        c.atLeast("learningRates", sweep.learningRates(), 1);
+        c.atMost("learningRates", sweep.learningRates(), MAX_GRID_SIDE);
+        if (sweep.batchSizes() != null && sweep.learningRates() != null && sweep.batchSizes() > 0
+                && sweep.learningRates() > 0) {
+            c.rule("learningRates", sweep.batchSizes() * sweep.learningRates() >= MIN_PROBES_PER_BUDGET,
+                    "batchSizes × learningRates must make at least " + MIN_PROBES_PER_BUDGET + " runs per budget, got "
+                            + sweep.batchSizes() * sweep.learningRates());
+        }
+        c.rule("margin", sweep.margin() == null || (sweep.margin() >= 0 && sweep.margin() < 1),
+                "must be a fraction in [0, 1), got " + sweep.margin());
+        c.atLeast("heldOutRows", sweep.heldOutRows(), 1);
+        c.atLeast("threads", sweep.threads(), 1);
+        c.oneOf("queue", sweep.queue(), List.of(SweepOptions.CPU_QUEUE, SweepOptions.GPU_QUEUE));
     }
 
     private static void checkTraining(LifecycleSpec.TrainingOptions training, List<SpecProblem> problems) {
@@ -261,6 +320,10 @@ public final class SpecValidator {
 
         void atMost(String field, Number value, long max) {
             rule(field, value == null || value.longValue() <= max, "must be at most " + max + ", got " + value);
+        }
+
+        void factor(String field, Double value) {
+            rule(field, value == null || (value > 1 && !value.isInfinite()), "must be a finite factor above 1, got " + value);
         }
 
         void fraction(String field, Double value) {

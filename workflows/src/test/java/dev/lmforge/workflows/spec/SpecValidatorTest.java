@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.Stage;
+import dev.lmforge.workflows.sweep.SweepOptions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -111,5 +112,53 @@ class SpecValidatorTest {
                         new LifecycleSpec.DataOptions.Quality(10, 5, null, null, null, null, null, null, null,
                                 List.of(0.1), null, null, List.of("en", "fr"), null),
                         new LifecycleSpec.DataOptions.Remix(Map.of("web", -1.0), null, null, null))));
+    }
+
+    private static List<String> sweepFields(List<String> stages, SweepOptions sweep) {
+        return fields(new LifecycleSpec("t", null, stages, CORPUS, null, new LifecycleSpec.Compute(1e15, null), null,
+                new LifecycleSpec.PlanOptions(null, null, sweep), null, null, null, null, null));
+    }
+
+    private static final List<String> TOKENIZER_AND_PLAN = List.of("data", "tokenizer", "plan");
+
+    @Test
+    void aSweepWithDefaultsOrSensibleOptionsIsValid() {
+        assertEquals(List.of(), sweepFields(TOKENIZER_AND_PLAN,
+                new SweepOptions(null, null, null, null, null, null, null, null, null, null, null, null)));
+        assertEquals(List.of(), sweepFields(TOKENIZER_AND_PLAN, new SweepOptions("isoflop", List.of(1e11, 3e11, 1e12),
+                10, 4.0, 1, 3, 2.0, 0.0025, 64, 7L, 2, "gpu")));
+    }
+
+    @Test
+    void sweepOptionsOutOfRangeAreNamedWithTheirPath() {
+        assertEquals(List.of("plan.sweep.kind", "plan.sweep.budgets[1]", "plan.sweep.budgets[2]",
+                        "plan.sweep.splits", "plan.sweep.span", "plan.sweep.ratio", "plan.sweep.learningRates",
+                        "plan.sweep.margin", "plan.sweep.heldOutRows", "plan.sweep.threads", "plan.sweep.queue"),
+                sweepFields(TOKENIZER_AND_PLAN, new SweepOptions("grid", List.of(1e11, -1.0, 2e15), 2, 1.0, 1, 2,
+                        Double.POSITIVE_INFINITY, 1.5, 0, null, 0, "tpu")));
+        assertEquals(List.of("plan.sweep.splits", "plan.sweep.batchSizes"), sweepFields(TOKENIZER_AND_PLAN,
+                new SweepOptions(null, null, 51, null, 11, null, null, null, null, null, null, null)));
+    }
+
+    @Test
+    void aSweepNeedsThreeDistinctBudgetsBelowTheRunsOwn() {
+        List<SpecProblem> problems = SpecValidator.validate(new LifecycleSpec("t", null, TOKENIZER_AND_PLAN, CORPUS,
+                null, new LifecycleSpec.Compute(1e12, null), null, new LifecycleSpec.PlanOptions(null, null,
+                new SweepOptions(null, List.of(1e10, 1e10, 1e12), null, null, null, null, null, null, null, null,
+                        null, null)), null, null, null, null, null));
+        assertEquals(List.of("plan.sweep.budgets[2]", "plan.sweep.budgets"),
+                problems.stream().map(SpecProblem::field).toList());
+        assertTrue(problems.get(0).message().contains("below compute.budget"), problems.get(0).message());
+        assertTrue(problems.get(1).message().contains("at least 3 distinct"), problems.get(1).message());
+    }
+
+    @Test
+    void aSweepNeedsTheTokenizerStageForItsProbesTokens() {
+        List<SpecProblem> problems = SpecValidator.validate(new LifecycleSpec("t", null, List.of("data", "plan"),
+                CORPUS, null, new LifecycleSpec.Compute(1e15, null), null, new LifecycleSpec.PlanOptions(null, null,
+                new SweepOptions(null, null, null, null, null, null, null, null, null, null, null, null)),
+                null, null, null, null, null));
+        assertEquals(List.of("plan.sweep"), problems.stream().map(SpecProblem::field).toList());
+        assertTrue(problems.get(0).message().contains("tokenizer"), problems.get(0).message());
     }
 }
