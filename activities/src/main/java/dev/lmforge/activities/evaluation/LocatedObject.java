@@ -175,7 +175,7 @@ final class LocatedObject {
         return values;
     }
 
-    /** The line a field starts on ({@code 1} for a missing field's object). */
+    /** The line a field starts on, or the object's first line for a missing field. */
     int lineOf(String name) {
         Field field = fields.get(name);
         return field == null ? line : field.line();
