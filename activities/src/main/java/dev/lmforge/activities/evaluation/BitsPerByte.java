@@ -62,9 +62,9 @@ public final class BitsPerByte {
                 int[] row = new int[w.end() - w.begin()];
                 System.arraycopy(ids, w.begin(), row, 0, row.length);
                 pending.add(new ScoredRow(row, w.firstScored() - w.begin()));
-            }
-            if (pending.size() >= scorer.batchSize()) {
-                nats += sum(pending);
+                if (pending.size() == scorer.batchSize()) {
+                    nats += sum(pending);
+                }
             }
         }
         nats += sum(pending);

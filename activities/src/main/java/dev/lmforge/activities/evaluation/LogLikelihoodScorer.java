@@ -25,11 +25,6 @@ public final class LogLikelihoodScorer {
         this.batchSize = batchSize;
     }
 
-    /** The model being scored. */
-    public LanguageModel model() {
-        return model;
-    }
-
     /** Rows per call of the model. */
     public int batchSize() {
         return batchSize;

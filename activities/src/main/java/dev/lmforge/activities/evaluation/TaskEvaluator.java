@@ -16,6 +16,9 @@ import java.util.List;
  */
 public final class TaskEvaluator {
 
+    /** Multiple-choice rows are built and scored this many batches at a time. */
+    private static final int ROW_BATCHES_PER_CHUNK = 8;
+
     private final ModelWithTokenizer model;
     private final LogLikelihoodScorer scorer;
     private final GreedyDecoder decoder;
@@ -44,37 +47,44 @@ public final class TaskEvaluator {
         boolean specials = !spec.specialTokens().isEmpty();
         boolean unconditional = spec.metrics().contains(Metric.ACC_UNCOND);
         int[] unconditionalContext = unconditional ? model.encodeDocument(spec.unconditionalPrompt(), specials) : null;
-        List<ScoredRow> rows = new ArrayList<>();
-        for (int i = 0; i < task.items().size(); i++) {
-            TaskItem item = task.items().get(i);
-            int[] context = model.encodeDocument(task.context(i), specials);
-            for (String choice : item.choices()) {
-                int[] continuation = model.encode(spec.delimiter() + choice, specials);
-                rows.add(row(context, continuation, spec, item));
-                if (unconditional) {
-                    rows.add(row(unconditionalContext, continuation, spec, item));
-                }
-            }
-        }
-        double[] scores = scorer.sumLogProbabilities(rows);
         int perChoice = unconditional ? 2 : 1;
         List<Double> acc = new ArrayList<>();
         List<Double> accNorm = new ArrayList<>();
         List<Double> accUncond = new ArrayList<>();
-        int at = 0;
-        for (TaskItem item : task.items()) {
-            int n = item.choices().size();
-            double[] plain = new double[n];
-            double[] perByte = new double[n];
-            double[] conditionalGain = new double[n];
-            for (int c = 0; c < n; c++, at += perChoice) {
-                plain[c] = scores[at];
-                perByte[c] = scores[at] / (spec.delimiter() + item.choices().get(c)).getBytes(StandardCharsets.UTF_8).length;
-                conditionalGain[c] = unconditional ? scores[at] - scores[at + 1] : 0;
+        // Items go to the scorer a few batches at a time: enough to sort rows by length, few enough to bound memory.
+        int chunkRows = scorer.batchSize() * ROW_BATCHES_PER_CHUNK;
+        for (int first = 0; first < task.items().size(); ) {
+            List<ScoredRow> rows = new ArrayList<>();
+            int end = first;
+            for (; end < task.items().size() && rows.size() < chunkRows; end++) {
+                TaskItem item = task.items().get(end);
+                int[] context = model.encodeDocument(task.context(end), specials);
+                for (String choice : item.choices()) {
+                    int[] continuation = model.encode(spec.delimiter() + choice, specials);
+                    rows.add(row(context, continuation, spec, item));
+                    if (unconditional) {
+                        rows.add(row(unconditionalContext, continuation, spec, item));
+                    }
+                }
             }
-            acc.add(hit(plain, item));
-            accNorm.add(hit(perByte, item));
-            accUncond.add(hit(conditionalGain, item));
+            double[] scores = scorer.sumLogProbabilities(rows);
+            int at = 0;
+            for (TaskItem item : task.items().subList(first, end)) {
+                int n = item.choices().size();
+                double[] plain = new double[n];
+                double[] perByte = new double[n];
+                double[] conditionalGain = new double[n];
+                for (int c = 0; c < n; c++, at += perChoice) {
+                    plain[c] = scores[at];
+                    perByte[c] = scores[at]
+                            / (spec.delimiter() + item.choices().get(c)).getBytes(StandardCharsets.UTF_8).length;
+                    conditionalGain[c] = unconditional ? scores[at] - scores[at + 1] : 0;
+                }
+                acc.add(hit(plain, item));
+                accNorm.add(hit(perByte, item));
+                accUncond.add(hit(conditionalGain, item));
+            }
+            first = end;
         }
         List<MetricResult> results = new ArrayList<>();
         for (Metric metric : spec.metrics()) {

@@ -72,6 +72,10 @@ class TaskEvaluatorTest {
         // 6 items x 3 choices, each with and without the prompt, in batches of at most 5.
         assertEquals(36, fake.scoredRows.size());
         assertTrue(fake.batchSizes.stream().allMatch(size -> size <= 5));
+        // One row per batch scores the items a few at a time, to the same figures.
+        FormulaFakeModel oneRowAtATime = choiceFakeModel(32);
+        assertEquals(results, new TaskEvaluator(ModelWithTokenizer.of(oneRowAtATime, TOKENIZER), 1).evaluate(task));
+        assertEquals(36, oneRowAtATime.batchSizes.size());
         int bos = TOKENIZER.specialTokenId(ModelWithTokenizer.DOCUMENT_START);
         assertTrue(fake.scoredRows.stream().anyMatch(row -> Arrays.equals(row, new int[] {bos,
                 TOKENIZER.encode("Q")[0], TOKENIZER.encode("y")[0], TOKENIZER.encode("y")[0],
