@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Split;
@@ -42,10 +43,13 @@ final class DecoderModel<T extends TFloating> {
     record Parameter<T extends TFloating>(String name, Variable<T> variable, Shape shape, boolean decayed) {
     }
 
-    /** One block's weights; matrices are stored as {@code [in, out]} so that {@code x·W} maps rows. */
-    private record Block<T extends TFloating>(Variable<T> attentionNorm, Variable<T> wq, Variable<T> wk,
-                                              Variable<T> wv, Variable<T> wo, Variable<T> ffnNorm,
-                                              Variable<T> wGate, Variable<T> wUp, Variable<T> wDown) {
+    /**
+     * One block's weights; matrices are stored as {@code [in, out]} so that {@code x·W} maps rows. Matrices that
+     * read the same input sit side by side ({@code [W_q | W_k | W_v]}, {@code [W_gate | W_up]}): one larger
+     * product runs faster than several small ones.
+     */
+    private record Block<T extends TFloating>(Variable<T> attentionNorm, Variable<T> wQkv, Variable<T> wo,
+                                              Variable<T> ffnNorm, Variable<T> wGateUp, Variable<T> wDown) {
     }
 
     /** Logits {@code [rows·positions, vocab]} and, per layer, every position's keys and values so far. */
@@ -90,13 +94,10 @@ final class DecoderModel<T extends TFloating> {
             String prefix = "layer" + layer + "_";
             blocks.add(new Block<>(
                     norm(prefix + "attention_norm"),
-                    matrix(prefix + "wq", d, d),
-                    matrix(prefix + "wk", d, kvWidth),
-                    matrix(prefix + "wv", d, kvWidth),
+                    matrix(prefix + "w_qkv", d, d + 2L * kvWidth),
                     matrix(prefix + "wo", d, d),
                     norm(prefix + "ffn_norm"),
-                    matrix(prefix + "w_gate", d, ffn),
-                    matrix(prefix + "w_up", d, ffn),
+                    matrix(prefix + "w_gate_up", d, 2L * ffn),
                     matrix(prefix + "w_down", ffn, d)));
         }
         finalNorm = norm("final_norm");
@@ -180,11 +181,13 @@ final class DecoderModel<T extends TFloating> {
         int kvHeads = shape.kvHeads();
         int group = shape.heads() / kvHeads;
         int headDim = shape.headDim();
-        Operand<T> q = rotate(tf.reshape(matmul(x, block.wq()), dims(i(-1), positions, i(shape.heads()),
-                i(headDim))), cos, sin);
-        Operand<T> k = rotate(tf.reshape(matmul(x, block.wk()), dims(i(-1), positions, i(kvHeads),
-                i(headDim))), cos, sin);
-        Operand<T> v = tf.reshape(matmul(x, block.wv()), dims(i(-1), positions, i(kvHeads), i(headDim)));
+        int kvWidth = kvHeads * headDim;
+        List<Output<T>> qkv = tf.splitV(matmul(x, block.wQkv()),
+                tf.constant(new int[] {shape.dModel(), kvWidth, kvWidth}), tf.constant(-1), 3L).output();
+        Operand<T> q = rotate(tf.reshape(qkv.get(0), dims(i(-1), positions, i(shape.heads()), i(headDim))),
+                cos, sin);
+        Operand<T> k = rotate(tf.reshape(qkv.get(1), dims(i(-1), positions, i(kvHeads), i(headDim))), cos, sin);
+        Operand<T> v = tf.reshape(qkv.get(2), dims(i(-1), positions, i(kvHeads), i(headDim)));
         if (pastK != null) {
             k = tf.concat(List.of(pastK, k), tf.constant(1));
             v = tf.concat(List.of(pastV, v), tf.constant(1));
@@ -216,11 +219,12 @@ final class DecoderModel<T extends TFloating> {
         return matmul(merged, block.wo());
     }
 
-    /** SwiGLU: {@code (silu(x·W_gate) ⊙ x·W_up)·W_down}. */
+    /** SwiGLU: {@code (silu(x·W_gate) ⊙ x·W_up)·W_down}, both input products from one matmul. */
     private Operand<T> feedForward(Operand<T> x, Block<T> block) {
-        Operand<T> gate = matmul(x, block.wGate());
+        List<Output<T>> gateUp = tf.split(tf.constant(-1), matmul(x, block.wGateUp()), 2L).output();
+        Operand<T> gate = gateUp.get(0);
         Operand<T> silu = tf.math.mul(gate, tf.math.sigmoid(gate));
-        return matmul(tf.math.mul(silu, matmul(x, block.wUp())), block.wDown());
+        return matmul(tf.math.mul(silu, gateUp.get(1)), block.wDown());
     }
 
     /** {@code x / rms(x) · gain} over the last axis. */

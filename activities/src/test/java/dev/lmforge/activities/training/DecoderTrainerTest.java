@@ -122,14 +122,14 @@ class DecoderTrainerTest {
         int[] tokens = TinyDecoders.randomRows(4, 3);
         try (DecoderTrainer decayed = new DecoderTrainer(TinyDecoders.setup(heavyDecay, 4, 1, ComputePrecision.FLOAT64));
              DecoderTrainer plain = new DecoderTrainer(TinyDecoders.setup(noDecay, 4, 1, ComputePrecision.FLOAT64))) {
-            double[] initial = plain.variableValues("layer0_wq");
+            double[] initial = plain.variableValues("layer0_w_qkv");
             decayed.step(tokens, null, LEARNING_RATE);
             plain.step(tokens, null, LEARNING_RATE);
             assertArrayEquals(plain.variableValues("layer0_attention_norm"),
                     decayed.variableValues("layer0_attention_norm"), 0, "norm gains are not decayed");
             assertArrayEquals(plain.variableValues("final_norm"), decayed.variableValues("final_norm"), 0);
-            double[] withDecay = decayed.variableValues("layer0_wq");
-            double[] without = plain.variableValues("layer0_wq");
+            double[] withDecay = decayed.variableValues("layer0_w_qkv");
+            double[] without = plain.variableValues("layer0_w_qkv");
             for (int i = 0; i < initial.length; i++) {
                 // Decoupled decay: w -= lr·wd·w on top of the same Adam step.
                 assertEquals(without[i] - LEARNING_RATE * 0.5 * initial[i], withDecay[i], 1e-12);
