@@ -19,7 +19,6 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
@@ -73,12 +72,7 @@ public final class DecoderTrainer implements AutoCloseable {
             learningRateFeed = tf.withName("learning_rate").placeholder(TFloat64.class);
             servingTokens = tf.withName("tokens").placeholder(TInt32.class);
             ops = build(tf, setup.precision().parameterType());
-            ConfigProto config = ConfigProto.newBuilder()
-                    .setIntraOpParallelismThreads(setup.threads())
-                    .setInterOpParallelismThreads(1)
-                    .setAllowSoftPlacement(true)
-                    .build();
-            session = new Session(graph, config);
+            session = new Session(graph, TensorFlowRuntime.sessionConfig(setup.threads()));
         } catch (RuntimeException e) {
             graph.close();
             throw e;
