@@ -9,6 +9,7 @@ import dev.lmforge.web.runs.RunReconciler;
 import dev.lmforge.workflows.ComputeWorkerLauncher;
 import dev.lmforge.workflows.LifecycleWorkflowImpl;
 import dev.lmforge.workflows.data.DataWorkflowImpl;
+import dev.lmforge.workflows.sweep.ScalingSweepWorkflowImpl;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.temporal.client.WorkflowClient;
@@ -62,7 +63,8 @@ public class ControlPlane {
                 .setNamespace(settings.temporalNamespace()).setIdentity("control@" + pid).build());
         factory = WorkerFactory.newInstance(client);
         Worker worker = factory.newWorker(settings.controlQueue());
-        worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class);
+        worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
+                ScalingSweepWorkflowImpl.class);
         worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger));
         factory.start();
         if (Boolean.parseBoolean(ControlPlaneServices.lookup("lmforge.local-compute"))) {
