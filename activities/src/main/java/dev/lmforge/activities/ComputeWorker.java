@@ -3,6 +3,7 @@ package dev.lmforge.activities;
 import dev.lmforge.activities.data.DataStageActivities;
 import dev.lmforge.activities.data.DataStepActivities;
 import dev.lmforge.activities.planning.PlanStageActivities;
+import dev.lmforge.activities.planning.SweepActivitiesImpl;
 import dev.lmforge.activities.training.PretrainStageActivities;
 import dev.lmforge.activities.tokenizer.TokenizerStageActivities;
 import dev.lmforge.services.artifacts.ArtifactStore;
@@ -44,7 +45,8 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
             Worker worker = factory.newWorker(queue, options);
             worker.registerActivitiesImplementations(new DataStageActivities(runtime), new DataStepActivities(runtime),
                     new TokenizerStageActivities(runtime),
-                    new PlanStageActivities(runtime), new PretrainStageActivities(runtime));
+                    new PlanStageActivities(runtime), new SweepActivitiesImpl(runtime),
+                    new PretrainStageActivities(runtime));
         }
         factory.start();
         return () -> {

@@ -10,10 +10,15 @@ import dev.lmforge.workflows.stage.PlanStage;
 import dev.lmforge.workflows.stage.PlanStageConfig;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
+import dev.lmforge.workflows.sweep.ScalingSweepWorkflow;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The plan stage on a compute worker: {@link BudgetPlanner} over the spec's budget; see {@link PlanStage}. */
+/**
+ * The plan stage on a compute worker: {@link BudgetPlanner} over the spec's budget, with the laws of the
+ * {@value ScalingSweepWorkflow#SCALING_FIT} input when the stage ran a sweep (the paper's otherwise); see
+ * {@link PlanStage}.
+ */
 public final class PlanStageActivities implements PlanStage {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -27,16 +32,22 @@ public final class PlanStageActivities implements PlanStage {
     public StageOutput plan(StageInput input) {
         PlanStageConfig config = JSON.convertValue(input.config(), PlanStageConfig.class);
         return StageContext.run(runtime, input, Void.class, context -> {
+            ArtifactRef fitRef = input.inputs().get(ScalingSweepWorkflow.SCALING_FIT);
+            ScalingFit fit = fitRef == null ? null
+                    : ScalingFit.read(context.artifacts().readAllBytes(fitRef.digest()));
             BudgetPlan plan;
             try {
                 plan = BudgetPlanner.plan(new BudgetRequest(config.compute().budget(), config.compute().tokens(),
                         config.options() == null ? null : config.options().seqLen(),
-                        config.options() == null ? null : config.options().vocab(), null, null));
+                        config.options() == null ? null : config.options().vocab(),
+                        fit == null ? null : fit.laws(), null));
             } catch (IllegalArgumentException e) {
                 throw new InvalidInputException("compute/plan: " + e.getMessage());
             }
             ArtifactRef ref = context.putArtifact(JSON.writeValueAsBytes(plan), "plan",
                     Map.of("compute", plan.compute(), "steps", plan.steps()));
+            Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
+            outputs.put("plan", ref);
             Map<String, Double> summary = new LinkedHashMap<>();
             summary.put("compute", plan.compute());
             summary.put("modelScale", plan.model().modelScale());
@@ -44,7 +55,12 @@ public final class PlanStageActivities implements PlanStage {
             summary.put("batchTokens", (double) plan.batchTokens());
             summary.put("learningRate", plan.learningRate());
             summary.put("steps", (double) plan.steps());
-            return new StageOutput(Map.of("plan", ref), summary);
+            if (fit != null) {
+                // Handed on, so that pretraining can score the fit's predicted loss against its own.
+                outputs.put(ScalingSweepWorkflow.SCALING_FIT, fitRef);
+                summary.putAll(fit.summary());
+            }
+            return new StageOutput(outputs, summary);
         });
     }
 }

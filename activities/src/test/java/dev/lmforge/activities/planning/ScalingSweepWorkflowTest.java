@@ -1,0 +1,175 @@
+package dev.lmforge.activities.planning;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.tokenizer.BpeTokenizer;
+import dev.lmforge.activities.tokenizer.BpeTrainer;
+import dev.lmforge.activities.tokenizer.TokenShardIndex;
+import dev.lmforge.activities.tokenizer.TokenShardWriter;
+import dev.lmforge.activities.tokenizer.TokenShards;
+import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.ledger.Records.ArtifactRecord;
+import dev.lmforge.services.ledger.Records.NewRun;
+import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.sweep.ProbeResult;
+import dev.lmforge.workflows.sweep.ScalingSweepWorkflow;
+import dev.lmforge.workflows.sweep.ScalingSweepWorkflowImpl;
+import dev.lmforge.workflows.sweep.SweepInput;
+import dev.lmforge.workflows.sweep.SweepOptions;
+import dev.lmforge.workflows.sweep.SweepOutcome;
+import dev.lmforge.workflows.sweep.SweepProgress;
+import dev.lmforge.workflows.spec.LifecycleSpec;
+import dev.lmforge.workflows.stage.PlanStage;
+import dev.lmforge.workflows.stage.PlanStageConfig;
+import dev.lmforge.workflows.stage.StageInput;
+import dev.lmforge.workflows.stage.StageOutput;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A whole scaling sweep with tiny probes: the real workflow on Temporal's test environment, the real activities
+ * against a real PostgreSQL and S3 server, each probe a real training run on token shards of the sample corpus.
+ * The hyperparameter grid runs here; its fit comes back as a recorded {@code scaling-fit} artifact whose exponents
+ * are finite and carry standard errors, and the plan stage plans with it. (Real IsoFLOP probes need budgets where
+ * Eq. 4's {@code M_opt} reaches the smallest ladder shape, about 1e13 FLOPs, which is minutes per probe on a CPU:
+ * {@link SweepFitterTest} fits IsoFLOP results, and the workflows module's wiring test runs both kinds.)
+ */
+class ScalingSweepWorkflowTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String RUN = "sweep-run";
+    private static final double TARGET = 1e13;
+    private static final List<Double> BUDGETS = List.of(1e9, 3e9, 1e10);
+
+    @TempDir
+    static Path dir;
+    static RealStageRuntime stack;
+    static StageRuntime runtime;
+    static TestWorkflowEnvironment env;
+    static ArtifactRef tokens;
+    static SweepOutcome outcome;
+    static ScalingSweepWorkflow workflow;
+
+    @BeforeAll
+    static void sweepOnce() throws Exception {
+        stack = new RealStageRuntime(dir);
+        runtime = stack.runtime();
+        runtime.ledger().createRun(new NewRun(RUN, "t", null, "alice", "{}", "", null));
+        tokens = storeTokens(Files.readString(Path.of("../samples/corpus/dump-2024-01.jsonl")).substring(0, 120_000));
+
+        env = TestWorkflowEnvironment.newInstance();
+        Worker worker = env.newWorker("cpu", WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(2).build());
+        worker.registerWorkflowImplementationTypes(ScalingSweepWorkflowImpl.class);
+        worker.registerActivitiesImplementations(new SweepActivitiesImpl(runtime, dir.resolve("shard-cache")));
+        env.start();
+        workflow = env.getWorkflowClient().newWorkflowStub(ScalingSweepWorkflow.class,
+                WorkflowOptions.newBuilder().setTaskQueue("cpu").setWorkflowId("sweep-test").build());
+        SweepOptions options = new SweepOptions(SweepOptions.HYPERPARAMETERS, BUDGETS, null, null, 2, 2, 3.0, 0.02,
+                32, 1L, 1, null);
+        outcome = workflow.run(new SweepInput(RUN, "plan", options, TARGET, 32, tokens, "cpu"));
+    }
+
+    @AfterAll
+    static void stop() {
+        env.close();
+        stack.close();
+    }
+
+    /** A BPE tokenizer of 300 ids trained on {@code text}, and the text's token shards, stored. */
+    private static ArtifactRef storeTokens(String text) throws Exception {
+        BpeTrainer trainer = new BpeTrainer(300);
+        trainer.addText(text);
+        BpeTokenizer tokenizer = trainer.train();
+        Path shardDir = dir.resolve("shards");
+        TokenShardIndex index;
+        try (TokenShardWriter writer = new TokenShardWriter(shardDir, tokenizer.vocabularySize(),
+                tokenizer.specialTokenId("<|eos|>"), 1 << 14)) {
+            writer.writeDocument(tokenizer.encode(text));
+            index = writer.finish();
+        }
+        Map<String, String> files = new LinkedHashMap<>();
+        for (TokenShardIndex.Shard shard : index.shards()) {
+            files.put(shard.file(), store(Files.readAllBytes(shardDir.resolve(shard.file())), "token-shard").digest());
+        }
+        return store(JSON.writeValueAsBytes(new TokenShards(TokenShardIndex.FORMAT, index, files)), "tokens");
+    }
+
+    private static ArtifactRef store(byte[] bytes, String kind) {
+        ArtifactStore.StoredObject stored = runtime.artifacts().put(bytes);
+        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
+        return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
+    }
+
+    @Test
+    void theFitIsARecordedArtifactWithFiniteExponentsAndTheirUncertainties() {
+        ArtifactRecord record = runtime.ledger().artifact(outcome.fit().digest()).orElseThrow();
+        assertEquals(ScalingSweepWorkflow.SCALING_FIT_KIND, record.kind());
+        assertTrue(record.metadata().contains(tokens.digest()), "the fit names the tokens it came from");
+        ScalingFit fit = ScalingFit.read(runtime.artifacts().readAllBytes(outcome.fit().digest()));
+        assertEquals(BUDGETS, fit.settings().budgets());
+        assertEquals(12, fit.probes().size(), "a 2 x 2 grid at each of 3 budgets");
+        HyperparameterFit grid = fit.hyperparameters();
+        assertEquals(3, grid.budgets().size());
+        for (PowerLawFit law : List.of(grid.learningRateLaw(), grid.batchTokensLaw())) {
+            assertTrue(Double.isFinite(law.exponent()) && Double.isFinite(law.coefficient()), law.toString());
+            assertNotNull(law.exponentStdErr());
+            assertTrue(Double.isFinite(law.exponentStdErr()), law.toString());
+            assertEquals(3, law.logResiduals().size());
+        }
+        assertEquals(grid.learningRateLaw().exponent(), fit.laws().learningRate().exponent());
+        assertEquals(PaperLaws.MODEL_SCALE, fit.laws().modelScale(), "no IsoFLOP sweep: Eq. 4 stays");
+        assertEquals(grid.learningRateLaw().exponent(), outcome.summary().get("sweep.learningRate.alpha"));
+        for (ProbeResult probe : fit.probes()) {
+            assertTrue(probe.heldOutLoss() > 0 && probe.heldOutLoss() < Math.log(300) + 1, probe.toString());
+            assertEquals(probe.compute(), probe.modelScale() * probe.tokens(), 0.25 * probe.compute());
+        }
+    }
+
+    @Test
+    void eachProbesHeldOutLossIsInTheRunsMetricsAndTheProgressIsComplete() {
+        assertEquals(12, runtime.ledger().metricSeries(RUN, "plan", "sweep.hyperparameters.heldOutLoss", 100).size());
+        assertEquals(new SweepProgress("done", 12, 12), workflow.progress());
+    }
+
+    @Test
+    void thePlanStagePlansWithTheFittedLawsAndHandsTheFitOn() throws Exception {
+        Map<String, ArtifactRef> inputs = Map.of(ScalingSweepWorkflow.SCALING_FIT, outcome.fit());
+        long row = runtime.ledger().beginStage(RUN, "plan", 1, "key-plan", "{}", Map.of(), null);
+        StageInput input = new StageInput(RUN, row, "plan", JSON.valueToTree(new PlanStageConfig(
+                new LifecycleSpec.Compute(TARGET, null), new LifecycleSpec.PlanOptions(32, 300, null))), inputs);
+        TestActivityEnvironment activities = TestActivityEnvironment.newInstance();
+        try {
+            activities.registerActivitiesImplementations(new PlanStageActivities(runtime));
+            StageOutput out = activities.newActivityStub(PlanStage.class, ActivityOptions.newBuilder()
+                    .setStartToCloseTimeout(Duration.ofMinutes(1)).build()).plan(input);
+            assertEquals(outcome.fit(), out.outputs().get(ScalingSweepWorkflow.SCALING_FIT));
+            BudgetPlan plan = JSON.readValue(runtime.artifacts().readAllBytes(out.outputs().get("plan").digest()),
+                    BudgetPlan.class);
+            ScalingFit fit = ScalingFit.read(runtime.artifacts().readAllBytes(outcome.fit().digest()));
+            assertEquals(fit.laws().learningRate().at(TARGET), plan.learningRate(), 1e-12);
+            assertTrue(plan.laws().hyperparameterSource().startsWith("fitted"), plan.laws().hyperparameterSource());
+            assertEquals(outcome.summary().get("sweep.batchTokens.beta"), out.summary().get("sweep.batchTokens.beta"));
+        } finally {
+            activities.close();
+        }
+    }
+}

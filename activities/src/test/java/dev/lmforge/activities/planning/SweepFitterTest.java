@@ -1,0 +1,100 @@
+package dev.lmforge.activities.planning;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lmforge.workflows.sweep.ProbeResult;
+import dev.lmforge.workflows.sweep.SweepOptions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sweep's fit from probe results, without training: IsoFLOP probes of the real design whose losses come from a
+ * known loss law; the fitted allocation, the loss curve's prediction read back from the artifact's JSON, and the
+ * probes left out (diverged) with a note.
+ */
+class SweepFitterTest {
+
+    private static final KnownLossLaw LAW = new KnownLossLaw(144, 0.30, 400, 0.33);
+    private static final List<Double> BUDGETS = List.of(1e17, 3e17, 1e18, 3e18, 1e19);
+    private static final SweepSettings SETTINGS = SweepSettings.resolve(new SweepOptions(SweepOptions.ISOFLOP,
+            BUDGETS, 9, null, null, null, null, null, null, null, null, null), 1e21);
+
+    private static List<ProbeResult> isoFlopResults() {
+        List<ProbeResult> results = new ArrayList<>();
+        for (double c : BUDGETS) {
+            for (BudgetPlan p : SweepDesign.isoFlop(BudgetRequest.of(c), SETTINGS.splits(), SETTINGS.span())) {
+                double m = p.model().modelScale();
+                double loss = LAW.loss(m, p.tokens());
+                results.add(new ProbeResult(SweepOptions.ISOFLOP, results.size(), c, m, p.tokens(), p.batchTokens(),
+                        p.learningRate(), p.steps(), loss, loss, 0.5, false, 1));
+            }
+        }
+        return results;
+    }
+
+    @Test
+    void anIsoFlopSweepRecoversTheLawsExponentAndPredictsTheLossFromItsJson() {
+        List<ProbeResult> results = isoFlopResults();
+        ScalingFit fit = SweepFitter.fit(SETTINGS, "tokens-digest", 1e21, results);
+        assertNull(fit.hyperparameters());
+        assertEquals(LAW.modelScaleExponent(), fit.isoFlop().modelScaleLaw().exponent(), 0.005);
+        assertNotNull(fit.isoFlop().modelScaleLaw().exponentStdErr());
+        assertEquals(fit.isoFlop().modelScaleLaw().law(), fit.laws().modelScale());
+        assertEquals(PaperLaws.LEARNING_RATE, fit.laws().learningRate(), "no grid: Eq. 1 stays");
+        assertTrue(fit.laws().allocationSource().startsWith("fitted"));
+        assertEquals(List.of(), fit.notes());
+
+        byte[] json = fit.toJson();
+        assertEquals(fit.prediction().loss(), ScalingFit.predictedLoss(json, 1e21), 1e-12);
+        assertEquals(fit.isoFlop().lossCurve().predict(3e21).loss(), ScalingFit.predictedLoss(json, 3e21), 1e-12);
+        ScalingFit read = ScalingFit.read(json);
+        assertEquals(fit.laws(), read.laws());
+        assertEquals(results, read.probes());
+        assertEquals(fit.summary(), read.summary());
+        assertEquals(fit.isoFlop().dataTokensLaw().exponent(), read.summary().get("sweep.dataTokens.b"));
+    }
+
+    @Test
+    void aDivergedProbeIsLeftOutWithANote() {
+        List<ProbeResult> results = new ArrayList<>(isoFlopResults());
+        ProbeResult first = results.get(0);
+        results.set(0, new ProbeResult(first.kind(), first.index(), first.compute(), first.modelScale(), first.tokens(),
+                first.batchTokens(), first.learningRate(), 3, null, null, 0.1, false, 1));
+        ScalingFit fit = SweepFitter.fit(SETTINGS, "tokens-digest", null, results);
+        assertEquals(1, fit.notes().size());
+        assertTrue(fit.notes().get(0).contains("diverged"), fit.notes().get(0));
+        assertEquals(results.size() - 1, fit.isoFlop().budgets().stream().mapToInt(b -> b.points().size()).sum());
+        assertNull(fit.prediction(), "no target budget, no prediction");
+        assertEquals(1.0, fit.summary().get("sweep.probesDiverged"));
+    }
+
+    @Test
+    void aFitWithoutIsoFlopProbesHasNoLossCurveToPredictFrom() {
+        ScalingFit fit = new ScalingFit(ScalingFit.FORMAT, "t", SETTINGS, List.of(), null, null, ScalingLaws.paper(),
+                null, List.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ScalingFit.predictedLoss(fit.toJson(), 1e21));
+        assertTrue(e.getMessage().contains("no loss-versus-compute curve"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ScalingFit.read("{\"format\":\"plan\"}".getBytes()));
+    }
+
+    @Test
+    void defaultBudgetsSpreadBelowTheTargetAndWithoutATargetTheyAreRequired() {
+        SweepOptions none = new SweepOptions(null, null, null, null, null, null, null, null, null, null, null, null);
+        SweepSettings settings = SweepSettings.resolve(none, 1e20);
+        List<Double> expected = List.of(1e16, 3e16, 1e17);
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i), settings.budgets().get(i), 1e-9 * expected.get(i));
+        }
+        assertEquals(SweepOptions.BOTH, settings.kind());
+        assertEquals(PaperLaws.NEAR_OPTIMAL_MARGIN, settings.margin());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SweepSettings.resolve(none, null));
+        assertTrue(e.getMessage().startsWith("budgets:"), e.getMessage());
+    }
+}
