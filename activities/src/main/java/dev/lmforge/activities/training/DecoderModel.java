@@ -158,19 +158,27 @@ final class DecoderModel<T extends TFloating> {
     }
 
     /**
-     * Weighted mean next-token cross-entropy: {@code -Σ w·log p(target) / weightTotal} over every position, from
-     * log-softmax and a gather (TensorFlow's fused sparse cross-entropy has no gradient in Java). A caller that
-     * splits one batch into micro-batches passes the whole batch's weight total, so the parts' losses sum to it.
+     * Weighted mean next-token cross-entropy: {@code -Σ w·log p(target) / weightTotal} over every position. A
+     * caller that splits one batch into micro-batches passes the whole batch's weight total, so the parts' losses
+     * sum to the whole batch's.
      */
     Operand<T> loss(Operand<T> logits, Operand<TInt32> targets, Operand<T> weights, Operand<T> weightTotal) {
+        Operand<T> weighted = tf.math.mul(targetLogProbabilities(logits, targets), tf.reshape(weights, dims(i(-1))));
+        return tf.math.neg(tf.math.div(tf.sum(weighted, tf.constant(0)), weightTotal));
+    }
+
+    /**
+     * {@code log p(target)} at every position, {@code [rows·positions]}, from log-softmax and a gather over the
+     * flattened log-probabilities (TensorFlow's fused sparse cross-entropy has no gradient in Java).
+     */
+    Operand<T> targetLogProbabilities(Operand<T> logits, Operand<TInt32> targets) {
         Operand<T> logProbabilities = tf.reshape(tf.nn.logSoftmax(logits), dims(i(-1)));
         Operand<TInt64> flatTargets = tf.dtypes.cast(tf.reshape(targets, dims(i(-1))), TInt64.class);
+        // int64: rows·positions·vocab passes 2^31 at real sizes.
         Operand<TInt64> rowStarts = tf.math.mul(
                 tf.range(tf.constant(0L), tf.size(flatTargets, TInt64.class), tf.constant(1L)),
                 tf.constant((long) shape.vocab()));
-        Operand<T> picked = tf.gather(logProbabilities, tf.math.add(rowStarts, flatTargets), tf.constant(0));
-        Operand<T> weighted = tf.math.mul(picked, tf.reshape(weights, dims(i(-1))));
-        return tf.math.neg(tf.math.div(tf.sum(weighted, tf.constant(0)), weightTotal));
+        return tf.gather(logProbabilities, tf.math.add(rowStarts, flatTargets), tf.constant(0));
     }
 
     /** Grouped-query causal self-attention with rotary embeddings; appends this layer's keys and values. */
