@@ -2,6 +2,8 @@ package dev.lmforge.activities.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.services.config.LmforgeSettings;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -18,11 +20,15 @@ import java.util.Set;
 /**
  * The commands that talk to a running lmforge through its REST API ({@code LMFORGE_URL}, default
  * {@code http://127.0.0.1:8080}): {@code run}, {@code runs}, {@code status}, {@code resume}, {@code pause},
- * {@code cancel}. Errors come back as problem details, which are printed as they are.
+ * {@code cancel}. Each call sends {@code Authorization: Bearer} with the API token in {@code LMFORGE_TOKEN} or,
+ * failing that, the one the local stack keeps in {@code DATA_DIR/cli-token}. Errors come back as problem
+ * details, which are printed as they are.
  */
 final class RunCommands {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Where the local stack keeps its CLI token, in its data folder (written by the control plane). */
+    private static final String CLI_TOKEN_FILE = "cli-token";
     private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
 
     private RunCommands() {
@@ -140,7 +146,8 @@ final class RunCommands {
     private static JsonNode call(String method, String path, HttpRequest.BodyPublisher body, String contentType) throws Exception {
         String base = System.getenv().getOrDefault("LMFORGE_URL", "http://127.0.0.1:8080");
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).method(method, body)
-                .timeout(Duration.ofSeconds(60)).header("Accept", "application/json");
+                .timeout(Duration.ofSeconds(60)).header("Accept", "application/json")
+                .header("Authorization", "Bearer " + token());
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
@@ -156,6 +163,20 @@ final class RunCommands {
                     + ": " + problem.path("detail").asText(response.body()));
         }
         return response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+    }
+
+    /** {@code LMFORGE_TOKEN}, else the local stack's token file; a clear error when there is neither. */
+    private static String token() throws IOException {
+        String token = System.getenv("LMFORGE_TOKEN");
+        if (token != null && !token.isBlank()) {
+            return token.strip();
+        }
+        Path file = LmforgeSettings.fromSystem().dataDir().resolve(CLI_TOKEN_FILE);
+        if (Files.isReadable(file)) {
+            return Files.readString(file).strip();
+        }
+        throw new IllegalStateException("no API token: set LMFORGE_TOKEN (make one on the console's Tokens page), "
+                + "or run next to a local lmforge, which keeps one in " + file);
     }
 
     private interface Body {
