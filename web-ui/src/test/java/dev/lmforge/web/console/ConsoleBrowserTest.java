@@ -14,6 +14,8 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.LocatorAssertions;
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.web.AdminToken;
 import dev.lmforge.web.LocalStackTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -21,13 +23,16 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
 import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
 import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,8 +58,16 @@ class ConsoleBrowserTest {
     static Playwright playwright;
     static Browser browser;
 
+    /** A viewer of the admin's default team, made once; the admin's password is read from the first start's file. */
+    static final String VIEWER = "vera";
+    static final String VIEWER_PASSWORD = "viewer-password-1";
+
     @TestHTTPResource("/")
     URL base;
+    @Inject
+    UserStore users;
+    @ConfigProperty(name = "lmforge.data-dir")
+    String dataDir;
 
     Page page;
 
@@ -80,14 +93,31 @@ class ConsoleBrowserTest {
     }
 
     @BeforeEach
-    void openPage() {
+    void openPageSignedIn() throws Exception {
+        AdminToken.useFor(users, "ConsoleBrowserTest");
+        if (users.user(VIEWER).isEmpty()) {
+            users.createUser(VIEWER, VIEWER_PASSWORD, UserStore.Role.VIEWER, List.of("default"));
+        }
         page = browser.newContext(new Browser.NewContextOptions().setViewportSize(1360, 900)).newPage();
         page.onDialog(dialog -> dialog.accept());
+        String credentials = Files.readString(Path.of(dataDir, "admin-credentials"));
+        signIn("admin", credentials.lines().filter(l -> l.startsWith("password: ")).findFirst().orElseThrow().substring(10));
     }
 
     @AfterEach
     void closePage() {
         page.context().close();
+        AdminToken.forget();
+    }
+
+    /** Signs in through the log-in form, as a person would; the runs page opens after. */
+    void signIn(String user, String password) {
+        open("/login.html");
+        page.locator("#user").fill(user);
+        page.locator("#password").fill(password);
+        page.locator("#submit").click();
+        page.waitForURL(url -> url.endsWith("/"));
+        assertThat(page.locator("#who [data-user='" + user + "']")).isVisible();
     }
 
     static String spec(String name, String extra) {
@@ -251,14 +281,14 @@ class ConsoleBrowserTest {
         assertThat(page.locator("#chain")).containsText("chain intact");
         page.locator("#target").fill(id);
         assertThat(page.locator("#events tbody tr")).hasCount(1);
-        assertThat(page.locator("#events tbody tr[data-action='run.submit']")).containsText("local");
+        assertThat(page.locator("#events tbody tr[data-action='run.submit']")).containsText("admin");
         page.locator("#target").fill("");
         int total = given().get("/api/audit").then().statusCode(200).extract().path("total");
         assertThat(page.locator("#range")).hasText("1–" + Math.min(50, total) + " of " + total);
         screenshot("audit");
 
-        given().queryParam("actor", "local").queryParam("limit", 1).get("/api/audit").then().statusCode(200)
-                .body("items.size()", equalTo(1)).body("items[0].actor", equalTo("local"));
+        given().queryParam("actor", "admin").queryParam("limit", 1).get("/api/audit").then().statusCode(200)
+                .body("items.size()", equalTo(1)).body("items[0].actor", equalTo("admin"));
         given().queryParam("limit", 0).get("/api/audit").then().statusCode(400)
                 .contentType("application/problem+json").body("detail", containsString("limit"));
         given().get("/api/audit/verify").then().statusCode(200).body("intact", equalTo(true));
@@ -284,5 +314,34 @@ class ConsoleBrowserTest {
         assertEquals(1, stream.lines().filter(l -> l.startsWith("data:")).count(), stream);
         assertTrue(stream.contains("\"status\":\"SUCCEEDED\"") && stream.contains("\"id\":\"" + id + "\""), stream);
         given().get("/api/console/stages/987654").then().statusCode(404).contentType("application/problem+json");
+    }
+
+    @Test
+    @Order(6)
+    void aWrongPasswordIsRefusedAndAViewerSeesCancelRefused() {
+        page.locator("#sign-out").click();
+        page.waitForURL("**/login.html");
+        page.locator("#user").fill(VIEWER);
+        page.locator("#password").fill("not the password");
+        page.locator("#submit").click();
+        assertThat(page.locator("#error")).containsText("user or password is wrong");
+        screenshot("login-refused");
+
+        String id = submit(spec("viewer-cancel", "data:\n  maxBytesPerSecond: 300000\n"));
+        signIn(VIEWER, VIEWER_PASSWORD);
+        assertThat(page.locator("#launch")).isHidden();
+        open("/run.html?id=" + id);
+        assertThat(page.locator(".stage-box[data-stage=data]"))
+                .hasAttribute("data-status", "RUNNING", new LocatorAssertions.HasAttributeOptions().setTimeout(LONG_WAIT_MS));
+        assertThat(page.locator("#cancel")).isDisabled();
+        assertThat(page.locator("#role-note")).isVisible();
+        // The page only hides what the server refuses: the same request the button would send is a 403.
+        Object refused = page.evaluate("async id => { const me = await (await fetch('/api/session')).json();"
+                + " const r = await fetch(`/api/runs/${id}/cancel`, {method: 'POST', headers: {'X-CSRF-Token': me.csrfToken}});"
+                + " return r.status + ' ' + (await r.json()).detail; }", id);
+        assertTrue(refused.toString().startsWith("403 user 'vera' has role viewer and may not cancel runs"), refused.toString());
+        screenshot("run-viewer");
+        given().post("/api/runs/" + id + "/cancel").then().statusCode(200);
+        awaitStatus(id, "CANCELLED");
     }
 }

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,6 +76,25 @@ final class LmforgeProcesses implements AutoCloseable {
         String cp = System.getProperty("lmforge.activities.jar") + ":" + System.getProperty("lmforge.activities.lib") + "/*";
         return start(List.of("java", "-Djava.io.tmpdir=" + tmp(), "-cp", cp, "dev.lmforge.activities.cli.LmforgeCli",
                 "worker", "--queue", "cpu", "--queue", "gpu"), Map.of());
+    }
+
+    /** What a command-line run printed (standard output and error together) and how it exited. */
+    record CliResult(int exitCode, String output) {
+    }
+
+    /** Runs {@code lmforge ARGS...} (the CLI of the activities jar) against this lmforge, to its end. */
+    CliResult cli(Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
+        String cp = System.getProperty("lmforge.activities.jar") + ":" + System.getProperty("lmforge.activities.lib") + "/*";
+        List<String> command = new ArrayList<>(List.of("java", "-Djava.io.tmpdir=" + tmp(), "-cp", cp,
+                "dev.lmforge.activities.cli.LmforgeCli"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(env());
+        pb.environment().put("LMFORGE_URL", baseUrl());
+        pb.environment().putAll(extraEnv);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new CliResult(p.waitFor(), output);
     }
 
     private Path tmp() throws IOException {

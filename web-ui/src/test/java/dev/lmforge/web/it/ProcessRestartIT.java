@@ -1,19 +1,22 @@
 package dev.lmforge.web.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kill -9 the whole local lmforge (console, Temporal dev server, S3 server, in-process worker) and start it
  * again on the same data folder: the ledger marks the run INTERRUPTED, the resume preview says what will be
- * reused, and the resumed run reuses the completed stage without running it again.
+ * reused, and the resumed run reuses the completed stage without running it again. The API token the first
+ * start wrote still works after the restart, for the tests and for the command line.
  */
 class ProcessRestartIT {
 
@@ -46,6 +49,14 @@ class ProcessRestartIT {
             assertEquals(dataRow, done.getLong("stages[0].reusedFrom"));
             assertEquals(0, done.getList("stages[0].attempts").size(), "the reused data stage did not run again");
             assertEquals(1, api.run(id).getList("stages[0].attempts").size(), "nor did the original gain an attempt");
+
+            // The command line signs in with the token the local stack wrote, and is refused a made-up one.
+            LmforgeProcesses.CliResult status = lmforge.cli(Map.of(), "status", resumed);
+            assertEquals(0, status.exitCode(), status.output());
+            assertTrue(status.output().contains(resumed + "  SUCCEEDED"), status.output());
+            LmforgeProcesses.CliResult refused = lmforge.cli(Map.of("LMFORGE_TOKEN", "lmf_made-up"), "runs");
+            assertEquals(1, refused.exitCode(), refused.output());
+            assertTrue(refused.output().contains("401 Unauthorized"), refused.output());
         }
     }
 }
