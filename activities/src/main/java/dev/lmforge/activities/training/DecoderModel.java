@@ -13,7 +13,6 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TFloating;
 import org.tensorflow.types.family.TNumber;
 
@@ -168,17 +167,14 @@ final class DecoderModel<T extends TFloating> {
     }
 
     /**
-     * {@code log p(target)} at every position, {@code [rows·positions]}, from log-softmax and a gather over the
-     * flattened log-probabilities (TensorFlow's fused sparse cross-entropy has no gradient in Java).
+     * {@code log p(target)} at every position, {@code [rows·positions]}: TensorFlow's fused sparse softmax
+     * cross-entropy, whose gradient {@link TensorFlowRuntime} registers (one pass over the logits instead of a
+     * log-softmax, a gather and their gradients).
      */
     Operand<T> targetLogProbabilities(Operand<T> logits, Operand<TInt32> targets) {
-        Operand<T> logProbabilities = tf.reshape(tf.nn.logSoftmax(logits), dims(i(-1)));
-        Operand<TInt64> flatTargets = tf.dtypes.cast(tf.reshape(targets, dims(i(-1))), TInt64.class);
-        // int64: rows·positions·vocab passes 2^31 at real sizes.
-        Operand<TInt64> rowStarts = tf.math.mul(
-                tf.range(tf.constant(0L), tf.size(flatTargets, TInt64.class), tf.constant(1L)),
-                tf.constant((long) shape.vocab()));
-        return tf.gather(logProbabilities, tf.math.add(rowStarts, flatTargets), tf.constant(0));
+        TensorFlowRuntime.registerGradients();
+        return tf.math.neg(tf.nn.sparseSoftmaxCrossEntropyWithLogits(logits, tf.reshape(targets, dims(i(-1))))
+                .loss());
     }
 
     /** Grouped-query causal self-attention with rotary embeddings; appends this layer's keys and values. */
@@ -192,8 +188,9 @@ final class DecoderModel<T extends TFloating> {
         int kvWidth = kvHeads * headDim;
         List<Output<T>> qkv = tf.splitV(matmul(x, block.wQkv()),
                 tf.constant(new int[] {shape.dModel(), kvWidth, kvWidth}), tf.constant(-1), 3L).output();
-        Operand<T> q = rotate(tf.reshape(qkv.get(0), dims(i(-1), positions, i(shape.heads()), i(headDim))),
-                cos, sin);
+        // Scaling q by 1/√headDim here touches positions·headDim values rather than positions² scores.
+        Operand<T> q = rotate(tf.reshape(tf.math.mul(qkv.get(0), scalar(1 / Math.sqrt(headDim))),
+                dims(i(-1), positions, i(shape.heads()), i(headDim))), cos, sin);
         Operand<T> k = rotate(tf.reshape(qkv.get(1), dims(i(-1), positions, i(kvHeads), i(headDim))), cos, sin);
         Operand<T> v = tf.reshape(qkv.get(2), dims(i(-1), positions, i(kvHeads), i(headDim)));
         if (pastK != null) {
@@ -213,7 +210,7 @@ final class DecoderModel<T extends TFloating> {
         Operand<T> kHeads = tf.linalg.transpose(k, tf.constant(new int[] {0, 2, 1, 3}));
         Operand<T> vHeads = tf.linalg.transpose(v, tf.constant(new int[] {0, 2, 1, 3}));
 
-        Operand<T> scores = tf.math.mul(batchMatmul(qGrouped, kHeads, true), scalar(1 / Math.sqrt(headDim)));
+        Operand<T> scores = batchMatmul(qGrouped, kHeads, true);
         Operand<T> masked = tf.math.add(
                 tf.reshape(scores, dims(i(-1), i(kvHeads), i(group), positions, keyPositions)), mask);
         Operand<T> weights = tf.reshape(tf.nn.softmax(masked),
