@@ -1,13 +1,9 @@
 package dev.lmforge.activities.training;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.activities.StageContext;
-import dev.lmforge.services.ledger.MetadataStore;
-import dev.lmforge.services.ledger.Records.ArtifactRecord;
+import dev.lmforge.services.ledger.Records.CheckpointRecord;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -31,8 +27,10 @@ final class CheckpointUploader implements AutoCloseable {
 
     /** Artifact kind of checkpoints. */
     static final String KIND = "checkpoint";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Checkpoint roles: every few minutes or steps; where the schedule first drops; at the end. */
+    static final String PERIODIC = "periodic";
+    static final String BOUNDARY = "boundary";
+    static final String FINAL = "final";
 
     private final StageContext context;
     private final String cacheKey;
@@ -60,17 +58,17 @@ final class CheckpointUploader implements AutoCloseable {
             Path zip = saved.resolveSibling(saved.getFileName() + ".zip");
             try {
                 state.pack(saved, zip);
+                String role = state.boundary() ? BOUNDARY : last ? FINAL : PERIODIC;
                 Map<String, Object> metadata = new LinkedHashMap<>();
-                metadata.put("cacheKey", cacheKey);
-                metadata.put("runId", context.input().runId());
                 metadata.put("step", state.step());
                 metadata.put("tokens", state.tokens());
                 metadata.put("loss", state.loss());
-                metadata.put("role", state.boundary() ? "boundary" : last ? "final" : "periodic");
+                metadata.put("role", role);
                 ArtifactRef ref = context.putArtifact(zip, KIND, metadata);
+                context.ledger().recordCheckpoint(cacheKey, state.step(), role, ref.digest(), context.input().runId());
                 Uploaded uploaded = new Uploaded(ref, state);
                 newest.set(uploaded);
-                if (!state.boundary() && !last) {
+                if (role.equals(PERIODIC)) {
                     prune();
                 }
                 return uploaded;
@@ -86,23 +84,17 @@ final class CheckpointUploader implements AutoCloseable {
         return newest.get();
     }
 
-    /** Removes this stage's periodic checkpoints beyond the newest {@code keep}. */
-    private void prune() throws IOException {
-        List<ArtifactRecord> periodic = context.ledger().artifactsWith(KIND, "cacheKey", cacheKey, "step").stream()
-                .filter(a -> "periodic".equals(field(a, "role")))
-                .toList();
-        for (ArtifactRecord old : periodic.subList(Math.min(keep, periodic.size()), periodic.size())) {
-            context.artifacts().delete(old.digest());
-            context.ledger().addArtifactMetadata(old.digest(), MetadataStore.toJson(Map.of("pruned", true)));
-        }
-    }
-
-    static String field(ArtifactRecord artifact, String name) {
-        try {
-            JsonNode value = JSON.readTree(artifact.metadata()).get(name);
-            return value == null ? null : value.asText();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * Removes this stage's periodic checkpoints beyond the newest {@code keep}; the bytes go unless another
+     * execution's checkpoint is the same artifact.
+     */
+    private void prune() {
+        List<CheckpointRecord> periodic = context.ledger().checkpoints(cacheKey).stream()
+                .filter(c -> c.role().equals(PERIODIC)).toList();
+        for (CheckpointRecord old : periodic.subList(Math.min(keep, periodic.size()), periodic.size())) {
+            if (context.ledger().pruneCheckpoint(cacheKey, old.step(), old.role())) {
+                context.artifacts().delete(old.digest());
+            }
         }
     }
 

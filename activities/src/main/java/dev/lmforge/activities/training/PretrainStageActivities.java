@@ -15,7 +15,7 @@ import dev.lmforge.activities.tokenizer.BpeTokenizer;
 import dev.lmforge.activities.tokenizer.TokenShardIndex;
 import dev.lmforge.activities.tokenizer.TokenShards;
 import dev.lmforge.services.artifacts.ArtifactStoreException;
-import dev.lmforge.services.ledger.Records.ArtifactRecord;
+import dev.lmforge.services.ledger.Records.CheckpointRecord;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.spec.LifecycleSpec.TrainingOptions;
 import dev.lmforge.workflows.stage.ArtifactRef;
@@ -102,8 +102,7 @@ public final class PretrainStageActivities implements PretrainStage {
                             Path restore) throws IOException {
         Set<String> candidates = new LinkedHashSet<>();
         context.checkpoint(Progress.class).map(Progress::checkpoint).ifPresent(candidates::add);
-        context.ledger().artifactsWith(CheckpointUploader.KIND, "cacheKey", cacheKey, "step").stream()
-                .map(ArtifactRecord::digest).forEach(candidates::add);
+        context.ledger().checkpoints(cacheKey).stream().map(CheckpointRecord::digest).forEach(candidates::add);
         for (String digest : candidates) {
             try (InputStream in = context.artifacts().open(digest)) {
                 CheckpointUploader.delete(restore);
@@ -226,10 +225,10 @@ public final class PretrainStageActivities implements PretrainStage {
             }
             if (kept.isEmpty()) {
                 // Resumed past the boundary: an earlier attempt or run took it.
-                context.ledger().artifactsWith(CheckpointUploader.KIND, "cacheKey", cacheKey, "step").stream()
-                        .filter(a -> "boundary".equals(CheckpointUploader.field(a, "role"))).findFirst()
-                        .ifPresent(a -> outputs.put(BOUNDARY_CHECKPOINT_OUTPUT,
-                                new ArtifactRef(a.digest(), a.kind(), a.sizeBytes())));
+                context.ledger().checkpoints(cacheKey).stream()
+                        .filter(c -> c.role().equals(CheckpointUploader.BOUNDARY)).findFirst()
+                        .ifPresent(c -> outputs.put(BOUNDARY_CHECKPOINT_OUTPUT, new ArtifactRef(c.digest(),
+                                CheckpointUploader.KIND, context.artifacts().size(c.digest()).orElse(0L))));
             }
             Map<String, Double> summary = new LinkedHashMap<>();
             summary.put("steps", (double) step);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.ledger.Records.ArtifactRecord;
 import dev.lmforge.services.ledger.Records.AttemptRecord;
+import dev.lmforge.services.ledger.Records.CheckpointRecord;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.LineageEdge;
 import dev.lmforge.services.ledger.Records.LineageGraph;
@@ -252,21 +253,44 @@ public final class MetadataStore {
         return queryOne("SELECT * FROM artifacts WHERE digest = ?", MetadataStore::artifactOf, digest);
     }
 
-    /** Adds {@code metadataJson}'s fields to an artifact's metadata (e.g. that a checkpoint was pruned). */
-    public void addArtifactMetadata(String digest, String metadataJson) {
-        update("UPDATE artifacts SET metadata = metadata || ?::jsonb WHERE digest = ?", metadataJson, digest);
+    // ---- training checkpoints
+
+    /** Records that the stage execution with {@code cacheKey} wrote checkpoint {@code digest} after {@code step}. */
+    public void recordCheckpoint(String cacheKey, long step, String role, String digest, String runId) {
+        update("INSERT INTO checkpoints (cache_key, step, role, digest, run_id) VALUES (?, ?, ?, ?, ?) "
+                + "ON CONFLICT (cache_key, step, role) DO UPDATE SET digest = EXCLUDED.digest, run_id = EXCLUDED.run_id, "
+                + "pruned = false", cacheKey, step, role, digest, runId);
+    }
+
+    /** The checkpoints of executions with {@code cacheKey} that are not pruned, the newest step first. */
+    public List<CheckpointRecord> checkpoints(String cacheKey) {
+        return query("SELECT * FROM checkpoints WHERE cache_key = ? AND NOT pruned ORDER BY step DESC, at DESC",
+                rs -> new CheckpointRecord(rs.getString("cache_key"), rs.getLong("step"), rs.getString("role"),
+                        rs.getString("digest"), rs.getString("run_id")), cacheKey);
     }
 
     /**
-     * Artifacts of {@code kind} whose metadata field {@code field} equals {@code value} and which are not pruned,
-     * the highest {@code orderField} (a number) first: e.g. the checkpoints of every execution of a stage with
-     * the same cache key, newest step first.
+     * Marks a checkpoint pruned; returns whether no other unpruned checkpoint row shares its digest, that is
+     * whether its bytes may be deleted.
      */
-    public List<ArtifactRecord> artifactsWith(String kind, String field, String value, String orderField) {
-        return query("SELECT * FROM artifacts WHERE kind = ? AND metadata ->> ? = ? "
-                        + "AND NOT coalesce((metadata ->> 'pruned')::boolean, false) "
-                        + "ORDER BY (metadata ->> ?)::numeric DESC, created_at DESC",
-                MetadataStore::artifactOf, kind, field, value, orderField);
+    public boolean pruneCheckpoint(String cacheKey, long step, String role) {
+        return inTransaction(c -> {
+            String digest = null;
+            try (PreparedStatement ps = prepare(c, "UPDATE checkpoints SET pruned = true WHERE cache_key = ? AND step = ? "
+                    + "AND role = ? RETURNING digest", cacheKey, step, role); ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    digest = rs.getString(1);
+                }
+            }
+            if (digest == null) {
+                return false;
+            }
+            try (PreparedStatement ps = prepare(c, "SELECT count(*) FROM checkpoints WHERE digest = ? AND NOT pruned",
+                    digest); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) == 0;
+            }
+        });
     }
 
     /**

@@ -68,4 +68,8 @@ public final class Records {
     public record EvaluationResult(String runId, String stage, String model, String task, String metric, double value,
                                    long n, Double stderr) {
     }
+
+    /** A training checkpoint written by the stage execution with {@code cacheKey}, after {@code step} steps. */
+    public record CheckpointRecord(String cacheKey, long step, String role, String digest, String runId) {
+    }
 }

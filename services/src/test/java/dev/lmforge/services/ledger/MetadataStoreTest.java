@@ -155,15 +155,17 @@ class MetadataStoreTest {
     }
 
     @Test
-    void checkpointsAreFoundByCacheKeyNewestStepFirstAndPrunedOnesLeftOut() {
-        for (int step : new int[] {10, 30, 20}) {
-            ledger.recordArtifact(Digests.sha256("ckpt " + step), "checkpoint", 1,
-                    "{\"cacheKey\": \"k1\", \"step\": " + step + "}");
-        }
-        ledger.recordArtifact(Digests.sha256("other key"), "checkpoint", 1, "{\"cacheKey\": \"k2\", \"step\": 99}");
-        ledger.addArtifactMetadata(Digests.sha256("ckpt 20"), "{\"pruned\": true}");
-        assertEquals(List.of(Digests.sha256("ckpt 30"), Digests.sha256("ckpt 10")),
-                ledger.artifactsWith("checkpoint", "cacheKey", "k1", "step").stream()
-                        .map(Records.ArtifactRecord::digest).toList());
+    void checkpointsAreFoundByCacheKeyNewestFirstAndSharedBytesSurviveAPrune() {
+        run("run-ckpt");
+        String a = artifact("ckpt a", "checkpoint");
+        String b = artifact("ckpt b", "checkpoint");
+        ledger.recordCheckpoint("k1", 10, "periodic", a, "run-ckpt");
+        ledger.recordCheckpoint("k1", 30, "final", b, "run-ckpt");
+        ledger.recordCheckpoint("k1", 20, "periodic", b, "run-ckpt");
+        ledger.recordCheckpoint("k2", 10, "periodic", a, "run-ckpt");
+        assertEquals(List.of(30L, 20L, 10L), ledger.checkpoints("k1").stream().map(Records.CheckpointRecord::step).toList());
+        assertEquals(false, ledger.pruneCheckpoint("k1", 10, "periodic"), "k2 still uses its bytes");
+        assertEquals(true, ledger.pruneCheckpoint("k2", 10, "periodic"));
+        assertEquals(List.of(30L, 20L), ledger.checkpoints("k1").stream().map(Records.CheckpointRecord::step).toList());
     }
 }
