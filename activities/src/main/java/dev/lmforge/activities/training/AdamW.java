@@ -7,6 +7,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.math.Div;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TFloating;
 
@@ -56,7 +57,8 @@ final class AdamW<T extends TFloating> {
     /**
      * Builds one update from {@code gradients} (one per parameter, in order) at {@code learningRate}:
      * clip to global norm {@code gradientClip}, update the moments, step each weight by
-     * {@code lr·(m̂/(√v̂ + ε) + wd·w)} (no decay on norms), then advance the step counter.
+     * {@code lr·(m̂/(√v̂ + ε̂) + wd·w)} (no decay on norms), then advance the step counter. TensorFlow's kernel
+     * adds ε to {@code √v} before bias correction (ε̂ = ε/√(1-β2^t)), as the Adam paper's efficient form does.
      */
     Update<T> update(List<Operand<T>> gradients, Operand<T> learningRate) {
         if (gradients.size() != parameters.size()) {
@@ -69,34 +71,35 @@ final class AdamW<T extends TFloating> {
         }
         Operand<T> norm = tf.math.sqrt(tf.math.addN(squares));
         Operand<T> clip = scalar(settings.gradientClip());
-        Operand<T> clipScale = tf.math.div(clip, tf.math.maximum(norm, clip));
+        Div<T> clipScale = tf.math.div(clip, tf.math.maximum(norm, clip));
+        // Nothing may write a weight before every gradient is computed: the decay below reads no gradient, so it
+        // waits for the clip scale, which reads them all.
+        Ops afterGradients = tf.withControlDependencies(List.of(clipScale));
 
         Operand<T> t = tf.dtypes.cast(tf.math.add(step, tf.constant(1L)), type);
-        Operand<T> firstCorrection = tf.math.sub(scalar(1), tf.math.pow(scalar(settings.beta1()), t));
-        Operand<T> secondCorrection = tf.math.sub(scalar(1), tf.math.pow(scalar(settings.beta2()), t));
+        Operand<T> beta1 = scalar(settings.beta1());
+        Operand<T> beta2 = scalar(settings.beta2());
+        Operand<T> beta1Power = tf.math.pow(beta1, t);
+        Operand<T> beta2Power = tf.math.pow(beta2, t);
+        Operand<T> decayRate = tf.math.mul(learningRate, scalar(settings.weightDecay()));
 
         List<Op> updates = new ArrayList<>();
         for (int i = 0; i < parameters.size(); i++) {
             DecoderModel.Parameter<T> p = parameters.get(i);
-            Operand<T> g = tf.math.mul(gradients.get(i), clipScale);
-            Operand<T> m = tf.assign(firstMoments.get(i), movingAverage(firstMoments.get(i), g,
-                    settings.beta1()));
-            Operand<T> v = tf.assign(secondMoments.get(i), movingAverage(secondMoments.get(i), tf.math.square(g),
-                    settings.beta2()));
-            Operand<T> adam = tf.math.div(tf.math.div(m, firstCorrection),
-                    tf.math.add(tf.math.sqrt(tf.math.div(v, secondCorrection)), scalar(EPSILON)));
-            Operand<T> direction = p.decayed()
-                    ? tf.math.add(adam, tf.math.mul(p.variable(), scalar(settings.weightDecay())))
-                    : adam;
-            updates.add(tf.assignSub(p.variable(), tf.math.mul(learningRate, direction)));
+            Ops ordered = tf;
+            if (p.decayed()) {
+                // Decoupled weight decay, w -= lr·wd·w, then Adam on the decayed weight: together
+                // w - lr·(m̂/(√v̂ + ε) + wd·w) from the weight before the step.
+                ordered = tf.withControlDependencies(List.of(
+                        afterGradients.assignSub(p.variable(), tf.math.mul(p.variable(), decayRate))));
+            }
+            // TensorFlow's fused Adam kernel: moments, bias correction (from β^t) and the step in one pass.
+            updates.add(ordered.train.applyAdam(p.variable(), firstMoments.get(i), secondMoments.get(i),
+                    beta1Power, beta2Power, learningRate, beta1, beta2, scalar(EPSILON),
+                    tf.math.mul(gradients.get(i), clipScale)));
         }
         Op advance = tf.withControlDependencies(updates).assignAdd(step, tf.constant(1L));
         return new Update<>(advance, norm);
-    }
-
-    /** {@code β·average + (1 - β)·value}. */
-    private Operand<T> movingAverage(Operand<T> average, Operand<T> value, double beta) {
-        return tf.math.add(tf.math.mul(average, scalar(beta)), tf.math.mul(value, scalar(1 - beta)));
     }
 
     private Operand<T> scalar(double value) {
