@@ -2,6 +2,7 @@ package dev.lmforge.activities;
 
 import dev.lmforge.activities.data.DataStageActivities;
 import dev.lmforge.activities.data.DataStepActivities;
+import dev.lmforge.activities.evaluation.EvaluateStageActivities;
 import dev.lmforge.activities.planning.PlanStageActivities;
 import dev.lmforge.activities.planning.SweepActivitiesImpl;
 import dev.lmforge.activities.training.PretrainStageActivities;
@@ -46,7 +47,8 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
             worker.registerActivitiesImplementations(new DataStageActivities(runtime), new DataStepActivities(runtime),
                     new TokenizerStageActivities(runtime),
                     new PlanStageActivities(runtime), new SweepActivitiesImpl(runtime),
-                    new PretrainStageActivities(runtime));
+                    new PretrainStageActivities(runtime),
+                    new EvaluateStageActivities(runtime));
         }
         factory.start();
         return () -> {

@@ -10,6 +10,8 @@ import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStage;
 import dev.lmforge.workflows.stage.DataStageConfig;
+import dev.lmforge.workflows.stage.EvaluateStage;
+import dev.lmforge.workflows.stage.EvaluateStageConfig;
 import dev.lmforge.workflows.stage.PlanStage;
 import dev.lmforge.workflows.stage.PlanStageConfig;
 import dev.lmforge.workflows.stage.PretrainStage;
@@ -111,6 +113,8 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
             config = JSON.valueToTree(new PlanStageConfig(input.spec().compute(), planOptions(input.spec())));
         } else if (stage == Stage.PRETRAIN) {
             config = JSON.valueToTree(new PretrainStageConfig(input.spec().training()));
+        } else if (stage == Stage.EVALUATE_BASE || stage == Stage.EVALUATE_CHAT) {
+            config = JSON.valueToTree(new EvaluateStageConfig(input.spec().evaluation()));
         }
         StageStart start = ledger.beginStage(input.runId(), stage.id(), config, inputs);
         if (start.reused() != null) {
@@ -169,6 +173,9 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 return Workflow.newActivityStub(PlanStage.class, options).plan(withSweep(stageInput, input));
             case PRETRAIN:
                 return Workflow.newActivityStub(PretrainStage.class, options).pretrain(stageInput);
+            case EVALUATE_BASE:
+            case EVALUATE_CHAT:
+                return Workflow.newActivityStub(EvaluateStage.class, options).evaluate(stageInput);
             default:
                 break;
         }

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.WorkDirectory;
 import dev.lmforge.activities.cli.Args;
 import dev.lmforge.activities.cli.Command;
 
@@ -114,7 +115,7 @@ public final class DataBenchCommand implements Command {
             return 0;
         } finally {
             if (!args.has("dir")) {
-                DataPipeline.deleteTree(dir);
+                WorkDirectory.delete(dir);
             }
         }
     }

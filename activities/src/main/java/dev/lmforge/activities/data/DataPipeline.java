@@ -1,15 +1,14 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.WorkDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The whole data stage in one process: exact and near-duplicate removal across all inputs
@@ -80,16 +79,8 @@ public final class DataPipeline {
                     new DataReport.Remix(quality.mix().summary(), after.summary(), plan.factors(), plan.notes()),
                     outputs, duplicatesFile(outDir).getFileName().toString(), config);
         } finally {
-            deleteTree(work);
+            WorkDirectory.delete(work);
         }
     }
 
-    /** Deletes a folder and everything under it. */
-    static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.WorkDirectory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -270,7 +271,7 @@ public final class DataStepActivities implements DataSteps {
             beats.shutdownNow();
             if (work != null) {
                 try {
-                    DataPipeline.deleteTree(work);
+                    WorkDirectory.delete(work);
                 } catch (IOException e) {
                     // A leftover temporary folder must not fail a finished step.
                 }

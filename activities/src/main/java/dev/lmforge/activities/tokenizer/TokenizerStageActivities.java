@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.WorkDirectory;
 import dev.lmforge.activities.data.CorpusManifest;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.StageInput;
@@ -17,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,11 +78,7 @@ public final class TokenizerStageActivities implements TokenizerStage {
                 }
                 return encode(context, parts, tokenizer, tokenizerRef, config, work.resolve("shards"));
             } finally {
-                try (Stream<Path> files = Files.walk(work)) {
-                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+                WorkDirectory.delete(work);
             }
         });
     }

@@ -1,12 +1,12 @@
 package dev.lmforge.activities.training;
 
+import dev.lmforge.activities.WorkDirectory;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.services.ledger.Records.CheckpointRecord;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * Writes checkpoints to the artifact store in the background, in order, so that training never waits for an
@@ -73,7 +72,7 @@ final class CheckpointUploader implements AutoCloseable {
                 }
                 return uploaded;
             } finally {
-                delete(saved);
+                WorkDirectory.delete(saved);
                 Files.deleteIfExists(zip);
             }
         });
@@ -94,17 +93,6 @@ final class CheckpointUploader implements AutoCloseable {
         for (CheckpointRecord old : periodic.subList(Math.min(keep, periodic.size()), periodic.size())) {
             if (context.ledger().pruneCheckpoint(cacheKey, old.step(), old.role())) {
                 context.artifacts().delete(old.digest());
-            }
-        }
-    }
-
-    static void delete(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(directory)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
             }
         }
     }

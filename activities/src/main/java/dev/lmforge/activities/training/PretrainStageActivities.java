@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.WorkDirectory;
 import dev.lmforge.activities.planning.BudgetPlan;
 import dev.lmforge.activities.planning.HardwareProfile;
 import dev.lmforge.activities.planning.MemoryEstimate;
@@ -89,7 +90,7 @@ public final class PretrainStageActivities implements PretrainStage {
                 Start start = findStart(context, cacheKey, options, plan, work.resolve("restore"));
                 return train(context, options, cacheKey, start, shards, tokenizerRef, work);
             } finally {
-                CheckpointUploader.delete(work);
+                WorkDirectory.delete(work);
             }
         });
     }
@@ -105,7 +106,7 @@ public final class PretrainStageActivities implements PretrainStage {
         context.ledger().checkpoints(cacheKey).stream().map(CheckpointRecord::digest).forEach(candidates::add);
         for (String digest : candidates) {
             try (InputStream in = context.artifacts().open(digest)) {
-                CheckpointUploader.delete(restore);
+                WorkDirectory.delete(restore);
                 TrainingCheckpoint state = TrainingCheckpoint.unpack(in, restore);
                 LOG.info("pretrain: resuming from checkpoint {} at step {}", digest, state.step());
                 return new Start(TrainingJob.of(state), state, restore, digest);

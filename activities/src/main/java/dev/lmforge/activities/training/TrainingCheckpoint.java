@@ -3,6 +3,7 @@ package dev.lmforge.activities.training;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.activities.planning.ModelShape;
+import dev.lmforge.activities.planning.OptimizerSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -56,6 +57,17 @@ public record TrainingCheckpoint(long step, long dataPosition, long tokens, Mode
                 out.closeEntry();
             }
         }
+    }
+
+    /**
+     * The model these variables hold (a {@link #unpack} directory), for scoring and decoding.
+     *
+     * @param threads TensorFlow's intra-op threads
+     */
+    public LanguageModel languageModel(Path variables, int threads) {
+        TrainingSetup setup = new TrainingSetup(shape, OptimizerSettings.paper(), 1, 1, ComputePrecision.FLOAT32,
+                seed, threads, null);
+        return new DecoderLanguageModel(setup, variables);
     }
 
     /** A zip entry with a fixed time, so that equal checkpoints are equal artifacts. */

@@ -30,7 +30,7 @@ import java.util.Map;
  */
 public record LifecycleSpec(String name, String team, List<String> stages, Corpus corpus, DataOptions data,
                             Compute compute, TokenizerOptions tokenizer, PlanOptions plan, JsonNode model, TrainingOptions training,
-                            JsonNode evaluation, JsonNode sft, JsonNode dpo) {
+                            EvaluationOptions evaluation, JsonNode sft, JsonNode dpo) {
 
     /** The corpus: one or more sources, each a dump. */
     public record Corpus(List<CorpusSource> sources) {
@@ -128,6 +128,19 @@ public record LifecycleSpec(String name, String team, List<String> stages, Corpu
     public record TrainingOptions(Long seed, String schedule, String precision, Integer microBatchSequences,
                                   Integer threads, Double checkpointMinutes, Integer checkpointSteps,
                                   Integer keepCheckpoints, String extendFrom) {
+    }
+
+    /**
+     * Options of the evaluation stages.
+     *
+     * @param suites           task suites or task files: {@code small} (lmforge's bundled suite: generated
+     *                         arithmetic and copying, and a cloze from the corpus) or paths the compute worker can
+     *                         read; default {@code [small]}, an empty list measures bits per byte only
+     * @param items            items per task of the bundled suite (default 100)
+     * @param heldOutDocuments at most this many held-out documents for bits per byte (default 200)
+     * @param batchSize        rows per forward pass (default 8)
+     */
+    public record EvaluationOptions(List<String> suites, Integer items, Integer heldOutDocuments, Integer batchSize) {
     }
 
     /** The stages this spec runs, in lifecycle order (assumes a validated spec). */

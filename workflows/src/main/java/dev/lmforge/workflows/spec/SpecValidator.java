@@ -22,7 +22,6 @@ public final class SpecValidator {
     /** Sections that belong to a stage; a section for a stage this build lacks is refused. */
     private static final Map<String, Stage> SECTION_STAGE = Map.of(
             "model", Stage.PRETRAIN,
-            "evaluation", Stage.EVALUATE_BASE,
             "sft", Stage.ALIGN,
             "dpo", Stage.ALIGN);
 
@@ -49,6 +48,10 @@ public final class SpecValidator {
         }
         checkTokenizer(spec.tokenizer(), problems);
         checkTraining(spec.training(), problems);
+        checkEvaluation(spec.evaluation(), problems);
+        if (stages.contains(Stage.EVALUATE_BASE) && !stages.contains(Stage.PRETRAIN)) {
+            problems.add(new SpecProblem("stages", "evaluate-base needs the pretrain stage before it"));
+        }
         if (stages.contains(Stage.PRETRAIN) && !(stages.contains(Stage.PLAN) && stages.contains(Stage.TOKENIZER))) {
             problems.add(new SpecProblem("stages", "pretrain needs the tokenizer and plan stages before it"));
         }
@@ -84,7 +87,6 @@ public final class SpecValidator {
     private static void checkSections(LifecycleSpec spec, List<SpecProblem> problems) {
         Map<String, JsonNode> sections = new TreeMap<>();
         sections.put("model", spec.model());
-        sections.put("evaluation", spec.evaluation());
         sections.put("sft", spec.sft());
         sections.put("dpo", spec.dpo());
         sections.forEach((name, node) -> {
@@ -223,6 +225,23 @@ public final class SpecValidator {
             problems.add(new SpecProblem("training.extendFrom",
                     "must be the SHA-256 digest (64 hex digits) of a boundary checkpoint, got " + training.extendFrom()));
         }
+    }
+
+    private static void checkEvaluation(LifecycleSpec.EvaluationOptions evaluation, List<SpecProblem> problems) {
+        if (evaluation == null) {
+            return;
+        }
+        List<String> suites = evaluation.suites() == null ? List.of() : evaluation.suites();
+        for (int i = 0; i < suites.size(); i++) {
+            if (suites.get(i) == null || suites.get(i).isBlank()) {
+                problems.add(new SpecProblem("evaluation.suites[" + i + "]", "must name a suite: small, or a file path"));
+            }
+        }
+        if (evaluation.items() != null && evaluation.items() < 2) {
+            problems.add(new SpecProblem("evaluation.items", "must be at least 2, got " + evaluation.items()));
+        }
+        positive("evaluation.heldOutDocuments", evaluation.heldOutDocuments(), problems);
+        positive("evaluation.batchSize", evaluation.batchSize(), problems);
     }
 
     private static void positive(String field, Integer value, List<SpecProblem> problems) {

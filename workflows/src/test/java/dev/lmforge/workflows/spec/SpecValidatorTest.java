@@ -161,4 +161,16 @@ class SpecValidatorTest {
         assertEquals(List.of("plan.sweep"), problems.stream().map(SpecProblem::field).toList());
         assertTrue(problems.get(0).message().contains("tokenizer"), problems.get(0).message());
     }
+
+    @Test
+    void evaluationOptionsAreCheckedAndEvaluateBaseNeedsPretrain() {
+        List<String> all = List.of("data", "tokenizer", "plan", "pretrain", "evaluate-base");
+        LifecycleSpec good = new LifecycleSpec("t", null, all, CORPUS, null, new LifecycleSpec.Compute(1e12, null), null,
+                null, null, null, new LifecycleSpec.EvaluationOptions(List.of("small", "my/suite.yaml"), 10, 50, 4), null, null);
+        assertEquals(List.of(), SpecValidator.validate(good));
+        LifecycleSpec bad = new LifecycleSpec("t", null, List.of("data", "tokenizer", "plan", "evaluate-base"), CORPUS,
+                null, new LifecycleSpec.Compute(1e12, null), null, null, null, null,
+                new LifecycleSpec.EvaluationOptions(List.of(" "), 1, 0, null), null, null);
+        assertEquals(List.of("evaluation.suites[0]", "evaluation.items", "evaluation.heldOutDocuments", "stages"), fields(bad));
+    }
 }
