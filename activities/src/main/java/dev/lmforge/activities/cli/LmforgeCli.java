@@ -2,10 +2,12 @@ package dev.lmforge.activities.cli;
 
 import dev.lmforge.activities.data.DataBenchCommand;
 import dev.lmforge.activities.data.DataCommand;
+import dev.lmforge.activities.evaluation.EvalCommand;
 import dev.lmforge.activities.planning.FitCommand;
 import dev.lmforge.activities.planning.PlanCommand;
 import dev.lmforge.activities.tokenizer.TokenizerBenchCommand;
 import dev.lmforge.activities.tokenizer.TokenizerCommand;
+import dev.lmforge.activities.training.TrainBenchCommand;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,6 +39,8 @@ public final class LmforgeCli {
         all.add(new FitCommand());
         all.add(new DataBenchCommand());
         all.add(new TokenizerBenchCommand());
+        all.add(new TrainBenchCommand());
+        all.add(new EvalCommand());
         return new LmforgeCli(all);
     }
 
