@@ -14,13 +14,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The commands that talk to a running lmforge through its REST API ({@code LMFORGE_URL}, default
  * {@code http://127.0.0.1:8080}): {@code run}, {@code runs}, {@code status}, {@code resume}, {@code pause},
- * {@code cancel}. Each call sends {@code Authorization: Bearer} with the API token in {@code LMFORGE_TOKEN} or,
+ * {@code cancel}, {@code compare}. Each call sends {@code Authorization: Bearer} with the API token in {@code LMFORGE_TOKEN} or,
  * failing that, the one the local stack keeps in {@code DATA_DIR/cli-token}. Errors come back as problem
  * details, which are printed as they are.
  */
@@ -84,7 +89,60 @@ final class RunCommands {
                     return a.has("wait") ? follow(newRun, out) : 0;
                 }),
                 command("pause", "pause a run before its next stage: RUN", (a, out, err) -> signal("pause", a, out)),
-                command("cancel", "cancel a run: RUN", (a, out, err) -> signal("cancel", a, out)));
+                command("cancel", "cancel a run: RUN", (a, out, err) -> signal("cancel", a, out)),
+                command("compare", "evaluation scores of runs side by side: RUN RUN... [--json]", (a, out, err) -> {
+                    a.allowOnly("json");
+                    List<String> ids = a.positional();
+                    if (ids.size() < 2) {
+                        throw new Args.UsageException("compare: name at least two runs (RUN RUN...), got " + ids.size());
+                    }
+                    StringBuilder query = new StringBuilder();
+                    for (String id : ids) {
+                        query.append(query.isEmpty() ? '?' : '&').append("run=").append(URLEncoder.encode(id, StandardCharsets.UTF_8));
+                    }
+                    JsonNode runs = call("GET", "/api/compare" + query, HttpRequest.BodyPublishers.noBody(), null);
+                    out.print(a.has("json") ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(runs) + "\n" : scoreTable(runs));
+                    return 0;
+                }));
+    }
+
+    /**
+     * The compared runs' evaluation figures as a text table: a row per stage, task and metric that any run has,
+     * a column per run ({@code -} where a run lacks the figure).
+     */
+    static String scoreTable(JsonNode runs) {
+        Map<String, List<String>> rows = new LinkedHashMap<>();
+        for (int i = 0; i < runs.size(); i++) {
+            for (JsonNode e : runs.get(i).path("evaluations")) {
+                String key = e.path("stage").asText() + "  " + e.path("task").asText() + "  " + e.path("metric").asText();
+                List<String> cells = rows.computeIfAbsent(key, k -> new ArrayList<>(Collections.nCopies(runs.size(), "-")));
+                cells.set(i, String.format(Locale.ROOT, "%.4f", e.path("value").asDouble())
+                        + (e.hasNonNull("stderr") ? String.format(Locale.ROOT, " ±%.4f", e.path("stderr").asDouble()) : ""));
+            }
+        }
+        int keyWidth = rows.keySet().stream().mapToInt(String::length).max().orElse(0);
+        keyWidth = Math.max(keyWidth, "stage  task  metric".length());
+        List<String> header = new ArrayList<>();
+        runs.forEach(r -> header.add(r.path("id").asText()));
+        int cellWidth = header.stream().mapToInt(String::length).max().orElse(0);
+        for (List<String> cells : rows.values()) {
+            cellWidth = Math.max(cellWidth, cells.stream().mapToInt(String::length).max().orElse(0));
+        }
+        String format = "%-" + keyWidth + "s" + (" | %" + cellWidth + "s").repeat(runs.size()) + "%n";
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, format, concat("stage  task  metric", header)));
+        rows.forEach((key, cells) -> table.append(String.format(Locale.ROOT, format, concat(key, cells))));
+        if (rows.isEmpty()) {
+            table.append("no evaluation figures in these runs\n");
+        }
+        return table.toString();
+    }
+
+    private static Object[] concat(String first, List<String> rest) {
+        List<Object> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(rest);
+        return all.toArray();
     }
 
     private static int signal(String action, Args a, PrintStream out) throws Exception {
