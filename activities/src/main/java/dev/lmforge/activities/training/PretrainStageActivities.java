@@ -12,6 +12,7 @@ import dev.lmforge.activities.planning.HardwareProfile;
 import dev.lmforge.activities.planning.MemoryEstimate;
 import dev.lmforge.activities.planning.ModelScale;
 import dev.lmforge.activities.planning.OptimizerSettings;
+import dev.lmforge.activities.planning.ScalingFit;
 import dev.lmforge.activities.tokenizer.BpeTokenizer;
 import dev.lmforge.activities.tokenizer.TokenShardIndex;
 import dev.lmforge.activities.tokenizer.TokenShards;
@@ -27,6 +28,7 @@ import dev.lmforge.workflows.stage.StageOutput;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
@@ -62,6 +65,8 @@ public final class PretrainStageActivities implements PretrainStage {
     private static final long METRIC_POINTS = 2000;
     /** How often metrics reach the ledger (and the console's charts). */
     private static final Duration METRIC_FLUSH = Duration.ofSeconds(5);
+    /** Held-out rows scored after training, at most. */
+    private static final int HELD_OUT_ROWS = 64;
 
     private final StageRuntime runtime;
 
@@ -244,7 +249,66 @@ public final class PretrainStageActivities implements PretrainStage {
             if (start.checkpoint() != null) {
                 summary.put("resumedFromStep", (double) start.checkpoint().step());
             }
+            heldOutLoss(context, trainer, job, work).ifPresent(heldOut -> {
+                summary.put("heldOutLoss", heldOut);
+                context.metric("held_out_loss", job.totalSteps(), heldOut);
+                predictionError(context, job, heldOut, summary);
+            });
             return new StageOutput(outputs, summary);
+        }
+    }
+
+    /**
+     * The trained model's mean loss on the tokenizer stage's held-out documents (joined as in training, with
+     * {@code <|eos|>} between them, cut into rows), if there are enough for one row.
+     */
+    private static Optional<Double> heldOutLoss(StageContext context, DecoderTrainer trainer, TrainingJob job,
+                                                Path work) throws IOException {
+        ArtifactRef heldOutRef = context.input().inputs().get("held-out");
+        if (heldOutRef == null) {
+            return Optional.empty();
+        }
+        // The exported model's folder holds its tokenizer by now.
+        BpeTokenizer tokenizer = BpeTokenizer.load(work.resolve("model").resolve(BpeTokenizer.FILE_NAME));
+        int eos = tokenizer.specialTokenId("<|eos|>");
+        int width = job.shape().seqLen() + 1;
+        List<Integer> stream = new ArrayList<>();
+        for (String line : new String(context.artifacts().readAllBytes(heldOutRef.digest()), StandardCharsets.UTF_8)
+                .split("\n")) {
+            if (!line.isBlank() && stream.size() < HELD_OUT_ROWS * width) {
+                for (int id : tokenizer.encode(JSON.readTree(line).get("text").asText())) {
+                    stream.add(id);
+                }
+                stream.add(eos);
+            }
+        }
+        int rows = Math.min(HELD_OUT_ROWS, (stream.size() - 1) / job.shape().seqLen());
+        if (rows <= 0) {
+            return Optional.empty();
+        }
+        int[] ids = new int[rows * width];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < width; i++) {
+                ids[r * width + i] = stream.get(r * job.shape().seqLen() + i);
+            }
+        }
+        return Optional.of(trainer.loss(ids, rows));
+    }
+
+    /** With a scaling-law sweep before it: the loss its curve predicted for this run, and how far off it was. */
+    private static void predictionError(StageContext context, TrainingJob job, double heldOutLoss,
+                                        Map<String, Double> summary) {
+        ArtifactRef fit = context.input().inputs().get("scaling-fit");
+        if (fit == null) {
+            return;
+        }
+        double compute = ModelScale.of(job.shape()).modelScale() * job.batchTokens() * job.totalSteps();
+        try {
+            double predicted = ScalingFit.predictedLoss(context.artifacts().readAllBytes(fit.digest()), compute);
+            summary.put("predictedLoss", predicted);
+            summary.put("predictionError", (heldOutLoss - predicted) / predicted);
+        } catch (IllegalArgumentException e) {
+            LOG.info("pretrain: no loss prediction to check: {}", e.getMessage());
         }
     }
 

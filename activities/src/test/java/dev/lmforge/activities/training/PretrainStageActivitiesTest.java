@@ -90,6 +90,9 @@ class PretrainStageActivitiesTest {
             files.put(shard.file(), store(Files.readAllBytes(shardDir.resolve(shard.file())), "token-shard").digest());
         }
         inputs.put("tokens", store(JSON.writeValueAsBytes(new TokenShards(TokenShardIndex.FORMAT, index, files)), "tokens"));
+        String heldOut = Files.readString(Path.of("../samples/corpus/dump-2024-01.jsonl")).substring(600_000, 700_000);
+        inputs.put("held-out", store(heldOut.substring(heldOut.indexOf('\n') + 1, heldOut.lastIndexOf('\n') + 1)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8), "held-out-text"));
         plan = JSON.valueToTree(BudgetPlanner.plan(new BudgetRequest(BUDGET, null, 32, tokenizer.vocabularySize(), null, null)));
         first = pretrain("key-first", OPTIONS, null, p -> { });
     }
@@ -160,6 +163,8 @@ class PretrainStageActivitiesTest {
         assertTrue(start > Math.log(300) - 0.5, "starts near uniform: " + start);
         assertTrue(end < start - 1.0, "loss falls from " + start + " to " + end);
         assertEquals(losses.get(losses.size() - 1).value(), first.summary().get("loss"), 1e-12);
+        double heldOut = first.summary().get("heldOutLoss");
+        assertTrue(heldOut < start - 0.5 && heldOut > end - 1.5, "held-out loss " + heldOut + " near the training loss " + end);
     }
 
     @Test
