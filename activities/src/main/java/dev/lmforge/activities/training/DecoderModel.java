@@ -8,7 +8,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Split;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.train.BatchMatMul;
@@ -190,8 +189,9 @@ final class DecoderModel<T extends TFloating> {
                 tf.constant(new int[] {shape.dModel(), kvWidth, kvWidth}), tf.constant(-1), 3L).output();
         // Scaling q by 1/√headDim here touches positions·headDim values rather than positions² scores.
         Operand<T> q = rotate(tf.reshape(tf.math.mul(qkv.get(0), scalar(1 / Math.sqrt(headDim))),
-                dims(i(-1), positions, i(shape.heads()), i(headDim))), cos, sin);
-        Operand<T> k = rotate(tf.reshape(qkv.get(1), dims(i(-1), positions, i(kvHeads), i(headDim))), cos, sin);
+                dims(i(-1), positions, i(shape.heads()), i(headDim))), shape.heads(), positions, cos, sin);
+        Operand<T> k = rotate(tf.reshape(qkv.get(1), dims(i(-1), positions, i(kvHeads), i(headDim))), kvHeads,
+                positions, cos, sin);
         Operand<T> v = tf.reshape(qkv.get(2), dims(i(-1), positions, i(kvHeads), i(headDim)));
         if (pastK != null) {
             k = tf.concat(List.of(pastK, k), tf.constant(1));
@@ -238,12 +238,17 @@ final class DecoderModel<T extends TFloating> {
         return tf.math.mul(tf.math.mul(x, tf.math.rsqrt(tf.math.add(meanSquare, scalar(NORM_EPSILON)))), gain);
     }
 
-    /** Rotary embedding, "rotate half" form: pairs {@code (j, j + headDim/2)} turn by {@code position·θ_j}. */
-    private Operand<T> rotate(Operand<T> x, Operand<T> cos, Operand<T> sin) {
-        Split<T> halves = tf.split(tf.constant(-1), x, 2L);
-        Operand<T> rotated = tf.concat(List.of(tf.math.neg(halves.output().get(1)), halves.output().get(0)),
-                tf.constant(-1));
-        return tf.math.add(tf.math.mul(x, cos), tf.math.mul(rotated, sin));
+    /**
+     * Rotary embedding, "rotate half" form: pairs {@code (j, j + headDim/2)} of {@code x [rows, positions, heads,
+     * headDim]} turn by {@code position·θ_j}: {@code x·cos + [-x2, x1]·sin}. The halves swap by one reverse, and
+     * the sign sits in the table ({@code sin} is stored as {@code [-sin, sin]}).
+     */
+    private Operand<T> rotate(Operand<T> x, int heads, Operand<TInt32> positions, Operand<T> cos, Operand<T> sin) {
+        int half = shape.headDim() / 2;
+        Operand<T> swapped = tf.reshape(
+                tf.reverse(tf.reshape(x, dims(i(-1), positions, i(heads), i(2), i(half))), tf.constant(new int[] {3})),
+                tf.shape(x));
+        return tf.math.add(tf.math.mul(x, cos), tf.math.mul(swapped, sin));
     }
 
     /** {@code a·b} in the matmul type, the result back in the parameter type. */
@@ -287,15 +292,18 @@ final class DecoderModel<T extends TFloating> {
         return variable;
     }
 
-    /** {@code cos} or {@code sin} of {@code position·θ_j}, {@code θ_j = base^(-2j/headDim)}, both halves alike. */
+    /**
+     * {@code cos} or {@code sin} of {@code position·θ_j}, {@code θ_j = base^(-2j/headDim)}, for both halves;
+     * {@code sin} negated in the first half (see {@link #rotate}).
+     */
     private double[][] rotaryTable(boolean cosine) {
         int half = shape.headDim() / 2;
         double[][] table = new double[shape.seqLen()][2 * half];
         for (int position = 0; position < shape.seqLen(); position++) {
             for (int j = 0; j < half; j++) {
                 double angle = position * Math.pow(ROPE_BASE, -2.0 * j / shape.headDim());
-                table[position][j] = cosine ? Math.cos(angle) : Math.sin(angle);
-                table[position][j + half] = table[position][j];
+                table[position][j] = cosine ? Math.cos(angle) : -Math.sin(angle);
+                table[position][j + half] = cosine ? Math.cos(angle) : Math.sin(angle);
             }
         }
         return table;
