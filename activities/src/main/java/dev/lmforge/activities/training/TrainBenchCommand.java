@@ -26,12 +26,12 @@ import org.tensorflow.types.family.TFloating;
 
 /**
  * {@code lmforge bench train [--seconds S] [--threads 1,2] [--precisions float32,bfloat16] [--shapes 0.1M,3M]
- * [--json]}: training
- * throughput (tokens/s) of a small (about 0.1 M non-embedding parameters) and a medium (about 3 M) decoder, and
- * its model-FLOPs utilisation: achieved training FLOPs/s, counted by {@link ModelScale#trainingFlopsPerToken()}
- * (6 per matrix weight, output projection included, plus Eq. 2's attention term), divided by the rate of one
- * large matrix product in the same precision and threads that TensorFlow reaches on this machine in the same
- * run. It also prints the {@code 6·N} count (non-embedding parameters) for comparison.
+ * [--json]}: training throughput (tokens/s) of a small (about 0.1 M non-embedding parameters) and a medium (about
+ * 3 M) decoder, and its model-FLOPs utilisation: achieved training FLOPs/s, counted by
+ * {@link ModelScale#trainingFlopsPerToken()} (6 per matrix weight, output projection included, plus Eq. 2's
+ * attention term), divided by the rate of a large matrix product in the same precision and threads that
+ * TensorFlow reaches on this machine, timed in turns with the training steps so that both see the same load on a
+ * shared machine. It also prints the MFU by the {@code 6·N} count (non-embedding parameters) for comparison.
  */
 public final class TrainBenchCommand implements Command {
 
@@ -95,8 +95,8 @@ public final class TrainBenchCommand implements Command {
 
         if (!json) {
             out.printf("cores: %d; MFU = tokens/s x ModelScale.trainingFlopsPerToken / the rate of %d chained "
-                    + "%dx%d matmuls in the same precision and threads, measured just before%n", cores,
-                    MATMUL_CHAIN, MATMUL_SIDE, MATMUL_SIDE);
+                    + "%dx%d matmuls in the same precision and threads, timed in turns with the training steps%n",
+                    cores, MATMUL_CHAIN, MATMUL_SIDE, MATMUL_SIDE);
             out.printf("%-5s %9s %7s %-9s %7s %10s %10s %10s %6s %6s%n", "shape", "nonEmbN", "tokens", "precision",
                     "threads", "tokens/s", "GFLOP/s", "mm GFLOP/s", "MFU", "6N-MFU");
         }
@@ -105,10 +105,9 @@ public final class TrainBenchCommand implements Command {
             ModelScale scale = ModelScale.of(bench.shape());
             for (ComputePrecision precision : precisions) {
                 for (int threads : threadCounts) {
-                    // The reference rate is measured right before, with the same threads: on a shared machine
-                    // that keeps both figures under the same load.
-                    double matmulRate = matmulFlopsPerSecond(precision.matmulType(), threads, seconds / 2);
-                    double tokensPerSecond = trainingTokensPerSecond(bench, precision, threads, seconds);
+                    Rates rates = measure(bench, precision, threads, seconds);
+                    double matmulRate = rates.matmulFlopsPerSecond();
+                    double tokensPerSecond = rates.tokensPerSecond();
                     double flops = tokensPerSecond * scale.trainingFlopsPerToken();
                     double sixN = tokensPerSecond * PaperLaws.FLOPS_PER_PARAMETER_PER_TOKEN
                             * scale.exactNonEmbeddingParams();
@@ -152,9 +151,15 @@ public final class TrainBenchCommand implements Command {
         return 0;
     }
 
-    /** Tokens per second of full optimizer steps (forward, backward, AdamW) on random tokens. */
-    private static double trainingTokensPerSecond(BenchShape bench, ComputePrecision precision, int threads,
-                                                  double seconds) {
+    /** Training throughput and the reference matmul rate, measured side by side. */
+    private record Rates(double tokensPerSecond, double matmulFlopsPerSecond) {
+    }
+
+    /**
+     * Alternates full optimizer steps (forward, backward, AdamW on random tokens) with chained matrix products for
+     * as long again, for about {@code seconds} of each: on a shared machine both figures then see the same load.
+     */
+    private static Rates measure(BenchShape bench, ComputePrecision precision, int threads, double seconds) {
         ModelShape shape = bench.shape();
         TrainingSetup setup = new TrainingSetup(shape, OptimizerSettings.paper(), bench.batch(), 1, precision, 1,
                 threads, null);
@@ -163,25 +168,45 @@ public final class TrainBenchCommand implements Command {
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = random.nextInt(shape.vocab());
         }
-        try (DecoderTrainer trainer = new DecoderTrainer(setup)) {
+        try (DecoderTrainer trainer = new DecoderTrainer(setup);
+             MatmulChain matmuls = new MatmulChain(precision.matmulType(), threads)) {
             for (int i = 0; i < WARMUP_STEPS; i++) {
                 trainer.step(tokens, null, 1e-4);
+                matmuls.run();
             }
-            long start = System.nanoTime();
+            long trainingNanos = 0;
+            long matmulNanos = 0;
+            double matmulFlops = 0;
             int steps = 0;
-            while (steps < 3 || System.nanoTime() - start < seconds * 1e9) {
+            while (steps < 3 || trainingNanos < seconds * 1e9) {
+                long start = System.nanoTime();
                 trainer.step(tokens, null, 1e-4);
+                trainingNanos += System.nanoTime() - start;
                 steps++;
+                while (matmulNanos < trainingNanos) {
+                    long before = System.nanoTime();
+                    matmulFlops += matmuls.run();
+                    matmulNanos += System.nanoTime() - before;
+                }
             }
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            return (double) steps * bench.batch() * shape.seqLen() / elapsed;
+            return new Rates(steps * (double) bench.batch() * shape.seqLen() / (trainingNanos / 1e9),
+                    matmulFlops / (matmulNanos / 1e9));
         }
     }
 
-    /** FLOP/s of a chain of square matrix products computed in {@code type}. */
-    private static <T extends TFloating> double matmulFlopsPerSecond(Class<T> type, int threads, double seconds) {
-        try (Graph graph = new Graph()) {
-            Ops tf = Ops.create(graph);
+    /** A chain of square matrix products in one precision; each {@link #run} returns the FLOPs it did. */
+    private static final class MatmulChain implements AutoCloseable {
+
+        private final Graph graph = new Graph();
+        private final Session session;
+        private final Op product;
+
+        MatmulChain(Class<? extends TFloating> type, int threads) {
+            product = build(Ops.create(graph), type);
+            session = new Session(graph, TensorFlowRuntime.sessionConfig(threads));
+        }
+
+        private static <T extends TFloating> Op build(Ops tf, Class<T> type) {
             // Variables, not constants, so that graph optimisation cannot fold the products away.
             Operand<T> a = tf.variable(tf.dtypes.cast(tf.random.statelessRandomNormal(
                     tf.constant(new int[] {MATMUL_SIDE, MATMUL_SIDE}), tf.constant(new long[] {1, 2}),
@@ -193,18 +218,18 @@ public final class TrainBenchCommand implements Command {
             for (int i = 1; i < MATMUL_CHAIN; i++) {
                 product = tf.linalg.matMul(product, b);
             }
-            Op sink = product;
-            try (Session session = new Session(graph, TensorFlowRuntime.sessionConfig(threads))) {
-                session.runner().addTarget(sink).run().close();
-                long start = System.nanoTime();
-                int calls = 0;
-                while (calls < 3 || System.nanoTime() - start < seconds * 1e9) {
-                    session.runner().addTarget(sink).run().close();
-                    calls++;
-                }
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                return 2.0 * MATMUL_SIDE * MATMUL_SIDE * MATMUL_SIDE * MATMUL_CHAIN * calls / elapsed;
-            }
+            return product;
+        }
+
+        double run() {
+            session.runner().addTarget(product).run().close();
+            return 2.0 * MATMUL_SIDE * MATMUL_SIDE * MATMUL_SIDE * MATMUL_CHAIN;
+        }
+
+        @Override
+        public void close() {
+            session.close();
+            graph.close();
         }
     }
 }
