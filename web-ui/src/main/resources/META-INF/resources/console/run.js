@@ -1,6 +1,7 @@
 // The run page: the stage graph and everything about each stage, kept live by server-sent events.
 import {api, artifactLink, badge, documentView, el, errorBox, fmtDuration, fmtNumber, fmtTime, jsonView, may, nav, param, runLink,
   session, shortDigest} from './console.js';
+import {showEvaluations, showScalingFit, showTraining} from './run-figures.js';
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED']);
 const runId = param('id');
@@ -80,6 +81,9 @@ function render(run) {
     el('h2', {}, 'Metrics'),
     metricsTable(run.metrics));
   showReport(run.stages.find(s => s.stage === 'data'));
+  showTraining(run);
+  showEvaluations(run);
+  showScalingFit(run);
 }
 
 function stageGraph(stages) {

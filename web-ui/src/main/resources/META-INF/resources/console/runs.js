@@ -4,6 +4,8 @@ import {api, badge, el, errorBox, fmtDuration, fmtTime, may, nav, runLink, sessi
 const PAGE = 50;
 const REFRESH_MS = 3000;
 const state = {status: '', q: '', offset: 0};
+const MAX_COMPARED = 8;
+const selected = new Set();   // runs ticked for comparison; kept across pages and refreshes
 
 nav('runs');
 session().then(me => { document.getElementById('launch').hidden = !may(me, 'operator'); });
@@ -39,9 +41,11 @@ async function load() {
 function render(page) {
   const body = document.querySelector('#runs tbody');
   body.replaceChildren(...page.items.map(r => el('tr', {'data-run': r.id},
+    el('td', {}, el('input', {type: 'checkbox', class: 'pick', 'aria-label': `compare ${r.id}`, checked: selected.has(r.id),
+      onchange: e => { if (e.target.checked) selected.add(r.id); else selected.delete(r.id); updateCompare(); }})),
     el('td', {}, runLink(r.id), r.resumedFrom ? el('div', {class: 'small muted'}, 'resumes ', runLink(r.resumedFrom)) : null),
     el('td', {}, r.name),
-    el('td', {}, badge(r.status)),
+    el('td', {class: 'status'}, badge(r.status)),
     el('td', {}, el('div', {class: 'chips'}, r.stages.map(s =>
       el('span', {class: `chip s-${s.status}`, title: `${s.stage}: ${s.status}`, 'data-stage': s.stage}, s.stage)))),
     el('td', {}, r.owner),
@@ -49,7 +53,7 @@ function render(page) {
     el('td', {class: 'small'}, fmtTime(r.startedAt || r.createdAt)),
     el('td', {class: 'num small'}, fmtDuration(r.startedAt, r.endedAt)))));
   if (page.items.length === 0) {
-    body.replaceChildren(el('tr', {}, el('td', {colspan: 8, class: 'muted'},
+    body.replaceChildren(el('tr', {}, el('td', {colspan: 9, class: 'muted'},
       state.status || state.q ? 'no run matches these filters' : 'no runs yet: launch one')));
   }
   const first = page.total === 0 ? 0 : page.offset + 1;
@@ -57,6 +61,12 @@ function render(page) {
     `${first}–${page.offset + page.items.length} of ${page.total.toLocaleString('en')}`;
   document.getElementById('prev').disabled = page.offset === 0;
   document.getElementById('next').disabled = page.offset + page.items.length >= page.total;
+}
+
+function updateCompare() {
+  const button = document.getElementById('compare');
+  button.disabled = selected.size < 2 || selected.size > MAX_COMPARED;
+  button.textContent = selected.size ? `Compare selected (${selected.size})` : 'Compare selected';
 }
 
 /** Shows the page that {@code state} names, and keeps it in the address so that a reload stays there. */
@@ -74,6 +84,10 @@ document.getElementById('q').addEventListener('input', e => {
 });
 document.getElementById('prev').addEventListener('click', () => { state.offset = Math.max(0, state.offset - PAGE); show(); });
 document.getElementById('next').addEventListener('click', () => { state.offset += PAGE; show(); });
+
+document.getElementById('compare').addEventListener('click', () => {
+  location.href = '/compare.html?' + new URLSearchParams([...selected].map(id => ['run', id]));
+});
 
 load();
 setInterval(() => { if (document.getElementById('auto').checked && !document.hidden) load(); }, REFRESH_MS);

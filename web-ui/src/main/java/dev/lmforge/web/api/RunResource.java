@@ -1,5 +1,8 @@
 package dev.lmforge.web.api;
 
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records.EvaluationResult;
+import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.services.ledger.Records.Page;
 import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.web.auth.Caller;
@@ -21,6 +24,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jboss.resteasy.reactive.RestStreamElementType;
@@ -30,6 +34,8 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Produces(MediaType.APPLICATION_JSON)
 public class RunResource {
 
+    /** The most points one metric series request returns: plenty for a chart as wide as a screen. */
+    static final int MAX_SERIES_POINTS = 5000;
     private static final Set<String> STATUSES = Set.of("QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED",
             "CANCELLED", "INTERRUPTED");
 
@@ -39,6 +45,8 @@ public class RunResource {
     RunEventStream eventStream;
     @Inject
     Caller caller;
+    @Inject
+    MetadataStore ledger;
 
     /** Submits a lifecycle spec, YAML or JSON; 201 with the run, or 400 naming each bad field. */
     @POST
@@ -109,5 +117,30 @@ public class RunResource {
     public Map<String, String> cancel(@PathParam("id") String id) {
         runs.cancel(id, caller.user());
         return Map.of("runId", id, "requested", "cancel");
+    }
+
+    /**
+     * One metric series of a run's stage, downsampled on the server to at most {@code points} points (every n-th
+     * point, the last one kept), in step order; empty when nothing was recorded under that name.
+     */
+    @GET
+    @Path("{id}/metrics/{stage}/{name}")
+    public List<MetricPoint> metricSeries(@PathParam("id") String id, @PathParam("stage") String stage,
+                                          @PathParam("name") String name,
+                                          @QueryParam("points") @DefaultValue("500") int points) {
+        if (points < 2 || points > MAX_SERIES_POINTS) {
+            throw ProblemException.badRequest("points: must be between 2 and " + MAX_SERIES_POINTS + ", got " + points);
+        }
+        runs.require(id, caller.user());
+        // The ledger keeps the last point on top of every n-th one, so ask it for one fewer to stay within the bound.
+        return ledger.metricSeries(id, stage, name, points - 1);
+    }
+
+    /** The run's evaluation figures, by stage, task and metric. */
+    @GET
+    @Path("{id}/evaluations")
+    public List<EvaluationResult> evaluations(@PathParam("id") String id) {
+        runs.require(id, caller.user());
+        return ledger.evaluations(id);
     }
 }

@@ -2,9 +2,12 @@ package dev.lmforge.web.console;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.both;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +17,9 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.LocatorAssertions;
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records.EvaluationResult;
+import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.web.AdminToken;
 import dev.lmforge.web.LocalStackTestResource;
@@ -24,7 +30,9 @@ import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
+import java.math.BigInteger;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -66,6 +74,8 @@ class ConsoleBrowserTest {
     URL base;
     @Inject
     UserStore users;
+    @Inject
+    MetadataStore ledger;
     @ConfigProperty(name = "lmforge.data-dir")
     String dataDir;
 
@@ -257,7 +267,7 @@ class ConsoleBrowserTest {
         page.locator("#q").fill("");
         page.locator("#status").selectOption("CANCELLED");
         page.waitForURL("**/?status=CANCELLED");
-        for (String status : page.locator("#runs tbody tr[data-run] td:nth-child(3)").allTextContents()) {
+        for (String status : page.locator("#runs tbody tr[data-run] td.status").allTextContents()) {
             assertEquals("CANCELLED", status);
         }
         page.locator("#status").selectOption("");
@@ -343,5 +353,74 @@ class ConsoleBrowserTest {
         screenshot("run-viewer");
         given().post("/api/runs/" + id + "/cancel").then().statusCode(200);
         awaitStatus(id, "CANCELLED");
+    }
+
+    /**
+     * Pretraining metrics and evaluation figures written straight into the ledger (a real pretrain is too slow
+     * here) for two finished runs: the run page charts them downsampled by the server, shows the evaluation
+     * table, and the runs page compares the two side by side.
+     */
+    @Test
+    @Order(7)
+    void aRunChartsItsPretrainingAndTwoRunsCompareSideBySide() {
+        String first = submit("name: charted-a\nstages: [plan]\ncompute:\n  budget: 1.0e18\n");
+        String second = submit("name: charted-b\nstages: [plan]\ncompute:\n  budget: 2.0e18\n");
+        awaitStatus(first, "SUCCEEDED");
+        awaitStatus(second, "SUCCEEDED");
+        seedTraining(first, 3000, 0.0);
+        seedTraining(second, 1200, 0.3);
+
+        given().queryParam("points", 100).get("/api/runs/" + first + "/metrics/pretrain/loss").then().statusCode(200)
+                .body("size()", both(greaterThan(50)).and(lessThanOrEqualTo(100))).body("[0].step", equalTo(0))
+                .body("step", hasItem(2999));
+        given().queryParam("points", 1).get("/api/runs/" + first + "/metrics/pretrain/loss").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("points"));
+        given().get("/api/runs/run-none/evaluations").then().statusCode(404);
+        given().queryParam("run", first).get("/api/compare").then().statusCode(400).body("detail", containsString("run"));
+
+        open("/run.html?id=" + first);
+        for (String name : List.of("loss", "learning_rate", "gradient_norm", "tokens_per_second")) {
+            assertThat(page.locator("#chart-" + name + " polyline")).isVisible();
+            int drawn = Integer.parseInt(page.locator("#chart-" + name).getAttribute("data-points"));
+            assertTrue(drawn > 100 && drawn <= 500, name + ": downsampled by the server to " + drawn + " points");
+        }
+        Locator table = page.locator("[data-evaluation-stage=evaluate-base] table.evaluation");
+        assertThat(table.locator("tbody tr")).hasCount(2);
+        assertThat(table.locator("tr[data-task=arithmetic][data-metric=acc]")).containsText("0.75");
+        screenshot("run-charts");
+
+        open("/?q=charted-");
+        page.locator("#runs tr[data-run='" + first + "'] input.pick").check();
+        assertThat(page.locator("#compare")).isDisabled();
+        page.locator("#runs tr[data-run='" + second + "'] input.pick").check();
+        page.locator("#compare").click();
+        page.waitForURL("**/compare.html?run=*");
+        assertThat(page.locator("#chart-loss-overlay .series")).hasCount(2);
+        assertThat(page.locator("#scores-table tbody tr")).hasCount(2);
+        assertThat(page.locator("#scores-table tbody tr").first()).containsText("0.75");
+        assertThat(page.locator("#stages-table")).containsText("plan");
+        assertThat(page.locator(".diff .del").filter(new Locator.FilterOptions().setHasText("budget: 1.0e18"))).hasCount(1);
+        assertThat(page.locator(".diff .add").filter(new Locator.FilterOptions().setHasText("name: charted-b"))).hasCount(1);
+        screenshot("compare");
+    }
+
+    /** {@code steps} points of each charted series, shifted by {@code offset}, and two evaluation figures. */
+    void seedTraining(String runId, int steps, double offset) {
+        List<List<MetricPoint>> series = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int step = 0; step < steps; step++) {
+            series.get(0).add(new MetricPoint(step, offset + 2.0 + 8.0 / Math.sqrt(step + 1)));
+            series.get(1).add(new MetricPoint(step, 4.2e-4 * Math.min(1.0, (step + 1) / 200.0)));
+            series.get(2).add(new MetricPoint(step, 0.5 + 3.0 / (step + 1)));
+            series.get(3).add(new MetricPoint(step, 40_000 + step % 17 * 100));
+        }
+        List<String> names = List.of("loss", "learning_rate", "gradient_norm", "tokens_per_second");
+        for (int i = 0; i < names.size(); i++) {
+            ledger.recordMetrics(runId, "pretrain", names.get(i), series.get(i));
+        }
+        String model = String.format("%064x", new BigInteger(1, runId.getBytes(StandardCharsets.UTF_8)));
+        ledger.recordArtifact(model, "model", 1, "{}");
+        ledger.recordEvaluations(List.of(
+                new EvaluationResult(runId, "evaluate-base", model, "arithmetic", "acc", 0.75 - offset, 200, 0.03),
+                new EvaluationResult(runId, "evaluate-base", model, "held-out", "bits_per_byte", 1.1 + offset, 5000, null)));
     }
 }
