@@ -110,16 +110,6 @@ final class DecoderModel<T extends TFloating> {
         return Collections.unmodifiableList(parameters);
     }
 
-    /** The parameter type. */
-    Class<T> type() {
-        return type;
-    }
-
-    /** The shape this model was built for. */
-    ModelShape shape() {
-        return shape;
-    }
-
     /** Logits {@code [rows·positions, vocab]} for tokens {@code [rows, positions]} starting at position 0. */
     Operand<T> logits(Operand<TInt32> tokens) {
         return forward(tokens, tf.constant(0), null, null).logits();

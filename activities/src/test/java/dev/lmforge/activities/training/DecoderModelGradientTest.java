@@ -18,7 +18,6 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat64;
-import org.tensorflow.types.TInt32;
 
 /** The graph's gradients of the whole model, in float64, against central finite differences of its loss. */
 class DecoderModelGradientTest {
