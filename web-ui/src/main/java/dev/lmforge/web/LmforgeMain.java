@@ -4,14 +4,18 @@ import dev.lmforge.infra.LocalStack;
 import dev.lmforge.services.config.LmforgeSettings;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * The control plane's entry point: {@code up} (local stack and console), {@code demo [--exit-when-done]}
- * (the same, plus the bundled sample lifecycle) and {@code bench orchestration}. In local mode it starts the
- * parts of the local stack that configuration does not point elsewhere before Quarkus reads its configuration.
+ * (the same, plus the bundled sample lifecycle), {@code bench orchestration} and {@code bench console}. In local
+ * mode it starts the parts of the local stack that configuration does not point elsewhere before Quarkus reads
+ * its configuration.
  */
 @QuarkusMain
 public final class LmforgeMain {
@@ -29,11 +33,12 @@ public final class LmforgeMain {
                 System.setProperty("lmforge.demo.exit-when-done", String.valueOf(args.contains("--exit-when-done")));
             }
             case "bench" -> {
-                if (args.size() < 2 || !args.get(1).equals("orchestration")) {
-                    System.err.println("usage: lmforge bench orchestration [--runs N]");
+                String which = args.size() < 2 ? "" : args.get(1);
+                if (!which.equals("orchestration") && !which.equals("console")) {
+                    System.err.println("usage: lmforge bench orchestration [--runs N] | lmforge bench console");
                     System.exit(2);
                 }
-                System.setProperty("lmforge.bench", "orchestration");
+                System.setProperty("lmforge.bench", which);
                 System.setProperty("lmforge.local-compute", "false");
                 int i = args.indexOf("--runs");
                 if (i > 0 && i + 1 < args.size()) {
@@ -48,10 +53,11 @@ public final class LmforgeMain {
                 System.setProperty("lmforge.postgres.port", String.valueOf(free.postgresPort()));
                 System.setProperty("lmforge.s3.port", String.valueOf(free.s3Port()));
                 System.setProperty("lmforge.temporal.port", String.valueOf(free.temporalPort()));
-                System.setProperty("lmforge.http.port", "0");
+                // The console bench calls its own HTTP port, so it needs to know it before Quarkus opens it.
+                System.setProperty("lmforge.http.port", which.equals("console") ? String.valueOf(freePort()) : "0");
             }
             default -> {
-                System.err.println("lmforge: unknown server command '" + mode + "' (up, demo, bench orchestration)");
+                System.err.println("lmforge: unknown server command '" + mode + "' (up, demo, bench orchestration, bench console)");
                 System.exit(2);
             }
         }
@@ -62,5 +68,13 @@ public final class LmforgeMain {
                 settings.temporalExternal() ? 0 : settings.temporalPort()));
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "lmforge-local-stack-stop"));
         Quarkus.run();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port for the console bench", e);
+        }
     }
 }

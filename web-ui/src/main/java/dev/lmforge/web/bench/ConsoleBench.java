@@ -1,0 +1,226 @@
+package dev.lmforge.web.bench;
+
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.web.auth.FirstAdminBootstrap;
+import dev.lmforge.web.runs.SpecParser;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * {@code lmforge bench console}: the console's API under load with a big ledger. Seeds 10,000 runs (each with
+ * four stage rows) and a million pretraining metric points by SQL, then has 32 concurrent clients load the runs
+ * page and a run page (the same API calls the browser makes) over HTTP with an admin's API token, and prints
+ * pages and requests per second with p50 and p99 latency. It prints figures; it asserts nothing.
+ */
+@ApplicationScoped
+public class ConsoleBench {
+
+    static final int RUNS = 10_000;
+    static final int METRIC_RUNS = 100;
+    static final List<String> SERIES = List.of("loss", "learning_rate", "gradient_norm", "tokens_per_second");
+    /** METRIC_RUNS × SERIES × this = one million points. */
+    static final int STEPS = 2_500;
+    static final int CLIENTS = 32;
+    static final Duration WARM_UP = Duration.ofSeconds(5);
+    static final Duration MEASURE = Duration.ofSeconds(20);
+    private static final String SPEC = "name: bench\nstages: [data, tokenizer, plan, pretrain]\n"
+            + "corpus:\n  sources:\n    - path: samples/corpus\ncompute:\n  budget: 1.0e17\n";
+
+    @Inject
+    MetadataStore ledger;
+    @Inject
+    UserStore users;
+    @ConfigProperty(name = "lmforge.bench")
+    Optional<String> bench;
+    @ConfigProperty(name = "quarkus.http.port")
+    int port;
+
+    void run(@Observes @Priority(20) StartupEvent event) {
+        if (!bench.orElse("").equals("console")) {
+            return;
+        }
+        Thread thread = new Thread(() -> {
+            int code = 0;
+            try {
+                measure();
+            } catch (Exception e) {
+                e.printStackTrace();
+                code = 1;
+            }
+            Quarkus.asyncExit(code);
+        }, "lmforge-bench");
+        thread.start();
+    }
+
+    private void measure() throws Exception {
+        System.out.printf("lmforge bench console: %d cores, %d clients, %d s measured after %d s warm-up%n",
+                Runtime.getRuntime().availableProcessors(), CLIENTS, MEASURE.toSeconds(), WARM_UP.toSeconds());
+        long t0 = System.nanoTime();
+        List<String> metricRuns = seed();
+        System.out.printf("seeded %,d runs, %,d stage rows and %,d metric points in %.1f s%n", RUNS, RUNS * 4L,
+                (long) METRIC_RUNS * SERIES.size() * STEPS, (System.nanoTime() - t0) / 1e9);
+        String token = users.createToken(FirstAdminBootstrap.ADMIN, "bench-console").secret();
+        String base = "http://127.0.0.1:" + port;
+        awaitServer(base);
+
+        List<Scenario> scenarios = List.of(
+                new Scenario("runs list (page 1)", r -> List.of("/api/console/runs?limit=50&offset=0")),
+                new Scenario("runs list (deep page, search)", r -> List.of(
+                        "/api/console/runs?limit=50&offset=" + 50 * r.nextInt(RUNS / 50),
+                        "/api/console/runs?limit=50&q=bench-" + r.nextInt(10))),
+                new Scenario("run page (view, evaluations, 4 charts)", r -> {
+                    String id = metricRuns.get(r.nextInt(metricRuns.size()));
+                    List<String> paths = new ArrayList<>(List.of("/api/runs/" + id, "/api/runs/" + id + "/evaluations"));
+                    SERIES.forEach(s -> paths.add("/api/runs/" + id + "/metrics/pretrain/" + s + "?points=500"));
+                    return paths;
+                }));
+        System.out.printf("%-40s %10s %12s %10s %10s%n", "scenario", "pages/s", "requests/s", "p50 ms", "p99 ms");
+        for (Scenario s : scenarios) {
+            load(base, token, s);
+        }
+    }
+
+    /** The runs, their stages, and the metric points, each one INSERT ... SELECT over generate_series. */
+    private List<String> seed() throws SQLException {
+        String spec = SpecParser.toJson(SpecParser.parse(SPEC));
+        try (Connection c = ledger.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement runs = c.prepareStatement("INSERT INTO runs (id, name, team, owner, spec, spec_source, "
+                    + "status, created_at, started_at, ended_at) SELECT 'bench-' || i, 'bench-' || (i % 10) || '-' || i, "
+                    + "'default', 'admin', ?::jsonb, ?, (ARRAY['SUCCEEDED','FAILED','CANCELLED','RUNNING'])[1 + i % 4], "
+                    + "now() - i * interval '1 minute', now() - i * interval '1 minute', "
+                    + "CASE WHEN i % 4 = 3 THEN NULL ELSE now() - i * interval '1 minute' + interval '30 seconds' END "
+                    + "FROM generate_series(1, ?) AS i")) {
+                runs.setString(1, spec);
+                runs.setString(2, SPEC);
+                runs.setInt(3, RUNS);
+                runs.executeUpdate();
+            }
+            try (Statement st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO stages (run_id, stage, status, cache_key, code_version, summary, started_at, ended_at) "
+                        + "SELECT r.id, s.stage, 'SUCCEEDED', md5(r.id || s.stage), 1, '{\"seconds\": 1.5}'::jsonb, r.started_at, r.ended_at "
+                        + "FROM runs r CROSS JOIN unnest(ARRAY['data','tokenizer','plan','pretrain']) AS s(stage) "
+                        + "WHERE r.id LIKE 'bench-%'");
+            }
+            try (PreparedStatement metrics = c.prepareStatement("INSERT INTO metrics (run_id, stage, name, step, value) "
+                    + "SELECT 'bench-' || r, 'pretrain', n.name, s, 2 + 8 / sqrt(s + 1) + random() * 0.05 "
+                    + "FROM generate_series(1, ?) AS r, unnest(?::text[]) AS n(name), generate_series(0, ? - 1) AS s")) {
+                metrics.setInt(1, METRIC_RUNS);
+                metrics.setArray(2, c.createArrayOf("text", SERIES.toArray()));
+                metrics.setInt(3, STEPS);
+                metrics.executeUpdate();
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("ANALYZE runs; ANALYZE stages; ANALYZE metrics");
+            }
+            c.commit();
+        }
+        List<String> ids = new ArrayList<>();
+        for (int r = 1; r <= METRIC_RUNS; r++) {
+            ids.add("bench-" + r);
+        }
+        return ids;
+    }
+
+    private static void awaitServer(String base) throws InterruptedException {
+        HttpClient client = HttpClient.newHttpClient();
+        for (int i = 0; i < 300; i++) {
+            try {
+                client.send(HttpRequest.newBuilder(URI.create(base + "/q/health/live")).build(), HttpResponse.BodyHandlers.discarding());
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("the console never answered at " + base);
+    }
+
+    /** What one page load asks for, given a random source. */
+    private interface PageRequests {
+        List<String> paths(ThreadLocalRandom random);
+    }
+
+    private record Scenario(String name, PageRequests requests) {
+    }
+
+    /** {@link #CLIENTS} clients load pages back to back; one page's latency is its requests in sequence. */
+    private static void load(String base, String token, Scenario scenario) throws Exception {
+        long warmEnd = System.nanoTime() + WARM_UP.toNanos();
+        long end = warmEnd + MEASURE.toNanos();
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        List<Future<long[]>> results = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            results.add(pool.submit(() -> {
+                HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+                List<Long> latencies = new ArrayList<>();
+                long requests = 0;
+                while (System.nanoTime() < end) {
+                    long start = System.nanoTime();
+                    List<String> paths = scenario.requests().paths(ThreadLocalRandom.current());
+                    for (String path : paths) {
+                        HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(base + path))
+                                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofByteArray());
+                        if (response.statusCode() != 200) {
+                            throw new IllegalStateException(path + " answered " + response.statusCode() + ": "
+                                    + new String(response.body()));
+                        }
+                    }
+                    if (start >= warmEnd) {
+                        latencies.add(System.nanoTime() - start);
+                        requests += paths.size();
+                    }
+                }
+                long[] out = new long[latencies.size() + 1];
+                out[0] = requests;
+                for (int k = 0; k < latencies.size(); k++) {
+                    out[k + 1] = latencies.get(k);
+                }
+                return out;
+            }));
+        }
+        List<Long> latencies = new ArrayList<>();
+        long requests = 0;
+        for (Future<long[]> f : results) {
+            long[] r = f.get();
+            requests += r[0];
+            for (int k = 1; k < r.length; k++) {
+                latencies.add(r[k]);
+            }
+        }
+        pool.shutdown();
+        Collections.sort(latencies);
+        double seconds = MEASURE.toNanos() / 1e9;
+        System.out.printf("%-40s %10.1f %12.1f %10.1f %10.1f%n", scenario.name(), latencies.size() / seconds,
+                requests / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99));
+    }
+
+    private static double percentile(List<Long> sortedNanos, double q) {
+        if (sortedNanos.isEmpty()) {
+            return Double.NaN;
+        }
+        return sortedNanos.get((int) Math.min(sortedNanos.size() - 1, Math.floor(q * sortedNanos.size()))) / 1e6;
+    }
+}
