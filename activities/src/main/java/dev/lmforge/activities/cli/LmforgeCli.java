@@ -58,6 +58,10 @@ public final class LmforgeCli {
         if (name.equals("bench") && !rest.isEmpty()) {
             name = "bench-" + rest.get(0);
             rest = rest.subList(1, rest.size());
+        } else if (name.equals("eval") && !rest.isEmpty() && rest.get(0).equals("compare")) {
+            // Comparing runs reads the API, as the run commands do; offline evaluation actions stay in 'eval'.
+            name = "compare";
+            rest = rest.subList(1, rest.size());
         }
         Command command = commands.get(name);
         if (command == null) {

@@ -40,7 +40,8 @@ public final class EvalCommand implements Command {
             case "generate-suite" -> generateSuite(args, out);
             case "validate" -> validate(args, out, err);
             default -> throw new Args.UsageException("unknown eval action '" + what
-                    + "': use 'generate-suite' or 'validate' ('run' and 'compare' need a trained model)");
+                    + "': use 'generate-suite' or 'validate' (models are evaluated by a lifecycle's evaluate stages; "
+                    + "'lmforge eval compare RUN RUN...' compares their scores)");
         };
     }
 

@@ -357,12 +357,16 @@ public final class MetadataStore {
                 rs -> new MetricSummary(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getDouble(5)), runId);
     }
 
-    /** One series, downsampled on the server to at most {@code maxPoints} (every n-th point, last kept). */
+    /**
+     * One series, downsampled on the server to at most {@code maxPoints} (at least 2): the first point, every k-th
+     * after it and the last, with k = ceil((n - 1) / (maxPoints - 1)).
+     */
     public List<MetricPoint> metricSeries(String runId, String stage, String name, int maxPoints) {
         return query("WITH s AS (SELECT step, value, row_number() OVER (ORDER BY step) AS i, count(*) OVER () AS n "
                         + "FROM metrics WHERE run_id = ? AND stage = ? AND name = ?) "
-                        + "SELECT step, value FROM s WHERE (i - 1) % GREATEST(1, CEIL(n::numeric / ?)::int) = 0 OR i = n ORDER BY step",
-                rs -> new MetricPoint(rs.getLong(1), rs.getDouble(2)), runId, stage, name, Math.max(1, maxPoints));
+                        + "SELECT step, value FROM s WHERE (i - 1) % GREATEST(1, CEIL((n - 1)::numeric / ?)::int) = 0 "
+                        + "OR i = n ORDER BY step",
+                rs -> new MetricPoint(rs.getLong(1), rs.getDouble(2)), runId, stage, name, Math.max(2, maxPoints) - 1);
     }
 
     // ---- mapping

@@ -131,8 +131,13 @@ class MetadataStoreTest {
         }
         ledger.recordMetrics("run-metrics", "pretrain", "loss", points);
         var series = ledger.metricSeries("run-metrics", "pretrain", "loss", 100);
-        assertTrue(series.size() <= 101, "at most about 100 points, got " + series.size());
+        assertTrue(series.size() <= 100 && series.size() > 90, "at most 100 points, got " + series.size());
+        assertEquals(0, series.get(0).step());
         assertEquals(999, series.get(series.size() - 1).step());
+        for (int max : new int[] {2, 3, 7, 999, 1000, 5000}) {
+            int got = ledger.metricSeries("run-metrics", "pretrain", "loss", max).size();
+            assertTrue(got <= max && got >= Math.min(max, 1000) / 2, max + " points asked, " + got + " given");
+        }
         var summary = ledger.metricSummaries("run-metrics").get(0);
         assertEquals(1000, summary.points());
         assertEquals(999, summary.lastStep());

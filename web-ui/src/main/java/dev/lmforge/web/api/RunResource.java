@@ -132,8 +132,7 @@ public class RunResource {
             throw ProblemException.badRequest("points: must be between 2 and " + MAX_SERIES_POINTS + ", got " + points);
         }
         runs.require(id, caller.user());
-        // The ledger keeps the last point on top of every n-th one, so ask it for one fewer to stay within the bound.
-        return ledger.metricSeries(id, stage, name, points - 1);
+        return ledger.metricSeries(id, stage, name, points);
     }
 
     /** The run's evaluation figures, by stage, task and metric. */
