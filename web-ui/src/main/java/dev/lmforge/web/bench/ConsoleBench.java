@@ -4,7 +4,6 @@ import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.web.auth.FirstAdminBootstrap;
 import dev.lmforge.web.runs.SpecParser;
-import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -62,17 +61,7 @@ public class ConsoleBench {
         if (!bench.orElse("").equals("console")) {
             return;
         }
-        Thread thread = new Thread(() -> {
-            int code = 0;
-            try {
-                measure();
-            } catch (Exception e) {
-                e.printStackTrace();
-                code = 1;
-            }
-            Quarkus.asyncExit(code);
-        }, "lmforge-bench");
-        thread.start();
+        BenchThread.start(this::measure);
     }
 
     private void measure() throws Exception {

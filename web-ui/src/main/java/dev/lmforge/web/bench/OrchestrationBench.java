@@ -7,7 +7,6 @@ import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.web.auth.FirstAdminBootstrap;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.temporal.ControlPlane;
-import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
 import io.temporal.worker.WorkerFactory;
 import jakarta.annotation.Priority;
@@ -61,17 +60,7 @@ public class OrchestrationBench {
         if (!bench.orElse("").equals("orchestration")) {
             return;
         }
-        Thread thread = new Thread(() -> {
-            int code = 0;
-            try {
-                measure();
-            } catch (Exception e) {
-                e.printStackTrace();
-                code = 1;
-            }
-            Quarkus.asyncExit(code);
-        }, "lmforge-bench");
-        thread.start();
+        BenchThread.start(this::measure);
     }
 
     private void measure() throws Exception {
