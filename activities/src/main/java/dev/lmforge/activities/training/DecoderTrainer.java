@@ -51,7 +51,7 @@ public final class DecoderTrainer implements AutoCloseable {
     private final TrainingOps ops;
 
     /** The graph's handles, free of the parameter type. */
-    private record TrainingOps(Operand<TFloat64> loss, Op accumulate, Op update, Operand<TFloat64> gradientNorm,
+    private record TrainingOps(Operand<TFloat64> loss, Operand<TFloat32> targetLogProbabilities, Op accumulate, Op update, Operand<TFloat64> gradientNorm,
                                Operand<TInt64> step, Operand<TFloat32> servingLogits, long parameterCount,
                                List<String> parameterNames) {
     }
@@ -83,8 +83,11 @@ public final class DecoderTrainer implements AutoCloseable {
         DecoderModel<T> model = new DecoderModel<>(tf, setup.shape(), setup.precision(), type,
                 setup.optimizer().initStd(), setup.seed());
         List<DecoderModel.Parameter<T>> parameters = model.parameters();
-        Operand<T> loss = model.loss(model.logits(inputs), targets, tf.dtypes.cast(weights, type),
+        Operand<T> logits = model.logits(inputs);
+        Operand<T> loss = model.loss(logits, targets, tf.dtypes.cast(weights, type),
                 tf.dtypes.cast(weightTotal, type));
+        Operand<TFloat32> targetLogProbabilities =
+                tf.dtypes.cast(model.targetLogProbabilities(logits, targets), TFloat32.class);
         List<Operand<T>> gradients = gradients(loss, parameters);
 
         AdamW<T> adamW = new AdamW<>(tf, parameters, setup.optimizer(), type);
@@ -107,7 +110,7 @@ public final class DecoderTrainer implements AutoCloseable {
         Operand<TFloat32> servingLogits = tf.withName("logits").dtypes.cast(
                 tf.reshape(model.logits(servingTokens), logitsShape), TFloat32.class);
         long count = parameters.stream().mapToLong(p -> p.shape().size()).sum();
-        return new TrainingOps(tf.dtypes.cast(loss, TFloat64.class), accumulate, updateOp,
+        return new TrainingOps(tf.dtypes.cast(loss, TFloat64.class), targetLogProbabilities, accumulate, updateOp,
                 tf.dtypes.cast(update.gradientNorm(), TFloat64.class), adamW.step(), servingLogits, count,
                 parameters.stream().map(DecoderModel.Parameter::name).toList());
     }
@@ -131,18 +134,46 @@ public final class DecoderTrainer implements AutoCloseable {
      */
     public StepResult step(int[] tokens, float[] lossWeights, double learningRate) {
         int rows = setup.sequencesPerStep();
+        float[] weightsOrOnes = lossWeights == null ? ones(rows * setup.shape().seqLen()) : lossWeights;
+        return step(tokens, weightsOrOnes, checkWeights(weightsOrOnes, rows), learningRate);
+    }
+
+    /**
+     * One optimizer step on {@code -Σ w·log p(target) / divisor} with weights of either sign: an objective
+     * whose gradient is a weighted sum of token log-probability gradients, such as DPO's (the alignment stage
+     * computes each row's weight from its sequence log-probability, then steps here).
+     *
+     * @param tokens       {@code sequencesPerStep} rows of {@code seqLen + 1} ids, flattened
+     * @param lossWeights  one finite weight per target position ({@code rows · seqLen})
+     * @param divisor      the positive divisor of the weighted sum
+     * @param learningRate this step's learning rate
+     * @return the step's objective (before the update) and the gradient norm before clipping
+     */
+    public StepResult step(int[] tokens, float[] lossWeights, double divisor, double learningRate) {
+        int rows = setup.sequencesPerStep();
         int seqLen = setup.shape().seqLen();
         checkTokens(tokens, rows);
-        float[] weightsOrOnes = lossWeights == null ? ones(rows * seqLen) : lossWeights;
-        double total = checkWeights(weightsOrOnes, rows);
+        if (lossWeights == null || lossWeights.length != rows * seqLen) {
+            throw new IllegalArgumentException("lossWeights must hold one weight per target position ("
+                    + rows * seqLen + "), not " + (lossWeights == null ? "null" : lossWeights.length));
+        }
+        for (int i = 0; i < lossWeights.length; i++) {
+            if (!Float.isFinite(lossWeights[i])) {
+                throw new IllegalArgumentException("lossWeights[" + i + "] = " + lossWeights[i] + " must be finite");
+            }
+        }
+        if (!(divisor > 0) || Double.isInfinite(divisor)) {
+            throw new IllegalArgumentException("divisor must be finite and > 0, not " + divisor);
+        }
         if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learningRate must be finite and >= 0, not " + learningRate);
         }
         int microRows = setup.microBatchSequences();
-        try (TFloat64 totalTensor = TFloat64.scalarOf(total); TFloat64 rateTensor = TFloat64.scalarOf(learningRate)) {
+        try (TFloat64 totalTensor = TFloat64.scalarOf(divisor);
+             TFloat64 rateTensor = TFloat64.scalarOf(learningRate)) {
             if (setup.accumulationSteps() == 1) {
                 // Forward, backward and update in one call: no gradient sums to keep.
-                try (Batch batch = new Batch(tokens, weightsOrOnes, 0, microRows, seqLen);
+                try (Batch batch = new Batch(tokens, lossWeights, 0, microRows, seqLen);
                      Result result = batch.feed(session.runner()).feed(weightTotal, totalTensor)
                              .feed(learningRateFeed, rateTensor).fetch(ops.loss()).fetch(ops.gradientNorm())
                              .addTarget(ops.update()).run()) {
@@ -151,7 +182,7 @@ public final class DecoderTrainer implements AutoCloseable {
             }
             double loss = 0;
             for (int micro = 0; micro < setup.accumulationSteps(); micro++) {
-                try (Batch batch = new Batch(tokens, weightsOrOnes, micro * microRows, microRows, seqLen);
+                try (Batch batch = new Batch(tokens, lossWeights, micro * microRows, microRows, seqLen);
                      Result result = batch.feed(session.runner()).feed(weightTotal, totalTensor)
                              .fetch(ops.loss()).addTarget(ops.accumulate()).run()) {
                     loss += scalar(result, 0);
@@ -175,6 +206,25 @@ public final class DecoderTrainer implements AutoCloseable {
              TFloat64 total = TFloat64.scalarOf((double) rows * seqLen);
              Result result = batch.feed(session.runner()).feed(weightTotal, total).fetch(ops.loss()).run()) {
             return scalar(result, 0);
+        }
+    }
+
+    /**
+     * {@code log p(target)} at every target position of {@code rows} rows of {@code seqLen + 1} ids under the
+     * current weights, row-major ({@code rows · seqLen}); nothing is updated.
+     */
+    public float[] targetLogProbabilities(int[] tokens, int rows) {
+        if (rows <= 0) {
+            throw new IllegalArgumentException("rows must be positive, not " + rows);
+        }
+        checkTokens(tokens, rows);
+        int seqLen = setup.shape().seqLen();
+        try (Batch batch = new Batch(tokens, ones(rows * seqLen), 0, rows, seqLen);
+             Result result = batch.feed(session.runner()).fetch(ops.targetLogProbabilities()).run()) {
+            TFloat32 values = (TFloat32) result.get(0);
+            float[] copy = new float[rows * seqLen];
+            values.copyTo(DataBuffers.of(copy, false, false));
+            return copy;
         }
     }
 
