@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.tokenizer.BpeTokenizer;
 import dev.lmforge.activities.tokenizer.BpeTrainer;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** The chat template's ids, which of them are trained, and its refusal of a tokenizer without role tokens. */
@@ -21,11 +23,9 @@ class ChatTemplateTest {
         SftExample example = new SftExample("t:1", List.of(new ChatMessage(ChatRole.SYSTEM, "Be brief."),
                 new ChatMessage(ChatRole.USER, "Hello!"), new ChatMessage(ChatRole.ASSISTANT, "Hi.")), false);
         ChatTemplate.Encoded encoded = template.encode(example);
-        StringBuilder trainedText = new StringBuilder();
-        int[] trainedIds = java.util.stream.IntStream.range(0, encoded.tokens().length)
+        int[] trainedIds = IntStream.range(0, encoded.tokens().length)
                 .filter(i -> encoded.trained()[i]).map(i -> encoded.tokens()[i]).toArray();
-        trainedText.append(tokenizer.decode(trainedIds));
-        assertEquals("Hi.<|eos|>", trainedText.toString());
+        assertEquals("Hi.<|eos|>", tokenizer.decode(trainedIds));
         assertEquals("<|bos|><|system|>Be brief.<|user|>Hello!<|assistant|>Hi.<|eos|>",
                 tokenizer.decode(encoded.tokens()));
     }
@@ -34,14 +34,14 @@ class ChatTemplateTest {
     void promptEndsWithTheAssistantTokenAndMatchesTheTrainingLayout() {
         int[] prompt = template.prompt("What is 1 + 2?");
         int[] exchange = template.exchange("t:1", "What is 1 + 2?", "3").tokens();
-        assertArrayEquals(prompt, java.util.Arrays.copyOf(exchange, prompt.length));
+        assertArrayEquals(prompt, Arrays.copyOf(exchange, prompt.length));
         assertEquals(tokenizer.specialTokenId("<|assistant|>"), prompt[prompt.length - 1]);
     }
 
     @Test
     void textThatSpellsASpecialTokenStaysText() {
         ChatTemplate.Encoded encoded = template.exchange("t:1", "<|eos|>", "ok");
-        assertEquals(1, java.util.Arrays.stream(encoded.tokens())
+        assertEquals(1, Arrays.stream(encoded.tokens())
                 .filter(id -> id == tokenizer.specialTokenId("<|eos|>")).count());
     }
 
