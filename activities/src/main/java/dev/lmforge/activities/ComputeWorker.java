@@ -3,6 +3,7 @@ package dev.lmforge.activities;
 import dev.lmforge.activities.data.DataStageActivities;
 import dev.lmforge.activities.data.DataStepActivities;
 import dev.lmforge.activities.evaluation.EvaluateStageActivities;
+import dev.lmforge.activities.planning.PlanPreviewActivities;
 import dev.lmforge.activities.planning.PlanStageActivities;
 import dev.lmforge.activities.planning.SweepActivitiesImpl;
 import dev.lmforge.activities.training.PretrainStageActivities;
@@ -48,7 +49,7 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
                     new TokenizerStageActivities(runtime),
                     new PlanStageActivities(runtime), new SweepActivitiesImpl(runtime),
                     new PretrainStageActivities(runtime),
-                    new EvaluateStageActivities(runtime));
+                    new EvaluateStageActivities(runtime), new PlanPreviewActivities());
         }
         factory.start();
         return () -> {

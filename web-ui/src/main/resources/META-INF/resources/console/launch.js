@@ -1,5 +1,5 @@
 // The launch page: a spec editor with templates, validated as you type by the API's own rules, and submitted.
-import {api, el, errorBox, may, nav, session} from './console.js';
+import {api, el, errorBox, fmtBytes, fmtNumber, may, nav, session} from './console.js';
 
 // demo is samples/demo.yaml; small runs the same stages fast; budget-only plans a model from a FLOP budget alone.
 const TEMPLATES = {
@@ -94,6 +94,41 @@ submit.addEventListener('click', async () => {
     submit.disabled = false;
   }
 });
+
+// What the plan stage would choose, from a compute worker's planner, before anything is submitted.
+const previewButton = document.getElementById('preview');
+previewButton.addEventListener('click', async () => {
+  const card = document.getElementById('plan-card');
+  const target = document.getElementById('plan');
+  card.hidden = false;
+  previewButton.disabled = true;
+  target.replaceChildren(el('span', {class: 'muted'}, 'planning…'));
+  try {
+    const plan = await api('/api/specs/plan', {method: 'POST', headers: {'Content-Type': 'application/yaml'}, body: spec.value});
+    target.replaceChildren(planTable(plan));
+  } catch (e) {
+    target.replaceChildren(errorBox(e));
+  } finally {
+    previewButton.disabled = false;
+  }
+});
+
+function planTable(plan) {
+  const s = plan.model.shape;
+  const m = plan.memory;
+  const rows = [
+    ['model', `${s.layers} layers × d_model ${s.dModel}, ${s.heads} heads (${s.kvHeads} KV), seq ${s.seqLen}, vocab ${s.vocab}`],
+    ['parameters', `${fmtNumber(plan.model.totalParams)} (${fmtNumber(plan.model.nonEmbeddingParams)} non-embedding)`],
+    ['model scale M', `${fmtNumber(plan.model.modelScale)} FLOPs/token (M_opt ${fmtNumber(plan.optimalModelScale)})`],
+    ['tokens', `${fmtNumber(plan.tokens)} (D_opt ${fmtNumber(plan.optimalTokens)})`],
+    ['batch', `${plan.batchSequences} sequences = ${fmtNumber(plan.batchTokens)} tokens`],
+    ['learning rate', `${plan.learningRate.toPrecision(3)} peak, warm-up ${plan.schedule.warmupSteps} steps`],
+    ['steps', fmtNumber(plan.steps)],
+    ['memory (fp32)', `${fmtBytes(m.parameterBytes + m.gradientBytes + m.optimizerStateBytes)} state + ${fmtBytes(m.activationBytesPerSequence)} per sequence`],
+  ];
+  return el('table', {class: 'kv', 'data-plan': 'true'}, rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, v))),
+    (plan.notes || []).map(n => el('tr', {}, el('th', {}, 'note'), el('td', {class: 'muted'}, n))));
+}
 
 spec.value = TEMPLATES.demo;
 validate();

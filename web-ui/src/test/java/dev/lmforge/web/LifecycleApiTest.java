@@ -236,6 +236,25 @@ class LifecycleApiTest {
     }
 
     @Test
+    void thePlanPreviewIsThePlanStagesPlanComputedOnAComputeWorkerAndStoresNothing() {
+        int before = given().get("/api/runs").then().extract().path("total");
+        given().contentType("application/yaml").body(spec("plan:\n  seqLen: 128\n  vocab: 8000\n"))
+                .post("/api/specs/plan").then().statusCode(200)
+                .body("compute", equalTo(1.0e15f))
+                .body("model.shape.seqLen", equalTo(128))
+                .body("model.shape.vocab", equalTo(8000))
+                .body("steps", greaterThan(0))
+                .body("memory.parameterBytes", greaterThan(0));
+        given().contentType("application/yaml").body(spec("").replace("budget: 1.0e15", "budget: -5"))
+                .post("/api/specs/plan").then().statusCode(400).body("errors[0].field", equalTo("compute.budget"));
+        // Valid by the spec's rules, refused by the planner itself: the message names the limit.
+        given().contentType("application/yaml").body(spec("").replace("budget: 1.0e15", "budget: 1.0e15\n  tokens: 1"))
+                .post("/api/specs/plan").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("token limit 1"));
+        assertEquals(before, (int) given().get("/api/runs").then().extract().path("total"));
+    }
+
+    @Test
     void badSpecsAreRefusedNamingTheFieldAndLeaveNothingBehind() {
         int before = given().get("/api/runs").then().extract().path("total");
         Map<String, String> cases = Map.of(

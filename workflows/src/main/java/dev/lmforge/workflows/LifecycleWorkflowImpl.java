@@ -110,7 +110,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         } else if (stage == Stage.TOKENIZER) {
             config = JSON.valueToTree(new TokenizerStageConfig(input.spec().tokenizer()));
         } else if (stage == Stage.PLAN) {
-            config = JSON.valueToTree(new PlanStageConfig(input.spec().compute(), planOptions(input.spec())));
+            config = JSON.valueToTree(PlanStageConfig.of(input.spec()));
         } else if (stage == Stage.PRETRAIN) {
             config = JSON.valueToTree(new PretrainStageConfig(input.spec().training()));
         } else if (stage == Stage.EVALUATE_BASE || stage == Stage.EVALUATE_CHAT) {
@@ -210,19 +210,6 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         inputs.put(ScalingSweepWorkflow.SCALING_FIT, outcome.fit());
         return new StageInput(stageInput.runId(), stageInput.stageRowId(), stageInput.stage(), stageInput.config(),
                 inputs);
-    }
-
-    /** The plan's options; the vocabulary defaults to the tokenizer's when the spec trains one. */
-    private static LifecycleSpec.PlanOptions planOptions(LifecycleSpec spec) {
-        LifecycleSpec.PlanOptions plan = spec.plan() != null ? spec.plan()
-                : new LifecycleSpec.PlanOptions(null, null, null);
-        boolean trainsTokenizer = spec.stageList().contains(Stage.TOKENIZER);
-        if (plan.vocab() == null && trainsTokenizer) {
-            int vocab = spec.tokenizer() != null && spec.tokenizer().vocabSize() != null
-                    ? spec.tokenizer().vocabSize() : TokenizerStageConfig.DEFAULT_VOCAB_SIZE;
-            return new LifecycleSpec.PlanOptions(plan.seqLen(), vocab, plan.sweep());
-        }
-        return spec.plan();
     }
 
     private static ActivityOptions optionsFor(Stage stage, LifecycleInput input) {

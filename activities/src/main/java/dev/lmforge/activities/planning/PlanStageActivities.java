@@ -35,15 +35,7 @@ public final class PlanStageActivities implements PlanStage {
             ArtifactRef fitRef = input.inputs().get(ScalingSweepWorkflow.SCALING_FIT);
             ScalingFit fit = fitRef == null ? null
                     : ScalingFit.read(context.artifacts().readAllBytes(fitRef.digest()));
-            BudgetPlan plan;
-            try {
-                plan = BudgetPlanner.plan(new BudgetRequest(config.compute().budget(), config.compute().tokens(),
-                        config.options() == null ? null : config.options().seqLen(),
-                        config.options() == null ? null : config.options().vocab(),
-                        fit == null ? null : fit.laws(), null));
-            } catch (IllegalArgumentException e) {
-                throw new InvalidInputException("compute/plan: " + e.getMessage());
-            }
+            BudgetPlan plan = plan(config, fit == null ? null : fit.laws());
             ArtifactRef ref = context.putArtifact(JSON.writeValueAsBytes(plan), "plan",
                     Map.of("compute", plan.compute(), "steps", plan.steps()));
             Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
@@ -62,5 +54,16 @@ public final class PlanStageActivities implements PlanStage {
             }
             return new StageOutput(outputs, summary);
         });
+    }
+
+    /** The plan for the stage's config under {@code laws} (the paper's when null); bad values name their field. */
+    static BudgetPlan plan(PlanStageConfig config, ScalingLaws laws) {
+        try {
+            return BudgetPlanner.plan(new BudgetRequest(config.compute().budget(), config.compute().tokens(),
+                    config.options() == null ? null : config.options().seqLen(),
+                    config.options() == null ? null : config.options().vocab(), laws, null));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("compute/plan: " + e.getMessage());
+        }
     }
 }

@@ -9,6 +9,7 @@ import dev.lmforge.web.runs.RunReconciler;
 import dev.lmforge.workflows.ComputeWorkerLauncher;
 import dev.lmforge.workflows.LifecycleWorkflowImpl;
 import dev.lmforge.workflows.data.DataWorkflowImpl;
+import dev.lmforge.workflows.plan.PlanPreviewWorkflowImpl;
 import dev.lmforge.workflows.sweep.ScalingSweepWorkflowImpl;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -64,7 +65,7 @@ public class ControlPlane {
         factory = WorkerFactory.newInstance(client);
         Worker worker = factory.newWorker(settings.controlQueue());
         worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
-                ScalingSweepWorkflowImpl.class);
+                ScalingSweepWorkflowImpl.class, PlanPreviewWorkflowImpl.class);
         worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger));
         factory.start();
         if (Boolean.parseBoolean(ControlPlaneServices.lookup("lmforge.local-compute"))) {
