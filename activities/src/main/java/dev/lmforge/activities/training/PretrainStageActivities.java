@@ -409,6 +409,8 @@ public final class PretrainStageActivities implements PretrainStage {
         Files.createDirectories(dir);
         for (Map.Entry<String, String> file : manifest.files().entrySet()) {
             context.artifacts().download(file.getValue(), dir.resolve(file.getKey()));
+            // A big corpus takes longer than the heartbeat timeout; keep the details an earlier attempt left.
+            context.heartbeat(context.checkpoint(Progress.class).orElse(null));
         }
         Files.write(dir.resolve(TokenShardIndex.FILE_NAME), JSON.writeValueAsBytes(manifest.index()));
         return dir;
