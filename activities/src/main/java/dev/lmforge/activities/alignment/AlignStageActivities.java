@@ -16,6 +16,7 @@ import dev.lmforge.activities.training.TrainingSetup;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.stage.AlignStage;
 import dev.lmforge.workflows.stage.AlignStageConfig;
+import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
@@ -150,7 +151,7 @@ public final class AlignStageActivities implements AlignStage {
                 "model", Map.of("format", "tensorflow-saved-model+tokenizer", "aligned", true, "lineage", lineage)));
         outputs.put(CHECKPOINT_OUTPUT, context.putArtifact(checkpointZip, "checkpoint",
                 Map.of("step", trainer.step(), "aligned", true, "lineage", lineage)));
-        outputs.put(REPORT_OUTPUT, context.putArtifact(reportBytes, "alignment-report", lineage));
+        outputs.put(Stage.REPORT_OUTPUT, context.putArtifact(reportBytes, "alignment-report", lineage));
 
         Map<String, Double> summary = new LinkedHashMap<>();
         summary.put("sftSteps", (double) offset[0]);

@@ -80,7 +80,7 @@ class AlignStageActivitiesTest {
         String runId = "align-" + (runs + 1);
         StageOutput out = align(sft, dpo, TinyChatModels.tokenizer());
 
-        assertEquals(Set.of("model", "checkpoint", "alignment-report"), out.outputs().keySet());
+        assertEquals(Set.of("model", "checkpoint", "report"), out.outputs().keySet());
         assertTrue(out.summary().get("responseLossAfter") < out.summary().get("responseLossBefore"));
         assertTrue(out.summary().get("rewardMargin") > 0, "margin " + out.summary().get("rewardMargin"));
         assertEquals(24 + 16, out.summary().get("sftSteps"));

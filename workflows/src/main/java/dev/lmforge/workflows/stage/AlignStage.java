@@ -6,7 +6,8 @@ import io.temporal.activity.ActivityMethod;
 /**
  * The align stage's contract: supervised fine-tuning, then DPO, from the pretrain stage's final checkpoint and
  * the tokenizer. The outputs mirror pretraining's ({@link #MODEL_OUTPUT}, {@link #CHECKPOINT_OUTPUT}), so that
- * evaluate-chat reads them as evaluate-base reads the base model's, plus a report of both phases.
+ * evaluate-chat reads them as evaluate-base reads the base model's, plus a {@link Stage#REPORT_OUTPUT} of both
+ * phases (options, data sources, figures).
  */
 @ActivityInterface
 public interface AlignStage {
@@ -15,9 +16,6 @@ public interface AlignStage {
     String MODEL_OUTPUT = "model";
     /** Output name of the aligned model's checkpoint. */
     String CHECKPOINT_OUTPUT = "checkpoint";
-    /** Output name of the report: options, data sources, and SFT and DPO figures. */
-    String REPORT_OUTPUT = "alignment-report";
-
     @ActivityMethod
     StageOutput align(StageInput input);
 }
