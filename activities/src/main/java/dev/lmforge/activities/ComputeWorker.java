@@ -1,5 +1,6 @@
 package dev.lmforge.activities;
 
+import dev.lmforge.activities.alignment.AlignStageActivities;
 import dev.lmforge.activities.data.DataStageActivities;
 import dev.lmforge.activities.data.DataStepActivities;
 import dev.lmforge.activities.evaluation.EvaluateStageActivities;
@@ -49,7 +50,7 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
                     new TokenizerStageActivities(runtime),
                     new PlanStageActivities(runtime), new SweepActivitiesImpl(runtime),
                     new PretrainStageActivities(runtime),
-                    new EvaluateStageActivities(runtime), new PlanPreviewActivities());
+                    new EvaluateStageActivities(runtime), new AlignStageActivities(runtime), new PlanPreviewActivities());
         }
         factory.start();
         return () -> {

@@ -7,6 +7,8 @@ import dev.lmforge.workflows.data.DataWorkflowInput;
 import dev.lmforge.workflows.ledger.LedgerActivities;
 import dev.lmforge.workflows.ledger.StageStart;
 import dev.lmforge.workflows.spec.LifecycleSpec;
+import dev.lmforge.workflows.stage.AlignStage;
+import dev.lmforge.workflows.stage.AlignStageConfig;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStage;
 import dev.lmforge.workflows.stage.DataStageConfig;
@@ -113,6 +115,8 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
             config = JSON.valueToTree(PlanStageConfig.of(input.spec()));
         } else if (stage == Stage.PRETRAIN) {
             config = JSON.valueToTree(new PretrainStageConfig(input.spec().training()));
+        } else if (stage == Stage.ALIGN) {
+            config = JSON.valueToTree(new AlignStageConfig(input.spec().sft(), input.spec().dpo()));
         } else if (stage == Stage.EVALUATE_BASE || stage == Stage.EVALUATE_CHAT) {
             config = JSON.valueToTree(new EvaluateStageConfig(input.spec().evaluation()));
         }
@@ -173,6 +177,8 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 return Workflow.newActivityStub(PlanStage.class, options).plan(withSweep(stageInput, input));
             case PRETRAIN:
                 return Workflow.newActivityStub(PretrainStage.class, options).pretrain(stageInput);
+            case ALIGN:
+                return Workflow.newActivityStub(AlignStage.class, options).align(stageInput);
             case EVALUATE_BASE:
             case EVALUATE_CHAT:
                 return Workflow.newActivityStub(EvaluateStage.class, options).evaluate(stageInput);

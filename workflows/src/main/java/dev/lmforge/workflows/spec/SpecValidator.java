@@ -52,6 +52,12 @@ public final class SpecValidator {
         if (stages.contains(Stage.EVALUATE_BASE) && !stages.contains(Stage.PRETRAIN)) {
             problems.add(new SpecProblem("stages", "evaluate-base needs the pretrain stage before it"));
         }
+        if (stages.contains(Stage.ALIGN) && !(stages.contains(Stage.PRETRAIN) && stages.contains(Stage.TOKENIZER))) {
+            problems.add(new SpecProblem("stages", "align needs the tokenizer and pretrain stages before it"));
+        }
+        if (stages.contains(Stage.EVALUATE_CHAT) && !stages.contains(Stage.ALIGN)) {
+            problems.add(new SpecProblem("stages", "evaluate-chat needs the align stage before it"));
+        }
         if (stages.contains(Stage.PRETRAIN) && !(stages.contains(Stage.PLAN) && stages.contains(Stage.TOKENIZER))) {
             problems.add(new SpecProblem("stages", "pretrain needs the tokenizer and plan stages before it"));
         }

@@ -18,8 +18,8 @@ public enum Stage {
     PLAN("plan", QueueKind.CPU, 1, true, Duration.ofHours(48), Duration.ofSeconds(60), 3),
     PRETRAIN("pretrain", QueueKind.GPU, 1, true, Duration.ofDays(60), Duration.ofSeconds(60), 100),
     EVALUATE_BASE("evaluate-base", QueueKind.GPU, 1, true, Duration.ofHours(24), Duration.ofSeconds(60), 5),
-    ALIGN("align", QueueKind.GPU, 1, false, Duration.ofDays(7), Duration.ofSeconds(60), 20),
-    EVALUATE_CHAT("evaluate-chat", QueueKind.GPU, 1, false, Duration.ofHours(24), Duration.ofSeconds(60), 5);
+    ALIGN("align", QueueKind.GPU, 1, true, Duration.ofDays(7), Duration.ofSeconds(60), 20),
+    EVALUATE_CHAT("evaluate-chat", QueueKind.GPU, 1, true, Duration.ofHours(24), Duration.ofSeconds(60), 5);
 
     /**
      * The name of a stage output that reports what the stage did, for people: later stages do not take it as an

@@ -32,17 +32,18 @@ class SpecValidatorTest {
     }
 
     @Test
-    void unknownUnbuiltAndRepeatedStagesAreNamedByIndex() {
+    void unknownAndRepeatedStagesAreNamedByIndex() {
         List<SpecProblem> problems = SpecValidator.validate(spec(List.of("data", "pretrian", "align", "data"), CORPUS, null));
-        assertEquals(List.of("stages[1]", "stages[2]", "stages[3]"), problems.stream().map(SpecProblem::field).toList());
+        assertEquals(List.of("stages[1]", "stages[3]"), problems.stream().map(SpecProblem::field).toList());
         assertTrue(problems.get(0).message().contains("unknown stage 'pretrian'"));
-        assertTrue(problems.get(1).message().contains("not built yet"));
-        assertTrue(problems.get(2).message().contains("twice"));
+        assertTrue(problems.get(1).message().contains("twice"));
     }
 
     @Test
-    void omittingStagesMeansAllOfThemSoAnUnbuiltOneIsRefused() {
-        assertEquals(List.of("stages"), fields(spec(null, CORPUS, new LifecycleSpec.Compute(1e15, null))));
+    void omittingStagesMeansAllSevenOfThem() {
+        LifecycleSpec spec = spec(null, CORPUS, new LifecycleSpec.Compute(1e15, null));
+        assertEquals(List.of(), fields(spec));
+        assertEquals(7, spec.stageList().size());
     }
 
     @Test
@@ -61,12 +62,20 @@ class SpecValidatorTest {
     }
 
     @Test
-    void aSectionOfAnUnbuiltStageIsRefusedByName() {
-        LifecycleSpec spec = new LifecycleSpec("t", null, List.of("data"), CORPUS, null, null, null, null, null,
-                null, null, new ObjectMapper().createObjectNode().put("epochs", 2), null);
-        List<SpecProblem> problems = SpecValidator.validate(spec);
-        assertEquals(List.of("sft"), problems.stream().map(SpecProblem::field).toList());
-        assertTrue(problems.get(0).message().contains("align"));
+    void alignNeedsPretrainAndEvaluateChatNeedsAlign() {
+        LifecycleSpec.Compute compute = new LifecycleSpec.Compute(1e15, null);
+        List<SpecProblem> problems = SpecValidator.validate(spec(List.of("data", "align", "evaluate-chat"), CORPUS,
+                compute));
+        assertEquals(List.of("stages"), problems.stream().map(SpecProblem::field).toList());
+        assertTrue(problems.get(0).message().contains("align needs the tokenizer and pretrain stages"));
+        problems = SpecValidator.validate(spec(List.of("data", "tokenizer", "plan", "pretrain", "evaluate-chat"),
+                CORPUS, compute));
+        assertEquals(List.of("evaluate-chat needs the align stage before it"),
+                problems.stream().map(SpecProblem::message).toList());
+        LifecycleSpec withSft = new LifecycleSpec("t", null, List.of("data", "tokenizer", "plan", "pretrain", "align"),
+                CORPUS, null, compute, null, null, null, null, null,
+                new ObjectMapper().createObjectNode().put("epochs", 2), null);
+        assertEquals(List.of(), fields(withSft));
     }
 
     private static List<String> trainingFields(List<String> stages, LifecycleSpec.TrainingOptions training) {
