@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
  * instructions answered with the phrase, and greetings (both conversational). DPO pairs prefer the correct,
  * concise answer over a wrong one or one that repeats itself.
  *
- * <p>Regenerate with {@code java -cp ... dev.lmforge.activities.alignment.BundledSetGenerator <resource dir>}; a
- * test checks the bundled files are this generator's output.
+ * <p>{@code lmforge align generate-data --out DIR} writes them; a test checks the bundled files are this
+ * generator's output.
  */
 public final class BundledSetGenerator {
 
@@ -45,16 +45,14 @@ public final class BundledSetGenerator {
     private BundledSetGenerator() {
     }
 
-    /** Writes both sets into {@code directory}. */
-    public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            throw new IllegalArgumentException("usage: BundledSetGenerator <directory>");
-        }
-        Path directory = Files.createDirectories(Path.of(args[0]));
-        Files.writeString(directory.resolve(AlignmentData.BUNDLED_SFT), sftJsonl(SEED, SFT_EXAMPLES),
+    /** Writes both sets, as bundled, into {@code directory}; returns the two files. */
+    public static List<Path> write(Path directory) throws IOException {
+        Files.createDirectories(directory);
+        Path sft = Files.writeString(directory.resolve(AlignmentData.BUNDLED_SFT), sftJsonl(SEED, SFT_EXAMPLES),
                 StandardCharsets.UTF_8);
-        Files.writeString(directory.resolve(AlignmentData.BUNDLED_PREFERENCES),
+        Path preferences = Files.writeString(directory.resolve(AlignmentData.BUNDLED_PREFERENCES),
                 preferencesJsonl(SEED, PREFERENCE_PAIRS), StandardCharsets.UTF_8);
+        return List.of(sft, preferences);
     }
 
     /** {@code count} SFT conversations, one JSON object a line. */
