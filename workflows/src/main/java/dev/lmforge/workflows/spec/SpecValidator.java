@@ -53,15 +53,23 @@ public final class SpecValidator {
             problems.add(new SpecProblem("stages", "evaluate-base needs the pretrain stage before it"));
         }
         if (stages.contains(Stage.ALIGN) && !(stages.contains(Stage.PRETRAIN) && stages.contains(Stage.TOKENIZER))) {
-            problems.add(new SpecProblem("stages", "align needs the tokenizer and pretrain stages before it"));
+            problems.add(new SpecProblem(stageField(spec, Stage.ALIGN),
+                    "align needs the tokenizer and pretrain stages before it"));
         }
         if (stages.contains(Stage.EVALUATE_CHAT) && !stages.contains(Stage.ALIGN)) {
-            problems.add(new SpecProblem("stages", "evaluate-chat needs the align stage before it"));
+            problems.add(new SpecProblem(stageField(spec, Stage.EVALUATE_CHAT),
+                    "evaluate-chat needs the align stage before it"));
         }
         if (stages.contains(Stage.PRETRAIN) && !(stages.contains(Stage.PLAN) && stages.contains(Stage.TOKENIZER))) {
             problems.add(new SpecProblem("stages", "pretrain needs the tokenizer and plan stages before it"));
         }
         return problems;
+    }
+
+    /** {@code stages[i]} where the spec lists {@code stage}, or {@code stages} when it lists none (all of them). */
+    private static String stageField(LifecycleSpec spec, Stage stage) {
+        int index = spec.stages() == null ? -1 : spec.stages().indexOf(stage.id());
+        return index < 0 ? "stages" : "stages[" + index + "]";
     }
 
     private static void checkStages(LifecycleSpec spec, List<SpecProblem> problems) {

@@ -66,12 +66,12 @@ class SpecValidatorTest {
         LifecycleSpec.Compute compute = new LifecycleSpec.Compute(1e15, null);
         List<SpecProblem> problems = SpecValidator.validate(spec(List.of("data", "align", "evaluate-chat"), CORPUS,
                 compute));
-        assertEquals(List.of("stages"), problems.stream().map(SpecProblem::field).toList());
+        assertEquals(List.of("stages[1]"), problems.stream().map(SpecProblem::field).toList());
         assertTrue(problems.get(0).message().contains("align needs the tokenizer and pretrain stages"));
         problems = SpecValidator.validate(spec(List.of("data", "tokenizer", "plan", "pretrain", "evaluate-chat"),
                 CORPUS, compute));
-        assertEquals(List.of("evaluate-chat needs the align stage before it"),
-                problems.stream().map(SpecProblem::message).toList());
+        assertEquals(List.of("stages[4]: evaluate-chat needs the align stage before it"),
+                problems.stream().map(p -> p.field() + ": " + p.message()).toList());
         LifecycleSpec withSft = new LifecycleSpec("t", null, List.of("data", "tokenizer", "plan", "pretrain", "align"),
                 CORPUS, null, compute, null, null, null, null, null,
                 new ObjectMapper().createObjectNode().put("epochs", 2), null);
