@@ -23,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,17 +99,22 @@ public final class MetadataStore {
 
     /** Runs newest first, optionally only those with {@code status}. */
     public Page<RunRecord> runs(String status, int limit, int offset) {
-        return runs(status, null, limit, offset);
+        return runs(status, null, null, limit, offset);
     }
 
     /**
      * Runs newest first, optionally only those with {@code status} and those whose name starts with
      * {@code namePrefix} (case-sensitive). A prefix, not a substring, so that a B-tree index on the name can
-     * serve it; {@code %}, {@code _} and {@code \} in the prefix match themselves.
+     * serve it; {@code %}, {@code _} and {@code \} in the prefix match themselves. With {@code teams}, only the
+     * runs of those teams (null: every run).
      */
-    public Page<RunRecord> runs(String status, String namePrefix, int limit, int offset) {
+    public Page<RunRecord> runs(String status, String namePrefix, Collection<String> teams, int limit, int offset) {
         List<String> conditions = new ArrayList<>();
         List<Object> params = new ArrayList<>();
+        if (teams != null) {
+            conditions.add("team = ANY (?)");
+            params.add(teams.toArray(String[]::new));
+        }
         if (status != null) {
             conditions.add("status = ?");
             params.add(status);

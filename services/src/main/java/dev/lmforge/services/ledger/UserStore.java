@@ -233,31 +233,7 @@ public final class UserStore {
                 rs -> null, Digests.sha256(secret == null ? "" : secret));
     }
 
-    // ---- runs in teams
-
-    /**
-     * The ids of the runs in {@code teams}, newest first, with the same filters as {@link MetadataStore#runs}
-     * ({@code status}, a name prefix), and how many there are in all.
-     */
-    public Records.Page<String> runIdsOfTeams(Collection<String> teams, String status, String namePrefix, int limit, int offset) {
-        List<Object> params = new ArrayList<>();
-        params.add(teams.toArray(String[]::new));
-        StringBuilder where = new StringBuilder(" WHERE team = ANY (?)");
-        if (status != null) {
-            where.append(" AND status = ?");
-            params.add(status);
-        }
-        if (namePrefix != null && !namePrefix.isEmpty()) {
-            where.append(" AND name LIKE ? ESCAPE '\\'");
-            params.add(namePrefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
-        }
-        long total = store.query("SELECT count(*) FROM runs" + where, rs -> rs.getLong(1), params.toArray()).get(0);
-        params.add(limit);
-        params.add(offset);
-        List<String> ids = store.query("SELECT id FROM runs" + where + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                rs -> rs.getString(1), params.toArray());
-        return new Records.Page<>(ids, total, limit, offset);
-    }
+    // ---- artifacts in teams
 
     /**
      * The teams of the runs whose stages consumed or produced an artifact (null for a run without a team): who
