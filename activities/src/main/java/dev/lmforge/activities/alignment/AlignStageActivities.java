@@ -11,6 +11,7 @@ import dev.lmforge.activities.planning.OptimizerSettings;
 import dev.lmforge.activities.tokenizer.BpeTokenizer;
 import dev.lmforge.activities.training.ComputePrecision;
 import dev.lmforge.activities.training.DecoderTrainer;
+import dev.lmforge.activities.training.ModelArchive;
 import dev.lmforge.activities.training.TrainingCheckpoint;
 import dev.lmforge.activities.training.TrainingSetup;
 import dev.lmforge.services.ledger.Records.MetricPoint;
@@ -29,9 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * The align stage on a compute worker; see {@link AlignStage}. It restores the pretrain stage's final checkpoint,
@@ -44,8 +42,6 @@ public final class AlignStageActivities implements AlignStage {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    /** 1980-01-01, the zip format's earliest time: equal models are equal artifacts (as checkpoints are). */
-    private static final long FIXED_ENTRY_TIME = 315532800000L;
     /** The longest answer the repetition probe lets the model write. */
     private static final int PROBE_TOKENS = 64;
 
@@ -179,18 +175,7 @@ public final class AlignStageActivities implements AlignStage {
         description.put("base", baseRef.digest());
         Files.write(dir.resolve("model.json"), JSON.writeValueAsBytes(description));
         Files.write(dir.resolve("alignment-report.json"), report);
-        Path zip = work.resolve("model.zip");
-        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip));
-             Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                ZipEntry entry = new ZipEntry(dir.relativize(file).toString());
-                entry.setTime(FIXED_ENTRY_TIME);
-                out.putNextEntry(entry);
-                Files.copy(file, out);
-                out.closeEntry();
-            }
-        }
-        return zip;
+        return ModelArchive.zip(dir, work.resolve("model.zip"));
     }
 
     private static ArtifactRef require(StageInput input, String name, String stage) {

@@ -1,6 +1,7 @@
 package dev.lmforge.activities.alignment;
 
 import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.planning.PaperLaws;
 
 /**
  * How DPO runs.
@@ -31,7 +32,7 @@ public record DpoOptions(double beta, int epochs, double learningRate, LearningR
 
     /** The paper's settings: one epoch, 5e-6 with warm-up and cosine decay, β 0.1. */
     public static DpoOptions paper() {
-        return new DpoOptions(PaperAlignment.DPO_BETA, PaperAlignment.DPO_EPOCHS, PaperAlignment.DPO_LEARNING_RATE,
+        return new DpoOptions(PaperLaws.DPO_BETA, PaperLaws.DPO_EPOCHS, PaperLaws.DPO_LEARNING_RATE,
                 LearningRateShape.COSINE, 0);
     }
 }

@@ -1,6 +1,7 @@
 package dev.lmforge.activities.alignment;
 
 import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.planning.PaperLaws;
 
 /**
  * How supervised fine-tuning runs.
@@ -28,7 +29,7 @@ public record SftOptions(int epochs, double learningRate, LearningRateShape shap
 
     /** The paper's 7B settings, warm-up and cosine, one stage. */
     public static SftOptions paper() {
-        return new SftOptions(PaperAlignment.SFT_EPOCHS, PaperAlignment.SFT_LEARNING_RATE, LearningRateShape.COSINE,
+        return new SftOptions(PaperLaws.SFT_EPOCHS, PaperLaws.SFT_LEARNING_RATE, LearningRateShape.COSINE,
                 false, 0);
     }
 }

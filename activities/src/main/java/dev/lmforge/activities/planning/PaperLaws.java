@@ -91,4 +91,22 @@ public final class PaperLaws {
 
     /** Section 2.3: the learning rate after the second drop, as a fraction of the peak. */
     public static final double SECOND_DECAY_FACTOR = 0.10;
+
+    /** Section 4: SFT epochs of the 7B model (the 67B model takes 2). */
+    public static final int SFT_EPOCHS = 4;
+
+    /** Section 4: SFT learning rate of the 7B model (the 67B model takes 5e-6). */
+    public static final double SFT_LEARNING_RATE = 1e-5;
+
+    /** Section 4: DPO runs one epoch. */
+    public static final int DPO_EPOCHS = 1;
+
+    /** Section 4: DPO learning rate, with warm-up and cosine decay. */
+    public static final double DPO_LEARNING_RATE = 5e-6;
+
+    /**
+     * DPO's β. Not from the report, which does not give it: 0.1 is the value the DPO paper (Rafailov et al.,
+     * 2023) uses in most of its experiments.
+     */
+    public static final double DPO_BETA = 0.1;
 }

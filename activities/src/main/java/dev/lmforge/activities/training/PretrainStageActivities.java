@@ -41,7 +41,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import java.util.zip.ZipOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -381,15 +380,7 @@ public final class PretrainStageActivities implements PretrainStage {
         description.put("loss", loss);
         description.put("tokenizer", tokenizerRef.digest());
         Files.write(dir.resolve("model.json"), JSON.writeValueAsBytes(description));
-        Path zip = work.resolve("model.zip");
-        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip));
-             Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
-                out.putNextEntry(TrainingCheckpoint.entry(dir.relativize(file).toString()));
-                Files.copy(file, out);
-                out.closeEntry();
-            }
-        }
+        Path zip = ModelArchive.zip(dir, work.resolve("model.zip"));
         return context.putArtifact(zip, "model", Map.of("format", "tensorflow-saved-model+tokenizer",
                 "parameters", trainer.parameterCount(), "steps", step, "loss", loss));
     }
