@@ -1,5 +1,6 @@
 package dev.lmforge.activities.cli;
 
+import dev.lmforge.activities.alignment.AlignCommand;
 import dev.lmforge.activities.data.DataBenchCommand;
 import dev.lmforge.activities.data.DataCommand;
 import dev.lmforge.activities.evaluation.EvalCommand;
@@ -41,6 +42,7 @@ public final class LmforgeCli {
         all.add(new TokenizerBenchCommand());
         all.add(new TrainBenchCommand());
         all.add(new EvalCommand());
+        all.add(new AlignCommand());
         return new LmforgeCli(all);
     }
 
