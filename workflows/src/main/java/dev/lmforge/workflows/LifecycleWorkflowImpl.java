@@ -116,7 +116,8 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         } else if (stage == Stage.PRETRAIN) {
             config = JSON.valueToTree(new PretrainStageConfig(input.spec().training()));
         } else if (stage == Stage.ALIGN) {
-            config = JSON.valueToTree(new AlignStageConfig(input.spec().sft(), input.spec().dpo()));
+            config = JSON.valueToTree(new AlignStageConfig(JSON.valueToTree(input.spec().sft()),
+                    JSON.valueToTree(input.spec().dpo())));
         } else if (stage == Stage.EVALUATE_BASE || stage == Stage.EVALUATE_CHAT) {
             config = JSON.valueToTree(new EvaluateStageConfig(input.spec().evaluation()));
         }

@@ -1,6 +1,7 @@
 package dev.lmforge.workflows.spec;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.Stage;
@@ -30,7 +31,7 @@ import java.util.Map;
  */
 public record LifecycleSpec(String name, String team, List<String> stages, Corpus corpus, DataOptions data,
                             Compute compute, TokenizerOptions tokenizer, PlanOptions plan, JsonNode model, TrainingOptions training,
-                            EvaluationOptions evaluation, JsonNode sft, JsonNode dpo) {
+                            EvaluationOptions evaluation, SftOptions sft, DpoOptions dpo) {
 
     /** The corpus: one or more sources, each a dump. */
     public record Corpus(List<CorpusSource> sources) {
@@ -141,6 +142,38 @@ public record LifecycleSpec(String name, String team, List<String> stages, Corpu
      * @param batchSize        rows per forward pass (default 8)
      */
     public record EvaluationOptions(List<String> suites, Integer items, Integer heldOutDocuments, Integer batchSize) {
+    }
+
+    /**
+     * Options of supervised fine-tuning (the align stage's first half); absent ones take the paper's values.
+     *
+     * @param data           a JSONL file of conversations on the compute worker; the bundled set when absent
+     * @param epochs         passes over the data (per stage when two-stage)
+     * @param learningRate   the peak learning rate
+     * @param schedule       {@code cosine} (warm-up then cosine) or {@code constant}
+     * @param twoStage       the paper's two-stage SFT: all data, then conversational data only
+     * @param batchSequences rows per optimizer step, even (DPO takes a chosen and a rejected row per pair)
+     * @param seed           the data order's seed
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record SftOptions(String data, Integer epochs, Double learningRate, String schedule, Boolean twoStage,
+                             Integer batchSequences, Long seed) {
+    }
+
+    /**
+     * Options of direct preference optimisation (the align stage's second half).
+     *
+     * @param data            a JSONL file of {@code {prompt, chosen, rejected}} pairs; the bundled set when absent
+     * @param beta            DPO's β
+     * @param epochs          passes over the pairs (one by default)
+     * @param learningRate    the peak learning rate
+     * @param schedule        {@code cosine} or {@code constant}
+     * @param heldOutFraction the share of pairs kept out of training for the margin and accuracy figures
+     * @param seed            the data order's seed
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DpoOptions(String data, Double beta, Integer epochs, Double learningRate, String schedule,
+                             Double heldOutFraction, Long seed) {
     }
 
     /** The stages this spec runs, in lifecycle order (assumes a validated spec). */

@@ -21,9 +21,7 @@ public final class SpecValidator {
 
     /** Sections that belong to a stage; a section for a stage this build lacks is refused. */
     private static final Map<String, Stage> SECTION_STAGE = Map.of(
-            "model", Stage.PRETRAIN,
-            "sft", Stage.ALIGN,
-            "dpo", Stage.ALIGN);
+            "model", Stage.PRETRAIN);
 
     private SpecValidator() {
     }
@@ -49,6 +47,7 @@ public final class SpecValidator {
         checkTokenizer(spec.tokenizer(), problems);
         checkTraining(spec.training(), problems);
         checkEvaluation(spec.evaluation(), problems);
+        checkAlignment(spec.sft(), spec.dpo(), problems);
         if (stages.contains(Stage.EVALUATE_BASE) && !stages.contains(Stage.PRETRAIN)) {
             problems.add(new SpecProblem("stages", "evaluate-base needs the pretrain stage before it"));
         }
@@ -101,8 +100,6 @@ public final class SpecValidator {
     private static void checkSections(LifecycleSpec spec, List<SpecProblem> problems) {
         Map<String, JsonNode> sections = new TreeMap<>();
         sections.put("model", spec.model());
-        sections.put("sft", spec.sft());
-        sections.put("dpo", spec.dpo());
         sections.forEach((name, node) -> {
             Stage stage = SECTION_STAGE.get(name);
             if (node == null || node.isNull()) {
@@ -256,6 +253,48 @@ public final class SpecValidator {
         }
         positive("evaluation.heldOutDocuments", evaluation.heldOutDocuments(), problems);
         positive("evaluation.batchSize", evaluation.batchSize(), problems);
+    }
+
+    private static void checkAlignment(LifecycleSpec.SftOptions sft, LifecycleSpec.DpoOptions dpo,
+                                       List<SpecProblem> problems) {
+        if (sft != null) {
+            positive("sft.epochs", sft.epochs(), problems);
+            positiveFinite("sft.learningRate", sft.learningRate(), problems);
+            schedule("sft.schedule", sft.schedule(), problems);
+            if (sft.batchSequences() != null && (sft.batchSequences() < 2 || sft.batchSequences() % 2 != 0)) {
+                problems.add(new SpecProblem("sft.batchSequences", "must be even and at least 2, got " + sft.batchSequences()));
+            }
+            notBlank("sft.data", sft.data(), problems);
+        }
+        if (dpo != null) {
+            positiveFinite("dpo.beta", dpo.beta(), problems);
+            positive("dpo.epochs", dpo.epochs(), problems);
+            positiveFinite("dpo.learningRate", dpo.learningRate(), problems);
+            schedule("dpo.schedule", dpo.schedule(), problems);
+            if (dpo.heldOutFraction() != null && !(dpo.heldOutFraction() > 0 && dpo.heldOutFraction() < 1)) {
+                problems.add(new SpecProblem("dpo.heldOutFraction", "must lie strictly between 0 and 1, got "
+                        + dpo.heldOutFraction()));
+            }
+            notBlank("dpo.data", dpo.data(), problems);
+        }
+    }
+
+    private static void schedule(String field, String value, List<SpecProblem> problems) {
+        if (value != null && !List.of("cosine", "constant").contains(value)) {
+            problems.add(new SpecProblem(field, "must be cosine or constant, got " + value));
+        }
+    }
+
+    private static void positiveFinite(String field, Double value, List<SpecProblem> problems) {
+        if (value != null && !(value > 0 && Double.isFinite(value))) {
+            problems.add(new SpecProblem(field, "must be a positive number, got " + value));
+        }
+    }
+
+    private static void notBlank(String field, String value, List<SpecProblem> problems) {
+        if (value != null && value.isBlank()) {
+            problems.add(new SpecProblem(field, "must name a file on the compute worker"));
+        }
     }
 
     private static void positive(String field, Integer value, List<SpecProblem> problems) {

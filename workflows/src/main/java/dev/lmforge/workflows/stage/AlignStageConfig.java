@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The align stage's config as the stage and its cache key see it: the spec's {@code sft} and {@code dpo}
- * sections, as written (null for the defaults); the compute side reads them strictly, naming any bad field.
+ * sections (checked at submission) with only the fields given (null for the defaults); the compute side reads
+ * them strictly again, naming any bad field.
  */
 public record AlignStageConfig(JsonNode sft, JsonNode dpo) {
 }

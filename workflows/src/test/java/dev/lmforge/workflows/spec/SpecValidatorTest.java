@@ -3,7 +3,6 @@ package dev.lmforge.workflows.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.sweep.SweepOptions;
@@ -74,8 +73,14 @@ class SpecValidatorTest {
                 problems.stream().map(p -> p.field() + ": " + p.message()).toList());
         LifecycleSpec withSft = new LifecycleSpec("t", null, List.of("data", "tokenizer", "plan", "pretrain", "align"),
                 CORPUS, null, compute, null, null, null, null, null,
-                new ObjectMapper().createObjectNode().put("epochs", 2), null);
+                new LifecycleSpec.SftOptions(null, 2, null, null, null, null, null), null);
         assertEquals(List.of(), fields(withSft));
+        LifecycleSpec badAlignment = new LifecycleSpec("t", null, List.of("data", "tokenizer", "plan", "pretrain", "align"),
+                CORPUS, null, compute, null, null, null, null, null,
+                new LifecycleSpec.SftOptions(" ", 0, -1.0, "linear", null, 3, null),
+                new LifecycleSpec.DpoOptions(null, 0.0, null, Double.NaN, null, 1.0, null));
+        assertEquals(List.of("sft.epochs", "sft.learningRate", "sft.schedule", "sft.batchSequences", "sft.data",
+                "dpo.beta", "dpo.learningRate", "dpo.heldOutFraction"), fields(badAlignment));
     }
 
     private static List<String> trainingFields(List<String> stages, LifecycleSpec.TrainingOptions training) {
