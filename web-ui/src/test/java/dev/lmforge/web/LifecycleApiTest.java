@@ -130,6 +130,33 @@ class LifecycleApiTest {
         writeHistory(DataWorkflowInput.workflowId(workflowId), "data-workflow.json");
     }
 
+    /**
+     * A spec that names no stages runs all seven on the sample corpus, on this CPU, in well under a minute at a
+     * tiny budget: the scores of both evaluations land in the ledger, and the aligned model's lineage goes back
+     * through pretraining to the raw dumps.
+     */
+    @Test
+    void aSpecWithoutStagesRunsAllSevenOnTheSampleCorpus() throws Exception {
+        String yaml = "name: all-seven\ncorpus:\n  sources:\n    - path: " + CORPUS + "\ntokenizer:\n  vocabSize: 512\n"
+                + "compute:\n  budget: 3.0e10\nplan:\n  seqLen: 32\nevaluation:\n  items: 8\n  heldOutDocuments: 3\n"
+                + "sft:\n  epochs: 1\n  learningRate: 1.0e-3\n";
+        String id = submit(yaml);
+        JsonPath run = awaitStatus(id, "SUCCEEDED");
+        assertEquals(List.of("data", "tokenizer", "plan", "pretrain", "evaluate-base", "align", "evaluate-chat"),
+                run.getList("stages.stage"));
+        assertEquals(List.of("SUCCEEDED"), run.getList("stages.status").stream().distinct().toList(), run.prettify());
+        JsonPath scores = given().get("/api/runs/" + id + "/evaluations").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("evaluate-base", "evaluate-chat"), scores.getList("stage").stream().distinct().sorted().toList());
+        assertTrue(scores.getList("findAll { it.task == 'held-out' }.value", Float.class).stream().allMatch(v -> v > 0));
+        String aligned = run.getString("stages[5].outputs.model");
+        assertNotNull(aligned);
+        JsonPath lineage = given().queryParam("direction", "up").get("/api/artifacts/" + aligned + "/lineage")
+                .then().statusCode(200).extract().jsonPath();
+        assertEquals(4, lineage.getList("artifacts.findAll { it.kind == 'raw-dump' }").size());
+        assertTrue(lineage.getList("stages.stage").containsAll(List.of("pretrain", "align")), lineage.prettify());
+        writeHistory(run.getString("workflowId"), "lifecycle-all-stages.json");
+    }
+
     private void writeHistory(String workflowId, String file) throws Exception {
         Path out = Path.of("target/histories", file);
         Files.createDirectories(out.getParent());

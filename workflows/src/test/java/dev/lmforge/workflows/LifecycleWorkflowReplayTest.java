@@ -2,6 +2,7 @@ package dev.lmforge.workflows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.workflows.data.DataWorkflowImpl;
+import dev.lmforge.workflows.data.DataWorkflowInput;
 import dev.lmforge.workflows.sweep.ScalingSweepWorkflowImpl;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.WorkflowReplayer;
@@ -44,6 +45,16 @@ class LifecycleWorkflowReplayTest {
     }
 
     /** Recorded by LifecycleWithSweepWithFakeActivitiesTest: the plan stage runs the sweep child first. */
+    /** Recorded by LifecycleApiTest on the real stack; its data child's id names the lifecycle's. */
+    @Test
+    void aRunOfAllSevenStagesReplays() throws Exception {
+        String childId = new ObjectMapper().readTree(history("lifecycle-all-stages.json")).findValue("workflowId").asText();
+        String lifecycleId = childId.substring(0, childId.length() - DataWorkflowInput.workflowId("").length());
+        WorkflowReplayer.replayWorkflowExecution(
+                WorkflowExecutionHistory.fromJson(history("lifecycle-all-stages.json"), lifecycleId),
+                LifecycleWorkflowImpl.class);
+    }
+
     @Test
     void aTokenizerThenPlanRunWithASweepReplays() throws Exception {
         WorkflowReplayer.replayWorkflowExecution(
