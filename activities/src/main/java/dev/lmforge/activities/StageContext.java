@@ -61,6 +61,19 @@ public final class StageContext {
         return input;
     }
 
+    /**
+     * The input artifact {@code name}, which stage {@code producer} makes; a spec whose stages lack it fails as
+     * bad input, naming both.
+     */
+    public ArtifactRef requireInput(String name, String producer) {
+        ArtifactRef ref = input.inputs().get(name);
+        if (ref == null) {
+            throw new InvalidInputException("stages: " + input.stage() + " needs the " + producer + " stage's '" + name
+                    + "' output before it");
+        }
+        return ref;
+    }
+
     public ArtifactStore artifacts() {
         return runtime.artifacts();
     }

@@ -60,8 +60,8 @@ public final class AlignStageActivities implements AlignStage {
         AlignStageConfig config = JSON.convertValue(input.config(), AlignStageConfig.class);
         AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo());
         return StageContext.run(runtime, input, Progress.class, context -> {
-            ArtifactRef checkpointRef = require(input, "checkpoint", "pretrain");
-            ArtifactRef tokenizerRef = require(input, "tokenizer", "tokenizer");
+            ArtifactRef checkpointRef = context.requireInput("checkpoint", "pretrain");
+            ArtifactRef tokenizerRef = context.requireInput("tokenizer", "tokenizer");
             List<SftExample> sftData = settings.sftData() == null ? AlignmentData.bundledSft()
                     : AlignmentData.readSft(settings.sftData());
             List<List<PreferencePair>> pairs = settings.split(settings.dpoData() == null
@@ -176,14 +176,5 @@ public final class AlignStageActivities implements AlignStage {
         Files.write(dir.resolve("model.json"), JSON.writeValueAsBytes(description));
         Files.write(dir.resolve("alignment-report.json"), report);
         return ModelArchive.zip(dir, work.resolve("model.zip"));
-    }
-
-    private static ArtifactRef require(StageInput input, String name, String stage) {
-        ArtifactRef ref = input.inputs().get(name);
-        if (ref == null) {
-            throw new InvalidInputException("stages: align needs the " + stage + " stage's '" + name
-                    + "' output before it");
-        }
-        return ref;
     }
 }

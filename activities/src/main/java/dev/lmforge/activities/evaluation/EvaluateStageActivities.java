@@ -63,9 +63,9 @@ public final class EvaluateStageActivities implements EvaluateStage {
         EvaluationOptions options = config.evaluation() != null ? config.evaluation()
                 : new EvaluationOptions(null, null, null, null);
         return StageContext.run(runtime, input, JsonNode.class, context -> {
-            ArtifactRef checkpoint = require(input, "checkpoint", "pretrain");
-            ArtifactRef modelRef = require(input, "model", "pretrain");
-            ArtifactRef tokenizerRef = require(input, "tokenizer", "tokenizer");
+            ArtifactRef checkpoint = context.requireInput("checkpoint", "pretrain");
+            ArtifactRef modelRef = context.requireInput("model", "pretrain");
+            ArtifactRef tokenizerRef = context.requireInput("tokenizer", "tokenizer");
             Path work = Files.createTempDirectory("lmforge-evaluate");
             try {
                 List<MetricResult> done = new ArrayList<>(context.checkpoint(JsonNode.class)
@@ -138,7 +138,7 @@ public final class EvaluateStageActivities implements EvaluateStage {
         for (String suite : suites) {
             Path file;
             if (suite.equals(SMALL_SUITE)) {
-                ArtifactRef corpusRef = require(context.input(), "corpus", "data");
+                ArtifactRef corpusRef = context.requireInput("corpus", "data");
                 CorpusManifest corpus = CorpusManifest.read(context.artifacts(), corpusRef.digest());
                 Path part = work.resolve("corpus-part.jsonl");
                 context.artifacts().download(corpus.parts().get(0).digest(), part);
@@ -160,14 +160,5 @@ public final class EvaluateStageActivities implements EvaluateStage {
         StageInput input = context.input();
         context.ledger().recordEvaluations(results.stream().map(r -> new EvaluationResult(input.runId(), input.stage(),
                 model.digest(), r.task(), r.metric(), r.value(), r.n(), r.stderr())).toList());
-    }
-
-    private static ArtifactRef require(StageInput input, String name, String stage) {
-        ArtifactRef ref = input.inputs().get(name);
-        if (ref == null) {
-            throw new InvalidInputException("stages: " + input.stage() + " needs the " + stage + " stage's '" + name
-                    + "' output before it");
-        }
-        return ref;
     }
 }

@@ -83,9 +83,9 @@ public final class PretrainStageActivities implements PretrainStage {
         TrainingOptions options = config.training() != null ? config.training()
                 : new TrainingOptions(null, null, null, null, null, null, null, null, null);
         return StageContext.run(runtime, input, Progress.class, context -> {
-            ArtifactRef planRef = require(input, "plan", "plan");
-            ArtifactRef tokensRef = require(input, "tokens", "tokenizer");
-            ArtifactRef tokenizerRef = require(input, "tokenizer", "tokenizer");
+            ArtifactRef planRef = context.requireInput("plan", "plan");
+            ArtifactRef tokensRef = context.requireInput("tokens", "tokenizer");
+            ArtifactRef tokenizerRef = context.requireInput("tokenizer", "tokenizer");
             Path work = Files.createTempDirectory("lmforge-pretrain");
             try {
                 BudgetPlan plan = JSON.readValue(context.artifacts().readAllBytes(planRef.digest()), BudgetPlan.class);
@@ -383,15 +383,6 @@ public final class PretrainStageActivities implements PretrainStage {
         Path zip = ModelArchive.zip(dir, work.resolve("model.zip"));
         return context.putArtifact(zip, "model", Map.of("format", "tensorflow-saved-model+tokenizer",
                 "parameters", trainer.parameterCount(), "steps", step, "loss", loss));
-    }
-
-    private static ArtifactRef require(StageInput input, String name, String stage) {
-        ArtifactRef ref = input.inputs().get(name);
-        if (ref == null) {
-            throw new InvalidInputException("stages: pretrain needs the " + stage + " stage's '" + name
-                    + "' output before it");
-        }
-        return ref;
     }
 
     /** Downloads the token shards and writes their index, as {@code TokenShardReader} expects a directory. */
