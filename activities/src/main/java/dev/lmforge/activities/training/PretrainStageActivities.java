@@ -391,8 +391,10 @@ public final class PretrainStageActivities implements PretrainStage {
         Files.createDirectories(dir);
         for (Map.Entry<String, String> file : manifest.files().entrySet()) {
             context.artifacts().download(file.getValue(), dir.resolve(file.getKey()));
-            // A big corpus takes longer than the heartbeat timeout; keep the details an earlier attempt left.
-            context.heartbeat(context.checkpoint(Progress.class).orElse(null));
+            // A big corpus takes longer than the heartbeat timeout. Beat with the details an earlier attempt left
+            // (never none: Temporal sends the first beat at once and throttles the rest, so an empty first beat
+            // could be all the server holds when this worker dies).
+            context.heartbeat(context.checkpoint(Progress.class).orElse(new Progress(0, 0, null, 0)));
         }
         Files.write(dir.resolve(TokenShardIndex.FILE_NAME), JSON.writeValueAsBytes(manifest.index()));
         return dir;
