@@ -15,15 +15,18 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
 /**
  * Users, teams, API tokens and console sessions in PostgreSQL. Passwords are kept only as PBKDF2-HMAC-SHA256
  * with a per-user salt and iteration count; tokens and session cookies only as their SHA-256 (they are 256
- * random bits, so a fast hash is enough). Bad input is refused with an {@link IllegalArgumentException} whose
- * message starts with the field at fault.
+ * random bits, so a fast hash is enough). A disabled user's password, sessions and tokens are all refused.
+ * Failed sign-ins are counted per name and per client address, so that guessing is locked out for a while.
+ * Bad input is refused with an {@link IllegalArgumentException} whose message starts with the field at fault.
  */
 public final class UserStore {
 
@@ -52,8 +55,11 @@ public final class UserStore {
         }
     }
 
-    /** A user and their teams, in membership order (the first is their default team). */
-    public record User(long id, String name, Role role, List<String> teams, Instant createdAt) {
+    /**
+     * A user and their teams, in membership order (the first is their default team); {@code disabledAt} is when an
+     * admin disabled them, null while they are enabled.
+     */
+    public record User(long id, String name, Role role, List<String> teams, Instant createdAt, Instant disabledAt) {
     }
 
     /** An API token as listed: never the token itself. */
@@ -64,11 +70,30 @@ public final class UserStore {
     public record NewToken(ApiToken token, String secret) {
     }
 
+    /**
+     * A lock-out that a failed sign-in started: of {@code key} ({@code user:NAME} or {@code client:ADDRESS}, also
+     * the audit target), until when, and how many lock-outs of that key in a row this makes.
+     */
+    public record LockOut(String key, Instant until, int inARow) {
+    }
+
     /** OWASP's 2023 figure for PBKDF2-HMAC-SHA256; each user's count is stored, so raising it later is safe. */
     static final int PASSWORD_ITERATIONS = 600_000;
     static final int MIN_PASSWORD_LENGTH = 12;
     private static final String NAME_RULE = "[a-z0-9][a-z0-9._-]{0,63}";
     private static final String TOKEN_PREFIX = "lmf_";
+    /** Failed sign-ins of one user name within {@link #FAILURE_WINDOW} that lock the name out. */
+    static final int FAILURES_PER_NAME = 5;
+    /** The same per client address: more, since people share addresses, but a bound on trying many names. */
+    static final int FAILURES_PER_CLIENT = 20;
+    static final Duration FAILURE_WINDOW = Duration.ofMinutes(15);
+    /** The first lock-out of a key; each one in a row lasts twice as long as the one before, up to the longest. */
+    static final Duration FIRST_LOCKOUT = Duration.ofMinutes(5);
+    static final Duration LONGEST_LOCKOUT = Duration.ofHours(1);
+    /** A key without failures for this long starts again from the first lock-out; its row can go. */
+    static final Duration FAILURES_FORGOTTEN_AFTER = Duration.ofDays(1);
+    /** A name tried is kept to this length (no user's is longer), so that a huge one does not bloat the counters. */
+    private static final int LONGEST_NAME_TRIED = 100;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final MetadataStore store;
@@ -98,7 +123,7 @@ public final class UserStore {
     /** Creates a user with a role and, in order, teams that must exist; the password is only kept hashed. */
     public User createUser(String name, String password, Role role, List<String> teams) {
         requireName("name", name);
-        requirePassword(password);
+        requirePassword(name, password);
         if (user(name).isPresent()) {
             throw new IllegalArgumentException("name: a user '" + name + "' already exists");
         }
@@ -144,11 +169,15 @@ public final class UserStore {
         return store.query("SELECT * FROM users ORDER BY name", this::userOf);
     }
 
-    /** The user whose password this is, or empty; an unknown name costs as much time as a wrong password. */
+    /**
+     * The enabled user whose password this is, or empty; an unknown or disabled name costs as much time as a wrong
+     * password, so the answer's timing does not tell them apart.
+     */
     public Optional<User> authenticate(String name, String password) {
         String attempt = password == null ? "" : password;
         Optional<StoredPassword> stored = one(store.query("SELECT password_hash, password_salt, password_iterations "
-                + "FROM users WHERE name = ?", rs -> new StoredPassword(rs.getBytes(1), rs.getBytes(2), rs.getInt(3)), name));
+                + "FROM users WHERE name = ? AND disabled_at IS NULL",
+                rs -> new StoredPassword(rs.getBytes(1), rs.getBytes(2), rs.getInt(3)), name));
         if (stored.isEmpty()) {
             pbkdf2(attempt, new byte[16], PASSWORD_ITERATIONS);
             return Optional.empty();
@@ -160,11 +189,55 @@ public final class UserStore {
     private record StoredPassword(byte[] hash, byte[] salt, int iterations) {
     }
 
+    /**
+     * Sets a user's password and closes every session of theirs but {@code keepSession} (the one that asked; null
+     * closes all); API tokens stay. Returns how many sessions it closed.
+     */
+    public int changePassword(String userName, String password, String keepSession) {
+        User user = existing(userName);
+        requirePassword(userName, password);
+        byte[] salt = randomBytes(16);
+        byte[] hash = pbkdf2(password, salt, PASSWORD_ITERATIONS);
+        return store.inTransaction(c -> {
+            MetadataStore.execute(c, "UPDATE users SET password_hash = ?, password_salt = ?, password_iterations = ? "
+                    + "WHERE id = ?", hash, salt, PASSWORD_ITERATIONS, user.id());
+            try (var ps = MetadataStore.prepare(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash IS DISTINCT FROM ?",
+                    user.id(), keepSession == null ? null : Digests.sha256(keepSession))) {
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Disables a user: from now on their password, sessions and tokens are refused, and their sessions are closed.
+     * True if they were enabled until now.
+     */
+    public boolean disable(String userName) {
+        User user = existing(userName);
+        return store.inTransaction(c -> {
+            try (var ps = MetadataStore.prepare(c, "UPDATE users SET disabled_at = now() WHERE id = ? AND disabled_at IS NULL",
+                    user.id())) {
+                if (ps.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            MetadataStore.execute(c, "DELETE FROM sessions WHERE user_id = ?", user.id());
+            return true;
+        });
+    }
+
+    /** Enables a disabled user again: their password and their tokens that were not revoked work again. True if they were disabled. */
+    public boolean enable(String userName) {
+        User user = existing(userName);
+        return !store.query("UPDATE users SET disabled_at = NULL WHERE id = ? AND disabled_at IS NOT NULL RETURNING id",
+                rs -> rs.getLong(1), user.id()).isEmpty();
+    }
+
     // ---- API tokens
 
     /** Makes a token for a user; only its hash is stored, so the returned secret cannot be shown again. */
     public NewToken createToken(String userName, String tokenName) {
-        User user = user(userName).orElseThrow(() -> new IllegalArgumentException("user: no user '" + userName + "'"));
+        User user = existing(userName);
         if (tokenName == null || tokenName.isBlank() || tokenName.length() > 100) {
             throw new IllegalArgumentException("name: a token name of 1 to 100 characters is required");
         }
@@ -191,13 +264,14 @@ public final class UserStore {
                 rs -> rs.getLong(1), id).isEmpty();
     }
 
-    /** The user a live (not revoked) token belongs to, noting when it was used. */
+    /** The enabled user a live (not revoked) token belongs to, noting when it was used. */
     public Optional<User> userOfToken(String secret) {
         if (secret == null || !secret.startsWith(TOKEN_PREFIX)) {
             return Optional.empty();
         }
         List<Long> ids = store.query("UPDATE api_tokens SET last_used_at = now() WHERE token_hash = ? AND revoked_at IS NULL "
-                + "RETURNING user_id", rs -> rs.getLong(1), Digests.sha256(secret));
+                + "AND user_id IN (SELECT id FROM users WHERE disabled_at IS NULL) RETURNING user_id",
+                rs -> rs.getLong(1), Digests.sha256(secret));
         return ids.isEmpty() ? Optional.empty() : userById(ids.get(0));
     }
 
@@ -217,12 +291,13 @@ public final class UserStore {
         return secret;
     }
 
-    /** The user of a session that has not expired or been closed. */
+    /** The enabled user of a session that has not expired or been closed. */
     public Optional<User> userOfSession(String secret) {
         if (secret == null || secret.isEmpty()) {
             return Optional.empty();
         }
-        List<Long> ids = store.query("SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > now()",
+        List<Long> ids = store.query("SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id "
+                + "WHERE s.token_hash = ? AND s.expires_at > now() AND u.disabled_at IS NULL",
                 rs -> rs.getLong(1), Digests.sha256(secret));
         return ids.isEmpty() ? Optional.empty() : userById(ids.get(0));
     }
@@ -231,6 +306,88 @@ public final class UserStore {
     public void closeSession(String secret) {
         store.query("DELETE FROM sessions WHERE token_hash = ? OR expires_at <= now() RETURNING user_id",
                 rs -> null, Digests.sha256(secret == null ? "" : secret));
+    }
+
+    // ---- sign-in throttling
+
+    /** The counter key of a user name tried, which is also the audit target of its failures: {@code user:NAME}. */
+    public static String nameKey(String name) {
+        String n = name == null ? "" : name;
+        return "user:" + (n.length() > LONGEST_NAME_TRIED ? n.substring(0, LONGEST_NAME_TRIED) : n);
+    }
+
+    /** The counter key of a client address: {@code client:ADDRESS}. */
+    public static String clientKey(String client) {
+        return "client:" + client;
+    }
+
+    /** Until when sign-ins of this name or from this client are refused, if either is locked out now. */
+    public Optional<Instant> signInLockedUntil(String name, String client) {
+        List<Timestamp> until = store.query("SELECT max(locked_until) FROM login_throttle WHERE key IN (?, ?) "
+                + "AND locked_until > now()", rs -> rs.getTimestamp(1), clientKey(client), nameKey(name));
+        return Optional.ofNullable(instant(until.get(0)));
+    }
+
+    /**
+     * Counts a failed sign-in against the name tried (whether or not such a user exists) and the client address;
+     * returns the lock-outs it started, one per key that reached its limit within {@link #FAILURE_WINDOW}. Every
+     * console process counts in the same rows (locked while counted) on the database's clock.
+     */
+    public List<LockOut> recordSignInFailure(String name, String client) {
+        // Sorted, so that two processes lock the same rows in the same order.
+        Map<String, Integer> limits = new TreeMap<>(Map.of(clientKey(client), FAILURES_PER_CLIENT, nameKey(name), FAILURES_PER_NAME));
+        List<String> keys = List.copyOf(limits.keySet());
+        return store.inTransaction(c -> {
+            MetadataStore.execute(c, "INSERT INTO login_throttle (key) VALUES (?), (?) ON CONFLICT (key) DO NOTHING",
+                    keys.get(0), keys.get(1));
+            Map<String, SignInFailures> counts = new TreeMap<>();
+            Instant now = Instant.EPOCH;
+            try (var ps = MetadataStore.prepare(c, "SELECT *, now() AS db_now FROM login_throttle WHERE key IN (?, ?) "
+                    + "ORDER BY key FOR UPDATE", keys.get(0), keys.get(1)); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    now = rs.getTimestamp("db_now").toInstant();
+                    counts.put(rs.getString("key"), new SignInFailures(rs.getInt("failures"), instant(rs.getTimestamp("window_start")),
+                            instant(rs.getTimestamp("last_failure_at")), rs.getInt("lockouts"), instant(rs.getTimestamp("locked_until"))));
+                }
+            }
+            List<LockOut> started = new ArrayList<>();
+            for (Map.Entry<String, SignInFailures> e : counts.entrySet()) {
+                SignInFailures next = e.getValue().afterFailure(now, limits.get(e.getKey()));
+                MetadataStore.execute(c, "UPDATE login_throttle SET failures = ?, window_start = ?, last_failure_at = ?, "
+                        + "lockouts = ?, locked_until = ? WHERE key = ?", next.failures(), timestamp(next.windowStart()),
+                        timestamp(next.lastFailureAt()), next.lockouts(), timestamp(next.lockedUntil()), e.getKey());
+                if (next.lockedUntil() != null && !next.lockedUntil().equals(e.getValue().lockedUntil())) {
+                    started.add(new LockOut(e.getKey(), next.lockedUntil(), next.lockouts()));
+                }
+            }
+            return started;
+        });
+    }
+
+    /**
+     * After a successful sign-in: forgets the name's failures. The client address's stay until they age out, or one
+     * good account would let an address go on trying other names. Drops every key idle for a day while at it.
+     */
+    public void clearSignInFailures(String name) {
+        store.query("DELETE FROM login_throttle WHERE key = ? OR (last_failure_at < now() - make_interval(secs => ?) "
+                + "AND (locked_until IS NULL OR locked_until < now())) RETURNING key", rs -> null, nameKey(name),
+                FAILURES_FORGOTTEN_AFTER.toSeconds());
+    }
+
+    /** One key's failed sign-ins as stored; {@code lockouts} counts lock-outs in a row. */
+    private record SignInFailures(int failures, Instant windowStart, Instant lastFailureAt, int lockouts, Instant lockedUntil) {
+
+        /** The count after one more failure at {@code now}, where {@code limit} failures in a window lock the key. */
+        SignInFailures afterFailure(Instant now, int limit) {
+            int inARow = lastFailureAt == null || lastFailureAt.isBefore(now.minus(FAILURES_FORGOTTEN_AFTER)) ? 0 : lockouts;
+            boolean windowOpen = windowStart != null && windowStart.isAfter(now.minus(FAILURE_WINDOW));
+            int count = (windowOpen ? failures : 0) + 1;
+            if (count < limit) {
+                return new SignInFailures(count, windowOpen ? windowStart : now, now, inARow, lockedUntil);
+            }
+            Duration lock = FIRST_LOCKOUT.multipliedBy(1L << Math.min(inARow, 16));
+            return new SignInFailures(0, null, now, inARow + 1, now.plus(lock.compareTo(LONGEST_LOCKOUT) > 0 ? LONGEST_LOCKOUT : lock));
+        }
     }
 
     // ---- artifacts in teams
@@ -246,6 +403,10 @@ public final class UserStore {
 
     // ---- plumbing
 
+    private User existing(String userName) {
+        return user(userName).orElseThrow(() -> new IllegalArgumentException("user: no user '" + userName + "'"));
+    }
+
     private Optional<User> userById(long id) {
         return one(store.query("SELECT * FROM users WHERE id = ?", this::userOf, id));
     }
@@ -255,7 +416,7 @@ public final class UserStore {
         List<String> teams = store.query("SELECT team FROM team_members WHERE user_id = ? ORDER BY id",
                 r -> r.getString(1), id);
         return new User(id, rs.getString("name"), Role.of(rs.getString("role")), teams,
-                rs.getTimestamp("created_at").toInstant());
+                rs.getTimestamp("created_at").toInstant(), instant(rs.getTimestamp("disabled_at")));
     }
 
     private static ApiToken tokenOf(ResultSet rs) throws SQLException {
@@ -266,6 +427,10 @@ public final class UserStore {
 
     private static Instant instant(Timestamp t) {
         return t == null ? null : t.toInstant();
+    }
+
+    private static Timestamp timestamp(Instant i) {
+        return i == null ? null : Timestamp.from(i);
     }
 
     private static <T> Optional<T> one(List<T> rows) {
@@ -279,9 +444,12 @@ public final class UserStore {
         }
     }
 
-    private static void requirePassword(String password) {
+    private static void requirePassword(String userName, String password) {
         if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
             throw new IllegalArgumentException("password: at least " + MIN_PASSWORD_LENGTH + " characters");
+        }
+        if (password.strip().equalsIgnoreCase(userName)) {
+            throw new IllegalArgumentException("password: must not be the user name");
         }
     }
 

@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lmforge.services.RealStack;
 import dev.lmforge.services.artifacts.Digests;
 import dev.lmforge.services.ledger.Records.NewRun;
+import dev.lmforge.services.ledger.UserStore.LockOut;
 import dev.lmforge.services.ledger.UserStore.NewToken;
 import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Users, teams, tokens and sessions on a real PostgreSQL. */
+/** Users, teams, tokens, sessions and sign-in throttling on a real PostgreSQL. */
 class UserStoreTest {
 
     @TempDir
@@ -74,6 +76,8 @@ class UserStoreTest {
                 () -> users.createUser("Eve Smith", "long enough password", Role.VIEWER, List.of())).getMessage().startsWith("name:"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> users.createUser("eve", "short", Role.VIEWER, List.of())).getMessage().startsWith("password:"));
+        assertEquals("password: must not be the user name", assertThrows(IllegalArgumentException.class,
+                () -> users.createUser("eve.longname.x", "Eve.Longname.X", Role.VIEWER, List.of())).getMessage());
         assertEquals("teams[1]: no team 'green'", assertThrows(IllegalArgumentException.class,
                 () -> users.createUser("eve", "long enough password", Role.VIEWER, List.of("red", "green"))).getMessage());
         assertTrue(users.user("eve").isEmpty(), "nothing was stored");
@@ -113,6 +117,124 @@ class UserStoreTest {
         String expired = users.openSession(dee.id(), Duration.ofSeconds(-1));
         assertTrue(users.userOfSession(expired).isEmpty());
         assertTrue(users.userOfSession(null).isEmpty());
+    }
+
+    @Test
+    void aPasswordChangeClosesTheOtherSessionsAndKeepsTheTokens() {
+        User fay = users.createUser("fay", "fay's first password", Role.VIEWER, List.of("red"));
+        String here = users.openSession(fay.id(), Duration.ofHours(1));
+        String elsewhere = users.openSession(fay.id(), Duration.ofHours(1));
+        NewToken token = users.createToken("fay", "laptop");
+        assertEquals("password: at least 12 characters", assertThrows(IllegalArgumentException.class,
+                () -> users.changePassword("fay", "short", here)).getMessage());
+        assertEquals("password: must not be the user name", assertThrows(IllegalArgumentException.class,
+                () -> users.changePassword("fay", " FAY" + " ".repeat(12), here)).getMessage());
+        assertTrue(users.authenticate("fay", "fay's first password").isPresent(), "a refused change changes nothing");
+
+        assertEquals(1, users.changePassword("fay", "fay's second password", here));
+        assertTrue(users.authenticate("fay", "fay's first password").isEmpty());
+        assertTrue(users.authenticate("fay", "fay's second password").isPresent());
+        assertTrue(users.userOfSession(here).isPresent(), "the session that asked stays");
+        assertTrue(users.userOfSession(elsewhere).isEmpty());
+        assertTrue(users.userOfToken(token.secret()).isPresent());
+
+        assertEquals(1, users.changePassword("fay", "fay's third password", null), "an admin's reset closes them all");
+        assertTrue(users.userOfSession(here).isEmpty());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> users.changePassword("nobody", "long enough password", null)).getMessage().startsWith("user:"));
+    }
+
+    @Test
+    void aDisabledUserIsRefusedEverywhereUntilEnabledWhenTheirLiveTokensWorkAgain() {
+        String password = "gus's own password";
+        User gus = users.createUser("gus", password, Role.OPERATOR, List.of("red"));
+        String session = users.openSession(gus.id(), Duration.ofHours(1));
+        NewToken live = users.createToken("gus", "live");
+        NewToken revoked = users.createToken("gus", "revoked");
+        users.revokeToken(revoked.token().id());
+
+        assertTrue(users.disable("gus"));
+        assertFalse(users.disable("gus"), "already disabled");
+        assertTrue(users.user("gus").orElseThrow().disabledAt() != null);
+        assertTrue(users.authenticate("gus", password).isEmpty());
+        assertTrue(users.userOfSession(session).isEmpty());
+        assertTrue(users.userOfToken(live.secret()).isEmpty());
+
+        assertTrue(users.enable("gus"));
+        assertFalse(users.enable("gus"), "already enabled");
+        assertTrue(users.user("gus").orElseThrow().disabledAt() == null);
+        assertTrue(users.authenticate("gus", password).isPresent());
+        assertEquals("gus", users.userOfToken(live.secret()).orElseThrow().name());
+        assertTrue(users.userOfToken(revoked.secret()).isEmpty(), "a revoked token stays revoked");
+        assertTrue(users.userOfSession(session).isEmpty(), "disabling closed the sessions for good");
+    }
+
+    @Test
+    void failedSignInsLockANameOutForLongerEachTimeWhetherOrNotTheUserExists() {
+        String client = "192.0.2.1";
+        for (String name : List.of("hal", "no-such-user")) {
+            for (int i = 1; i < UserStore.FAILURES_PER_NAME; i++) {
+                assertEquals(List.of(), users.recordSignInFailure(name, client), "failure " + i);
+                assertTrue(users.signInLockedUntil(name, client).isEmpty());
+            }
+            List<LockOut> locked = users.recordSignInFailure(name, client);
+            assertEquals(List.of(UserStore.nameKey(name)), locked.stream().map(LockOut::key).toList());
+            assertLocksFor(UserStore.FIRST_LOCKOUT, locked.get(0).until());
+            assertEquals(locked.get(0).until(), users.signInLockedUntil(name, client).orElseThrow());
+            assertTrue(users.signInLockedUntil(name, "192.0.2.2").isPresent(), "the name is locked from any address");
+        }
+
+        // The lock-out ends; the next one of the same name in a row lasts twice as long.
+        endLockOut("hal");
+        assertTrue(users.signInLockedUntil("hal", client).isEmpty());
+        for (int i = 1; i < UserStore.FAILURES_PER_NAME; i++) {
+            users.recordSignInFailure("hal", client);
+        }
+        LockOut second = users.recordSignInFailure("hal", client).get(0);
+        assertEquals(2, second.inARow());
+        assertLocksFor(UserStore.FIRST_LOCKOUT.multipliedBy(2), second.until());
+
+        // Failures older than the window do not count towards a lock-out (from another address: this one has
+        // nearly reached its own limit).
+        client = "192.0.2.3";
+        endLockOut("hal");
+        users.recordSignInFailure("hal", client);
+        stack.ledger().query("UPDATE login_throttle SET window_start = now() - make_interval(secs => ?) WHERE key = ? RETURNING key",
+                rs -> null, UserStore.FAILURE_WINDOW.toSeconds() + 1, UserStore.nameKey("hal"));
+        for (int i = 1; i < UserStore.FAILURES_PER_NAME; i++) {
+            assertEquals(List.of(), users.recordSignInFailure("hal", client), "failure " + i + " of a new window");
+        }
+
+        users.clearSignInFailures("hal");
+        assertTrue(users.signInLockedUntil("hal", client).isEmpty());
+        assertEquals(List.of(), users.recordSignInFailure("hal", client), "a success starts the count again");
+        assertTrue(users.signInLockedUntil("no-such-user", client).isPresent(), "other names keep theirs");
+    }
+
+    @Test
+    void oneAddressTryingManyNamesIsLockedOutButOthersAreNot() {
+        String client = "198.51.100.7";
+        for (int i = 1; i < UserStore.FAILURES_PER_CLIENT; i++) {
+            assertEquals(List.of(), users.recordSignInFailure("sprayed-" + i, client));
+        }
+        List<LockOut> locked = users.recordSignInFailure("sprayed-last", client);
+        assertEquals(List.of(UserStore.clientKey(client)), locked.stream().map(LockOut::key).toList());
+        assertTrue(users.signInLockedUntil("ivy", client).isPresent(), "any name from that address");
+        assertTrue(users.signInLockedUntil("ivy", "198.51.100.8").isEmpty(), "another address may go on");
+        users.clearSignInFailures("sprayed-last");
+        assertTrue(users.signInLockedUntil("ivy", client).isPresent(), "one success does not clear the address");
+    }
+
+    /** As if the name's lock-out had run its time. */
+    private static void endLockOut(String name) {
+        stack.ledger().query("UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE key = ? RETURNING key",
+                rs -> null, UserStore.nameKey(name));
+    }
+
+    private static void assertLocksFor(Duration expected, Instant until) {
+        Duration left = Duration.between(Instant.now(), until);
+        assertTrue(left.compareTo(expected) <= 0 && left.compareTo(expected.minusSeconds(30)) > 0,
+                "locked for " + left + ", expected about " + expected);
     }
 
     @Test
