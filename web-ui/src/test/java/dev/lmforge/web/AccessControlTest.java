@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Users, roles, teams, tokens, sessions and CSRF through the real API on the real local stack: who may see and
- * do what, and that refusals are problem bodies.
+ * do what, that refusals are problem bodies and audited, sign-in lock-outs, password changes and disabled users.
  */
 @QuarkusTest
 @QuarkusTestResource(value = LocalStackTestResource.class, restrictToAnnotatedClass = true)
@@ -127,8 +127,11 @@ class AccessControlTest {
                 .body("detail", containsString("may not submit runs"));
         as(rita).post("/api/runs/" + id + "/cancel").then().statusCode(200);
         as(rita).queryParam("target", id).get("/api/audit").then().statusCode(200)
-                .body("items.action", hasItem("run.cancel")).body("items.actor", not(hasItem("vic")))
-                .body("items.find { it.action == 'run.cancel' }.actor", equalTo("rita"));
+                .body("items.action", hasItem("run.cancel"))
+                .body("items.find { it.action == 'run.cancel' }.actor", equalTo("rita"))
+                .body("items.findAll { it.actor == 'vic' }.action", equalTo(List.of("access.denied", "access.denied")))
+                .body("items.find { it.actor == 'vic' }.details", containsString("POST /api/runs/" + id + "/pause"))
+                .body("items.findAll { it.actor == 'vic' }[1].details", containsString("may not cancel runs"));
     }
 
     @Test
@@ -184,7 +187,8 @@ class AccessControlTest {
     void aSessionCookieNeedsTheCsrfTokenToChangeAnythingAndEndsAtLogOut() throws SQLException {
         as(token("rita")).get("/api/runs").then().statusCode(200);
         given().contentType("application/json").body(Map.of("user", "rita", "password", "wrong password!"))
-                .post("/api/session/login").then().statusCode(401).body("detail", equalTo("user or password is wrong"));
+                .post("/api/session/login").then().statusCode(401)
+                .body("detail", equalTo("user or password is wrong, or the user is disabled"));
         given().contentType("application/x-www-form-urlencoded").formParam("user", "rita").formParam("password", PASSWORD)
                 .post("/api/session/login").then().statusCode(415);
         Response login = given().contentType("application/json").body(Map.of("user", "rita", "password", PASSWORD))
@@ -205,10 +209,137 @@ class AccessControlTest {
         String id = given().cookie("lmforge_session", session).header("X-CSRF-Token", csrf).contentType("application/yaml")
                 .body(PLAN_SPEC).post("/api/runs").then().statusCode(201).extract().path("id");
         as(token("rita")).queryParam("target", id).get("/api/audit").then().body("items[0].actor", equalTo("rita"));
+        as(token("admin")).queryParam("actor", "rita").queryParam("target", "/api/runs").get("/api/audit").then()
+                .body("items.action", hasItem("access.denied")).body("items.details", hasItem(containsString("X-CSRF-Token")));
 
         given().cookie("lmforge_session", session).header("X-CSRF-Token", csrf).post("/api/session/logout").then().statusCode(204);
         given().cookie("lmforge_session", session).get("/api/runs").then().statusCode(401);
         assertFalse(tableAsText("sessions").contains(session), "sessions are kept as hashes of the cookie");
+    }
+
+    static Response login(String user, String password) {
+        return given().contentType("application/json").body(Map.of("user", user, "password", password)).post("/api/session/login");
+    }
+
+    /** A request with a session cookie and its CSRF token, as the console's pages send them. */
+    static RequestSpecification inSession(Response login) {
+        return given().cookie("lmforge_session", login.cookie("lmforge_session")).header("X-CSRF-Token", login.path("csrfToken"));
+    }
+
+    @Test
+    void repeatedWrongPasswordsLockTheNameOutEvenForTheRightPasswordAndNeverTellIfTheUserExists() throws SQLException {
+        users.createUser("lou", PASSWORD, UserStore.Role.VIEWER, List.of("red"));
+        List<String> lockOuts = new java.util.ArrayList<>();
+        for (String name : List.of("lou", "no-such-user")) {
+            for (int i = 1; i < 5; i++) {
+                login(name, "guess number " + i).then().statusCode(401);
+            }
+            Response locked = login(name, "guess number 5");
+            locked.then().statusCode(429).contentType("application/problem+json").body("detail", containsString("try again in 5 min"));
+            long retryAfter = Long.parseLong(locked.header("Retry-After"));
+            assertTrue(retryAfter > 240 && retryAfter <= 300, "Retry-After: " + retryAfter);
+            lockOuts.add(locked.<String>path("detail").replaceAll("\\d", "#"));
+        }
+        assertEquals(lockOuts.get(0), lockOuts.get(1), "a lock-out reads the same whether or not the user exists");
+        assertFalse(lockOuts.get(0).contains("lou"), lockOuts.get(0));
+        login("lou", PASSWORD).then().statusCode(429).header("Retry-After", not(nullValue()));
+
+        // The counts are in PostgreSQL, not in this process.
+        assertTrue(tableAsText("login_throttle").contains("user:lou"));
+        String admin = token("admin");
+        as(admin).queryParam("target", "user:lou").get("/api/audit").then().statusCode(200)
+                .body("items.action", hasItem("session.lockout")).body("items.action", hasItem("session.login.locked"))
+                .body("items.findAll { it.action == 'session.login.fail' }.size()", equalTo(5))
+                .body("items.find { it.action == 'session.login.fail' }.actor", equalTo("anonymous"))
+                .body("items.find { it.action == 'session.login.fail' }.details", containsString("\"client\":"))
+                .body(not(containsString("guess number")));
+        as(admin).get("/api/audit/verify").then().body("intact", equalTo(true));
+
+        // Once the lock-out has run its time (moved to the past here), the right password signs in and clears the count.
+        sql("UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE key = 'user:lou'");
+        login("lou", PASSWORD).then().statusCode(200);
+        assertFalse(tableAsText("login_throttle").contains("user:lou"));
+        // Every test signs in from this address: forget its failures, so that they do not add up to its own lock-out.
+        sql("DELETE FROM login_throttle WHERE key LIKE 'client:%'");
+    }
+
+    @Test
+    void aPasswordChangeNeedsTheCurrentOneAndClosesTheOtherSessionsButNotTheTokens() {
+        users.createUser("pam", PASSWORD, UserStore.Role.OPERATOR, List.of("red"));
+        String token = token("pam");
+        Response here = login("pam", PASSWORD);
+        Response elsewhere = login("pam", PASSWORD);
+        String changed = "pam's brand new password";
+
+        given().cookie("lmforge_session", here.cookie("lmforge_session")).contentType("application/json")
+                .body(Map.of("currentPassword", PASSWORD, "password", changed)).post("/api/account/password").then().statusCode(403);
+        inSession(here).contentType("application/json").body(Map.of("currentPassword", "not it at all", "password", changed))
+                .post("/api/account/password").then().statusCode(400).body("errors[0].field", equalTo("currentPassword"));
+        inSession(here).contentType("application/json").body(Map.of("currentPassword", PASSWORD, "password", "too short"))
+                .post("/api/account/password").then().statusCode(400).body("errors[0].field", equalTo("password"));
+        inSession(here).contentType("application/json").body(Map.of("currentPassword", PASSWORD, "password", "pam         "))
+                .post("/api/account/password").then().statusCode(400).body("errors[0].field", equalTo("password"))
+                .body("detail", containsString("user name"));
+        inSession(here).contentType("application/json").body(Map.of("currentPassword", PASSWORD, "password", changed))
+                .post("/api/account/password").then().statusCode(200).body("closedSessions", equalTo(1));
+
+        inSession(here).get("/api/session").then().statusCode(200);
+        inSession(elsewhere).get("/api/session").then().statusCode(401);
+        as(token).get("/api/runs").then().statusCode(200);
+        login("pam", PASSWORD).then().statusCode(401);
+        login("pam", changed).then().statusCode(200);
+
+        // An admin resets it (their own they change as anyone does); an operator may not.
+        String admin = token("admin");
+        as(token("rita")).contentType("application/json").body(Map.of("password", "rita chose this one"))
+                .post("/api/users/pam/password").then().statusCode(403);
+        as(admin).contentType("application/json").body(Map.of("password", "a long enough one")).post("/api/users/admin/password")
+                .then().statusCode(409).contentType("application/problem+json");
+        as(admin).contentType("application/json").body(Map.of("password", "reset by the admin")).post("/api/users/pam/password")
+                .then().statusCode(200).body("closedSessions", equalTo(2));
+        inSession(here).get("/api/session").then().statusCode(401);
+        as(token).get("/api/runs").then().statusCode(200);
+        login("pam", "reset by the admin").then().statusCode(200);
+        as(admin).queryParam("target", "user:pam").get("/api/audit").then().statusCode(200)
+                .body("items.action", hasItem("user.password.change")).body("items.action", hasItem("user.password.change.fail"))
+                .body("items.find { it.action == 'user.password.reset' }.actor", equalTo("admin"))
+                .body("items.find { it.action == 'access.denied' }.actor", equalTo("rita"));
+    }
+
+    @Test
+    void aDisabledUserIsRefusedAtOnceAndEnablingRestoresTheTokensThatWereNotRevoked() {
+        users.createUser("dan", PASSWORD, UserStore.Role.OPERATOR, List.of("red"));
+        String live = token("dan");
+        UserStore.NewToken revokedToken = users.createToken("dan", "revoked");
+        String revoked = revokedToken.secret();
+        as(live).delete("/api/tokens/" + revokedToken.token().id()).then().statusCode(200);
+        Response session = login("dan", PASSWORD);
+        String admin = token("admin");
+
+        as(token("rita")).post("/api/users/dan/disable").then().statusCode(403);
+        as(admin).post("/api/users/admin/disable").then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("themself"));
+        as(admin).post("/api/users/nobody-at-all/disable").then().statusCode(404);
+        as(admin).post("/api/users/dan/disable").then().statusCode(200).body("disabledAt", not(nullValue()));
+        as(live).get("/api/runs").then().statusCode(401).body("detail", containsString("disabled"));
+        inSession(session).get("/api/runs").then().statusCode(401);
+        login("dan", PASSWORD).then().statusCode(401);
+        as(admin).get("/api/users").then().body("find { it.name == 'dan' }.disabledAt", not(nullValue()))
+                .body("find { it.name == 'rita' }.disabledAt", nullValue());
+
+        as(admin).post("/api/users/dan/enable").then().statusCode(200).body("disabledAt", nullValue());
+        as(live).get("/api/runs").then().statusCode(200);
+        as(revoked).get("/api/runs").then().statusCode(401);
+        inSession(session).get("/api/runs").then().statusCode(401);
+        login("dan", PASSWORD).then().statusCode(200);
+        as(admin).queryParam("target", "user:dan").get("/api/audit").then()
+                .body("items.action", hasItem("user.disable")).body("items.action", hasItem("user.enable"));
+    }
+
+    private void sql(String statement) throws SQLException {
+        try (Connection c = ledger.dataSource().getConnection()) {
+            c.createStatement().execute(statement);
+        }
     }
 
     /** Every row of a table as PostgreSQL prints it (byte strings in hex). */

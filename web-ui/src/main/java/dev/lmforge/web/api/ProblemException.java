@@ -15,12 +15,18 @@ public class ProblemException extends RuntimeException {
     private final int status;
     private final String title;
     private final List<FieldError> errors;
+    private final long retryAfterSeconds;
 
     public ProblemException(int status, String title, String detail, List<FieldError> errors) {
+        this(status, title, detail, errors, 0);
+    }
+
+    private ProblemException(int status, String title, String detail, List<FieldError> errors, long retryAfterSeconds) {
         super(detail);
         this.status = status;
         this.title = title;
         this.errors = List.copyOf(errors);
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public ProblemException(int status, String title, String detail) {
@@ -53,6 +59,11 @@ public class ProblemException extends RuntimeException {
                 List.of(new FieldError(message.substring(0, colon), message.substring(colon + 2))));
     }
 
+    /** Too many attempts: answered with {@code Retry-After: retryAfterSeconds} (RFC 9110). */
+    public static ProblemException tooManyRequests(String detail, long retryAfterSeconds) {
+        return new ProblemException(429, "Too Many Requests", detail, List.of(), retryAfterSeconds);
+    }
+
     public static ProblemException badRequest(String detail) {
         return new ProblemException(400, "Bad Request", detail);
     }
@@ -67,5 +78,10 @@ public class ProblemException extends RuntimeException {
 
     public List<FieldError> errors() {
         return errors;
+    }
+
+    /** Seconds the client should wait before trying again; 0 when the answer says nothing about it. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

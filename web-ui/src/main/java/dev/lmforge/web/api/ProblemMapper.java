@@ -2,9 +2,12 @@ package dev.lmforge.web.api;
 
 import dev.lmforge.services.artifacts.ArtifactNotFoundException;
 import dev.lmforge.services.artifacts.CorruptArtifactException;
+import dev.lmforge.web.auth.RefusalAudit;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
@@ -14,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
-/** Every error of the API as an {@code application/problem+json} body with a status that fits. */
+/**
+ * Every error of the API as an {@code application/problem+json} body with a status that fits; every 403 is also
+ * written to the audit log.
+ */
 @Provider
 public class ProblemMapper implements ExceptionMapper<Throwable> {
 
@@ -23,11 +29,18 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
 
     @Context
     UriInfo uri;
+    @Context
+    Request request;
+    @Inject
+    RefusalAudit refusals;
 
     @Override
     public Response toResponse(Throwable e) {
         if (e instanceof ProblemException p) {
             Response r = problem(p.status(), p.title(), p.getMessage(), p.errors());
+            if (p.retryAfterSeconds() > 0) {
+                return Response.fromResponse(r).header("Retry-After", p.retryAfterSeconds()).build();
+            }
             // RFC 9110: a 401 names the scheme that would be accepted.
             return p.status() == 401 ? Response.fromResponse(r).header("WWW-Authenticate", "Bearer realm=\"lmforge\"").build() : r;
         }
@@ -48,6 +61,9 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
     }
 
     private Response problem(int status, String title, String detail, List<ProblemException.FieldError> errors) {
+        if (status == 403 && uri != null) {
+            refusals.forbidden(request.getMethod(), uri.getPath(), detail);
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", title);

@@ -3,6 +3,7 @@ package dev.lmforge.web.auth;
 import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.api.ProblemException;
 import jakarta.enterprise.context.RequestScoped;
+import java.util.Optional;
 
 /**
  * Who makes the current request, as {@link CredentialFilter} found them: a user signed in with a session cookie
@@ -25,6 +26,11 @@ public class Caller {
             throw ProblemException.unauthorized("sign in, or send 'Authorization: Bearer TOKEN'");
         }
         return user;
+    }
+
+    /** The user making this request, if their credentials were checked (a refusal's audit event names them). */
+    Optional<User> known() {
+        return Optional.ofNullable(user);
     }
 
     /** The session cookie's value when the request came with one (not with a token), else null. */

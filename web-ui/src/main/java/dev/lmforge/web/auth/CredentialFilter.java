@@ -42,7 +42,7 @@ public class CredentialFilter {
                 throw ProblemException.unauthorized("Authorization: only 'Bearer TOKEN' is accepted");
             }
             User user = users.userOfToken(authorization.substring(7).strip())
-                    .orElseThrow(() -> ProblemException.unauthorized("Authorization: the API token is unknown or revoked"));
+                    .orElseThrow(() -> ProblemException.unauthorized("Authorization: the API token is unknown or revoked, or its user is disabled"));
             caller.signedIn(user, null);
             return;
         }
@@ -51,12 +51,14 @@ public class CredentialFilter {
             throw ProblemException.unauthorized("sign in at /login.html, or send 'Authorization: Bearer TOKEN'");
         }
         User user = users.userOfSession(cookie.getValue())
-                .orElseThrow(() -> ProblemException.unauthorized("the session has expired or was closed; sign in again"));
+                .orElseThrow(() -> ProblemException.unauthorized("the session has expired or was closed, or its user is "
+                        + "disabled; sign in again"));
+        // Known before the CSRF check, so that its refusal is audited under the user whose browser sent it.
+        caller.signedIn(user, cookie.getValue());
         if (!SAFE_METHODS.contains(request.getMethod()) && !matches(csrfToken(cookie.getValue()), request.getHeaderString(CSRF_HEADER))) {
             throw ProblemException.forbidden(CSRF_HEADER + ": missing or wrong; a signed-in page sends the token that "
                     + "GET /api/session gives it");
         }
-        caller.signedIn(user, cookie.getValue());
     }
 
     /** A session's CSRF token: derived from the session cookie, so only a page that can ask the server knows it. */

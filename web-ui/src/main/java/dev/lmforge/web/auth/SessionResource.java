@@ -4,6 +4,8 @@ import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.auth.PasswordCheck.Purpose;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -19,8 +21,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The console's session: sign in with user and password (a session cookie, HttpOnly and SameSite=Strict),
- * who is signed in (with the CSRF token the pages send back), sign out.
+ * The console's session: sign in with user and password (a session cookie, HttpOnly and SameSite=Strict;
+ * repeated failures are locked out by {@link PasswordCheck}), who is signed in (with the CSRF token the pages
+ * send back), sign out.
  */
 @Path("/api/session")
 @Produces(MediaType.APPLICATION_JSON)
@@ -35,8 +38,12 @@ public class SessionResource {
     AuditLog audit;
     @Inject
     Caller caller;
+    @Inject
+    PasswordCheck passwords;
     @Context
     UriInfo uri;
+    @Context
+    HttpServerRequest request;
 
     /** What signs in. */
     public record Credentials(String user, String password) {
@@ -57,8 +64,8 @@ public class SessionResource {
         if (credentials == null || credentials.user() == null || credentials.password() == null) {
             throw ProblemException.badRequest("user and password are required");
         }
-        User user = users.authenticate(credentials.user(), credentials.password())
-                .orElseThrow(() -> ProblemException.unauthorized("user or password is wrong"));
+        User user = passwords.verify(credentials.user(), credentials.password(), PasswordCheck.clientOf(request), Purpose.SIGN_IN)
+                .orElseThrow(() -> ProblemException.unauthorized("user or password is wrong, or the user is disabled"));
         String session = users.openSession(user.id(), LIFETIME);
         audit.append(user.name(), "session.login", "user:" + user.name(), "{}");
         return Response.ok(view(user, session)).cookie(cookie(session, (int) LIFETIME.toSeconds())).build();

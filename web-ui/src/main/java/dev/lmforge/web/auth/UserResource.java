@@ -19,7 +19,10 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
-/** Users and teams: admins list and create them and add members; everyone sees their own teams. */
+/**
+ * Users and teams: admins list and create them, add members, reset passwords and disable or enable users;
+ * everyone sees their own teams.
+ */
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -38,6 +41,10 @@ public class UserResource {
 
     /** A team to create, or to add a user to. */
     public record TeamName(String name) {
+    }
+
+    /** A new password an admin sets for someone else. */
+    public record NewPassword(String password) {
     }
 
     @GET
@@ -80,6 +87,63 @@ public class UserResource {
         }
         audit.append(admin.name(), "team.member.add", "user:" + name, MetadataStore.toJson(Map.of("team", team.name())));
         return users.user(name).orElseThrow();
+    }
+
+    /**
+     * Sets another user's password (an admin's own needs their current one: {@code POST /api/account/password}),
+     * closes all their sessions and clears their failed sign-ins; their API tokens stay.
+     */
+    @POST
+    @Path("users/{name}/password")
+    public Map<String, Integer> resetPassword(@PathParam("name") String name, NewPassword body) {
+        User admin = otherUser(name, "reset passwords", "change your own password with POST /api/account/password, "
+                + "which asks for the current one");
+        int closed;
+        try {
+            closed = users.changePassword(name, body == null ? null : body.password(), null);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.invalid(e);
+        }
+        users.clearSignInFailures(name);
+        audit.append(admin.name(), "user.password.reset", "user:" + name, MetadataStore.toJson(Map.of("closedSessions", closed)));
+        return Map.of("closedSessions", closed);
+    }
+
+    /** Disables a user: their sign-in, sessions and API tokens are refused (401) until they are enabled. No body. */
+    @POST
+    @Path("users/{name}/disable")
+    @Consumes(MediaType.WILDCARD)
+    public User disable(@PathParam("name") String name) {
+        User admin = otherUser(name, "disable users", "an admin cannot disable themself");
+        if (users.disable(name)) {
+            audit.append(admin.name(), "user.disable", "user:" + name, "{}");
+        }
+        return users.user(name).orElseThrow();
+    }
+
+    /** Enables a disabled user: they may sign in again, and their tokens that were not revoked work again. */
+    @POST
+    @Path("users/{name}/enable")
+    @Consumes(MediaType.WILDCARD)
+    public User enable(@PathParam("name") String name) {
+        User admin = otherUser(name, "enable users", "an admin is never disabled while signed in");
+        if (users.enable(name)) {
+            audit.append(admin.name(), "user.enable", "user:" + name, "{}");
+        }
+        return users.user(name).orElseThrow();
+    }
+
+    /** The signed-in admin, acting on {@code name}: an existing user other than themself (409 with {@code self}). */
+    private User otherUser(String name, String action, String self) {
+        User admin = caller.user();
+        Permissions.requireRole(admin, Role.ADMIN, action);
+        if (users.user(name).isEmpty()) {
+            throw ProblemException.notFound("no user '" + name + "'");
+        }
+        if (name.equals(admin.name())) {
+            throw ProblemException.conflict(self);
+        }
+        return admin;
     }
 
     /** Every team for an admin; one's own teams for anyone else. */
