@@ -1,4 +1,5 @@
-// Tokens and users: everyone makes, lists and revokes their own API tokens; an admin also manages users and teams.
+// Tokens and users: everyone makes, lists and revokes their own API tokens; an admin also manages users and teams,
+// resets passwords and disables or enables users.
 import {api, el, errorBox, fmtTime, nav, session} from './console.js';
 
 nav('admin');
@@ -37,13 +38,28 @@ async function revoke(token) {
 
 async function loadAdmin() {
   const [users, teams] = await Promise.all([api('/api/users'), api('/api/teams')]);
-  document.querySelector('#users tbody').replaceChildren(...users.map(u => el('tr', {'data-user': u.name},
+  document.querySelector('#users tbody').replaceChildren(...users.map(u => el('tr', {'data-user': u.name,
+    class: u.disabledAt ? 'disabled' : null},
     el('td', {}, u.name), el('td', {}, u.role), el('td', {}, u.teams.join(', ') || el('span', {class: 'muted'}, 'none')),
-    el('td', {class: 'small'}, fmtTime(u.createdAt)))));
+    el('td', {class: 'small'}, fmtTime(u.createdAt)),
+    el('td', {}, u.disabledAt
+      ? el('span', {class: 'badge s-CANCELLED', title: `since ${fmtTime(u.disabledAt)}`}, 'disabled')
+      : el('span', {class: 'badge s-SUCCEEDED'}, 'enabled')),
+    el('td', {}, u.name === me.user ? '' : u.disabledAt
+      ? el('button', {class: 'enable', onclick: () => setEnabled(u, true)}, 'Enable')
+      : el('button', {class: 'danger disable', onclick: () => setEnabled(u, false)}, 'Disable')))));
   const options = names => names.map(n => el('option', {value: n}, n));
   document.getElementById('user-team').replaceChildren(el('option', {value: ''}, 'no team'), ...options(teams));
   document.getElementById('member-team').replaceChildren(...options(teams));
   document.getElementById('member-user').replaceChildren(...options(users.map(u => u.name)));
+  document.getElementById('reset-user').replaceChildren(...options(users.map(u => u.name).filter(n => n !== me.user)));
+}
+
+async function setEnabled(user, enabled) {
+  if (enabled || confirm(`Disable "${user.name}"? They are signed out, and their API tokens are refused until enabled.`)) {
+    await attempt('admin-error', () => api(`/api/users/${encodeURIComponent(user.name)}/${enabled ? 'enable' : 'disable'}`,
+      {method: 'POST'}));
+  }
 }
 
 async function load() {
@@ -72,6 +88,15 @@ document.getElementById('new-user').addEventListener('submit', async event => {
 document.getElementById('new-team').addEventListener('submit', async event => {
   event.preventDefault();
   if (await attempt('admin-error', () => api('/api/teams', json({name: document.getElementById('team-name').value})))) event.target.reset();
+});
+document.getElementById('reset-password').addEventListener('submit', async event => {
+  event.preventDefault();
+  const user = document.getElementById('reset-user').value;
+  const done = await attempt('admin-error', () => api(`/api/users/${encodeURIComponent(user)}/password`,
+    json({password: document.getElementById('reset-password-value').value})));
+  document.getElementById('reset-done').replaceChildren(done ? el('div', {class: 'ok-box', role: 'status'},
+    `Password of "${user}" reset; ${done.closedSessions} session(s) closed.`) : '');
+  if (done) event.target.reset();
 });
 document.getElementById('add-member').addEventListener('submit', async event => {
   event.preventDefault();

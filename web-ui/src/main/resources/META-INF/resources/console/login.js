@@ -1,4 +1,5 @@
 // The log-in page: user and password for a session cookie, then back to the page that sent the browser here.
+// After too many failed sign-ins the server refuses for a while (429): the page says until when and waits.
 import {el, errorBox} from './console.js';
 
 const form = document.getElementById('login');
@@ -23,4 +24,10 @@ form.addEventListener('submit', async event => {
   const problem = await response.json().catch(() => null);
   form.password.value = '';
   error.replaceChildren(errorBox(new Error(problem && problem.detail ? problem.detail : `${response.status} ${response.statusText}`)));
+  const retryAfter = Number(response.headers.get('Retry-After'));
+  if (response.status === 429 && retryAfter > 0) {
+    const submit = document.getElementById('submit');
+    submit.disabled = true;
+    setTimeout(() => { submit.disabled = false; }, retryAfter * 1000);
+  }
 });
