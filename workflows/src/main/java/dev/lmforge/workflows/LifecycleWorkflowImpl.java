@@ -100,6 +100,10 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
     /** Runs or reuses one stage; returns {@code SUCCEEDED}, or the run's final status when it ended here. */
     private String runStage(LifecycleInput input, int index, Stage stage, Map<String, ArtifactRef> produced) {
         Map<String, ArtifactRef> inputs = new LinkedHashMap<>(produced);
+        // Runs recorded before stages declared their inputs handed every earlier output to every later stage.
+        if (Workflow.getVersion("declared-stage-inputs", Workflow.DEFAULT_VERSION, 1) >= 1) {
+            inputs.keySet().retainAll(stage.consumes());
+        }
         JsonNode config = JSON.nullNode();
         if (stage == Stage.DATA) {
             List<RawDump> dumps = Workflow.newActivityStub(DataStage.class, optionsFor(Stage.DATA, input))

@@ -44,17 +44,29 @@ class LifecycleWorkflowReplayTest {
                 LifecycleWorkflowImpl.class);
     }
 
-    /** Recorded by LifecycleWithSweepWithFakeActivitiesTest: the plan stage runs the sweep child first. */
-    /** Recorded by LifecycleApiTest on the real stack; its data child's id names the lifecycle's. */
+    /**
+     * Recorded by LifecycleApiTest on the real stack, before stages declared their inputs (every earlier output went
+     * to every later stage); its data child's id names the lifecycle's.
+     */
     @Test
     void aRunOfAllSevenStagesReplays() throws Exception {
-        String childId = new ObjectMapper().readTree(history("lifecycle-all-stages.json")).findValue("workflowId").asText();
+        replayAllSevenStages("lifecycle-all-stages.json");
+    }
+
+    /** The same, recorded after: each stage is handed only the outputs it consumes. */
+    @Test
+    void aRunOfAllSevenStagesWithDeclaredInputsReplays() throws Exception {
+        replayAllSevenStages("lifecycle-all-stages-declared-inputs.json");
+    }
+
+    private static void replayAllSevenStages(String file) throws Exception {
+        String childId = new ObjectMapper().readTree(history(file)).findValue("workflowId").asText();
         String lifecycleId = childId.substring(0, childId.length() - DataWorkflowInput.workflowId("").length());
-        WorkflowReplayer.replayWorkflowExecution(
-                WorkflowExecutionHistory.fromJson(history("lifecycle-all-stages.json"), lifecycleId),
+        WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(history(file), lifecycleId),
                 LifecycleWorkflowImpl.class);
     }
 
+    /** Recorded by LifecycleWithSweepWithFakeActivitiesTest: the plan stage runs the sweep child first. */
     @Test
     void aTokenizerThenPlanRunWithASweepReplays() throws Exception {
         WorkflowReplayer.replayWorkflowExecution(

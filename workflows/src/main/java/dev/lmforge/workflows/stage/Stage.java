@@ -6,20 +6,25 @@ import io.temporal.common.RetryOptions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The stages of a lifecycle, in the order DESIGN.md gives, with what the orchestrator needs to know about
  * each: its task queue kind, its code version (part of every cache key: bump it when the stage's output for
- * the same inputs changes), whether this build implements it, and its timeouts and retry budget.
+ * the same inputs changes), whether this build implements it, its timeouts and retry budget, and which earlier
+ * outputs it consumes.
  */
 public enum Stage {
-    DATA("data", QueueKind.CPU, 2, true, Duration.ofHours(12), Duration.ofSeconds(10), 5),
-    TOKENIZER("tokenizer", QueueKind.CPU, 2, true, Duration.ofHours(12), Duration.ofSeconds(30), 5),
-    PLAN("plan", QueueKind.CPU, 1, true, Duration.ofHours(48), Duration.ofSeconds(60), 3),
-    PRETRAIN("pretrain", QueueKind.GPU, 1, true, Duration.ofDays(60), Duration.ofSeconds(60), 100),
-    EVALUATE_BASE("evaluate-base", QueueKind.GPU, 1, true, Duration.ofHours(24), Duration.ofSeconds(60), 5),
-    ALIGN("align", QueueKind.GPU, 1, true, Duration.ofDays(7), Duration.ofSeconds(60), 20),
-    EVALUATE_CHAT("evaluate-chat", QueueKind.GPU, 1, true, Duration.ofHours(24), Duration.ofSeconds(60), 5);
+    DATA("data", QueueKind.CPU, 2, true, Duration.ofHours(12), Duration.ofSeconds(10), 5, Set.of()),
+    TOKENIZER("tokenizer", QueueKind.CPU, 2, true, Duration.ofHours(12), Duration.ofSeconds(30), 5, Set.of("corpus")),
+    PLAN("plan", QueueKind.CPU, 1, true, Duration.ofHours(48), Duration.ofSeconds(60), 3, Set.of("tokens")),
+    PRETRAIN("pretrain", QueueKind.GPU, 1, true, Duration.ofDays(60), Duration.ofSeconds(60), 100,
+            Set.of("plan", "tokens", "tokenizer", "held-out", "scaling-fit")),
+    EVALUATE_BASE("evaluate-base", QueueKind.GPU, 1, true, Duration.ofHours(24), Duration.ofSeconds(60), 5,
+            Set.of("model", "checkpoint", "tokenizer", "held-out", "corpus")),
+    ALIGN("align", QueueKind.GPU, 1, true, Duration.ofDays(7), Duration.ofSeconds(60), 20, Set.of("checkpoint", "tokenizer")),
+    EVALUATE_CHAT("evaluate-chat", QueueKind.GPU, 1, true, Duration.ofHours(24), Duration.ofSeconds(60), 5,
+            Set.of("model", "checkpoint", "tokenizer", "held-out", "corpus"));
 
     /**
      * The name of a stage output that reports what the stage did, for people: later stages do not take it as an
@@ -37,9 +42,10 @@ public enum Stage {
     private final Duration startToClose;
     private final Duration heartbeat;
     private final int maxAttempts;
+    private final Set<String> consumes;
 
     Stage(String id, QueueKind queue, int codeVersion, boolean built, Duration startToClose, Duration heartbeat,
-          int maxAttempts) {
+          int maxAttempts, Set<String> consumes) {
         this.id = id;
         this.queue = queue;
         this.codeVersion = codeVersion;
@@ -47,6 +53,7 @@ public enum Stage {
         this.startToClose = startToClose;
         this.heartbeat = heartbeat;
         this.maxAttempts = maxAttempts;
+        this.consumes = consumes;
     }
 
     /** The stage's name in specs, the API and the ledger, e.g. {@code "evaluate-base"}. */
@@ -78,6 +85,15 @@ public enum Stage {
 
     public int maxAttempts() {
         return maxAttempts;
+    }
+
+    /**
+     * The earlier stages' outputs this stage reads (by output name; the data stage reads the raw dumps instead).
+     * Only these are its inputs, so only they are in its cache key and its lineage: a changed evaluation does not
+     * make alignment run again, and an aligned model's lineage does not claim the evaluation made it.
+     */
+    public Set<String> consumes() {
+        return consumes;
     }
 
     /**

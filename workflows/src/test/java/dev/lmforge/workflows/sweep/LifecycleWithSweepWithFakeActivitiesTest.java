@@ -79,7 +79,7 @@ class LifecycleWithSweepWithFakeActivitiesTest {
             }
         }
         expected.add("fit [hyperparameters-0, hyperparameters-1, hyperparameters-2, isoflop-0, isoflop-1, isoflop-2]");
-        expected.add("plan [tokenizer, tokens, scaling-fit] fit=fit-digest");
+        expected.add("plan [tokens, scaling-fit] fit=fit-digest");
         List<String> sorted = new ArrayList<>(calls);
         Collections.sort(sorted);
         Collections.sort(expected);
