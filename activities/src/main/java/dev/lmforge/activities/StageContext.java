@@ -9,6 +9,8 @@ import dev.lmforge.workflows.stage.StageInput;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +54,20 @@ public final class StageContext {
             runtime.ledger().attemptEnded(input.stageRowId(), attempt, "FAILED", e.getMessage());
             throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), StageFailures.INVALID_INPUT, e);
         } catch (Exception e) {
-            runtime.ledger().attemptEnded(input.stageRowId(), attempt, "FAILED", String.valueOf(e));
+            runtime.ledger().attemptEnded(input.stageRowId(), attempt, "FAILED", stackOf(e));
             throw Activity.wrap(e);
         }
+    }
+
+    /** Most stack traces fit; a deep chain of causes is cut rather than bloating the ledger. */
+    private static final int MAX_STACK_CHARS = 16_000;
+
+    /** An unexpected failure as its stack trace, causes included, so the console can show where it happened. */
+    static String stackOf(Throwable e) {
+        StringWriter out = new StringWriter();
+        e.printStackTrace(new PrintWriter(out));
+        String stack = out.toString().strip();
+        return stack.length() <= MAX_STACK_CHARS ? stack : stack.substring(0, MAX_STACK_CHARS) + "\n\t... (cut)";
     }
 
     public StageInput input() {

@@ -232,6 +232,10 @@ class PretrainStageActivitiesTest {
         assertEquals("TrainingDiverged", cause.getType());
         assertTrue(cause.getOriginalMessage().matches("loss became .* at step \\d+; the last good checkpoint is .*"),
                 cause.getOriginalMessage());
+        // The ledger keeps the attempt's stack trace for the console, not just its message.
+        String recorded = runtime.ledger().stages("run-" + runs).get(0).attempts().get(0).error();
+        assertTrue(recorded.startsWith("io.temporal.failure.ApplicationFailure: message='loss became"), recorded);
+        assertTrue(recorded.contains("\tat dev.lmforge.activities.training.PretrainStageActivities"), recorded);
     }
 
     @Test
