@@ -71,9 +71,10 @@ export function nav(active) {
   const link = (href, label, key) => el('a', {href, class: key === active ? 'active' : null}, label);
   const who = el('span', {id: 'who', class: 'who'});
   const admin = link('/admin.html', 'Tokens', 'admin');
+  const account = link('/account.html', 'Account', 'account');
   document.body.prepend(el('header', {class: 'nav'},
     el('a', {href: '/', class: 'brand'}, 'lmforge'),
-    link('/', 'Runs', 'runs'), link('/launch.html', 'Launch', 'launch'), link('/audit.html', 'Audit', 'audit'), admin,
+    link('/', 'Runs', 'runs'), link('/launch.html', 'Launch', 'launch'), link('/audit.html', 'Audit', 'audit'), admin, account,
     el('span', {class: 'spacer'}),
     el('a', {href: '/q/openapi'}, 'API'), el('a', {href: '/q/health'}, 'health'), who));
   session().then(me => {
@@ -119,12 +120,18 @@ export function fmtTime(iso) {
 /** From start to end, or to now while it goes on; blank before it started. */
 export function fmtDuration(startIso, endIso) {
   if (!startIso) return '';
-  const ms = (endIso ? new Date(endIso) : new Date()) - new Date(startIso);
-  if (ms < 1000) return `${Math.max(0, ms)} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${(ms / 1000).toFixed(1)} s`;
+  return fmtSeconds(((endIso ? new Date(endIso) : new Date()) - new Date(startIso)) / 1000);
+}
+
+/** A length of time, in the largest units that keep it readable. */
+export function fmtSeconds(seconds) {
+  const ms = Math.max(0, seconds * 1000);
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.round(seconds);
+  if (s < 60) return `${seconds.toFixed(1)} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor(s % 3600 / 60)} min`;
+  if (s < 2 * 86400) return `${Math.floor(s / 3600)} h ${Math.floor(s % 3600 / 60)} min`;
+  return `${Math.round(s / 86400).toLocaleString('en')} days`;
 }
 
 export function fmtBytes(n) {

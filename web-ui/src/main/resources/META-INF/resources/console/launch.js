@@ -1,36 +1,6 @@
 // The launch page: a spec editor with templates, validated as you type by the API's own rules, and submitted.
-import {api, el, errorBox, fmtBytes, fmtNumber, may, nav, session} from './console.js';
+import {api, el, errorBox, fmtBytes, fmtNumber, fmtSeconds, may, nav, session} from './console.js';
 
-// demo is samples/demo.yaml; small runs the same stages fast; budget-only plans a model from a FLOP budget alone.
-const TEMPLATES = {
-  'demo': `name: demo
-stages: [data, tokenizer, plan]
-corpus:
-  sources:
-    - path: samples/corpus
-tokenizer:
-  vocabSize: 8000        # small: the sample corpus is a few MB
-compute:
-  budget: 1.0e15         # FLOPs: a model that trains in minutes on a 2-core CPU
-`,
-  'small': `name: small
-stages: [data, tokenizer, plan]
-corpus:
-  sources:
-    - path: samples/corpus
-tokenizer:
-  vocabSize: 2000
-compute:
-  budget: 1.0e14
-plan:
-  seqLen: 256
-`,
-  'budget-only': `name: budget-only
-stages: [plan]
-compute:
-  budget: 1.0e20         # FLOPs
-`,
-};
 const DEBOUNCE_MS = 250;
 
 nav('launch');
@@ -77,12 +47,17 @@ spec.addEventListener('keydown', e => {
     spec.dispatchEvent(new Event('input'));
   }
 });
-for (const button of document.querySelectorAll('[data-template]')) {
+// The templates come from the server: demo is samples/demo.yaml itself, small runs the same stages at a tiny
+// budget, budget-only plans a model from a FLOP budget alone.
+const templates = Object.fromEntries((await api('/api/specs/templates')).map(t => [t.name, t.yaml]));
+document.getElementById('templates').replaceChildren(...Object.keys(templates).map(name => {
+  const button = el('button', {'data-template': name}, name);
   button.addEventListener('click', () => {
-    spec.value = TEMPLATES[button.dataset.template];
+    spec.value = templates[name];
     validate();
   });
-}
+  return button;
+}));
 
 submit.addEventListener('click', async () => {
   submit.disabled = true;
@@ -124,11 +99,13 @@ function planTable(plan) {
     ['batch', `${plan.batchSequences} sequences = ${fmtNumber(plan.batchTokens)} tokens`],
     ['learning rate', `${plan.learningRate.toPrecision(3)} peak, warm-up ${plan.schedule.warmupSteps} steps`],
     ['steps', fmtNumber(plan.steps)],
+    ['wall time', plan.wallTime.seconds === undefined ? plan.wallTime.basis
+      : `about ${fmtSeconds(plan.wallTime.seconds)} at ${fmtNumber(plan.wallTime.flopsPerSecond)} FLOP/s (${plan.wallTime.basis})`],
     ['memory (fp32)', `${fmtBytes(m.parameterBytes + m.gradientBytes + m.optimizerStateBytes)} state + ${fmtBytes(m.activationBytesPerSequence)} per sequence`],
   ];
   return el('table', {class: 'kv', 'data-plan': 'true'}, rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, v))),
     (plan.notes || []).map(n => el('tr', {}, el('th', {}, 'note'), el('td', {class: 'muted'}, n))));
 }
 
-spec.value = TEMPLATES.demo;
+spec.value = templates.demo;
 validate();

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -148,13 +149,19 @@ class LifecycleApiTest {
         JsonPath scores = given().get("/api/runs/" + id + "/evaluations").then().statusCode(200).extract().jsonPath();
         assertEquals(List.of("evaluate-base", "evaluate-chat"), scores.getList("stage").stream().distinct().sorted().toList());
         assertTrue(scores.getList("findAll { it.task == 'held-out' }.value", Float.class).stream().allMatch(v -> v > 0));
+        // The plan preview now times plans at the throughput this pretraining measured.
+        given().contentType("application/yaml").body(yaml).post("/api/specs/plan").then().statusCode(200)
+                .body("wallTime.seconds", greaterThan(0f)).body("wallTime.flopsPerSecond", greaterThan(0f));
         String aligned = run.getString("stages[5].outputs.model");
         assertNotNull(aligned);
+        // Each stage is handed only what it consumes: alignment reads the checkpoint and tokenizer, not the scores.
+        assertEquals(Set.of("checkpoint", "tokenizer"), run.getMap("stages[5].inputs").keySet());
+        assertEquals(Set.of("corpus"), run.getMap("stages[1].inputs").keySet());
         JsonPath lineage = given().queryParam("direction", "up").get("/api/artifacts/" + aligned + "/lineage")
                 .then().statusCode(200).extract().jsonPath();
         assertEquals(4, lineage.getList("artifacts.findAll { it.kind == 'raw-dump' }").size());
         assertTrue(lineage.getList("stages.stage").containsAll(List.of("pretrain", "align")), lineage.prettify());
-        writeHistory(run.getString("workflowId"), "lifecycle-all-stages.json");
+        writeHistory(run.getString("workflowId"), "lifecycle-all-stages-declared-inputs.json");
     }
 
     private void writeHistory(String workflowId, String file) throws Exception {
@@ -271,7 +278,8 @@ class LifecycleApiTest {
                 .body("model.shape.seqLen", equalTo(128))
                 .body("model.shape.vocab", equalTo(8000))
                 .body("steps", greaterThan(0))
-                .body("memory.parameterBytes", greaterThan(0));
+                .body("memory.parameterBytes", greaterThan(0))
+                .body("wallTime.basis", containsString("pretraining"));
         given().contentType("application/yaml").body(spec("").replace("budget: 1.0e15", "budget: -5"))
                 .post("/api/specs/plan").then().statusCode(400).body("errors[0].field", equalTo("compute.budget"));
         // Valid by the spec's rules, refused by the planner itself: the message names the limit.
@@ -279,6 +287,17 @@ class LifecycleApiTest {
                 .post("/api/specs/plan").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", containsString("token limit 1"));
         assertEquals(before, (int) given().get("/api/runs").then().extract().path("total"));
+    }
+
+    @Test
+    void theLaunchTemplatesAreValidSpecsAndTheDemoIsTheBundledSample() throws Exception {
+        JsonPath templates = given().get("/api/specs/templates").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("demo", "small", "budget-only"), templates.getList("name"));
+        assertEquals(Files.readString(Path.of("../samples/demo.yaml")), templates.getString("find { it.name == 'demo' }.yaml"));
+        for (String yaml : templates.<String>getList("yaml")) {
+            given().contentType("application/yaml").body(yaml).post("/api/specs/validate").then().statusCode(200)
+                    .body("valid", equalTo(true));
+        }
     }
 
     @Test

@@ -356,6 +356,16 @@ public final class MetadataStore {
         });
     }
 
+    /**
+     * A numeric figure of the newest succeeded (run, not reused) stages named {@code stage}, newest first: what this
+     * platform's workers measured, e.g. pretraining's {@code modelFlopsPerSecond}.
+     */
+    public List<Double> recentStageFigures(String stage, String figure, int limit) {
+        return query("SELECT (summary->>?)::float8 FROM stages WHERE stage = ? AND status = 'SUCCEEDED' "
+                        + "AND summary->>? IS NOT NULL ORDER BY ended_at DESC LIMIT ?",
+                rs -> rs.getDouble(1), figure, stage, figure, limit);
+    }
+
     /** Each metric series of a run with its point count and last value. */
     public List<MetricSummary> metricSummaries(String runId) {
         return query("SELECT DISTINCT ON (stage, name) stage, name, count(*) OVER (PARTITION BY stage, name), step, value "

@@ -70,6 +70,24 @@ class MetadataStoreTest {
     }
 
     @Test
+    void recentStageFiguresAreTheNewestSucceededRunsOfTheStageNotItsReusesOrFailures() {
+        run("run-figures");
+        long slow = ledger.beginStage("run-figures", "pretrain", 1, "key-figures-1", "{}", Map.of(), null);
+        ledger.stageSucceeded(slow, Map.of(), "{\"modelFlopsPerSecond\": 1.0e9}");
+        long fast = ledger.beginStage("run-figures", "pretrain", 1, "key-figures-2", "{}", Map.of(), null);
+        ledger.stageSucceeded(fast, Map.of(), "{\"modelFlopsPerSecond\": 3.0e9}");
+        ledger.beginStage("run-figures", "pretrain", 1, "key-figures-2", "{}", Map.of(), fast);
+        long failed = ledger.beginStage("run-figures", "pretrain", 1, "key-figures-3", "{}", Map.of(), null);
+        ledger.stageEnded(failed, "FAILED", "boom");
+        long other = ledger.beginStage("run-figures", "pretrain", 1, "key-figures-4", "{}", Map.of(), null);
+        ledger.stageSucceeded(other, Map.of(), "{\"steps\": 10}");
+
+        assertEquals(List.of(3.0e9, 1.0e9), ledger.recentStageFigures("pretrain", "modelFlopsPerSecond", 5));
+        assertEquals(List.of(3.0e9), ledger.recentStageFigures("pretrain", "modelFlopsPerSecond", 1));
+        assertEquals(List.of(), ledger.recentStageFigures("align", "modelFlopsPerSecond", 5));
+    }
+
+    @Test
     void aReusedStageIsBornReusedWithTheSameOutputsMarkedAsReused() {
         run("run-first");
         run("run-second");

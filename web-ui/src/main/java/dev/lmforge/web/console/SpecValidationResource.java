@@ -1,7 +1,9 @@
 package dev.lmforge.web.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.runs.RunService;
@@ -16,10 +18,15 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ApplicationFailure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -27,7 +34,8 @@ import java.util.UUID;
 /**
  * Checks a spec without submitting it, by the very rules {@code POST /api/runs} applies ({@link SpecParser} and
  * the caller's teams), so that the launch page can validate as the user types; and previews the plan its plan
- * stage would make, computed by a compute worker's planner (the console does not carry it).
+ * stage would make, computed by a compute worker's planner (the console does not carry it). It also serves the
+ * launch page's spec templates.
  */
 @Path("/api/specs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -41,12 +49,39 @@ public class SpecValidationResource {
     ControlPlane controlPlane;
     @Inject
     LmforgeSettings settings;
+    @Inject
+    MetadataStore ledger;
 
     /** How long the launch page waits for a compute worker to plan. */
     private static final Duration PREVIEW_TIMEOUT = Duration.ofSeconds(30);
+    /** How many recent pretraining stages the wall-time estimate takes its throughput from. */
+    private static final int THROUGHPUT_SAMPLES = 5;
+
+    /** The launch page's templates, in the order it shows them; {@code demo} is {@code samples/demo.yaml} itself. */
+    private static final List<String> TEMPLATES = List.of("demo", "small", "budget-only");
+
+    /** A spec to start from: its name and YAML text. */
+    public record Template(String name, String yaml) {
+    }
 
     /** The outcome: valid, or each field at fault. */
     public record Validation(boolean valid, List<ProblemException.FieldError> errors) {
+    }
+
+    /** The bundled spec templates (classpath {@code spec-templates/NAME.yaml}). */
+    @GET
+    @Path("templates")
+    public List<Template> templates() {
+        return TEMPLATES.stream().map(name -> {
+            try (InputStream in = SpecValidationResource.class.getResourceAsStream("/spec-templates/" + name + ".yaml")) {
+                if (in == null) {
+                    throw new IllegalStateException("the build left out spec template " + name);
+                }
+                return new Template(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList();
     }
 
     /** 200 with the outcome either way: an invalid spec is the answer here, not an error of the request. */
@@ -64,7 +99,7 @@ public class SpecValidationResource {
 
     /**
      * The plan the spec's plan stage would make with the paper's laws: model shape, tokens, batch, learning rate,
-     * schedule, memory. 400 for an invalid spec (each field named), 503 when no compute worker answers in time.
+     * schedule, memory, and a wall time at the throughput this platform's pretraining measured. 400 for an invalid spec (each field named), 503 when no compute worker answers in time.
      */
     @POST
     @Path("plan")
@@ -82,7 +117,7 @@ public class SpecValidationResource {
                         .setWorkflowExecutionTimeout(PREVIEW_TIMEOUT)
                         .build());
         try {
-            return preview.preview(PlanStageConfig.of(checked), settings.cpuQueue());
+            return withWallTime((ObjectNode) preview.preview(PlanStageConfig.of(checked), settings.cpuQueue()));
         } catch (WorkflowFailedException e) {
             Throwable cause = e;
             while (cause.getCause() != null) {
@@ -94,5 +129,23 @@ public class SpecValidationResource {
             throw new ProblemException(503, "Service Unavailable", "no compute worker planned the spec within "
                     + PREVIEW_TIMEOUT.toSeconds() + " s: " + cause.getMessage());
         }
+    }
+
+    /**
+     * Adds {@code wallTime}: the plan's training FLOPs at the median training FLOP/s of the newest pretraining
+     * stages here. Measured, not a datasheet peak; smaller models reach a lower rate, so it is a rough guide.
+     */
+    private ObjectNode withWallTime(ObjectNode plan) {
+        List<Double> rates = ledger.recentStageFigures("pretrain", "modelFlopsPerSecond", THROUGHPUT_SAMPLES);
+        ObjectNode wall = plan.putObject("wallTime");
+        if (rates.isEmpty()) {
+            wall.put("basis", "no pretraining has finished on this platform yet, so there is no measured throughput");
+            return plan;
+        }
+        double rate = rates.stream().sorted().toList().get(rates.size() / 2);
+        wall.put("seconds", plan.path("trainingFlops").asDouble() / rate);
+        wall.put("flopsPerSecond", rate);
+        wall.put("basis", "median training FLOP/s of the newest " + rates.size() + " pretraining stage(s) here");
+        return plan;
     }
 }
