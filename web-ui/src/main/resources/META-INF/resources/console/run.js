@@ -116,9 +116,10 @@ function reusedRunLink(rowId) {
 function attemptsTable(stages) {
   const rows = stages.flatMap(s => s.attempts.map(a => el('tr', {},
     el('td', {}, s.stage), el('td', {class: 'num'}, a.attempt), el('td', {class: 'mono'}, a.worker), el('td', {}, badge(a.status)),
-    el('td', {class: 'small'}, a.resumedFromCheckpoint || ''), el('td', {class: 'small'}, fmtTime(a.startedAt)),
+    el('td', {class: 'small'}, a.resumedFromCheckpoint ? attemptCheckpoint(a.resumedFromCheckpoint) : ''),
+    el('td', {class: 'small'}, fmtTime(a.startedAt)),
     el('td', {class: 'num small'}, fmtDuration(a.startedAt, a.endedAt)),
-    el('td', {}, a.error ? el('div', {class: 'error-box small'}, a.error) : ''))));
+    el('td', {}, a.error ? attemptError(a.error) : ''))));
   if (rows.length === 0) return el('p', {class: 'muted'}, 'no attempts: no stage has run here (yet)');
   return el('table', {id: 'attempts'},
     el('thead', {}, el('tr', {}, ['stage', 'attempt', 'worker', 'status', 'resumed from checkpoint', 'started', 'duration', 'error']
@@ -126,11 +127,31 @@ function attemptsTable(stages) {
     el('tbody', {}, rows));
 }
 
+/** The checkpoint an attempt resumed from (as its heartbeat carried it): a short label, the whole of it folded. */
+function attemptCheckpoint(json) {
+  let label = 'checkpoint';
+  try {
+    const c = JSON.parse(json);
+    if (typeof c.step === 'number') label = `step ${c.step}`;
+    else if (Array.isArray(c.parts)) label = `${c.parts.length} part(s) done`;
+  } catch (notJson) {
+    // shown as it is
+  }
+  return el('details', {class: 'stack'}, el('summary', {}, label), el('pre', {}, json));
+}
+
+/** An attempt's error: its first line, and the stack trace the worker recorded folded under it. */
+function attemptError(error) {
+  const [first, ...stack] = error.split('\n');
+  return el('div', {class: 'error-box small'}, first,
+    stack.length ? el('details', {class: 'stack'}, el('summary', {}, 'stack trace'), el('pre', {}, stack.join('\n'))) : '');
+}
+
 function stageCard(s) {
-  const artifacts = (title, map) => Object.keys(map).length === 0 ? '' : el('div', {},
+  const artifacts = (title, map) => Object.keys(map).length === 0 ? '' : el('div', {'data-artifacts': title.toLowerCase()},
     el('h3', {}, title),
     el('table', {class: 'kv'}, el('tbody', {}, Object.entries(map).map(([name, digest]) =>
-      el('tr', {}, el('th', {}, name), el('td', {}, artifactLink(digest, shortDigest(digest)),
+      el('tr', {'data-name': name}, el('th', {}, name), el('td', {}, artifactLink(digest, shortDigest(digest)),
         ' ', el('a', {href: `/api/artifacts/${digest}/content`, class: 'small'}, 'download')))))));
   return el('div', {class: 'card', 'data-stage-card': s.stage},
     el('div', {class: 'toolbar', style: 'margin:0'}, el('b', {}, s.stage), badge(s.status),

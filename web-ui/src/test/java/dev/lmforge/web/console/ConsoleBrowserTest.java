@@ -11,17 +11,15 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.LocatorAssertions;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.web.AdminToken;
+import dev.lmforge.web.ConsoleBrowser;
 import dev.lmforge.web.LocalStackTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -33,13 +31,12 @@ import jakarta.inject.Inject;
 import java.math.BigInteger;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -60,11 +57,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ConsoleBrowserTest {
 
     static final String CORPUS = Path.of("../samples/corpus").toAbsolutePath().normalize().toString();
-    static final Path SCREENSHOTS = Path.of("target/screenshots");
     static final double LONG_WAIT_MS = Duration.ofSeconds(120).toMillis();
 
-    static Playwright playwright;
-    static Browser browser;
+    static ConsoleBrowser browser;
 
     /** A viewer of the admin's default team, made once; the admin's password is read from the first start's file. */
     static final String VIEWER = "vera";
@@ -85,11 +80,7 @@ class ConsoleBrowserTest {
     static void startBrowser() {
         RestAssured.config = RestAssured.config().encoderConfig(
                 EncoderConfig.encoderConfig().encodeContentTypeAs("application/yaml", ContentType.TEXT));
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(Paths.get("/usr/bin/chromium")).setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync", "--no-first-run")));
+        browser = ConsoleBrowser.launch();
     }
 
     @AfterAll
@@ -97,21 +88,15 @@ class ConsoleBrowserTest {
         if (browser != null) {
             browser.close();
         }
-        if (playwright != null) {
-            playwright.close();
-        }
     }
 
     @BeforeEach
-    void openPageSignedIn() throws Exception {
+    void openPageSignedIn() {
         AdminToken.useFor(users, "ConsoleBrowserTest");
         if (users.user(VIEWER).isEmpty()) {
             users.createUser(VIEWER, VIEWER_PASSWORD, UserStore.Role.VIEWER, List.of("default"));
         }
-        page = browser.newContext(new Browser.NewContextOptions().setViewportSize(1360, 900)).newPage();
-        page.onDialog(dialog -> dialog.accept());
-        String credentials = Files.readString(Path.of(dataDir, "admin-credentials"));
-        signIn("admin", credentials.lines().filter(l -> l.startsWith("password: ")).findFirst().orElseThrow().substring(10));
+        page = browser.signedIn(base.toString(), "admin", ConsoleBrowser.adminPassword(Path.of(dataDir)));
     }
 
     @AfterEach
@@ -120,14 +105,8 @@ class ConsoleBrowserTest {
         AdminToken.forget();
     }
 
-    /** Signs in through the log-in form, as a person would; the runs page opens after. */
     void signIn(String user, String password) {
-        open("/login.html");
-        page.locator("#user").fill(user);
-        page.locator("#password").fill(password);
-        page.locator("#submit").click();
-        page.waitForURL(url -> url.endsWith("/"));
-        assertThat(page.locator("#who [data-user='" + user + "']")).isVisible();
+        ConsoleBrowser.signIn(page, user, password);
     }
 
     static String spec(String name, String extra) {
@@ -153,34 +132,35 @@ class ConsoleBrowserTest {
     }
 
     void open(String path) {
-        page.navigate(base.toString().replaceAll("/$", "") + path);
+        page.navigate(path);
     }
 
     void screenshot(String name) {
-        page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve(name + ".png")).setFullPage(true));
+        ConsoleBrowser.screenshot(page, name);
     }
 
-    /** The stage boxes' statuses, as the page shows them now. */
-    String stageStates() {
-        Locator boxes = page.locator(".stage-box");
-        List<String> states = new ArrayList<>();
-        for (int i = 0; i < boxes.count(); i++) {
-            states.add(boxes.nth(i).getAttribute("data-stage") + "=" + boxes.nth(i).getAttribute("data-status"));
-        }
-        return String.join(" ", states);
-    }
-
+    /**
+     * The launch page's {@code small} template (all seven stages at a tiny budget), previewed, submitted and
+     * watched to the end without a reload; then the lineage walked from the aligned model up to the raw dumps, and
+     * from a dump down to the models made from it.
+     */
     @Test
     @Order(1)
-    void aRunLaunchedFromTheFormProgressesLiveAndItsLineageReachesTheRawDumps() {
+    void theSmallTemplateLaunchedFromTheFormRunsAllSevenStagesLiveAndTheFinalModelsLineageReachesTheDumps() {
         open("/launch.html");
         Locator editor = page.locator("#spec");
-        editor.fill(spec("console-demo", "").replace("budget: 1.0e15", "budget: -5"));
+        assertThat(editor).hasValue(Pattern.compile("name: demo.*evaluate-chat", Pattern.DOTALL));
+        page.locator("[data-template=small]").click();
+        String small = editor.inputValue().replace("path: samples/corpus", "path: " + CORPUS);
+        editor.fill(small.replace("budget: 3.0e10", "budget: -5"));
         assertThat(page.locator("#validation [data-field='compute.budget']")).isVisible();
         assertThat(page.locator("#submit")).isDisabled();
         screenshot("launch-invalid");
-        editor.fill(spec("console-demo", ""));
+        editor.fill(small);
         assertThat(page.locator("#validation [data-valid=true]")).isVisible();
+        page.locator("#preview").click();
+        assertThat(page.locator("#plan table[data-plan]")).containsText("wall time");
+        assertThat(page.locator("#plan table[data-plan]")).containsText("layers");
         screenshot("launch");
         page.locator("#submit").click();
         page.waitForURL("**/run.html?id=*");
@@ -188,38 +168,46 @@ class ConsoleBrowserTest {
 
         // Watch the stage boxes change without a reload until the run succeeds.
         List<String> seen = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
         while (!"SUCCEEDED".equals(page.locator("#status").getAttribute("data-status"))) {
-            String states = stageStates();
+            String states = ConsoleBrowser.stageStates(page);
             if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(states)) {
                 seen.add(states);
             }
             assertTrue(System.nanoTime() < deadline, "the run never succeeded on its page; seen " + seen);
-            page.waitForTimeout(150);
+            assertTrue(!"FAILED".equals(page.locator("#status").getAttribute("data-status")), "the run failed; seen " + seen);
+            page.waitForTimeout(200);
         }
-        seen.add(stageStates());
-        assertEquals("data=SUCCEEDED tokenizer=SUCCEEDED plan=SUCCEEDED", seen.get(seen.size() - 1));
-        assertTrue(seen.size() >= 3, "the stage boxes should change as the run goes: " + seen);
+        seen.add(ConsoleBrowser.stageStates(page));
+        assertEquals("data=SUCCEEDED tokenizer=SUCCEEDED plan=SUCCEEDED pretrain=SUCCEEDED evaluate-base=SUCCEEDED "
+                + "align=SUCCEEDED evaluate-chat=SUCCEEDED", seen.get(seen.size() - 1));
+        assertTrue(seen.size() >= 5, "the stage boxes should change as the run goes: " + seen);
         assertEquals(true, page.evaluate("window.sameDocument"), "the page was reloaded");
-        assertTrue(Integer.parseInt(page.locator("body").getAttribute("data-events")) >= 3, "views pushed by the server");
-        assertThat(page.locator("#attempts tbody tr")).hasCount(3);
-        assertThat(page.locator("#report table").first()).isVisible();
+        assertTrue(Integer.parseInt(page.locator("body").getAttribute("data-events")) >= 5, "views pushed by the server");
+        assertThat(page.locator("#attempts tbody tr")).hasCount(7);
         assertThat(page.locator("#report")).containsText("removedAcrossDumps");
+        assertThat(page.locator("#chart-loss polyline")).isVisible();
+        assertThat(page.locator("[data-evaluation-stage=evaluate-chat] table.evaluation tbody tr").first()).isVisible();
         screenshot("run-succeeded");
+        ConsoleBrowser.screenshot(page.locator("#charts-section"), "run-succeeded-charts");
+        ConsoleBrowser.screenshot(page.locator("#evaluations-section"), "run-succeeded-evaluations");
 
-        page.locator("[data-stage-card=plan] a[href^='/artifact.html']").first().click();
+        page.locator("[data-stage-card=align] [data-artifacts=outputs] tr[data-name=model] a[href^='/artifact.html']").click();
         page.waitForURL("**/artifact.html?d=*");
-        assertThat(page.locator("#title")).hasText("plan artifact");
+        assertThat(page.locator("#title")).hasText("model artifact");
         assertThat(page.locator("#up svg")).isVisible();
         assertThat(page.locator("#up [data-kind=raw-dump]")).hasCount(4);
-        assertThat(page.locator("#up [data-stage=data]")).hasCount(1);
-        screenshot("artifact-plan");
+        for (String stage : List.of("data", "tokenizer", "plan", "pretrain", "align")) {
+            assertThat(page.locator("#up [data-stage=" + stage + "]")).hasCount(1);
+        }
+        assertThat(page.locator("#down [data-stage=evaluate-chat]")).hasCount(1);
+        screenshot("artifact-model");
 
         page.locator("#up [data-kind=raw-dump]").first().click();
         page.waitForURL("**/artifact.html?d=*");
         assertThat(page.locator("#title")).hasText("raw-dump artifact");
         assertThat(page.locator("#up")).containsText("raw input");
-        assertThat(page.locator("#down [data-kind=plan]")).hasCount(1);
+        assertThat(page.locator("#down [data-kind=model]").first()).isVisible();
         screenshot("artifact-raw-dump");
     }
 
@@ -402,6 +390,34 @@ class ConsoleBrowserTest {
         assertThat(page.locator(".diff .del").filter(new Locator.FilterOptions().setHasText("budget: 1.0e18"))).hasCount(1);
         assertThat(page.locator(".diff .add").filter(new Locator.FilterOptions().setHasText("name: charted-b"))).hasCount(1);
         screenshot("compare");
+    }
+
+    /**
+     * A real hyperparameter sweep (a 2 x 2 batch x learning-rate grid of probe trainings at three tiny budgets) before
+     * the plan: the run page plots its grids and the fitted laws with their standard errors.
+     */
+    @Test
+    @Order(8)
+    void aHyperparameterSweepsFitIsPlottedWithItsLaws() {
+        String id = submit("name: swept\nstages: [data, tokenizer, plan]\ncorpus:\n  sources:\n    - path: " + CORPUS
+                + "\ntokenizer:\n  vocabSize: 512\ncompute:\n  budget: 1.0e13\nplan:\n  seqLen: 32\n  sweep:\n"
+                + "    kind: hyperparameters\n    budgets: [1.0e9, 3.0e9, 1.0e10]\n    batchSizes: 2\n    learningRates: 2\n"
+                + "    ratio: 3.0\n    margin: 0.02\n    heldOutRows: 32\n");
+        open("/run.html?id=" + id);
+        assertThat(page.locator("#status")).hasAttribute("data-status", "SUCCEEDED",
+                new LocatorAssertions.HasAttributeOptions().setTimeout(Duration.ofSeconds(300).toMillis()));
+        Locator fits = page.locator("#fits");
+        assertThat(fits).containsText("12 probe run(s)");
+        for (String law : List.of("η", "B")) {
+            Locator caption = fits.locator("figcaption[data-law='" + law + "']");
+            assertThat(caption).containsText(" ± ");
+            assertThat(caption).containsText("R²");
+        }
+        assertThat(fits.locator("svg .series[data-series='probe']")).hasCount(3);
+        assertThat(fits.locator("svg .series[data-series='best']")).hasCount(3);
+        assertThat(fits).containsText("Laws the plan used");
+        screenshot("run-scaling-fit");
+        ConsoleBrowser.screenshot(page.locator("#fit-section"), "run-scaling-fit-plots");
     }
 
     /** {@code steps} points of each charted series, shifted by {@code offset}, and two evaluation figures. */

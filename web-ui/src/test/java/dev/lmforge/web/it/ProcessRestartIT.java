@@ -1,9 +1,15 @@
 package dev.lmforge.web.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static dev.lmforge.web.ConsoleBrowser.screenshot;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.assertions.LocatorAssertions;
+import dev.lmforge.web.ConsoleBrowser;
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kill -9 the whole local lmforge (console, Temporal dev server, S3 server, in-process worker) and start it
- * again on the same data folder: the ledger marks the run INTERRUPTED, the resume preview says what will be
- * reused, and the resumed run reuses the completed stage without running it again. The API token the first
+ * again on the same data folder: the ledger marks the run INTERRUPTED; in the browser, its page's resume preview
+ * says what will be reused, and the run resumed from there reuses the completed stage without running it again.
+ * The API token the first
  * start wrote still works after the restart, for the tests and for the command line.
  */
 class ProcessRestartIT {
@@ -24,7 +31,7 @@ class ProcessRestartIT {
     void anInterruptedRunResumesReusingItsCompletedStages(@TempDir Path dir) throws Exception {
         String spec = "name: restart\nstages: [data, plan]\ncorpus:\n  sources:\n    - path: " + WorkerTakeoverIT.CORPUS
                 + "\ndata:\n  maxBytesPerSecond: 700000\ncompute:\n  budget: 2.0e15\n";
-        try (LmforgeProcesses lmforge = new LmforgeProcesses(dir)) {
+        try (LmforgeProcesses lmforge = new LmforgeProcesses(dir); ConsoleBrowser browser = ConsoleBrowser.launch()) {
             Process server = lmforge.startServer(true);
             RunApi api = new RunApi(lmforge);
             String id = api.submit(spec);
@@ -40,8 +47,24 @@ class ProcessRestartIT {
             assertEquals("INTERRUPTED", interrupted.getString("status"));
             api.request().queryParam("dryRun", true).post("/api/runs/" + id + "/resume").then().statusCode(200)
                     .body("stages.action", equalTo(List.of("reuse", "run")));
-            String resumed = api.request().post("/api/runs/" + id + "/resume").then().statusCode(200)
-                    .extract().path("runId");
+
+            // The same preview in the console, then the resume from its dialog: a new linked run opens.
+            Page page = browser.signedIn(lmforge.baseUrl(), "admin", ConsoleBrowser.adminPassword(dir));
+            page.navigate("/run.html?id=" + id);
+            assertThat(page.locator("#status")).hasAttribute("data-status", "INTERRUPTED");
+            page.locator("#resume").click();
+            assertThat(page.locator("#resume-table tr[data-stage=data]")).hasAttribute("data-action", "reuse");
+            assertThat(page.locator("#resume-table tr[data-stage=plan]")).hasAttribute("data-action", "run");
+            screenshot(page, "run-interrupted-resume-preview");
+            page.locator("#resume-confirm").click();
+            page.waitForURL(url -> url.contains("/run.html?id=") && !url.endsWith("id=" + id));
+            String resumed = page.url().substring(page.url().indexOf("id=") + 3);
+            assertNotEquals(id, resumed);
+            assertThat(page.locator("#status")).hasAttribute("data-status", "SUCCEEDED",
+                    new LocatorAssertions.HasAttributeOptions().setTimeout(120_000));
+            assertThat(page.locator(".stage-box[data-stage=data]")).hasAttribute("data-status", "REUSED");
+            assertThat(page.locator(".stage-box[data-stage=plan]")).hasAttribute("data-status", "SUCCEEDED");
+            screenshot(page, "run-resumed");
 
             JsonPath done = api.await(resumed, r -> "SUCCEEDED".equals(r.getString("status")), "SUCCEEDED", Duration.ofSeconds(120));
             assertEquals(id, done.getString("resumedFrom"));
