@@ -118,12 +118,16 @@ class LifecycleApiTest {
         String planJson = given().get("/api/artifacts/" + plan + "/content").then().statusCode(200).extract().asString();
         assertEquals(1.5e15, new ObjectMapper().readTree(planJson).get("compute").asDouble());
 
-        JsonPath lineage = given().queryParam("direction", "up").get("/api/artifacts/" + plan + "/lineage")
+        JsonPath lineage = given().queryParam("direction", "up").get("/api/artifacts/" + corpus + "/lineage")
                 .then().statusCode(200).extract().jsonPath();
-        assertEquals(4, lineage.getList("artifacts.findAll { it.kind == 'raw-dump' }").size(), lineage.prettify());
-        JsonPath down = given().queryParam("direction", "down").get("/api/artifacts/" + corpus + "/lineage")
+        List<String> dumps = lineage.getList("artifacts.findAll { it.kind == 'raw-dump' }.digest");
+        assertEquals(4, dumps.size(), lineage.prettify());
+        JsonPath down = given().queryParam("direction", "down").get("/api/artifacts/" + dumps.get(0) + "/lineage")
                 .then().statusCode(200).extract().jsonPath();
-        assertTrue(down.getList("artifacts.digest").contains(plan));
+        assertTrue(down.getList("artifacts.digest").contains(corpus));
+        // This plan had nothing to read but its budget (no tokens for a sweep), and its lineage says so.
+        assertEquals(List.of(plan), given().queryParam("direction", "up").get("/api/artifacts/" + plan + "/lineage")
+                .then().statusCode(200).extract().jsonPath().getList("artifacts.digest"));
 
         // Keep this run's histories (the lifecycle's and its data workflow's) for the replay tests in workflows.
         String workflowId = run.getString("workflowId");
@@ -154,14 +158,17 @@ class LifecycleApiTest {
                 .body("wallTime.seconds", greaterThan(0f)).body("wallTime.flopsPerSecond", greaterThan(0f));
         String aligned = run.getString("stages[5].outputs.model");
         assertNotNull(aligned);
-        // Each stage is handed only what it consumes: alignment reads the checkpoint and tokenizer, not the scores.
-        assertEquals(Set.of("checkpoint", "tokenizer"), run.getMap("stages[5].inputs").keySet());
+        // Each stage is handed only what it consumes: alignment reads the checkpoint, the tokenizer and its data
+        // sets by digest, not the scores.
+        assertEquals(Set.of("checkpoint", "tokenizer", "sft-data", "preference-data"), run.getMap("stages[5].inputs").keySet());
         assertEquals(Set.of("corpus"), run.getMap("stages[1].inputs").keySet());
         JsonPath lineage = given().queryParam("direction", "up").get("/api/artifacts/" + aligned + "/lineage")
                 .then().statusCode(200).extract().jsonPath();
         assertEquals(4, lineage.getList("artifacts.findAll { it.kind == 'raw-dump' }").size());
         assertTrue(lineage.getList("stages.stage").containsAll(List.of("pretrain", "align")), lineage.prettify());
-        writeHistory(run.getString("workflowId"), "lifecycle-all-stages-declared-inputs.json");
+        assertEquals(List.of("preference-data", "sft-data"), lineage.<String>getList(
+                "artifacts.findAll { it.kind.endsWith('-data') }.kind").stream().sorted().toList());
+        writeHistory(run.getString("workflowId"), "lifecycle-all-stages-alignment-data.json");
     }
 
     private void writeHistory(String workflowId, String file) throws Exception {

@@ -122,6 +122,10 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         } else if (stage == Stage.ALIGN) {
             config = JSON.valueToTree(new AlignStageConfig(JSON.valueToTree(input.spec().sft()),
                     JSON.valueToTree(input.spec().dpo())));
+            // Runs recorded before alignment data had digests read the files on the aligning worker instead.
+            if (Workflow.getVersion("align-data-snapshot", Workflow.DEFAULT_VERSION, 1) >= 1) {
+                inputs.putAll(Workflow.newActivityStub(AlignStage.class, optionsFor(Stage.ALIGN, input)).snapshotData(config));
+            }
         } else if (stage == Stage.EVALUATE_BASE || stage == Stage.EVALUATE_CHAT) {
             config = JSON.valueToTree(new EvaluateStageConfig(input.spec().evaluation()));
         }

@@ -53,10 +53,10 @@ class LifecycleWorkflowReplayTest {
         replayAllSevenStages("lifecycle-all-stages.json");
     }
 
-    /** The same, recorded after: each stage is handed only the outputs it consumes. */
+    /** The same, recorded after: each stage is handed only the outputs it consumes, alignment its data by digest. */
     @Test
-    void aRunOfAllSevenStagesWithDeclaredInputsReplays() throws Exception {
-        replayAllSevenStages("lifecycle-all-stages-declared-inputs.json");
+    void aRunOfAllSevenStagesWithDeclaredInputsAndAlignmentDataReplays() throws Exception {
+        replayAllSevenStages("lifecycle-all-stages-alignment-data.json");
     }
 
     private static void replayAllSevenStages(String file) throws Exception {

@@ -1,6 +1,7 @@
 package dev.lmforge.activities.alignment;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.activities.InvalidInputException;
@@ -14,13 +15,18 @@ import dev.lmforge.activities.training.DecoderTrainer;
 import dev.lmforge.activities.training.ModelArchive;
 import dev.lmforge.activities.training.TrainingCheckpoint;
 import dev.lmforge.activities.training.TrainingSetup;
+import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.stage.AlignStage;
 import dev.lmforge.workflows.stage.AlignStageConfig;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.StageInput;
+import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageOutput;
+import io.temporal.failure.ApplicationFailure;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -30,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The align stage on a compute worker; see {@link AlignStage}. It restores the pretrain stage's final checkpoint,
@@ -56,16 +63,83 @@ public final class AlignStageActivities implements AlignStage {
     }
 
     @Override
+    public Map<String, ArtifactRef> snapshotData(JsonNode configJson) {
+        AlignStageConfig config = JSON.convertValue(configJson, AlignStageConfig.class);
+        try {
+            AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo());
+            Map<String, ArtifactRef> data = new LinkedHashMap<>();
+            data.put(SFT_DATA, snapshot(SFT_DATA, "sft.data", settings.sftData(), AlignmentData.BUNDLED_SFT,
+                    (in, name) -> AlignmentData.readSft(in, name).size()));
+            data.put(PREFERENCE_DATA, snapshot(PREFERENCE_DATA, "dpo.data", settings.dpoData(),
+                    AlignmentData.BUNDLED_PREFERENCES, (in, name) -> AlignmentData.readPreferences(in, name).size()));
+            return data;
+        } catch (InvalidInputException e) {
+            throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), StageFailures.INVALID_INPUT);
+        }
+    }
+
+    /**
+     * One set, the user's {@code file} or the bundled {@code resource}, read through {@code count} (which refuses a
+     * bad line by file and line number) and then stored as a {@code kind} artifact that names its source.
+     */
+    private ArtifactRef snapshot(String kind, String field, Path file, String resource,
+                                 BiFunction<InputStream, String, Integer> count) {
+        String source = file == null ? "bundled " + resource : file.toString();
+        ArtifactStore.StoredObject stored;
+        int records;
+        try {
+            if (file == null) {
+                byte[] bytes = AlignmentData.bundledBytes(resource);
+                records = count.apply(new ByteArrayInputStream(bytes), source);
+                stored = runtime.artifacts().put(bytes);
+            } else {
+                try (InputStream in = Files.newInputStream(file)) {
+                    records = count.apply(in, source);
+                }
+                stored = runtime.artifacts().put(file);
+            }
+        } catch (IOException e) {
+            throw new InvalidInputException(field + ": cannot read " + file + ": " + e.getMessage());
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(field + ": " + e.getMessage());
+        }
+        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(),
+                MetadataStore.toJson(Map.of("source", source, "records", records)));
+        return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
+    }
+
+    private static <T> List<T> readSnapshot(StageContext context, String name, BiFunction<InputStream, String, List<T>> read)
+            throws IOException {
+        ArtifactRef ref = context.input().inputs().get(name);
+        try (InputStream in = context.artifacts().open(ref.digest())) {
+            return read.apply(in, name + " " + ref.digest());
+        }
+    }
+
+    /** What the report and the model's metadata name as a data set: its digest, or (before snapshots) its path. */
+    private static String dataSource(StageContext context, String name, Path file, String resource) {
+        ArtifactRef ref = context.input().inputs().get(name);
+        if (ref != null) {
+            return "sha256:" + ref.digest();
+        }
+        return file == null ? "bundled " + resource : file.toString();
+    }
+
+    @Override
     public StageOutput align(StageInput input) {
         AlignStageConfig config = JSON.convertValue(input.config(), AlignStageConfig.class);
         AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo());
         return StageContext.run(runtime, input, Progress.class, context -> {
             ArtifactRef checkpointRef = context.requireInput("checkpoint", "pretrain");
             ArtifactRef tokenizerRef = context.requireInput("tokenizer", "tokenizer");
-            List<SftExample> sftData = settings.sftData() == null ? AlignmentData.bundledSft()
-                    : AlignmentData.readSft(settings.sftData());
-            List<List<PreferencePair>> pairs = settings.split(settings.dpoData() == null
-                    ? AlignmentData.bundledPreferences() : AlignmentData.readPreferences(settings.dpoData()));
+            // Runs recorded before alignment data was snapshotted hand no data inputs: they read the files here.
+            List<SftExample> sftData = context.input().inputs().containsKey(SFT_DATA)
+                    ? readSnapshot(context, SFT_DATA, AlignmentData::readSft)
+                    : settings.sftData() == null ? AlignmentData.bundledSft() : AlignmentData.readSft(settings.sftData());
+            List<List<PreferencePair>> pairs = settings.split(context.input().inputs().containsKey(PREFERENCE_DATA)
+                    ? readSnapshot(context, PREFERENCE_DATA, AlignmentData::readPreferences)
+                    : settings.dpoData() == null ? AlignmentData.bundledPreferences()
+                    : AlignmentData.readPreferences(settings.dpoData()));
             Path work = Files.createTempDirectory("lmforge-align");
             try {
                 Path variables = work.resolve("base");
@@ -124,10 +198,8 @@ public final class AlignStageActivities implements AlignStage {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("format", "lmforge-alignment-report-v1");
         report.put("baseCheckpoint", baseRef.digest());
-        report.put("sftData", settings.sftData() == null ? "bundled " + AlignmentData.BUNDLED_SFT
-                : settings.sftData().toString());
-        report.put("dpoData", settings.dpoData() == null ? "bundled " + AlignmentData.BUNDLED_PREFERENCES
-                : settings.dpoData().toString());
+        report.put("sftData", dataSource(context, SFT_DATA, settings.sftData(), AlignmentData.BUNDLED_SFT));
+        report.put("dpoData", dataSource(context, PREFERENCE_DATA, settings.dpoData(), AlignmentData.BUNDLED_PREFERENCES));
         report.put("settings", settings);
         report.put("sft", sft);
         report.put("dpo", dpo);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.activities.InvalidInputException;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -72,11 +73,16 @@ public final class AlignmentData {
     }
 
     private static <T> List<T> bundled(String resource, BiFunction<JsonNode, String, T> parse) {
+        return read(new ByteArrayInputStream(bundledBytes(resource)), "bundled " + resource, parse);
+    }
+
+    /** The bytes of a bundled set ({@link #BUNDLED_SFT} or {@link #BUNDLED_PREFERENCES}). */
+    public static byte[] bundledBytes(String resource) {
         try (InputStream in = AlignmentData.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("bundled alignment set " + resource + " is missing from the classpath");
             }
-            return read(in, "bundled " + resource, parse);
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

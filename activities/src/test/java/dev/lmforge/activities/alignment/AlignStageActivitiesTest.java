@@ -14,6 +14,7 @@ import dev.lmforge.activities.training.DecoderTrainer;
 import dev.lmforge.activities.training.LanguageModel;
 import dev.lmforge.activities.training.TrainingCheckpoint;
 import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.artifacts.Digests;
 import dev.lmforge.services.ledger.Records.MetricSummary;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.workflows.stage.AlignStage;
@@ -100,18 +101,58 @@ class AlignStageActivitiesTest {
     }
 
     @Test
+    void theDataIsSnapshottedByDigestAndABadLineIsRefusedWithItsFileAndLine() throws Exception {
+        Map<String, ArtifactRef> bundled = snapshot(null, null);
+        assertEquals(Set.of("sft-data", "preference-data"), bundled.keySet());
+        assertEquals(Digests.sha256(AlignmentData.bundledBytes(AlignmentData.BUNDLED_SFT)), bundled.get("sft-data").digest());
+        assertEquals(bundled, snapshot(null, null), "unchanged data, the same digests: the stage's cache key holds");
+        assertTrue(runtime.ledger().artifact(bundled.get("preference-data").digest()).orElseThrow().metadata()
+                .contains("\"records\": 64"));
+
+        Path mine = dir.resolve("mine.jsonl");
+        Files.writeString(mine, BundledSetGenerator.sftJsonl(1, 2) + "{not json\n");
+        JsonNode sft = JSON.readTree("{\"data\": \"" + mine + "\"}");
+        ActivityFailure failure = assertThrows(ActivityFailure.class, () -> snapshot(sft, null));
+        assertTrue(failure.getCause().getMessage().contains("sft.data: " + mine + ":3: not JSON"), failure.getCause().getMessage());
+
+        Files.writeString(mine, BundledSetGenerator.sftJsonl(1, 2));
+        ArtifactRef edited = snapshot(sft, null).get("sft-data");
+        assertEquals(Digests.sha256(Files.readAllBytes(mine)), edited.digest());
+        assertTrue(runtime.ledger().artifact(edited.digest()).orElseThrow().metadata().contains(mine.toString()));
+    }
+
+    @Test
     void refusesATokenizerWithoutTheRoleTokens() {
         BpeTrainer trainer = new BpeTrainer(TinyChatModels.tokenizer().vocabularySize(),
                 List.of("<|bos|>", "<|eos|>", "<|pad|>", "<|a|>", "<|b|>", "<|c|>"));
         trainer.addText(BundledSetGenerator.sftJsonl(1, 50));
-        ActivityFailure failure = assertThrows(ActivityFailure.class, () -> align(null, null, trainer.train()));
+        // Without data inputs, as runs recorded before the snapshot step: the bundled sets are read in place.
+        ActivityFailure failure = assertThrows(ActivityFailure.class, () -> align(null, null, trainer.train(), Map.of()));
         assertTrue(failure.getCause().getMessage().contains("the tokenizer lacks the chat template's special tokens "
                 + "[<|system|>, <|user|>, <|assistant|>]"), failure.getCause().getMessage());
     }
 
+    /** The stage as the lifecycle runs it: its data snapshotted first, then read by digest. */
     private static StageOutput align(JsonNode sft, JsonNode dpo, BpeTokenizer tokenizer) throws Exception {
+        return align(sft, dpo, tokenizer, snapshot(sft, dpo));
+    }
+
+    private static Map<String, ArtifactRef> snapshot(JsonNode sft, JsonNode dpo) {
+        TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+        try {
+            env.registerActivitiesImplementations(new AlignStageActivities(runtime));
+            return env.newActivityStub(AlignStage.class, ActivityOptions.newBuilder()
+                    .setStartToCloseTimeout(Duration.ofMinutes(1)).build())
+                    .snapshotData(JSON.valueToTree(new AlignStageConfig(sft, dpo)));
+        } finally {
+            env.close();
+        }
+    }
+
+    private static StageOutput align(JsonNode sft, JsonNode dpo, BpeTokenizer tokenizer, Map<String, ArtifactRef> data)
+            throws Exception {
         String runId = "align-" + ++runs;
-        Map<String, ArtifactRef> inputs = new LinkedHashMap<>();
+        Map<String, ArtifactRef> inputs = new LinkedHashMap<>(data);
         inputs.put("checkpoint", checkpoint);
         inputs.put("tokenizer", store(Files.readAllBytes(tokenizer.save(dir.resolve("tokenizer-" + runId))),
                 "tokenizer"));

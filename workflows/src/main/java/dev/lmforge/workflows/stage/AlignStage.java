@@ -1,13 +1,15 @@
 package dev.lmforge.workflows.stage;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
+import java.util.Map;
 
 /**
  * The align stage's contract: supervised fine-tuning, then DPO, from the pretrain stage's final checkpoint and
  * the tokenizer. The outputs mirror pretraining's ({@link #MODEL_OUTPUT}, {@link #CHECKPOINT_OUTPUT}), so that
  * evaluate-chat reads them as evaluate-base reads the base model's, plus a {@link Stage#REPORT_OUTPUT} of both
- * phases (options, data sources, figures).
+ * phases (options, data sources, figures). Its data comes in by digest: {@link #snapshotData} runs first.
  */
 @ActivityInterface
 public interface AlignStage {
@@ -16,6 +18,20 @@ public interface AlignStage {
     String MODEL_OUTPUT = "model";
     /** Output name of the aligned model's checkpoint. */
     String CHECKPOINT_OUTPUT = "checkpoint";
+    /** Input name of the SFT conversations, as {@link #snapshotData} stored them. */
+    String SFT_DATA = "sft-data";
+    /** Input name of the DPO preference pairs, as {@link #snapshotData} stored them. */
+    String PREFERENCE_DATA = "preference-data";
+
+    /**
+     * Copies the SFT and preference sets that {@code config} (an {@link AlignStageConfig}) names, the user's files
+     * or the bundled sets, into the artifact store after checking them line by line, and returns them as
+     * {@link #SFT_DATA} and {@link #PREFERENCE_DATA}. Alignment then reads them by digest, so an edited file is a
+     * new cache key and the aligned model's lineage names the very data it was trained on.
+     */
+    @ActivityMethod
+    Map<String, ArtifactRef> snapshotData(JsonNode config);
+
     @ActivityMethod
     StageOutput align(StageInput input);
 }
