@@ -1,11 +1,15 @@
 package dev.lmforge.activities.training;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.lmforge.activities.planning.ModelShape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -23,7 +27,9 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TFloating;
+import org.tensorflow.types.family.TType;
 
 /**
  * Trains a {@link DecoderModel} with {@link AdamW} in one TensorFlow graph and session. Each {@link #step} takes
@@ -48,12 +54,13 @@ public final class DecoderTrainer implements AutoCloseable {
     private final Placeholder<TFloat64> weightTotal;
     private final Placeholder<TFloat64> learningRateFeed;
     private final Placeholder<TInt32> servingTokens;
+    private final Placeholder<TString> weightsPrefix;
     private final TrainingOps ops;
 
     /** The graph's handles, free of the parameter type. */
     private record TrainingOps(Operand<TFloat64> loss, Operand<TFloat32> targetLogProbabilities, Op accumulate, Op update, Operand<TFloat64> gradientNorm,
-                               Operand<TInt64> step, Operand<TFloat32> servingLogits, long parameterCount,
-                               List<String> parameterNames) {
+                               Operand<TInt64> step, Operand<TFloat32> servingLogits, Op restoreWeights,
+                               long parameterCount, List<String> parameterNames) {
     }
 
     /** Builds the graph and a session; the variables take their seeded initial values on first use. */
@@ -71,6 +78,7 @@ public final class DecoderTrainer implements AutoCloseable {
             weightTotal = tf.withName("loss_weight_total").placeholder(TFloat64.class);
             learningRateFeed = tf.withName("learning_rate").placeholder(TFloat64.class);
             servingTokens = tf.withName("tokens").placeholder(TInt32.class);
+            weightsPrefix = tf.withName("weights_prefix").placeholder(TString.class);
             ops = build(tf, setup.precision().parameterType());
             session = new Session(graph, TensorFlowRuntime.sessionConfig(setup.threads()));
         } catch (RuntimeException e) {
@@ -111,8 +119,30 @@ public final class DecoderTrainer implements AutoCloseable {
                 tf.reshape(model.logits(servingTokens), logitsShape), TFloat32.class);
         long count = parameters.stream().mapToLong(p -> p.shape().size()).sum();
         return new TrainingOps(tf.dtypes.cast(loss, TFloat64.class), targetLogProbabilities, accumulate, updateOp,
-                tf.dtypes.cast(update.gradientNorm(), TFloat64.class), adamW.step(), servingLogits, count,
+                tf.dtypes.cast(update.gradientNorm(), TFloat64.class), adamW.step(), servingLogits,
+                restoreWeights(tf, parameters, type), count,
                 parameters.stream().map(DecoderModel.Parameter::name).toList());
+    }
+
+    /**
+     * Reads the weights alone from a {@link #save} checkpoint at {@link #weightsPrefix} into the parameters,
+     * leaving the AdamW moments and the step counter as they are.
+     */
+    @SuppressWarnings("unchecked")
+    private <T extends TFloating> Op restoreWeights(Ops tf, List<DecoderModel.Parameter<T>> parameters,
+                                                    Class<T> type) {
+        // The names the checkpoint keys its tensors by: the variables' op names, as Session.save writes them.
+        String[] names = parameters.stream().map(p -> p.variable().op().name()).toArray(String[]::new);
+        String[] wholeTensors = new String[names.length];
+        Arrays.fill(wholeTensors, "");
+        List<Output<?>> values = tf.train.restore(weightsPrefix, tf.constant(UTF_8, names),
+                tf.constant(UTF_8, wholeTensors), Collections.<Class<? extends TType>>nCopies(names.length, type))
+                .tensors();
+        List<Op> assigns = new ArrayList<>();
+        for (int i = 0; i < names.length; i++) {
+            assigns.add(tf.assign(parameters.get(i).variable(), (Operand<T>) values.get(i)));
+        }
+        return tf.withControlDependencies(assigns).noOp();
     }
 
     @SuppressWarnings("unchecked")
@@ -260,13 +290,31 @@ public final class DecoderTrainer implements AutoCloseable {
         session.save(directory.resolve(CHECKPOINT_PREFIX).toString());
     }
 
-    /** Reads every variable back from a {@link #save} directory of a trainer with the same shape. */
+    /**
+     * Reads every variable back (weights, AdamW moments, step counter) from a {@link #save} directory of a
+     * trainer with the same shape: the same run continues.
+     */
     public void restore(Path directory) {
+        session.restore(checkpointPrefix(directory));
+    }
+
+    /**
+     * Reads only the weights from a {@link #save} directory of a trainer with the same shape, keeping this
+     * trainer's AdamW moments and step counter: a new run (fine-tuning) starts from another run's model with its
+     * own optimizer state and schedule. On a trainer never stepped, that is fresh moments and step 0.
+     */
+    public void restoreWeights(Path directory) {
+        try (TString prefix = TString.scalarOf(checkpointPrefix(directory))) {
+            session.runner().feed(weightsPrefix, prefix).addTarget(ops.restoreWeights()).run();
+        }
+    }
+
+    private static String checkpointPrefix(Path directory) {
         Path index = directory.resolve(CHECKPOINT_PREFIX + ".index");
         if (!Files.isRegularFile(index)) {
             throw new IllegalArgumentException("no checkpoint in " + directory + ": " + index + " is missing");
         }
-        session.restore(directory.resolve(CHECKPOINT_PREFIX).toString());
+        return directory.resolve(CHECKPOINT_PREFIX).toString();
     }
 
     /**

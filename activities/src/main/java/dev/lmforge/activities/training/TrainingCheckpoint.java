@@ -1,5 +1,7 @@
 package dev.lmforge.activities.training;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.activities.planning.ModelShape;
@@ -15,10 +17,11 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
- * What a pretraining checkpoint holds besides the variables that {@link DecoderTrainer#save} writes: the step,
+ * What a training checkpoint holds besides the variables that {@link DecoderTrainer#save} writes: the step,
  * the data position, and everything needed to continue the same run (the shape, the batch, the schedule's peak
- * and length, the seed). A checkpoint artifact is one zip file: the trainer's files plus this record as
- * {@value #STATE_FILE}.
+ * and length, the seed), plus whatever else a stage needs to continue exactly ({@code stageState}: alignment's
+ * phase, position and figures; none for pretraining). A checkpoint artifact is one zip file: the trainer's files
+ * plus this record as {@value #STATE_FILE}.
  *
  * @param step           optimizer steps taken
  * @param dataPosition   rows of {@link TokenBatchStream} consumed
@@ -31,10 +34,20 @@ import java.util.zip.ZipOutputStream;
  * @param seed           the run's seed (weights and data order)
  * @param loss           the loss of the step before it
  * @param boundary       whether it was taken where the multi-step schedule first drops (for continual training)
+ * @param stageState     the stage's own state beyond the above, or null (left out of the file then, so that a
+ *                       pretraining checkpoint's bytes are as they were)
  */
 public record TrainingCheckpoint(long step, long dataPosition, long tokens, ModelShape shape, int batchSequences,
                                  double peakLearningRate, long totalSteps, String schedule, long seed, double loss,
-                                 boolean boundary) {
+                                 boolean boundary, @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode stageState) {
+
+    /** A checkpoint with no stage state of its own (pretraining's). */
+    public TrainingCheckpoint(long step, long dataPosition, long tokens, ModelShape shape, int batchSequences,
+                              double peakLearningRate, long totalSteps, String schedule, long seed, double loss,
+                              boolean boundary) {
+        this(step, dataPosition, tokens, shape, batchSequences, peakLearningRate, totalSteps, schedule, seed, loss,
+                boundary, null);
+    }
 
     /** The record's file name inside a checkpoint zip. */
     public static final String STATE_FILE = "training-state.json";
