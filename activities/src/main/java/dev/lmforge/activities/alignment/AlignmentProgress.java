@@ -1,17 +1,16 @@
 package dev.lmforge.activities.alignment;
 
-/** Told after every optimizer step of SFT or DPO, to heartbeat and log. */
+/** Told after every optimizer step of SFT or DPO, to heartbeat, log and checkpoint. */
 @FunctionalInterface
 public interface AlignmentProgress {
 
     /** Reports nothing. */
-    AlignmentProgress NONE = (phase, step, totalSteps, loss) -> { };
+    AlignmentProgress NONE = (position, totalSteps, loss) -> { };
 
     /**
-     * @param phase      {@code sft}, {@code sft-conversational} or {@code dpo}
-     * @param step       steps done in this phase
+     * @param position   where the phase stands after the step: a checkpoint taken now continues from it
      * @param totalSteps the phase's steps
      * @param loss       the step's loss (before its update)
      */
-    void stepped(String phase, long step, long totalSteps, double loss);
+    void stepped(PhasePosition position, long totalSteps, double loss);
 }

@@ -9,7 +9,7 @@ import java.util.List;
  * Direct Preference Optimization (Rafailov et al., 2023; the paper's Section 4) with the sigmoid loss
  * {@code -log σ(β·((π_c - π_r) - (ref_c - ref_r)))}, where {@code π} and {@code ref} are the summed log-probabilities
  * of a response's tokens under the policy and under the frozen reference, the model the policy starts from. The
- * reference is scored once, up front.
+ * reference is scored once, up front, and kept in the {@link PhasePosition} a checkpoint stores.
  *
  * <p>The loss's gradient is {@code -β·σ(-z)·(∇π_c - ∇π_r)} per pair, {@code z} the bracket above: a weighted sum of
  * token log-probability gradients. So each step scores the batch under the current policy, turns each pair's
@@ -40,8 +40,24 @@ public final class DirectPreferenceOptimizer {
     public record Result(long steps, double lastTrainLoss, Evaluation heldOutBefore, Evaluation heldOutAfter) {
     }
 
+    /**
+     * The frozen reference's view of the pairs, scored once before training: each row's response log-probability
+     * (pair {@code i}'s chosen row {@code 2i}, its rejected row {@code 2i + 1}) among the training and the held-out
+     * pairs, and the held-out figures before training. A checkpoint stores it, as the policy no longer holds the
+     * reference's weights once DPO has stepped.
+     */
+    public record Reference(double[] training, double[] heldOut, Evaluation heldOutBefore) {
+    }
+
     /** Pairs as rows, {@code 2i} chosen and {@code 2i + 1} rejected, with the reference's response log-probs. */
     private record ScoredPairs(TrainingRows rows, double[] reference) {
+        ScoredPairs {
+            if (reference.length != rows.count()) {
+                throw new IllegalStateException("the DPO reference has " + reference.length + " scores for "
+                        + rows.count() + " rows: it was scored on other preference data");
+            }
+        }
+
         int pairs() {
             return rows.count() / 2;
         }
@@ -51,7 +67,7 @@ public final class DirectPreferenceOptimizer {
     private final ChatTemplate template;
     private final DpoOptions options;
 
-    /** @param policy the model to align, holding the reference's weights now */
+    /** @param policy the model to align, holding the reference's weights now (or a checkpoint's, to continue) */
     public DirectPreferenceOptimizer(DecoderTrainer policy, ChatTemplate template, DpoOptions options) {
         if (policy.setup().sequencesPerStep() % 2 != 0) {
             throw new InvalidInputException("DPO needs an even number of sequences per step (a chosen and a "
@@ -62,22 +78,39 @@ public final class DirectPreferenceOptimizer {
         this.options = options;
     }
 
-    /** Trains on {@code train} for the configured epochs and reports on {@code heldOut}. */
+    /** Trains on {@code train} for the configured epochs from the start and reports on {@code heldOut}. */
     public Result train(List<PreferencePair> train, List<PreferencePair> heldOut, AlignmentProgress progress) {
-        ScoredPairs training = score(train);
-        ScoredPairs evaluation = score(heldOut);
-        Evaluation before = evaluate(evaluation);
+        return train(train, heldOut, PhasePosition.start(PhasePosition.DPO), progress);
+    }
+
+    /**
+     * Trains on {@code train} from {@code from}: the start (the reference is scored first, from the policy's
+     * weights), or where a checkpoint left DPO (its reference and the policy's variables restored).
+     */
+    public Result train(List<PreferencePair> train, List<PreferencePair> heldOut, PhasePosition from,
+                        AlignmentProgress progress) {
+        TrainingRows trainRows = rows(train);
+        TrainingRows heldOutRows = rows(heldOut);
+        Reference reference = from.reference() != null ? from.reference() : reference(trainRows, heldOutRows);
+        ScoredPairs training = new ScoredPairs(trainRows, reference.training());
+        ScoredPairs evaluation = new ScoredPairs(heldOutRows, reference.heldOut());
         int pairsPerStep = policy.setup().sequencesPerStep() / 2;
         long total = (long) options.epochs() * EpochBatches.perEpoch(training.pairs(), pairsPerStep);
-        long step = 0;
+        long step = from.step();
         double lastLoss = Double.NaN;
-        for (int epoch = 0; epoch < options.epochs(); epoch++) {
-            for (int[] pairs : EpochBatches.of(training.pairs(), pairsPerStep, options.seed(), epoch)) {
-                lastLoss = step(training, pairs, options.shape().at(options.learningRate(), step, total));
-                progress.stepped("dpo", ++step, total, lastLoss);
-            }
+        for (int[] pairs : EpochBatches.from(training.pairs(), pairsPerStep, options.seed(), options.epochs(), step)) {
+            lastLoss = step(training, pairs, options.shape().at(options.learningRate(), step, total));
+            step++;
+            progress.stepped(new PhasePosition(PhasePosition.DPO, step, null, reference), total, lastLoss);
         }
-        return new Result(step, lastLoss, before, evaluate(evaluation));
+        return new Result(step, lastLoss, reference.heldOutBefore(), evaluate(evaluation));
+    }
+
+    /** The reference's scores of both sets under the policy's weights now, and the held-out figures they give. */
+    private Reference reference(TrainingRows train, TrainingRows heldOut) {
+        double[] training = responseLogProbabilities(train);
+        double[] evaluation = responseLogProbabilities(heldOut);
+        return new Reference(training, evaluation, evaluate(new ScoredPairs(heldOut, evaluation)));
     }
 
     /** One update on {@code pairs}; returns their mean loss before it. */
@@ -127,8 +160,8 @@ public final class DirectPreferenceOptimizer {
         return new Evaluation(loss / n, margin / n, (double) preferred / n);
     }
 
-    /** The pairs' rows and their response log-probabilities under the current weights (the reference's). */
-    private ScoredPairs score(List<PreferencePair> pairs) {
+    /** The pairs as rows: pair {@code i}'s chosen exchange is row {@code 2i}, its rejected one row {@code 2i + 1}. */
+    private TrainingRows rows(List<PreferencePair> pairs) {
         if (pairs.isEmpty()) {
             throw new InvalidInputException("DPO needs at least one preference pair in each of its sets");
         }
@@ -137,15 +170,19 @@ public final class DirectPreferenceOptimizer {
             encoded.add(template.exchange(pair.source(), pair.prompt(), pair.chosen()));
             encoded.add(template.exchange(pair.source(), pair.prompt(), pair.rejected()));
         }
-        TrainingRows rows = TrainingRows.of(encoded, policy.setup().shape().seqLen(), template.padding());
-        double[] reference = new double[rows.count()];
+        return TrainingRows.of(encoded, policy.setup().shape().seqLen(), template.padding());
+    }
+
+    /** Each row's response log-probability under the policy's weights now. */
+    private double[] responseLogProbabilities(TrainingRows rows) {
+        double[] sums = new double[rows.count()];
         int chunk = policy.setup().sequencesPerStep();
         for (int first = 0; first < rows.count(); first += chunk) {
             TrainingRows part = rows.select(TrainingRows.range(first, Math.min(rows.count(), first + chunk)));
-            double[] sums = part.rowSums(policy.targetLogProbabilities(part.tokens(), part.count()));
-            System.arraycopy(sums, 0, reference, first, sums.length);
+            double[] partSums = part.rowSums(policy.targetLogProbabilities(part.tokens(), part.count()));
+            System.arraycopy(partSums, 0, sums, first, partSums.length);
         }
-        return new ScoredPairs(rows, reference);
+        return sums;
     }
 
     private static int[] rowsOf(int[] pairs) {

@@ -1,7 +1,9 @@
 package dev.lmforge.activities.alignment;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
 /**
@@ -40,5 +42,36 @@ final class EpochBatches {
             batches.add(batch);
         }
         return batches;
+    }
+
+    /**
+     * The batches of epochs {@code 0 .. epochs - 1} in order, starting with the one that optimizer step
+     * {@code first} (0-based) takes: where a run checkpointed after {@code first} steps continues.
+     */
+    static Iterable<int[]> from(int count, int size, long seed, int epochs, long first) {
+        int perEpoch = perEpoch(count, size);
+        long total = (long) epochs * perEpoch;
+        return () -> new Iterator<>() {
+            private long step = first;
+            private int epoch = -1;
+            private List<int[]> batches;
+
+            @Override
+            public boolean hasNext() {
+                return step < total;
+            }
+
+            @Override
+            public int[] next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                if (step / perEpoch != epoch) {
+                    epoch = (int) (step / perEpoch);
+                    batches = of(count, size, seed, epoch);
+                }
+                return batches.get((int) (step++ % perEpoch));
+            }
+        };
     }
 }

@@ -12,14 +12,15 @@ import java.util.List;
  * Supervised fine-tuning (the paper's Section 4): conversations through the {@link ChatTemplate}, the loss on
  * assistant tokens only (the trainer's loss weights are 1 there and 0 on prompts and padding), epochs and a
  * learning rate from {@link SftOptions}; with the two-stage option a second pass over the conversational
- * examples only. After each stage, the response loss and the repetition ratio.
+ * examples only. After each stage, the response loss and the repetition ratio. A stage can continue from a
+ * {@link PhasePosition} that a checkpoint holds.
  */
 public final class SupervisedFineTuner {
 
     /**
      * One SFT stage's figures.
      *
-     * @param phase              {@code sft} or {@code sft-conversational}
+     * @param phase              {@value PhasePosition#SFT} or {@value PhasePosition#SFT_CONVERSATIONAL}
      * @param examples           conversations trained on
      * @param steps              optimizer steps
      * @param responseLossBefore mean loss per response token before the stage
@@ -49,24 +50,58 @@ public final class SupervisedFineTuner {
                 template.padding());
     }
 
+    /** The SFT stages this run has, in order: {@value PhasePosition#SFT}, then (two-stage) the conversational one. */
+    public List<String> phases() {
+        return options.twoStage() ? List.of(PhasePosition.SFT, PhasePosition.SFT_CONVERSATIONAL)
+                : List.of(PhasePosition.SFT);
+    }
+
     /**
-     * Trains on every example, then (two-stage) on the conversational ones.
+     * Trains on every example, then (two-stage) on the conversational ones, from the start.
      *
      * @param scratch an empty directory the repetition probe may write to
      * @throws InvalidInputException if two-stage is asked for and no example is conversational
      */
     public List<StageResult> train(List<SftExample> examples, Path scratch, AlignmentProgress progress) {
         List<StageResult> results = new ArrayList<>();
-        results.add(stage("sft", examples, scratch, progress));
-        if (options.twoStage()) {
-            List<SftExample> conversational = examples.stream().filter(SftExample::conversational).toList();
-            if (conversational.isEmpty()) {
+        for (String phase : phases()) {
+            results.add(stage(PhasePosition.start(phase), examples, scratch, progress));
+        }
+        return results;
+    }
+
+    /**
+     * One SFT stage, from {@code from}: the stage's start, or where a checkpoint left it (the trainer holding that
+     * checkpoint's variables).
+     *
+     * @param examples all examples; the conversational stage picks its own
+     * @param scratch  an empty directory the repetition probe may write to
+     * @throws InvalidInputException if this is the conversational stage and no example is conversational
+     */
+    public StageResult stage(PhasePosition from, List<SftExample> examples, Path scratch,
+                             AlignmentProgress progress) {
+        List<SftExample> trained = examples;
+        if (from.phase().equals(PhasePosition.SFT_CONVERSATIONAL)) {
+            trained = examples.stream().filter(SftExample::conversational).toList();
+            if (trained.isEmpty()) {
                 throw new InvalidInputException("sft.twoStage needs conversational examples, and the SFT data has "
                         + "none (set \"conversational\": true on them)");
             }
-            results.add(stage("sft-conversational", conversational, scratch, progress));
         }
-        return results;
+        TrainingRows rows = rows(trained);
+        double before = from.responseLossBefore() != null ? from.responseLossBefore() : responseLoss(rows);
+        int batch = trainer.setup().sequencesPerStep();
+        long total = (long) options.epochs() * EpochBatches.perEpoch(rows.count(), batch);
+        long step = from.step();
+        for (int[] indices : EpochBatches.from(rows.count(), batch, options.seed(), options.epochs(), step)) {
+            TrainingRows part = rows.select(indices);
+            StepResult result = trainer.step(part.tokens(), part.weights(),
+                    options.shape().at(options.learningRate(), step, total));
+            step++;
+            progress.stepped(new PhasePosition(from.phase(), step, before, null), total, result.loss());
+        }
+        return new StageResult(from.phase(), trained.size(), step, before, responseLoss(rows),
+                probe.measure(trainer, scratch.resolve(from.phase())));
     }
 
     /** Mean negative log-probability per response token of {@code rows}; prompts and padding count for nothing. */
@@ -82,21 +117,4 @@ public final class SupervisedFineTuner {
         return sum / rows.weightTotal();
     }
 
-    private StageResult stage(String phase, List<SftExample> examples, Path scratch, AlignmentProgress progress) {
-        TrainingRows rows = rows(examples);
-        double before = responseLoss(rows);
-        int batch = trainer.setup().sequencesPerStep();
-        long total = (long) options.epochs() * EpochBatches.perEpoch(rows.count(), batch);
-        long step = 0;
-        for (int epoch = 0; epoch < options.epochs(); epoch++) {
-            for (int[] indices : EpochBatches.of(rows.count(), batch, options.seed(), epoch)) {
-                TrainingRows part = rows.select(indices);
-                double rate = options.shape().at(options.learningRate(), step, total);
-                StepResult result = trainer.step(part.tokens(), part.weights(), rate);
-                progress.stepped(phase, ++step, total, result.loss());
-            }
-        }
-        return new StageResult(phase, examples.size(), step, before, responseLoss(rows),
-                probe.measure(trainer, scratch.resolve(phase)));
-    }
 }

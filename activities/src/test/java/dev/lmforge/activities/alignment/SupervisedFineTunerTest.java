@@ -31,9 +31,9 @@ class SupervisedFineTunerTest {
         try (DecoderTrainer trainer = new DecoderTrainer(TinyChatModels.setup(BATCH))) {
             SftOptions options = new SftOptions(4, 1e-2, LearningRateShape.COSINE, true, 1);
             List<SupervisedFineTuner.StageResult> stages = new SupervisedFineTuner(trainer, template, options,
-                    new RepetitionProbe(template, 16)).train(examples, dir, (phase, step, total, loss) -> {
-                        if (step == total) {
-                            phases.add(phase + " " + step);
+                    new RepetitionProbe(template, 16)).train(examples, dir, (position, total, loss) -> {
+                        if (position.step() == total) {
+                            phases.add(position.phase() + " " + position.step());
                         }
                     });
             assertEquals(List.of("sft 48", "sft-conversational 32"), phases);
