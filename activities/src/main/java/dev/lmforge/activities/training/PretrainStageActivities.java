@@ -17,7 +17,6 @@ import dev.lmforge.activities.tokenizer.BpeTokenizer;
 import dev.lmforge.activities.tokenizer.TokenShardIndex;
 import dev.lmforge.activities.tokenizer.TokenShards;
 import dev.lmforge.services.artifacts.ArtifactStoreException;
-import dev.lmforge.services.ledger.Records.CheckpointRecord;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.spec.LifecycleSpec.TrainingOptions;
 import dev.lmforge.workflows.stage.ArtifactRef;
@@ -34,11 +33,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -57,9 +54,6 @@ public final class PretrainStageActivities implements PretrainStage {
     private static final Logger LOG = LoggerFactory.getLogger(PretrainStageActivities.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    /** The paper checkpointed every 5 minutes (Section 2.4). */
-    private static final double DEFAULT_CHECKPOINT_MINUTES = 5;
-    private static final int DEFAULT_KEEP_CHECKPOINTS = 3;
     /** Metric points per series and run, at most: a long run records every n-th step. */
     private static final long METRIC_POINTS = 2000;
     /** How often metrics reach the ledger (and the console's charts). */
@@ -105,19 +99,10 @@ public final class PretrainStageActivities implements PretrainStage {
 
     private Start findStart(StageContext context, String cacheKey, TrainingOptions options, BudgetPlan plan,
                             Path restore) throws IOException {
-        Set<String> candidates = new LinkedHashSet<>();
-        context.checkpoint(Progress.class).map(Progress::checkpoint).ifPresent(candidates::add);
-        context.ledger().checkpoints(cacheKey).stream().map(CheckpointRecord::digest).forEach(candidates::add);
-        for (String digest : candidates) {
-            try (InputStream in = context.artifacts().open(digest)) {
-                WorkDirectory.delete(restore);
-                TrainingCheckpoint state = TrainingCheckpoint.unpack(in, restore);
-                LOG.info("pretrain: resuming from checkpoint {} at step {}", digest, state.step());
-                return new Start(TrainingJob.of(state), state, restore, digest);
-            } catch (ArtifactStoreException | IOException e) {
-                // A corrupt or vanished checkpoint: the digest check caught it; fall back to the one before.
-                LOG.warn("pretrain: checkpoint {} is unusable ({}); trying an older one", digest, e.getMessage());
-            }
+        Optional<CheckpointUploader.Found> found = CheckpointUploader.newestReadable(context, cacheKey,
+                context.checkpoint(Progress.class).map(Progress::checkpoint).orElse(null), restore);
+        if (found.isPresent()) {
+            return new Start(TrainingJob.of(found.get().state()), found.get().state(), restore, found.get().digest());
         }
         String schedule = options.schedule() != null ? options.schedule() : TrainingJob.MULTI_STEP;
         long seed = options.seed() != null ? options.seed() : 0;
@@ -153,9 +138,9 @@ public final class PretrainStageActivities implements PretrainStage {
                 ? ComputePrecision.BFLOAT16 : ComputePrecision.FLOAT32;
         TrainingSetup setup = new TrainingSetup(job.shape(), OptimizerSettings.paper(), micro,
                 job.batchSequences() / micro, precision, job.seed(), threads, null);
-        Duration every = Duration.ofMillis(Math.round(60_000 * (options.checkpointMinutes() != null
-                ? options.checkpointMinutes() : DEFAULT_CHECKPOINT_MINUTES)));
-        int keep = options.keepCheckpoints() != null ? options.keepCheckpoints() : DEFAULT_KEEP_CHECKPOINTS;
+        Duration every = options.checkpointMinutes() != null
+                ? Duration.ofMillis(Math.round(60_000 * options.checkpointMinutes())) : CheckpointUploader.PAPER_INTERVAL;
+        int keep = options.keepCheckpoints() != null ? options.keepCheckpoints() : CheckpointUploader.DEFAULT_KEEP;
         long metricEvery = Math.max(1, job.totalSteps() / METRIC_POINTS);
         double flopsPerToken = ModelScale.of(job.shape()).trainingFlopsPerToken();
 

@@ -10,6 +10,7 @@ import dev.lmforge.activities.planning.ModelScale;
 import dev.lmforge.activities.planning.OptimizerSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,53 @@ class DecoderTrainerTest {
             }
             assertEquals(uninterrupted, after);
             assertEquals(6, resumed.step());
+        }
+    }
+
+    @Test
+    void aWeightsOnlyRestoreTakesTheWeightsWithFreshMomentsAndStepZero(@TempDir Path dir) {
+        TrainingSetup setup = TinyDecoders.setup(OptimizerSettings.paper(), 4, 1, ComputePrecision.FLOAT64);
+        Map<String, double[]> trained = new HashMap<>();
+        try (DecoderTrainer pretrained = new DecoderTrainer(setup)) {
+            for (int step = 0; step < 3; step++) {
+                pretrained.step(TinyDecoders.randomRows(4, step), null, LEARNING_RATE);
+            }
+            pretrained.save(dir);
+            for (String name : pretrained.parameterNames()) {
+                trained.put(name, pretrained.variableValues(name));
+            }
+        }
+        TrainingSetup otherSeed = new TrainingSetup(setup.shape(), setup.optimizer(), 4, 1, setup.precision(), 7,
+                1, null);
+        try (DecoderTrainer tuned = new DecoderTrainer(otherSeed)) {
+            tuned.restoreWeights(dir);
+            assertEquals(0, tuned.step(), "the step counter is not the checkpoint's 3");
+            for (String name : tuned.parameterNames()) {
+                assertArrayEquals(trained.get(name), tuned.variableValues(name), 0, name);
+                assertEquals(0, sumOf(tuned.variableValues(name + "_adam_m")), name + " first moment");
+                assertEquals(0, sumOf(tuned.variableValues(name + "_adam_v")), name + " second moment");
+            }
+            // From zero moments one step leaves m = (1 - β1)·g·min(1, clip/‖g‖): no trace of the 3 steps before.
+            StepResult result = tuned.step(TinyDecoders.randomRows(4, 9), null, LEARNING_RATE);
+            double squares = 0;
+            for (String name : tuned.parameterNames()) {
+                for (double m : tuned.variableValues(name + "_adam_m")) {
+                    squares += m * m;
+                }
+            }
+            double expected = (1 - setup.optimizer().beta1())
+                    * Math.min(result.gradientNorm(), setup.optimizer().gradientClip());
+            assertEquals(expected, Math.sqrt(squares), 1e-9 * expected);
+            assertEquals(1, tuned.step());
+        }
+    }
+
+    @Test
+    void aWeightsOnlyRestoreFromAnEmptyDirectoryNamesTheMissingFile(@TempDir Path dir) {
+        try (DecoderTrainer trainer = new DecoderTrainer(TinyDecoders.setup(1, 1, ComputePrecision.FLOAT32))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> trainer.restoreWeights(dir));
+            assertTrue(e.getMessage().contains("variables.index"), e.getMessage());
         }
     }
 

@@ -22,7 +22,7 @@ public enum Stage {
             Set.of("plan", "tokens", "tokenizer", "held-out", "scaling-fit")),
     EVALUATE_BASE("evaluate-base", QueueKind.GPU, 1, true, Duration.ofHours(24), Duration.ofSeconds(60), 5,
             Set.of("model", "checkpoint", "tokenizer", "held-out", "corpus")),
-    ALIGN("align", QueueKind.GPU, 1, true, Duration.ofDays(7), Duration.ofSeconds(60), 20,
+    ALIGN("align", QueueKind.GPU, 2, true, Duration.ofDays(7), Duration.ofSeconds(60), 20,
             Set.of("checkpoint", "tokenizer", AlignStage.SFT_DATA, AlignStage.PREFERENCE_DATA)),
     EVALUATE_CHAT("evaluate-chat", QueueKind.GPU, 1, true, Duration.ofHours(24), Duration.ofSeconds(60), 5,
             Set.of("model", "checkpoint", "tokenizer", "held-out", "corpus"));
