@@ -61,11 +61,21 @@ public final class BudgetPlanner {
 
     /** The ladder shape nearest {@code targetModelScale} at the request's sequence length and vocabulary. */
     static ModelShape shapeFor(BudgetRequest request, double targetModelScale) {
-        ScalingLaws laws = request.lawsOrPaper();
-        int seqLen = request.seqLen() != null ? request.seqLen()
-                : defaultSeqLen(laws.batchTokens().at(request.compute()));
-        int vocab = request.vocab() != null ? request.vocab() : PaperLaws.PADDED_VOCAB;
-        return ShapeLadder.closest(targetModelScale, seqLen, vocab);
+        return ShapeLadder.closest(targetModelScale, seqLenOf(request), vocabOf(request));
+    }
+
+    /** As {@link #shapeFor}, for a sweep's probe, which may be a toy shape no plan would train. */
+    static ModelShape probeShapeFor(BudgetRequest request, double targetModelScale) {
+        return ShapeLadder.closestProbe(targetModelScale, seqLenOf(request), vocabOf(request));
+    }
+
+    private static int seqLenOf(BudgetRequest request) {
+        return request.seqLen() != null ? request.seqLen()
+                : defaultSeqLen(request.lawsOrPaper().batchTokens().at(request.compute()));
+    }
+
+    private static int vocabOf(BudgetRequest request) {
+        return request.vocab() != null ? request.vocab() : PaperLaws.PADDED_VOCAB;
     }
 
     /**

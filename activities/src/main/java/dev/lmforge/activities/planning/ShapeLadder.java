@@ -12,11 +12,21 @@ import java.util.Locale;
  * head count. Depth grows before width, as in the paper's deep 67B model: a width is used only once the narrower
  * ones would need more than {@code d_model / 64} layers (the width-to-depth ratio of Table 3's two smallest
  * shapes and of GPT-2).
+ *
+ * <p>The probes of a scaling sweep ({@link #closestProbe}) may also be single-layer toys of width 16, 32 or 48 with
+ * 16-wide heads: below about 1e12 FLOPs Eq. 4's optimum lies under one layer of width 64, and an IsoFLOP sweep must
+ * measure both sides of it. Plans never pick them.
  */
 public final class ShapeLadder {
 
-    /** The narrowest width per layer: {@code layers ≤ d_model / 64}. */
+    /** The narrowest width per layer: {@code layers ≤ d_model / 64}; the narrowest shape a plan trains. */
     public static final int MIN_WIDTH_PER_LAYER = 64;
+
+    /** The narrowest probe: one layer of this width, one 16-wide head. */
+    static final int MIN_PROBE_WIDTH = 16;
+
+    /** Head width of the toy shapes below {@link #MIN_WIDTH_PER_LAYER}. */
+    private static final int TOY_HEAD_DIM = 16;
 
     /** Above this many query heads, attention shares K/V across groups (the 67B model's 64 heads use 8). */
     static final int MAX_HEADS_WITHOUT_GQA = 32;
@@ -35,10 +45,19 @@ public final class ShapeLadder {
      * d_model 64) gets that shape.
      */
     public static ModelShape closest(double targetModelScale, int seqLen, int vocab) {
+        return closest(targetModelScale, seqLen, vocab, MIN_WIDTH_PER_LAYER);
+    }
+
+    /** As {@link #closest}, for a sweep's probe: the toy widths below 64 are allowed too. */
+    public static ModelShape closestProbe(double targetModelScale, int seqLen, int vocab) {
+        return closest(targetModelScale, seqLen, vocab, MIN_PROBE_WIDTH);
+    }
+
+    private static ModelShape closest(double targetModelScale, int seqLen, int vocab, int minWidth) {
         Require.positiveFinite("target model scale M", targetModelScale);
         ModelShape deepestNarrower = null;
-        for (int d = MIN_WIDTH_PER_LAYER; d <= MAX_WIDTH; d = nextWidth(d)) {
-            int maxLayers = d / MIN_WIDTH_PER_LAYER;
+        for (int d = minWidth; d <= MAX_WIDTH; d = nextWidth(d)) {
+            int maxLayers = Math.max(1, d / MIN_WIDTH_PER_LAYER);
             double perLayer = ModelScale.modelScale(1, d, seqLen);
             double idealLayers = targetModelScale / perLayer;
             if (idealLayers > maxLayers) {
@@ -69,10 +88,16 @@ public final class ShapeLadder {
     }
 
     private static int headDim(int dModel) {
+        if (dModel < MIN_WIDTH_PER_LAYER) {
+            return TOY_HEAD_DIM;
+        }
         return dModel < 1024 ? 64 : 128;
     }
 
     private static int nextWidth(int d) {
+        if (d < MIN_WIDTH_PER_LAYER) {
+            return d + TOY_HEAD_DIM;
+        }
         if (d < 1024) {
             return d + 64;
         }

@@ -27,8 +27,9 @@ public final class SweepDesign {
 
     /**
      * {@code splits} model scales log-spaced from {@code M_opt / span} to {@code M_opt · span}, each snapped to
-     * the nearest ladder shape; splits that snap to the same shape are run once. Fails, naming the budget, when
-     * fewer than three distinct shapes remain, since the IsoFLOP fit needs three per budget.
+     * the nearest ladder shape (toy probe shapes included); splits that snap to the same shape are run once.
+     * Fails, naming the budget, when fewer than three distinct shapes remain, since the IsoFLOP fit needs three
+     * per budget.
      */
     public static List<BudgetPlan> isoFlop(BudgetRequest budget, int splits, double span) {
         if (splits < IsoFlopFitter.MIN_POINTS_PER_BUDGET) {
@@ -41,7 +42,7 @@ public final class SweepDesign {
         double optimum = laws.modelScale().at(c);
         Set<ModelShape> shapes = new LinkedHashSet<>();
         for (int i = 0; i < splits; i++) {
-            shapes.add(BudgetPlanner.shapeFor(budget, optimum * Math.pow(span, 2.0 * i / (splits - 1) - 1)));
+            shapes.add(BudgetPlanner.probeShapeFor(budget, optimum * Math.pow(span, 2.0 * i / (splits - 1) - 1)));
         }
         if (shapes.size() < IsoFlopFitter.MIN_POINTS_PER_BUDGET) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "budget C = %.4g: model scales %s..%s "

@@ -46,12 +46,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A whole scaling sweep with tiny probes: the real workflow on Temporal's test environment, the real activities
- * against a real PostgreSQL and S3 server, each probe a real training run on token shards of the sample corpus.
- * The hyperparameter grid runs here; its fit comes back as a recorded {@code scaling-fit} artifact whose exponents
- * are finite and carry standard errors, and the plan stage plans with it. (Real IsoFLOP probes need budgets where
- * Eq. 4's {@code M_opt} reaches the smallest ladder shape, about 1e13 FLOPs, which is minutes per probe on a CPU:
- * {@link SweepFitterTest} fits IsoFLOP results, and the workflows module's wiring test runs both kinds.)
+ * Two whole scaling sweeps with tiny probes: the real workflow on Temporal's test environment, the real activities
+ * against a real PostgreSQL and S3 server, each probe a real training run on token shards of a sample dump. The
+ * hyperparameter grid's fit comes back as a recorded {@code scaling-fit} artifact whose exponents are finite and
+ * carry standard errors, and the plan stage plans with it. The IsoFLOP sweep runs at budgets (1.5e10 to 6e10
+ * FLOPs) where the probes' toy shapes (one layer of width 16 to 64) give three or four models per budget; its
+ * allocation law and loss curve are fitted from what the probes really measured.
  */
 class ScalingSweepWorkflowTest {
 
@@ -59,6 +59,7 @@ class ScalingSweepWorkflowTest {
     private static final String RUN = "sweep-run";
     private static final double TARGET = 1e13;
     private static final List<Double> BUDGETS = List.of(1e9, 3e9, 1e10);
+    private static final List<Double> ISOFLOP_BUDGETS = List.of(1.5e10, 3e10, 6e10);
 
     @TempDir
     static Path dir;
@@ -68,13 +69,14 @@ class ScalingSweepWorkflowTest {
     static ArtifactRef tokens;
     static SweepOutcome outcome;
     static ScalingSweepWorkflow workflow;
+    static SweepOutcome isoFlop;
 
     @BeforeAll
     static void sweepOnce() throws Exception {
         stack = new RealStageRuntime(dir);
         runtime = stack.runtime();
         runtime.ledger().createRun(new NewRun(RUN, "t", null, "alice", "{}", "", null));
-        tokens = storeTokens(Files.readString(Path.of("../samples/corpus/dump-2024-01.jsonl")).substring(0, 120_000));
+        tokens = storeTokens(Files.readString(Path.of("../samples/corpus/dump-2024-01.jsonl")));
 
         env = TestWorkflowEnvironment.newInstance();
         Worker worker = env.newWorker("cpu", WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(2).build());
@@ -86,6 +88,10 @@ class ScalingSweepWorkflowTest {
         SweepOptions options = new SweepOptions(SweepOptions.HYPERPARAMETERS, BUDGETS, null, null, 2, 2, 3.0, 0.02,
                 32, 1L, 1, null);
         outcome = workflow.run(new SweepInput(RUN, "plan", options, TARGET, 32, tokens, "cpu"));
+        isoFlop = env.getWorkflowClient().newWorkflowStub(ScalingSweepWorkflow.class,
+                        WorkflowOptions.newBuilder().setTaskQueue("cpu").setWorkflowId("isoflop-sweep-test").build())
+                .run(new SweepInput(RUN, "plan", new SweepOptions(SweepOptions.ISOFLOP, ISOFLOP_BUDGETS, 5, null, null,
+                        null, null, null, 32, 1L, 1, null), TARGET, 32, tokens, "cpu"));
     }
 
     @AfterAll
@@ -142,6 +148,26 @@ class ScalingSweepWorkflowTest {
             assertTrue(probe.heldOutLoss() > 0 && probe.heldOutLoss() < Math.log(300) + 1, probe.toString());
             assertEquals(probe.compute(), probe.modelScale() * probe.tokens(), 0.25 * probe.compute());
         }
+    }
+
+    @Test
+    void anIsoFlopSweepOfRealProbesFitsTheAllocationAndTheLossCurve() {
+        ScalingFit fit = ScalingFit.read(runtime.artifacts().readAllBytes(isoFlop.fit().digest()));
+        IsoFlopFit allocation = fit.isoFlop();
+        assertEquals(ISOFLOP_BUDGETS, allocation.budgets().stream().map(IsoFlopOptimum::compute).toList());
+        for (IsoFlopOptimum budget : allocation.budgets()) {
+            assertTrue(budget.points().size() >= 3, "three or more distinct shapes at C = " + budget.compute());
+            assertTrue(Double.isFinite(budget.optimalModelScale()) && budget.minimumLoss() > 0, budget.toString());
+        }
+        for (PowerLawFit law : List.of(allocation.modelScaleLaw(), allocation.dataTokensLaw(), allocation.lossCurve().law())) {
+            assertTrue(Double.isFinite(law.exponent()) && Double.isFinite(law.coefficient()), law.toString());
+            assertNotNull(law.exponentStdErr(), law.toString());
+        }
+        // M_opt · D_opt = C at every budget, so the two fitted exponents add up to one (Eq. 4's a + b = 1).
+        assertEquals(1.0, allocation.modelScaleLaw().exponent() + allocation.dataTokensLaw().exponent(), 1e-9);
+        assertTrue(fit.laws().allocationSource().startsWith("fitted"), fit.laws().allocationSource());
+        assertTrue(fit.prediction().loss() > 0 && fit.prediction().loss() < Math.log(300), fit.prediction().toString());
+        assertEquals(fit.probes().size(), runtime.ledger().metricSeries(RUN, "plan", "sweep.isoflop.heldOutLoss", 100).size());
     }
 
     @Test

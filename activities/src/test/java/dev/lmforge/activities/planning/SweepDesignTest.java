@@ -29,6 +29,20 @@ class SweepDesignTest {
     }
 
     @Test
+    void aToyBudgetsProbesIncludeShapesNarrowerThanAnyPlanWhileItsPlanStaysOnTheLadder() {
+        BudgetRequest toy = new BudgetRequest(1.5e10, null, 32, 512, null, null);
+        List<BudgetPlan> probes = SweepDesign.isoFlop(toy, 5, 4);
+        assertEquals(List.of(16, 32, 48), probes.stream().map(p -> p.model().shape().dModel()).toList());
+        probes.forEach(p -> assertEquals(1, p.model().shape().layers()));
+        probes.forEach(p -> assertEquals(16, p.model().shape().headDim()));
+        assertEquals(64, BudgetPlanner.plan(toy).model().shape().dModel(), "plans start at one layer of width 64");
+        // Below the toys' range too few shapes remain, and the design says so with the budget.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SweepDesign.isoFlop(new BudgetRequest(1e9, null, 32, 512, null, null), 5, 4));
+        assertTrue(e.getMessage().startsWith("budget C = 1.000e+09"), e.getMessage());
+    }
+
+    @Test
     void isoFlopProbesFedToTheFitterRecoverAKnownLaw() {
         // A law whose optimum sits near Eq. 4's (k ≈ 0.17), so the sweep around Eq. 4's M_opt brackets it.
         KnownLossLaw law = new KnownLossLaw(144, 0.30, 400, 0.33);
