@@ -82,6 +82,8 @@ public final class UserStore {
     static final int MIN_PASSWORD_LENGTH = 12;
     private static final String NAME_RULE = "[a-z0-9][a-z0-9._-]{0,63}";
     private static final String TOKEN_PREFIX = "lmf_";
+    /** How finely a token's last use is kept. */
+    static final Duration TOKEN_USE_RESOLUTION = Duration.ofMinutes(1);
     /** Failed sign-ins of one user name within {@link #FAILURE_WINDOW} that lock the name out. */
     static final int FAILURES_PER_NAME = 5;
     /** The same per client address: more, since people share addresses, but a bound on trying many names. */
@@ -264,15 +266,28 @@ public final class UserStore {
                 rs -> rs.getLong(1), id).isEmpty();
     }
 
-    /** The enabled user a live (not revoked) token belongs to, noting when it was used. */
+    /**
+     * The enabled user a live (not revoked) token belongs to, noting when it was used to the minute: writing the
+     * token's row on every call would make a script's parallel calls with one token queue on that row's lock.
+     */
     public Optional<User> userOfToken(String secret) {
         if (secret == null || !secret.startsWith(TOKEN_PREFIX)) {
             return Optional.empty();
         }
-        List<Long> ids = store.query("UPDATE api_tokens SET last_used_at = now() WHERE token_hash = ? AND revoked_at IS NULL "
-                + "AND user_id IN (SELECT id FROM users WHERE disabled_at IS NULL) RETURNING user_id",
-                rs -> rs.getLong(1), Digests.sha256(secret));
-        return ids.isEmpty() ? Optional.empty() : userById(ids.get(0));
+        record Use(long tokenId, long userId, boolean stale) {
+        }
+        List<Use> uses = store.query("SELECT t.id, t.user_id, t.last_used_at IS NULL OR t.last_used_at < now() - ?::interval "
+                        + "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                        + "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
+                rs -> new Use(rs.getLong(1), rs.getLong(2), rs.getBoolean(3)),
+                TOKEN_USE_RESOLUTION.toSeconds() + " seconds", Digests.sha256(secret));
+        if (uses.isEmpty()) {
+            return Optional.empty();
+        }
+        if (uses.get(0).stale()) {
+            store.query("UPDATE api_tokens SET last_used_at = now() WHERE id = ? RETURNING id", rs -> null, uses.get(0).tokenId());
+        }
+        return userById(uses.get(0).userId());
     }
 
     /** Whether this token secret is live (the local stack keeps its CLI token file while it is). */
