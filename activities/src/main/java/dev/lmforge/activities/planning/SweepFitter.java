@@ -5,6 +5,7 @@ import dev.lmforge.workflows.sweep.SweepOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Turns a sweep's probe results into a {@link ScalingFit}: the grid's probes through {@link HyperparameterFitter},
@@ -44,7 +45,36 @@ final class SweepFitter {
         for (ProbeResult r : usable(results, SweepOptions.HYPERPARAMETERS, notes)) {
             points.add(new HyperparameterPoint(r.compute(), r.batchTokens(), r.learningRate(), r.heldOutLoss()));
         }
-        return HyperparameterFitter.fit(points, margin);
+        HyperparameterFit fit = HyperparameterFitter.fit(points, margin);
+        fit.budgets().forEach(b -> noteGridEdge(b, notes));
+        return fit;
+    }
+
+    /**
+     * Notes a budget whose best probe has the grid's smallest or largest batch or learning rate: the optimum may
+     * lie outside the grid, and the fitted law then follows the grid's placement rather than the losses.
+     */
+    private static void noteGridEdge(HyperparameterOptimum budget, List<String> notes) {
+        List<String> edges = new ArrayList<>();
+        edge(budget, HyperparameterPoint::batchTokens, "batch", edges);
+        edge(budget, HyperparameterPoint::learningRate, "learning rate", edges);
+        if (!edges.isEmpty()) {
+            notes.add(String.format(Locale.ROOT, "C = %.3g: the best probe has the grid's %s, so the optimum may lie "
+                    + "outside the grid; widen it (ratio, batchSizes, learningRates)", budget.compute(),
+                    String.join(" and ", edges)));
+        }
+    }
+
+    private static void edge(HyperparameterOptimum budget, ToDoubleFunction<HyperparameterPoint> value,
+                             String what, List<String> edges) {
+        double best = value.applyAsDouble(budget.best());
+        double min = budget.points().stream().mapToDouble(value).min().orElseThrow();
+        double max = budget.points().stream().mapToDouble(value).max().orElseThrow();
+        if (best == min) {
+            edges.add("smallest " + what);
+        } else if (best == max) {
+            edges.add("largest " + what);
+        }
     }
 
     private static IsoFlopFit fitIsoFlop(List<ProbeResult> results, List<String> notes) {

@@ -83,6 +83,30 @@ class SweepFitterTest {
         assertThrows(IllegalArgumentException.class, () -> ScalingFit.read("{\"format\":\"plan\"}".getBytes()));
     }
 
+    /** A 3 x 3 grid at two budgets whose loss is least at {@code (bestBatch, bestRate)}, given as grid indices. */
+    private static List<ProbeResult> grid(int bestBatch, int bestRate) {
+        List<ProbeResult> results = new ArrayList<>();
+        for (double c : List.of(1e17, 1e18)) {
+            for (int b = 0; b < 3; b++) {
+                for (int l = 0; l < 3; l++) {
+                    double loss = 3 + 0.1 * Math.abs(b - bestBatch) + 0.1 * Math.abs(l - bestRate);
+                    results.add(new ProbeResult(SweepOptions.HYPERPARAMETERS, results.size(), c, 1e8, (long) (c / 1e8),
+                            256L << b, 1e-3 * (1 << l), 100, loss, loss, 0.5, false, 1));
+                }
+            }
+        }
+        return results;
+    }
+
+    @Test
+    void aGridWhoseBestProbeIsOnItsEdgeIsNotedAndOneThatBracketsItIsNot() {
+        assertEquals(List.of(), SweepFitter.fit(SETTINGS, "t", null, grid(1, 1)).notes());
+        List<String> notes = SweepFitter.fit(SETTINGS, "t", null, grid(2, 0)).notes();
+        assertEquals(2, notes.size(), notes.toString());
+        assertTrue(notes.get(0).startsWith("C = 1.00e+17: the best probe has the grid's largest batch and smallest "
+                + "learning rate, so the optimum may lie outside the grid"), notes.get(0));
+    }
+
     @Test
     void defaultBudgetsSpreadBelowTheTargetAndWithoutATargetTheyAreRequired() {
         SweepOptions none = new SweepOptions(null, null, null, null, null, null, null, null, null, null, null, null);

@@ -416,6 +416,7 @@ class ConsoleBrowserTest {
         assertThat(fits.locator("svg .series[data-series='probe']")).hasCount(3);
         assertThat(fits.locator("svg .series[data-series='best']")).hasCount(3);
         assertThat(fits).containsText("Laws the plan used");
+        assertThat(fits).containsText("so the optimum may lie outside the grid"); // a 2 x 2 grid brackets nothing
         screenshot("run-scaling-fit");
         ConsoleBrowser.screenshot(page.locator("#fit-section"), "run-scaling-fit-plots");
     }
