@@ -3,6 +3,9 @@ package dev.lmforge.activities;
 import dev.lmforge.infra.LocalStack;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -36,6 +39,33 @@ public final class RealStageRuntime implements AutoCloseable {
 
     public String s3Endpoint() {
         return s3Endpoint;
+    }
+
+    /** What runs while an artifact is corrupt. */
+    public interface WhileCorrupt {
+        void run() throws Exception;
+    }
+
+    /**
+     * Flips one bit in the middle of the stored bytes of {@code digest} (behind the artifact store's back, as a bad
+     * disk would), runs {@code body}, and puts the true bytes back.
+     */
+    public void withCorruptArtifact(String digest, WhileCorrupt body) throws Exception {
+        byte[] bytes = runtime.artifacts().readAllBytes(digest);
+        MinioClient s3 = MinioClient.builder().endpoint(s3Endpoint).credentials(ACCESS_KEY, SECRET_KEY).build();
+        bytes[bytes.length / 2] ^= 1;
+        try {
+            put(s3, digest, bytes);
+            body.run();
+        } finally {
+            bytes[bytes.length / 2] ^= 1;
+            put(s3, digest, bytes);
+        }
+    }
+
+    private static void put(MinioClient s3, String digest, byte[] bytes) throws Exception {
+        s3.putObject(PutObjectArgs.builder().bucket("lmforge").object(ArtifactStore.keyOf(digest))
+                .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
     }
 
     @Override

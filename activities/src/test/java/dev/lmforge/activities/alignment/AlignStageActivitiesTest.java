@@ -27,10 +27,7 @@ import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
-import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
 import io.temporal.testing.TestActivityEnvironment;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -179,21 +176,11 @@ class AlignStageActivitiesTest {
     @Test
     void aCorruptNewestCheckpointIsSkippedForTheOneBeforeIt() throws Exception {
         ArtifactRef last = uninterrupted.outputs().get("checkpoint");
-        byte[] bytes = runtime.artifacts().readAllBytes(last.digest());
-        MinioClient s3 = MinioClient.builder().endpoint(stack.s3Endpoint())
-                .credentials(RealStageRuntime.ACCESS_KEY, RealStageRuntime.SECRET_KEY).build();
-        bytes[bytes.length / 2] ^= 1;
-        try {
-            s3.putObject(PutObjectArgs.builder().bucket("lmforge").object(ArtifactStore.keyOf(last.digest()))
-                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+        stack.withCorruptArtifact(last.digest(), () -> {
             StageOutput retry = align(sft, dpo, "key-uninterrupted", null);
             assertEquals(60, retry.summary().get("resumedFromStep"), "the final checkpoint at 64 is corrupt");
             assertSameEnd(retry, "align-" + runs);
-        } finally {
-            bytes[bytes.length / 2] ^= 1;
-            s3.putObject(PutObjectArgs.builder().bucket("lmforge").object(ArtifactStore.keyOf(last.digest()))
-                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
-        }
+        });
     }
 
     /** The same final checkpoint and report bytes as the uninterrupted run, and the same losses step for step. */

@@ -26,13 +26,10 @@ import dev.lmforge.workflows.stage.PretrainStage;
 import dev.lmforge.workflows.stage.PretrainStageConfig;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
-import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
-import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -189,23 +186,13 @@ class PretrainStageActivitiesTest {
     @Test
     void aCorruptCheckpointIsDetectedAndTheOneBeforeItUsed() throws Exception {
         ArtifactRef last = first.outputs().get(PretrainStage.CHECKPOINT_OUTPUT);
-        byte[] bytes = runtime.artifacts().readAllBytes(last.digest());
-        MinioClient s3 = MinioClient.builder().endpoint(stack.s3Endpoint())
-                .credentials(RealStageRuntime.ACCESS_KEY, RealStageRuntime.SECRET_KEY).build();
-        bytes[bytes.length / 2] ^= 1;
-        try {
-            s3.putObject(PutObjectArgs.builder().bucket("lmforge").object(ArtifactStore.keyOf(last.digest()))
-                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+        stack.withCorruptArtifact(last.digest(), () -> {
             List<CheckpointRecord> newestFirst = runtime.ledger().checkpoints("key-first");
             assertEquals(last.digest(), newestFirst.get(0).digest());
             StageOutput out = pretrain("key-first", OPTIONS, null, p -> { });
             assertEquals(newestFirst.get(1).step(), out.summary().get("resumedFromStep").longValue());
             assertEquals(first.summary().get("loss"), out.summary().get("loss"), 1e-5);
-        } finally {
-            bytes[bytes.length / 2] ^= 1;
-            s3.putObject(PutObjectArgs.builder().bucket("lmforge").object(ArtifactStore.keyOf(last.digest()))
-                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
-        }
+        });
     }
 
     @Test
