@@ -162,6 +162,7 @@ class LifecycleApiTest {
         // sets by digest, not the scores.
         assertEquals(Set.of("checkpoint", "tokenizer", "sft-data", "preference-data"), run.getMap("stages[5].inputs").keySet());
         assertEquals(Set.of("corpus"), run.getMap("stages[1].inputs").keySet());
+        assertEquals(Set.of(), run.getMap("stages[2].inputs").keySet(), "a plan without a sweep reads only its budget");
         JsonPath lineage = given().queryParam("direction", "up").get("/api/artifacts/" + aligned + "/lineage")
                 .then().statusCode(200).extract().jsonPath();
         assertEquals(4, lineage.getList("artifacts.findAll { it.kind == 'raw-dump' }").size());

@@ -103,6 +103,9 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         // Runs recorded before stages declared their inputs handed every earlier output to every later stage.
         if (Workflow.getVersion("declared-stage-inputs", Workflow.DEFAULT_VERSION, 1) >= 1) {
             inputs.keySet().retainAll(stage.consumes());
+            if (stage == Stage.PLAN && sweepOf(input.spec()) == null) {
+                inputs.clear(); // only a sweep reads the tokens: a plan from the budget alone has no inputs
+            }
         }
         JsonNode config = JSON.nullNode();
         if (stage == Stage.DATA) {
@@ -199,6 +202,10 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 StageFailures.NOT_BUILT);
     }
 
+    private static SweepOptions sweepOf(LifecycleSpec spec) {
+        return spec.plan() == null ? null : spec.plan().sweep();
+    }
+
     /**
      * The plan stage's input, after the spec's sweep (if any) has run as a child workflow on the corpus tokens:
      * its fit joins the inputs as {@value ScalingSweepWorkflow#SCALING_FIT}, so the plan uses the fitted laws.
@@ -206,7 +213,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
      */
     private static StageInput withSweep(StageInput stageInput, LifecycleInput input) {
         LifecycleSpec spec = input.spec();
-        SweepOptions sweep = spec.plan() == null ? null : spec.plan().sweep();
+        SweepOptions sweep = sweepOf(spec);
         // Runs recorded before sweeps existed have none, so they never reach the version marker.
         if (sweep == null || Workflow.getVersion("plan-sweep", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
             return stageInput;
