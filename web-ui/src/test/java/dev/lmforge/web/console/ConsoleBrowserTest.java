@@ -392,6 +392,39 @@ class ConsoleBrowserTest {
         screenshot("compare");
     }
 
+    /** A user changes their password on the Account page, and only the new one signs them in after. */
+    @Test
+    @Order(9)
+    void aUserChangesTheirPasswordOnTheAccountPage() {
+        String name = "paula";
+        users.createUser(name, "first-password-1", UserStore.Role.OPERATOR, List.of("default"));
+        page.locator("#sign-out").click();
+        page.waitForURL("**/login.html");
+        signIn(name, "first-password-1");
+        page.locator("a[href='/account.html']").click();
+        page.waitForURL("**/account.html");
+        assertThat(page.locator("#me [data-user=paula]")).isVisible();
+        page.locator("#current-password").fill("not-my-password");
+        page.locator("#new-password").fill("second-password-2");
+        page.locator("#repeat-password").fill("second-password-2");
+        page.locator("#change").click();
+        assertThat(page.locator("#password-error")).containsText("currentPassword");
+        page.locator("#current-password").fill("first-password-1");
+        page.locator("#new-password").fill("second-password-2");
+        page.locator("#repeat-password").fill("second-password-2");
+        page.locator("#change").click();
+        assertThat(page.locator("#password-done")).containsText("Password changed");
+        screenshot("account");
+
+        page.locator("#sign-out").click();
+        page.waitForURL("**/login.html");
+        page.locator("#user").fill(name);
+        page.locator("#password").fill("first-password-1");
+        page.locator("#submit").click();
+        assertThat(page.locator("#error")).containsText("user or password is wrong");
+        signIn(name, "second-password-2");
+    }
+
     /**
      * A real hyperparameter sweep (a 2 x 2 batch x learning-rate grid of probe trainings at three tiny budgets) before
      * the plan: the run page plots its grids and the fitted laws with their standard errors.
