@@ -2,6 +2,7 @@ package dev.lmforge.web;
 
 import dev.lmforge.infra.LocalStack;
 import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.web.temporal.TemporalMode;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import java.io.IOException;
@@ -53,6 +54,7 @@ public final class LmforgeMain {
                 System.setProperty("lmforge.postgres.port", String.valueOf(free.postgresPort()));
                 System.setProperty("lmforge.s3.port", String.valueOf(free.s3Port()));
                 System.setProperty("lmforge.temporal.port", String.valueOf(free.temporalPort()));
+                System.setProperty("lmforge.temporal.ui-port", "0");
                 // The console bench calls its own HTTP port, so it needs to know it before Quarkus opens it.
                 System.setProperty("lmforge.http.port", which.equals("console") ? String.valueOf(freePort()) : "0");
             }
@@ -65,9 +67,32 @@ public final class LmforgeMain {
         LocalStack stack = LocalStack.start(new LocalStack.Options(settings.dataDir(),
                 settings.jdbcExternal() ? 0 : settings.postgresPort(),
                 settings.s3External() ? 0 : settings.s3Port(), settings.s3AccessKey(), settings.s3SecretKey(),
-                settings.temporalExternal() ? 0 : settings.temporalPort()));
+                settings.temporalExternal() ? 0 : settings.temporalPort(),
+                temporalUiPort(settings), LmforgeSettings.systemLookup("lmforge.temporal.cli"),
+                settings.temporalNamespace()));
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "lmforge-local-stack-stop"));
+        if (stack.temporal() != null) {
+            // The control plane reads them through its configuration: the health check, the log line, the links.
+            System.setProperty(TemporalMode.MODE_KEY, stack.temporal().mode());
+            System.setProperty(TemporalMode.DESCRIPTION_KEY, stack.temporal().describe());
+            if (stack.temporal().webUi() != null) {
+                System.setProperty(TemporalMode.WEB_UI_KEY, stack.temporal().webUi());
+            }
+        }
         Quarkus.run();
+    }
+
+    /** LMFORGE_TEMPORAL_UI_PORT, by default the gRPC port + 1000 as Temporal's own default; 0 runs it headless. */
+    private static int temporalUiPort(LmforgeSettings settings) {
+        String v = LmforgeSettings.systemLookup("lmforge.temporal.ui-port");
+        if (v == null || v.isBlank()) {
+            return settings.temporalPort() + 1000;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("lmforge.temporal.ui-port (LMFORGE_TEMPORAL_UI_PORT) must be a port number, not '" + v + "'");
+        }
     }
 
     private static int freePort() {

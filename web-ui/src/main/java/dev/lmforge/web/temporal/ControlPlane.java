@@ -11,8 +11,10 @@ import dev.lmforge.workflows.LifecycleWorkflowImpl;
 import dev.lmforge.workflows.data.DataWorkflowImpl;
 import dev.lmforge.workflows.plan.PlanPreviewWorkflowImpl;
 import dev.lmforge.workflows.sweep.ScalingSweepWorkflowImpl;
+import io.grpc.StatusRuntimeException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -33,7 +35,8 @@ import org.jboss.logging.Logger;
  * The control plane's Temporal side: the client, and the workflow worker on the control queue with the ledger
  * activities beside it. Workflow tasks stay here, never on the compute queues, so a dead compute worker never
  * strands a workflow (Temporal's dev server does not move workflow tasks off a dead worker's sticky queue).
- * In local mode it also runs one compute worker in process, found through {@link ServiceLoader}.
+ * In local mode it also runs one compute worker in process, found through {@link ServiceLoader}. At start-up it
+ * waits for Temporal (a cluster's may come up after lmforge) and then squares the ledger with it.
  */
 @ApplicationScoped
 public class ControlPlane {
@@ -53,20 +56,21 @@ public class ControlPlane {
     private WorkflowClient client;
     private WorkerFactory factory;
     private AutoCloseable computeWorker;
+    private TemporalMode mode;
 
     void start(@Observes @Priority(1) StartupEvent event) throws Exception {
         ledger.migrate();
         artifacts.ensureBucket();
+        mode = TemporalMode.from(settings, ControlPlaneServices::lookup);
         service = WorkflowServiceStubs.newServiceStubs(
                 WorkflowServiceStubsOptions.newBuilder().setTarget(settings.temporalTarget()).build());
+        awaitTemporal();
         String pid = ManagementFactory.getRuntimeMXBean().getName();
         client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder()
                 .setNamespace(settings.temporalNamespace()).setIdentity("control@" + pid).build());
         factory = WorkerFactory.newInstance(client);
         Worker worker = factory.newWorker(settings.controlQueue());
-        worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
-                ScalingSweepWorkflowImpl.class, PlanPreviewWorkflowImpl.class);
-        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger));
+        registerControlWork(worker, ledger);
         factory.start();
         if (Boolean.parseBoolean(ControlPlaneServices.lookup("lmforge.local-compute"))) {
             WorkflowClient computeClient = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder()
@@ -77,9 +81,50 @@ public class ControlPlane {
             computeWorker = launcher.start(computeClient, ControlPlaneServices::lookup,
                     List.of(settings.cpuQueue(), settings.gpuQueue()));
         }
-        reconciler.reconcile(service, settings.temporalNamespace());
-        LOG.infof("control plane up: Temporal %s, queues %s/%s/%s", settings.temporalTarget(), settings.controlQueue(),
-                settings.cpuQueue(), settings.gpuQueue());
+        reconciler.reconcile(service, settings.temporalNamespace(), mode.durable());
+        // The one line that says which Temporal this is; the fallback's is a warning, since it loses workflows.
+        LOG.logf(mode.durable() ? Logger.Level.INFO : Logger.Level.WARN, "control plane up: %s; queues %s/%s/%s",
+                mode.description(), settings.controlQueue(), settings.cpuQueue(), settings.gpuQueue());
+    }
+
+    /** Registers the control queue's work: every workflow type and the ledger activities. */
+    public static void registerControlWork(Worker worker, MetadataStore ledger) {
+        worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
+                ScalingSweepWorkflowImpl.class, PlanPreviewWorkflowImpl.class);
+        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger));
+    }
+
+    /** Waits until Temporal answers, saying every 10 s that it does not (and why). */
+    private void awaitTemporal() throws InterruptedException {
+        long nextLog = System.nanoTime();
+        while (true) {
+            String problem = unreachable();
+            if (problem == null) {
+                return;
+            }
+            if (System.nanoTime() >= nextLog) {
+                LOG.errorf("Temporal at %s (namespace %s) does not answer: %s; waiting for it", settings.temporalTarget(),
+                        settings.temporalNamespace(), problem);
+                nextLog = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** Null while Temporal answers for the namespace; else what went wrong. */
+    public String unreachable() {
+        try {
+            service.blockingStub().withDeadlineAfter(3, TimeUnit.SECONDS).describeNamespace(
+                    DescribeNamespaceRequest.newBuilder().setNamespace(settings.temporalNamespace()).build());
+            return null;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription());
+        }
+    }
+
+    /** Which Temporal this is. */
+    public TemporalMode mode() {
+        return mode;
     }
 
     void stop(@Observes ShutdownEvent event) throws Exception {
