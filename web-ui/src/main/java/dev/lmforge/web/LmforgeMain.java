@@ -36,7 +36,7 @@ public final class LmforgeMain {
             case "bench" -> {
                 String which = args.size() < 2 ? "" : args.get(1);
                 if (!which.equals("orchestration") && !which.equals("console")) {
-                    System.err.println("usage: lmforge bench orchestration [--runs N] | lmforge bench console");
+                    System.err.println("usage: lmforge bench orchestration [--runs N] [--smoke] | lmforge bench console");
                     System.exit(2);
                 }
                 System.setProperty("lmforge.bench", which);
@@ -44,6 +44,11 @@ public final class LmforgeMain {
                 int i = args.indexOf("--runs");
                 if (i > 0 && i + 1 < args.size()) {
                     System.setProperty("lmforge.bench.runs", args.get(i + 1));
+                }
+                if (args.contains("--smoke")) {
+                    // Small enough for the test suite, so the benchmark cannot rot unnoticed.
+                    System.setProperty("lmforge.bench.smoke", "true");
+                    System.setProperty("lmforge.bench.runs", System.getProperty("lmforge.bench.runs", "2"));
                 }
                 // A private stack on free ports and a throw-away data folder, so a running lmforge is untouched.
                 Path dir = Path.of(System.getProperty("java.io.tmpdir"), "lmforge-bench-" + ProcessHandle.current().pid());

@@ -66,17 +66,38 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+let temporalRequest = null;
+
+/** Which Temporal runs the workflows: {mode, namespace, webUi}, asked once per page ({@code webUi} null: none). */
+export function temporal() {
+  if (!temporalRequest) temporalRequest = api('/api/temporal');
+  return temporalRequest;
+}
+
+/** The Temporal Web UI's page of one workflow, or null where there is no Web UI. */
+export function workflowUrl(info, workflowId) {
+  return info.webUi && workflowId
+    ? `${info.webUi}/workflows?query=${encodeURIComponent(`WorkflowId="${workflowId}"`)}` : null;
+}
+
 /** The page header with its links and who is signed in; {@code active} names the current page. */
 export function nav(active) {
   const link = (href, label, key) => el('a', {href, class: key === active ? 'active' : null}, label);
   const who = el('span', {id: 'who', class: 'who'});
   const admin = link('/admin.html', 'Tokens', 'admin');
   const account = link('/account.html', 'Account', 'account');
+  const temporalLink = el('span', {id: 'temporal'});
   document.body.prepend(el('header', {class: 'nav'},
     el('a', {href: '/', class: 'brand'}, 'lmforge'),
     link('/', 'Runs', 'runs'), link('/launch.html', 'Launch', 'launch'), link('/audit.html', 'Audit', 'audit'), admin, account,
     el('span', {class: 'spacer'}),
-    el('a', {href: '/q/openapi'}, 'API'), el('a', {href: '/q/health'}, 'health'), who));
+    el('a', {href: '/q/openapi'}, 'API'), el('a', {href: '/q/health'}, 'health'), temporalLink, who));
+  // The Temporal Web UI where there is one; the fallback test server is said plainly, since it keeps nothing.
+  temporal().then(info => temporalLink.replaceChildren(info.webUi
+    ? el('a', {id: 'temporal-ui', href: info.webUi, target: '_blank', rel: 'noopener'}, 'Temporal')
+    : info.mode === 'fallback'
+      ? el('span', {id: 'temporal-fallback', class: 'warn', title: 'Temporal\'s in-process test server: a restart loses every workflow'}, 'Temporal: test server')
+      : ''), () => {});
   session().then(me => {
     if (me.role === 'admin') admin.textContent = 'Admin';
     document.body.dataset.role = me.role;

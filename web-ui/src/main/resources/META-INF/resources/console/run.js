@@ -1,6 +1,6 @@
 // The run page: the stage graph and everything about each stage, kept live by server-sent events.
 import {api, artifactLink, badge, documentView, el, errorBox, fmtDuration, fmtNumber, fmtTime, jsonView, may, nav, param, runLink,
-  session, shortDigest} from './console.js';
+  session, shortDigest, temporal, workflowUrl} from './console.js';
 import {showEvaluations, showScalingFit, showTraining} from './run-figures.js';
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED']);
@@ -64,7 +64,12 @@ function render(run) {
     el('span', {class: 'mono'}, run.id), ' · owner ', run.owner, run.team ? ` · team ${run.team}` : '',
     ' · created ', fmtTime(run.createdAt), run.startedAt ? ` · ran ${fmtDuration(run.startedAt, run.endedAt)}` : '',
     run.resumedFrom ? el('span', {}, ' · resumes ', runLink(run.resumedFrom)) : '',
-    ' · workflow ', el('span', {class: 'mono'}, run.workflowId || '—'));
+    ' · workflow ', el('span', {id: 'workflow', class: 'mono'}, run.workflowId || '—'));
+  temporal().then(info => {
+    const url = workflowUrl(info, run.workflowId);
+    if (url) document.getElementById('workflow').replaceChildren(
+      el('a', {href: url, target: '_blank', rel: 'noopener', title: 'in the Temporal Web UI'}, run.workflowId));
+  }, () => {});
   document.getElementById('pause').disabled = !operates || run.status !== 'RUNNING';
   document.getElementById('cancel').disabled = !operates || !['RUNNING', 'PAUSED', 'QUEUED'].includes(run.status);
   document.getElementById('resume').disabled = !operates || !['PAUSED', 'INTERRUPTED', 'FAILED', 'CANCELLED'].includes(run.status);

@@ -1,6 +1,7 @@
 package dev.lmforge.web;
 
 import dev.lmforge.infra.LocalStack;
+import dev.lmforge.web.temporal.TemporalMode;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Starts the real local stack (PostgreSQL, S3Proxy, Temporal's dev server) on free ports for a Quarkus test. */
+/**
+ * Starts the real local stack (PostgreSQL, S3Proxy, the real Temporal server) on free ports for a Quarkus test, and
+ * tells the control plane which Temporal it is, as {@code lmforge up} does.
+ */
 public class LocalStackTestResource implements QuarkusTestResourceLifecycleManager {
 
     private LocalStack stack;
@@ -20,6 +24,8 @@ public class LocalStackTestResource implements QuarkusTestResourceLifecycleManag
             LocalStack.Options options = LocalStack.Options.onFreePorts(dir.toAbsolutePath(), "test", "test-secret");
             stack = LocalStack.start(options);
             return Map.of(
+                    TemporalMode.MODE_KEY, stack.temporal().mode(),
+                    TemporalMode.DESCRIPTION_KEY, stack.temporal().describe(),
                     "lmforge.data-dir", dir.toAbsolutePath().toString(),
                     "lmforge.jdbc.url", "jdbc:postgresql://127.0.0.1:" + options.postgresPort() + "/postgres",
                     "lmforge.s3.endpoint", "http://127.0.0.1:" + options.s3Port(),

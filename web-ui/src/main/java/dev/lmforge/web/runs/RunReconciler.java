@@ -16,10 +16,11 @@ import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
- * Squares the ledger with Temporal at start-up. A run the ledger records as still going whose workflow Temporal
- * no longer knows (the local dev server keeps its state in memory, so after a restart it knows none) or that
- * Temporal has closed is marked {@code INTERRUPTED}; {@code resume} then starts a linked run that reuses its
- * completed stages.
+ * Squares the ledger with Temporal at start-up. On a real Temporal server a run that was going on when lmforge
+ * died is still running there, and simply goes on. Only a run whose workflow Temporal no longer knows (the
+ * fallback test server keeps its state in memory, so after a restart it knows none; a real server whose state file
+ * was removed, or whose retention dropped the workflow) or that Temporal closed without the ledger hearing of it is
+ * marked {@code INTERRUPTED}; {@code resume} then starts a linked run that reuses its completed stages.
  */
 @ApplicationScoped
 public class RunReconciler {
@@ -59,7 +60,8 @@ public class RunReconciler {
                     + " without the ledger hearing of it";
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                return "Temporal no longer knows its workflow (the server restarted)";
+                return "Temporal no longer knows its workflow (its state was lost: the fallback test server restarted, or the "
+                        + "server's state file was removed)";
             }
             throw e;
         }

@@ -81,7 +81,7 @@ public class ControlPlane {
             computeWorker = launcher.start(computeClient, ControlPlaneServices::lookup,
                     List.of(settings.cpuQueue(), settings.gpuQueue()));
         }
-        reconciler.reconcile(service, settings.temporalNamespace(), mode.durable());
+        reconciler.reconcile(service, settings.temporalNamespace());
         // The one line that says which Temporal this is; the fallback's is a warning, since it loses workflows.
         LOG.logf(mode.durable() ? Logger.Level.INFO : Logger.Level.WARN, "control plane up: %s; queues %s/%s/%s",
                 mode.description(), settings.controlQueue(), settings.cpuQueue(), settings.gpuQueue());
