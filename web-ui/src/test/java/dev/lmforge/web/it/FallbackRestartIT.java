@@ -19,20 +19,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kill -9 the whole local lmforge (console, Temporal dev server, S3 server, in-process worker) and start it
- * again on the same data folder: the ledger marks the run INTERRUPTED; in the browser, its page's resume preview
- * says what will be reused, and the run resumed from there reuses the completed stage without running it again.
- * The API token the first
- * start wrote still works after the restart, for the tests and for the command line.
+ * The fallback: where no Temporal CLI can be found, lmforge runs Temporal's in-process Java test server, whose
+ * state is in memory. Kill -9 everything and start it again on the same data folder: the ledger marks the run
+ * INTERRUPTED; in the browser (whose header says which Temporal this is), its page's resume preview says what will
+ * be reused, and the run resumed from there reuses the completed stage without running it again. The API token the
+ * first start wrote still works after the restart, for the tests and for the command line.
  */
-class ProcessRestartIT {
+class FallbackRestartIT {
 
     @Test
     void anInterruptedRunResumesReusingItsCompletedStages(@TempDir Path dir) throws Exception {
         String spec = "name: restart\nstages: [data, plan]\ncorpus:\n  sources:\n    - path: " + WorkerTakeoverIT.CORPUS
                 + "\ndata:\n  maxBytesPerSecond: 700000\ncompute:\n  budget: 2.0e15\n";
         try (LmforgeProcesses lmforge = new LmforgeProcesses(dir); ConsoleBrowser browser = ConsoleBrowser.launch()) {
-            Process server = lmforge.startServer(true);
+            Map<String, String> fallback = Map.of("LMFORGE_TEMPORAL_CLI", "none");
+            lmforge.startServer(true, fallback);
             RunApi api = new RunApi(lmforge);
             String id = api.submit(spec);
             api.await(id, r -> "RUNNING".equals(r.getString("stages[0].status")), "data running", Duration.ofSeconds(60));
@@ -40,8 +41,8 @@ class ProcessRestartIT {
             JsonPath paused = api.await(id, r -> "PAUSED".equals(r.getString("status")), "PAUSED", Duration.ofSeconds(120));
             long dataRow = paused.getLong("stages[0].rowId");
 
-            LmforgeProcesses.kill(server);
-            lmforge.startServer(true);
+            lmforge.killEverything();
+            lmforge.startServer(true, fallback);
 
             JsonPath interrupted = api.run(id);
             assertEquals("INTERRUPTED", interrupted.getString("status"));
@@ -52,6 +53,7 @@ class ProcessRestartIT {
             Page page = browser.signedIn(lmforge.baseUrl(), "admin", ConsoleBrowser.adminPassword(dir));
             page.navigate("/run.html?id=" + id);
             assertThat(page.locator("#status")).hasAttribute("data-status", "INTERRUPTED");
+            assertThat(page.locator("#temporal-fallback")).isVisible();
             page.locator("#resume").click();
             assertThat(page.locator("#resume-table tr[data-stage=data]")).hasAttribute("data-action", "reuse");
             assertThat(page.locator("#resume-table tr[data-stage=plan]")).hasAttribute("data-action", "run");

@@ -26,6 +26,7 @@ final class LmforgeProcesses implements AutoCloseable {
     final int postgresPort = LocalStack.freePort();
     final int s3Port = LocalStack.freePort();
     final int temporalPort = LocalStack.freePort();
+    final int temporalUiPort = LocalStack.freePort();
     private final List<Process> started = new ArrayList<>();
     private final Map<Process, Path> logFiles = new HashMap<>();
     private int logs;
@@ -43,13 +44,20 @@ final class LmforgeProcesses implements AutoCloseable {
                 "LMFORGE_HTTP_PORT", String.valueOf(httpPort),
                 "LMFORGE_POSTGRES_PORT", String.valueOf(postgresPort),
                 "LMFORGE_S3_PORT", String.valueOf(s3Port),
-                "LMFORGE_TEMPORAL_PORT", String.valueOf(temporalPort));
+                "LMFORGE_TEMPORAL_PORT", String.valueOf(temporalPort),
+                "LMFORGE_TEMPORAL_UI_PORT", String.valueOf(temporalUiPort));
     }
 
     /** Starts the console with the local stack and waits until it is healthy. */
     Process startServer(boolean localCompute) throws Exception {
-        Process p = start(List.of("java", "-Djava.io.tmpdir=" + tmp(), "-jar", System.getProperty("lmforge.app.jar"), "up"),
-                Map.of("LMFORGE_LOCAL_COMPUTE", String.valueOf(localCompute)));
+        return startServer(localCompute, Map.of());
+    }
+
+    /** The same, with more environment (e.g. {@code LMFORGE_TEMPORAL_CLI=none} for the fallback server). */
+    Process startServer(boolean localCompute, Map<String, String> extraEnv) throws Exception {
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.put("LMFORGE_LOCAL_COMPUTE", String.valueOf(localCompute));
+        Process p = start(List.of("java", "-Djava.io.tmpdir=" + tmp(), "-jar", System.getProperty("lmforge.app.jar"), "up"), env);
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         while (true) {
             if (!p.isAlive()) {
@@ -127,6 +135,29 @@ final class LmforgeProcesses implements AutoCloseable {
     /** What a started process has written to its standard output and error so far. */
     String log(Process p) throws IOException {
         return Files.readString(logFiles.get(p));
+    }
+
+    /**
+     * SIGKILL, all at once, every process this lmforge runs: the consoles and workers started here, their children
+     * (the Temporal server) and the PostgreSQL server the local stack left detached, as a power cut would.
+     */
+    void killEverything() throws IOException, InterruptedException {
+        List<ProcessHandle> all = new ArrayList<>();
+        for (Process p : started) {
+            p.descendants().forEach(all::add);
+            all.add(p.toHandle());
+        }
+        Path postmaster = dataDir.resolve("postgres").resolve("postmaster.pid");
+        if (Files.exists(postmaster)) {
+            ProcessHandle.of(Long.parseLong(Files.readAllLines(postmaster).get(0).strip())).ifPresent(pg -> {
+                pg.descendants().forEach(all::add);
+                all.add(pg);
+            });
+        }
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : all) {
+            h.onExit().join();
+        }
     }
 
     /** SIGKILL, as a crash or an OOM killer would. */

@@ -59,16 +59,16 @@ class PretrainTakeoverIT {
         }
     }
 
-    private static Map<String, Object> stage(JsonPath run, String name) {
+    static Map<String, Object> stage(JsonPath run, String name) {
         List<Map<String, Object>> stages = run.getList("stages");
         return stages.stream().filter(s -> name.equals(s.get("stage"))).findFirst().orElseThrow();
     }
 
-    private static Map<String, Object> outputs(JsonPath run) {
+    static Map<String, Object> outputs(JsonPath run) {
         return (Map<String, Object>) stage(run, "pretrain").get("outputs");
     }
 
-    private static long lossStep(JsonPath run) {
+    static long lossStep(JsonPath run) {
         List<Map<String, Object>> metrics = run.getList("metrics");
         return metrics.stream().filter(m -> "pretrain".equals(m.get("stage")) && "loss".equals(m.get("name")))
                 .mapToLong(m -> ((Number) m.get("lastStep")).longValue()).max().orElse(0);
