@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.web.runs.SpecParser;
 import dev.lmforge.web.temporal.ControlPlane;
 import dev.lmforge.workflows.data.DataWorkflowInput;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -267,6 +268,17 @@ class LifecycleApiTest {
                 .then().statusCode(200).extract().jsonPath();
         assertEquals(List.of("run", "run"), preview.getList("stages.action"));
         assertEquals(id, preview.getString("resumedFrom"));
+    }
+
+    /** The parsed spec is the workflow's input, which a real Temporal server caps at 2 MB: a spec is capped first. */
+    @Test
+    void aSpecOverTheSizeCapIsRefusedAndNothingIsStored() {
+        int before = given().get("/api/runs").then().statusCode(200).extract().jsonPath().getInt("total");
+        String padded = spec("") + "# " + "x".repeat(SpecParser.MAX_SPEC_BYTES) + "\n";
+        given().contentType("application/yaml").body(padded).post("/api/runs").then().statusCode(413)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("spec"))
+                .body("errors[0].message", containsString("more than the " + SpecParser.MAX_SPEC_BYTES));
+        assertEquals(before, given().get("/api/runs").then().statusCode(200).extract().jsonPath().getInt("total"));
     }
 
     @Test

@@ -27,13 +27,18 @@ final class NoOpStages implements TokenizerStage, PlanStage {
 
     @Override
     public StageOutput tokenize(StageInput input) {
-        ArtifactStore.StoredObject stored = artifacts.put(input.config().toString().getBytes(StandardCharsets.UTF_8));
-        ledger.recordArtifact(stored.digest(), "bench", stored.sizeBytes(), "{}");
-        return new StageOutput(Map.of("tokens", new ArtifactRef(stored.digest(), "bench", stored.sizeBytes())), Map.of());
+        return configAs("tokens", input);
     }
 
+    /** The plan reads no input (only a sweep reads the tokens), so it hands along its own config too. */
     @Override
     public StageOutput plan(StageInput input) {
-        return new StageOutput(Map.of("plan", input.inputs().get("tokens")), Map.of());
+        return configAs("plan", input);
+    }
+
+    private StageOutput configAs(String output, StageInput input) {
+        ArtifactStore.StoredObject stored = artifacts.put(input.config().toString().getBytes(StandardCharsets.UTF_8));
+        ledger.recordArtifact(stored.digest(), "bench", stored.sizeBytes(), "{}");
+        return new StageOutput(Map.of(output, new ArtifactRef(stored.digest(), "bench", stored.sizeBytes())), Map.of());
     }
 }

@@ -30,9 +30,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * {@code lmforge bench orchestration}: the platform's own costs on the local stack. (1) Per-stage overhead of
- * the lifecycle with no-op stages, executed and reused from the cache, as the median of many runs. (2) Artifact
- * put and get throughput for 1 MB and 1 GB objects against a plain file copy of the same bytes on the same
- * disk, with the peak heap of each. It prints figures; it asserts nothing.
+ * the lifecycle with no-op stages, executed and reused from the cache, as the median of many runs, on the real
+ * Temporal server and, in a child process of the same run, on the in-process Java test server as the baseline.
+ * (2) Artifact put and get throughput for 1 MB and 1 GB objects against a plain file copy of the same bytes on the
+ * same disk, with the peak heap of each. {@code --smoke} makes it small enough for the test suite. It prints
+ * figures; it asserts nothing.
  */
 @ApplicationScoped
 public class OrchestrationBench {
@@ -55,6 +57,11 @@ public class OrchestrationBench {
     Optional<String> bench;
     @ConfigProperty(name = "lmforge.bench.runs", defaultValue = "40")
     int runCount;
+    @ConfigProperty(name = "lmforge.bench.smoke", defaultValue = "false")
+    boolean smoke;
+    /** Set in the child that measures the baseline server: the stage overhead only. */
+    @ConfigProperty(name = "lmforge.bench.overhead-only", defaultValue = "false")
+    boolean overheadOnly;
 
     void run(@Observes @Priority(20) StartupEvent event) {
         if (!bench.orElse("").equals("orchestration")) {
@@ -64,8 +71,9 @@ public class OrchestrationBench {
     }
 
     private void measure() throws Exception {
-        System.out.printf("lmforge bench orchestration: %d cores, max heap %d MB%n",
-                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / MB);
+        System.out.printf("lmforge bench orchestration: %d cores, max heap %d MB; %s%n",
+                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / MB,
+                controlPlane.mode().description());
         WorkerFactory factory = WorkerFactory.newInstance(controlPlane.client());
         NoOpStages noOp = new NoOpStages(artifacts, ledger);
         factory.newWorker(settings.cpuQueue()).registerActivitiesImplementations(noOp);
@@ -75,12 +83,37 @@ public class OrchestrationBench {
         } finally {
             factory.shutdown();
         }
-        artifactThroughput(1 * MB, 20);
-        artifactThroughput(1024 * MB, 1);
+        if (overheadOnly) {
+            return;
+        }
+        if (controlPlane.mode().durable()) {
+            baselineOnTheTestServer();
+        }
+        artifactThroughput(1 * MB, smoke ? 2 : 20);
+        if (!smoke) {
+            artifactThroughput(1024 * MB, 1);
+        }
+    }
+
+    /**
+     * The same stage overhead on Temporal's in-process Java test server, the baseline: a child process of this
+     * bench (one Temporal per stack), with the same run count, whose figures print under these.
+     */
+    private void baselineOnTheTestServer() throws IOException, InterruptedException {
+        System.out.println("baseline: the same on Temporal's in-process Java test server (a child process)");
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-Dlmforge.bench.overhead-only=true", "-Dlmforge.temporal.cli=none",
+                "-Dlmforge.bench.runs=" + runCount, "-cp", System.getProperty("java.class.path"),
+                "io.quarkus.bootstrap.runner.QuarkusEntryPoint", "bench", "orchestration"));
+        Process child = new ProcessBuilder(command).inheritIO().start();
+        if (child.waitFor() != 0) {
+            throw new IllegalStateException("the baseline bench on the test server exited with " + child.exitValue());
+        }
     }
 
     private void stageOverhead() throws InterruptedException {
-        int warmup = 5;
+        int warmup = smoke ? 1 : 5;
         List<Double> executed = new ArrayList<>();
         List<Double> reused = new ArrayList<>();
         for (int i = 0; i < runCount + warmup; i++) {

@@ -10,6 +10,7 @@ import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.spec.SpecProblem;
 import dev.lmforge.workflows.spec.SpecValidator;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
@@ -27,10 +28,22 @@ public final class SpecParser {
     private SpecParser() {
     }
 
-    /** The valid spec in {@code text}, or a {@link ProblemException} (400) listing what is wrong. */
+    /**
+     * The most a spec may weigh. The parsed spec is the lifecycle workflow's input, and a real Temporal server
+     * refuses a payload over 2 MB; a spec this size stays well under it in any encoding.
+     */
+    public static final int MAX_SPEC_BYTES = 256 * 1024;
+
+    /** The valid spec in {@code text}, or a {@link ProblemException} (400, 413 when too large) listing what is wrong. */
     public static LifecycleSpec parse(String text) {
         if (text == null || text.isBlank()) {
             throw invalid(List.of(new ProblemException.FieldError("spec", "the request body is empty")));
+        }
+        int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_SPEC_BYTES) {
+            throw new ProblemException(413, "Content Too Large", "the spec is too large",
+                    List.of(new ProblemException.FieldError("spec", bytes + " bytes, more than the " + MAX_SPEC_BYTES
+                            + " a spec may have")));
         }
         LifecycleSpec spec;
         try {
