@@ -61,7 +61,9 @@ final class LmforgeProcesses implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         while (true) {
             if (!p.isAlive()) {
-                throw new IllegalStateException("lmforge up exited with " + p.exitValue() + "; see " + dataDir + "/logs");
+                String log = log(p);
+                throw new IllegalStateException("lmforge up exited with " + p.exitValue() + "; its log ends:\n"
+                        + log.substring(Math.max(0, log.length() - 4000)));
             }
             try {
                 HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready"))
