@@ -12,6 +12,7 @@ import dev.lmforge.activities.tokenizer.TokenizerStageActivities;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.workflows.ComputeWorkerLauncher;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
@@ -37,7 +38,7 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         dataSource.setUser(settings.jdbcUser());
         dataSource.setPassword(settings.jdbcPassword());
         StageRuntime runtime = new StageRuntime(new MetadataStore(dataSource), ArtifactStore.of(settings),
-                client.getOptions().getIdentity());
+                client.getOptions().getIdentity(), SourceRoots.from(lookup, settings));
         String concurrency = lookup.apply("lmforge.worker.concurrency");
         // Stage activities are CPU- or GPU-bound: a few at a time per worker, not the SDK's default of 200.
         WorkerOptions options = WorkerOptions.newBuilder()

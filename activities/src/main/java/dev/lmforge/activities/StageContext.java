@@ -104,6 +104,11 @@ public final class StageContext {
         activity.heartbeat(checkpoint);
     }
 
+    /** The real path of a file that spec field {@code field} names, if the source roots allow it; see {@link StageRuntime#readable}. */
+    public Path readable(String field, Path path) {
+        return runtime.readable(field, path);
+    }
+
     /** Stores a file as an artifact and records its metadata. */
     public ArtifactRef putArtifact(Path file, String kind, Map<String, ?> metadata) {
         return record(runtime.artifacts().put(file), kind, metadata);

@@ -3,13 +3,19 @@ package dev.lmforge.activities;
 import dev.lmforge.infra.LocalStack;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.sources.SourceRoots;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
+import java.util.List;
 import org.postgresql.ds.PGSimpleDataSource;
 
-/** A stage runtime on a real PostgreSQL and S3 server (the local stack on free ports) for a test class. */
+/**
+ * A stage runtime on a real PostgreSQL and S3 server (the local stack on free ports, with its files in
+ * {@code dir/stack}, the data folder) for a test class. Specs may read the repository's {@code samples/}, the
+ * temporary folder (where tests write their own sources) and the {@code crawl} bucket.
+ */
 public final class RealStageRuntime implements AutoCloseable {
 
     public static final String ACCESS_KEY = "test";
@@ -20,8 +26,9 @@ public final class RealStageRuntime implements AutoCloseable {
     private final StageRuntime runtime;
 
     public RealStageRuntime(Path dir) {
-        LocalStack.Options free = LocalStack.Options.onFreePorts(dir, ACCESS_KEY, SECRET_KEY);
-        stack = LocalStack.start(new LocalStack.Options(dir, free.postgresPort(), free.s3Port(), ACCESS_KEY, SECRET_KEY, 0));
+        Path stackDir = dir.resolve("stack");
+        LocalStack.Options free = LocalStack.Options.onFreePorts(stackDir, ACCESS_KEY, SECRET_KEY);
+        stack = LocalStack.start(new LocalStack.Options(stackDir, free.postgresPort(), free.s3Port(), ACCESS_KEY, SECRET_KEY, 0));
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setURL("jdbc:postgresql://127.0.0.1:" + free.postgresPort() + "/postgres");
         dataSource.setUser("postgres");
@@ -30,7 +37,9 @@ public final class RealStageRuntime implements AutoCloseable {
         s3Endpoint = "http://127.0.0.1:" + free.s3Port();
         ArtifactStore store = new ArtifactStore(s3Endpoint, ACCESS_KEY, SECRET_KEY, "us-east-1", "lmforge");
         store.ensureBucket();
-        runtime = new StageRuntime(ledger, store, "test-worker");
+        SourceRoots roots = new SourceRoots(List.of(Path.of("../samples"), Path.of(System.getProperty("java.io.tmpdir"))),
+                List.of("crawl/"), stackDir, "lmforge");
+        runtime = new StageRuntime(ledger, store, "test-worker", roots);
     }
 
     public StageRuntime runtime() {

@@ -5,6 +5,7 @@ import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.services.sources.SourceRoots;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -48,5 +49,11 @@ public class ControlPlaneServices {
     @Singleton
     ArtifactStore artifactStore(LmforgeSettings settings) {
         return ArtifactStore.of(settings);
+    }
+
+    @Produces
+    @Singleton
+    SourceRoots sourceRoots(LmforgeSettings settings) {
+        return SourceRoots.from(ControlPlaneServices::lookup, settings);
     }
 }

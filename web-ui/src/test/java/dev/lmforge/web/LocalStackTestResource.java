@@ -1,6 +1,7 @@
 package dev.lmforge.web;
 
 import dev.lmforge.infra.LocalStack;
+import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.web.temporal.TemporalMode;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
@@ -11,7 +12,8 @@ import java.util.Map;
 
 /**
  * Starts the real local stack (PostgreSQL, S3Proxy, the real Temporal server) on free ports for a Quarkus test, and
- * tells the control plane which Temporal it is, as {@code lmforge up} does.
+ * tells the control plane which Temporal it is, as {@code lmforge up} does. Specs may read the repository's
+ * {@code samples/}, the data folder's {@code sources/} and the {@code crawl} bucket.
  */
 public class LocalStackTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -31,7 +33,11 @@ public class LocalStackTestResource implements QuarkusTestResourceLifecycleManag
                     "lmforge.s3.endpoint", "http://127.0.0.1:" + options.s3Port(),
                     "lmforge.s3.access-key", "test",
                     "lmforge.s3.secret-key", "test-secret",
-                    "lmforge.temporal.target", "127.0.0.1:" + options.temporalPort());
+                    "lmforge.temporal.target", "127.0.0.1:" + options.temporalPort(),
+                    SourceRoots.KEY, String.join(",", Path.of("../samples").toAbsolutePath().normalize().toString(),
+                            // the templates' own spelling, relative to the repository, as `lmforge up` runs
+                            Path.of("samples").toAbsolutePath().toString(),
+                            dir.resolve("sources").toAbsolutePath().toString(), "s3://crawl/"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

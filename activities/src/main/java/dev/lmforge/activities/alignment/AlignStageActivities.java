@@ -118,7 +118,7 @@ public final class AlignStageActivities implements AlignStage {
     public Map<String, ArtifactRef> snapshotData(JsonNode configJson) {
         AlignStageConfig config = JSON.convertValue(configJson, AlignStageConfig.class);
         try {
-            AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo());
+            AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo()).confined(runtime::readable);
             Map<String, ArtifactRef> data = new LinkedHashMap<>();
             data.put(SFT_DATA, snapshot(SFT_DATA, "sft.data", settings.sftData(), AlignmentData.BUNDLED_SFT,
                     (in, name) -> AlignmentData.readSft(in, name).size()));
@@ -187,11 +187,12 @@ public final class AlignStageActivities implements AlignStage {
             // Runs recorded before alignment data was snapshotted hand no data inputs: they read the files here.
             List<SftExample> sftData = context.input().inputs().containsKey(SFT_DATA)
                     ? readSnapshot(context, SFT_DATA, AlignmentData::readSft)
-                    : settings.sftData() == null ? AlignmentData.bundledSft() : AlignmentData.readSft(settings.sftData());
+                    : settings.sftData() == null ? AlignmentData.bundledSft()
+                    : AlignmentData.readSft(runtime.readable("sft.data", settings.sftData()));
             List<List<PreferencePair>> pairs = settings.split(context.input().inputs().containsKey(PREFERENCE_DATA)
                     ? readSnapshot(context, PREFERENCE_DATA, AlignmentData::readPreferences)
                     : settings.dpoData() == null ? AlignmentData.bundledPreferences()
-                    : AlignmentData.readPreferences(settings.dpoData()));
+                    : AlignmentData.readPreferences(runtime.readable("dpo.data", settings.dpoData())));
             String cacheKey = context.ledger().stage(input.stageRowId()).orElseThrow().cacheKey();
             Path work = Files.createTempDirectory("lmforge-align");
             try {

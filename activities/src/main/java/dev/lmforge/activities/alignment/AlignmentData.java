@@ -1,5 +1,6 @@
 package dev.lmforge.activities.alignment;
 
+import dev.lmforge.activities.JsonSyntax;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -110,7 +111,7 @@ public final class AlignmentData {
                 try {
                     node = JSON.readTree(line);
                 } catch (JsonProcessingException e) {
-                    throw new InvalidInputException(where + ": not JSON: " + e.getOriginalMessage());
+                    throw new InvalidInputException(where + ": not JSON" + JsonSyntax.at(e));
                 }
                 if (!node.isObject()) {
                     throw new InvalidInputException(where + ": expected a JSON object");

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * The spec's {@code sft} and {@code dpo} sections, read strictly: an unknown field or a value of the wrong kind
@@ -64,6 +65,15 @@ public record AlignmentSettings(SftOptions sft, Path sftData, int batchSequences
                 new DpoOptions(d.number("beta", paperDpo.beta()), d.integer("epochs", paperDpo.epochs()),
                         d.number("learningRate", paperDpo.learningRate()), d.schedule(), d.integer("seed", 0)),
                 d.path(), heldOut);
+    }
+
+    /**
+     * These settings with each data file replaced by its real path as {@code readable} (field, path) allows it,
+     * so nothing outside the source roots is read.
+     */
+    public AlignmentSettings confined(BiFunction<String, Path, Path> readable) {
+        return new AlignmentSettings(sft, sftData == null ? null : readable.apply("sft.data", sftData), batchSequences,
+                dpo, dpoData == null ? null : readable.apply("dpo.data", dpoData), heldOutFraction);
     }
 
     /** The pairs DPO trains on and those it holds out: the last {@link #heldOutFraction} (at least one each). */

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.JsonSyntax;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -152,7 +153,7 @@ public final class CorpusReader {
         try {
             node = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            tally.error(line, "malformed JSON: " + e.getOriginalMessage());
+            tally.error(line, "malformed JSON" + JsonSyntax.at(e));
             return null;
         }
         if (!node.isObject()) {

@@ -1,9 +1,11 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.DataStage;
@@ -34,57 +36,70 @@ public final class DataStageActivities implements DataStage {
         this.runtime = runtime;
     }
 
+    /**
+     * Stores every source file as a {@code raw-dump} artifact. Every source and every file found in a source
+     * folder is checked against the source roots before any is stored, so a refused path leaves nothing behind.
+     */
     @Override
     public List<RawDump> snapshotSources(String runId, List<CorpusSource> sources) {
-        List<RawDump> dumps = new ArrayList<>();
-        for (int i = 0; i < sources.size(); i++) {
-            CorpusSource source = sources.get(i);
-            String field = "corpus.sources[" + i + "].path";
-            if (source.path().startsWith(S3_SCHEME)) {
-                snapshotS3(source, field, dumps);
-            } else {
-                snapshotLocal(source, field, dumps);
+        try {
+            List<Runnable> snapshots = new ArrayList<>();
+            List<RawDump> dumps = new ArrayList<>();
+            for (int i = 0; i < sources.size(); i++) {
+                CorpusSource source = sources.get(i);
+                String field = "corpus.sources[" + i + "].path";
+                if (SourceRoots.isS3(source.path())) {
+                    snapshots.addAll(snapshotsS3(source, field, dumps));
+                } else {
+                    snapshots.addAll(snapshotsLocal(source, field, dumps));
+                }
             }
+            snapshots.forEach(Runnable::run);
+            return dumps;
+        } catch (InvalidInputException e) {
+            throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), StageFailures.INVALID_INPUT);
         }
-        return dumps;
     }
 
-    private void snapshotLocal(CorpusSource source, String field, List<RawDump> dumps) {
-        Path path = Path.of(source.path());
-        if (!Files.exists(path)) {
-            throw ApplicationFailure.newNonRetryableFailure(field + ": no such file or folder: " + path.toAbsolutePath(),
-                    StageFailures.INVALID_INPUT);
-        }
+    private List<Runnable> snapshotsLocal(CorpusSource source, String field, List<RawDump> dumps) {
+        Path path = runtime.readable(field, Path.of(source.path()));
         List<Path> files;
         try {
             files = CorpusReader.expand(List.of(path));
         } catch (IOException e) {
             throw Activity.wrap(e);
         }
+        List<Runnable> snapshots = new ArrayList<>();
         for (Path file : files) {
-            record(source, file.toString(), runtime.artifacts().put(file), dumps);
+            Path real = runtime.readable(field, file);
+            if (!Files.isRegularFile(real)) {
+                throw new InvalidInputException(field + ": " + real + " is not a regular file");
+            }
+            snapshots.add(() -> record(source, file.toString(), runtime.artifacts().put(real), dumps));
         }
+        return snapshots;
     }
 
     /** {@code s3://bucket/prefix} on the configured S3 service: every readable object under the prefix. */
-    private void snapshotS3(CorpusSource source, String field, List<RawDump> dumps) {
+    private List<Runnable> snapshotsS3(CorpusSource source, String field, List<RawDump> dumps) {
+        runtime.readableS3(field, source.path());
         String rest = source.path().substring(S3_SCHEME.length());
         int slash = rest.indexOf('/');
         String bucket = slash < 0 ? rest : rest.substring(0, slash);
         String prefix = slash < 0 ? "" : rest.substring(slash + 1);
-        if (bucket.isEmpty()) {
-            throw ApplicationFailure.newNonRetryableFailure(field + ": an S3 source is s3://bucket/prefix, got "
-                    + source.path(), StageFailures.INVALID_INPUT);
-        }
         List<ArtifactStore.ExternalObject> objects = runtime.artifacts().list(bucket, prefix).stream()
                 .filter(o -> CorpusReader.readable(Path.of(o.key()))).toList();
         if (objects.isEmpty()) {
-            throw ApplicationFailure.newNonRetryableFailure(field + ": no readable objects (.jsonl, .json, .txt, "
-                    + "optionally .gz or .zst) under " + source.path(), StageFailures.INVALID_INPUT);
+            throw new InvalidInputException(field + ": no readable objects (.jsonl, .json, .txt, optionally .gz or "
+                    + ".zst) under " + source.path());
         }
+        List<Runnable> snapshots = new ArrayList<>();
         for (ArtifactStore.ExternalObject object : objects) {
-            record(source, S3_SCHEME + bucket + "/" + object.key(), runtime.artifacts().copyIn(object), dumps);
+            String location = S3_SCHEME + bucket + "/" + object.key();
+            runtime.readableS3(field, location);
+            snapshots.add(() -> record(source, location, runtime.artifacts().copyIn(object), dumps));
         }
+        return snapshots;
     }
 
     private void record(CorpusSource source, String path, ArtifactStore.StoredObject stored, List<RawDump> dumps) {

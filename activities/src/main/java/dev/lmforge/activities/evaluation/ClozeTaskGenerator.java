@@ -1,5 +1,7 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.JsonSyntax;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -113,8 +115,8 @@ final class ClozeTaskGenerator implements TaskDataGenerator {
                 JsonNode document;
                 try {
                     document = JSON.readTree(text);
-                } catch (IOException e) {
-                    throw new TaskFileException(corpus, line, "not a JSON document: " + e.getMessage());
+                } catch (JsonProcessingException e) {
+                    throw new TaskFileException(corpus, line, "not a JSON document" + JsonSyntax.at(e));
                 }
                 // Planted junk has domain "web"; only real English manual text makes fair sentences.
                 if (!"en".equals(document.path("lang").asText()) || "web".equals(document.path("domain").asText())) {

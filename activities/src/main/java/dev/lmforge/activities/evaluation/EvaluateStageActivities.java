@@ -14,6 +14,7 @@ import dev.lmforge.activities.tokenizer.BpeTokenizer;
 import dev.lmforge.activities.training.LanguageModel;
 import dev.lmforge.activities.training.TrainingCheckpoint;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
+import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.spec.LifecycleSpec.EvaluationOptions;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.EvaluateStage;
@@ -41,8 +42,6 @@ import java.util.Optional;
  */
 public final class EvaluateStageActivities implements EvaluateStage {
 
-    /** The bundled suite's name in specs. */
-    public static final String SMALL_SUITE = "small";
     /** The task name of bits per byte on held-out documents. */
     public static final String HELD_OUT_TASK = "held-out";
 
@@ -133,11 +132,12 @@ public final class EvaluateStageActivities implements EvaluateStage {
 
     /** The tasks of every configured suite, the bundled one generated from the corpus's first part. */
     private static List<Task> tasks(StageContext context, EvaluationOptions options, Path work) throws IOException {
-        List<String> suites = options.suites() != null ? options.suites() : List.of(SMALL_SUITE);
+        List<String> suites = options.suites() != null ? options.suites() : List.of(LifecycleSpec.BUNDLED_SUITE);
         List<Task> tasks = new ArrayList<>();
-        for (String suite : suites) {
+        for (int i = 0; i < suites.size(); i++) {
+            String suite = suites.get(i);
             Path file;
-            if (suite.equals(SMALL_SUITE)) {
+            if (suite.equals(LifecycleSpec.BUNDLED_SUITE)) {
                 ArtifactRef corpusRef = context.requireInput("corpus", "data");
                 CorpusManifest corpus = CorpusManifest.read(context.artifacts(), corpusRef.digest());
                 Path part = work.resolve("corpus-part.jsonl");
@@ -146,14 +146,27 @@ public final class EvaluateStageActivities implements EvaluateStage {
                 new SuiteGenerator(part, SUITE_SEED, options.items() != null ? options.items() : 100).write(dir);
                 file = dir.resolve(SuiteGenerator.SUITE_FILE);
             } else {
-                file = Path.of(suite);
-                if (!Files.isRegularFile(file)) {
-                    throw new InvalidInputException("evaluation.suites: " + suite + " is not a file this worker can read");
-                }
+                file = confined(context, "evaluation.suites[" + i + "]", Path.of(suite));
             }
             tasks.addAll(Suite.isSuite(file) ? Suite.read(file).load() : List.of(TaskLoader.load(file)));
         }
         return tasks;
+    }
+
+    /**
+     * The real path of a user's suite or task file once it, every task file it names and every data file those
+     * name are inside the source roots: all are checked before any task is loaded.
+     */
+    private static Path confined(StageContext context, String field, Path spelled) throws IOException {
+        Path file = context.readable(field, spelled);
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidInputException(field + ": " + spelled + " is not a file this worker can read");
+        }
+        List<Path> taskFiles = Suite.isSuite(file) ? Suite.read(file).tasks() : List.of(file);
+        for (Path task : taskFiles) {
+            context.readable(field, TaskLoader.readSpec(context.readable(field, task)).data());
+        }
+        return file;
     }
 
     private static void record(StageContext context, ArtifactRef model, List<MetricResult> results) {

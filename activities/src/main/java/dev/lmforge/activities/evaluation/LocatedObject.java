@@ -1,5 +1,6 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.JsonSyntax;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -64,8 +65,7 @@ final class LocatedObject {
             return new LocatedObject(file, start, fields);
         } catch (JsonParseException e) {
             int at = e.getLocation() == null ? 1 : Math.max(1, e.getLocation().getLineNr());
-            throw new TaskFileException(file, at, "not valid " + (mapper == JSON ? "JSON" : "YAML") + ": "
-                    + e.getOriginalMessage());
+            throw new TaskFileException(file, at, "not valid " + (mapper == JSON ? "JSON" : "YAML") + JsonSyntax.at(e));
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new TaskFileException(file, 1, "no such file");
         }

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.JsonSyntax;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -176,7 +177,7 @@ public final class TaskLoader {
         try {
             record = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new TaskFileException(spec.data(), line, "not valid JSON: " + e.getOriginalMessage());
+            throw new TaskFileException(spec.data(), line, "not valid JSON" + JsonSyntax.at(e));
         }
         if (!record.isObject()) {
             throw new TaskFileException(spec.data(), line, "expected a JSON object, not " + LocatedObject.describe(record));

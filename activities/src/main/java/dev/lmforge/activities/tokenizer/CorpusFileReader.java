@@ -1,5 +1,6 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.JsonSyntax;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,7 +67,7 @@ public final class CorpusFileReader {
             try {
                 record = JSON.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new IOException(file + ":" + lineNumber + ": not valid JSON: " + e.getOriginalMessage());
+                throw new IOException(file + ":" + lineNumber + ": not valid JSON" + JsonSyntax.at(e));
             }
             JsonNode text = record.get("text");
             if (text == null || !text.isTextual()) {

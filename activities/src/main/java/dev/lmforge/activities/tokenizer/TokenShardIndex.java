@@ -1,5 +1,6 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.JsonSyntax;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -74,7 +75,7 @@ public record TokenShardIndex(
         try {
             index = JSON.readValue(file.toFile(), TokenShardIndex.class);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new IOException(file + ": not a token shard index: " + e.getOriginalMessage());
+            throw new IOException(file + ": not a token shard index" + JsonSyntax.at(e));
         }
         if (!FORMAT.equals(index.format())) {
             throw new IOException(file + ": format is '" + index.format() + "', expected '" + FORMAT + "'");

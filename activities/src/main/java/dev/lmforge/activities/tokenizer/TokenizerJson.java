@@ -1,5 +1,6 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.JsonSyntax;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -80,7 +81,7 @@ final class TokenizerJson {
         try {
             root = JSON.readTree(in);
         } catch (JsonProcessingException e) {
-            throw new TokenizerFormatException(source + ": not valid JSON: " + e.getOriginalMessage());
+            throw new TokenizerFormatException(source + ": not valid JSON" + JsonSyntax.at(e));
         }
         return new Reader(root, source).tokenizer();
     }

@@ -1,6 +1,7 @@
 package dev.lmforge.activities.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,5 +92,28 @@ class SnapshotSourcesTest {
         assertTrue(e.getCause().getMessage().contains("corpus.sources[0].path"), e.getCause().getMessage());
         e = assertThrows(ActivityFailure.class, () -> snapshot("/no/such/corpus"));
         assertTrue(e.getCause().getMessage().contains("corpus.sources[0].path"), e.getCause().getMessage());
+    }
+
+    /**
+     * The worker checks every path itself, and every file in a source folder, before it stores any: a symlink
+     * planted among good files, a system file, lmforge's own data folder, the artifact bucket and a bucket outside
+     * the roots are all refused by field and rule, and the good file beside the symlink is not stored either.
+     */
+    @Test
+    void theWorkerRefusesWhatTheRootsDoNotAllowAndStoresNothingOfIt() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("planted"));
+        Path good = Files.writeString(folder.resolve("a.jsonl"), "{\"text\": \"a document only this test wrote\"}\n");
+        Files.createSymbolicLink(folder.resolve("b.jsonl"), Path.of("/etc/passwd"));
+        Path credentials = Files.writeString(Files.createDirectories(dir.resolve("stack")).resolve("token.txt"), "secret");
+        for (String path : List.of(folder.toString(), "/etc/passwd", "/proc/self/environ", credentials.toString(),
+                dir.resolve("planted/../stack/token.txt").toString(), "s3://lmforge/artifacts/", "s3://other/")) {
+            ActivityFailure e = assertThrows(ActivityFailure.class, () -> snapshot(path), path);
+            String message = e.getCause().getMessage();
+            assertTrue(message.contains("corpus.sources[0].path: "), message);
+            assertTrue(message.contains("outside the allowed") || message.contains("never a source")
+                    || message.contains("data folder"), message);
+            assertFalse(message.contains("root:") || message.contains("secret"), "no file content in " + message);
+        }
+        assertTrue(runtime.ledger().artifact(Digests.sha256(good)).isEmpty(), "nothing was stored");
     }
 }

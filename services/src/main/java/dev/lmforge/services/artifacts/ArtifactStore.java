@@ -73,13 +73,31 @@ public final class ArtifactStore {
         }, "creating bucket " + bucket);
     }
 
-    /** Stores a file: hashes it, then uploads it unless an artifact with that digest already exists. */
+    /**
+     * Stores a regular file: hashes it, then uploads it unless an artifact with that digest already exists. A file
+     * whose size differs from the bytes hashed (a {@code /proc} file, one still being written) is refused, and one
+     * that changed size during the upload is removed again, so no object is ever stored under a wrong digest.
+     */
     public StoredObject put(Path file) {
-        String digest = Digests.sha256(file);
+        if (!Files.isRegularFile(file)) {
+            throw new ArtifactStoreException(file + " is not a regular file");
+        }
         long size = call(() -> Files.size(file), "reading " + file);
+        Digests.Hashed hashed = Digests.hash(file);
+        if (hashed.bytes() != size) {
+            throw new ArtifactStoreException(file + " is " + size + " bytes by its size but " + hashed.bytes()
+                    + " bytes were read: a file that changes while it is stored cannot be an artifact");
+        }
+        String digest = hashed.digest();
         if (size(digest).isEmpty()) {
             call(() -> client.uploadObject(UploadObjectArgs.builder().bucket(bucket).object(keyOf(digest))
                     .filename(file.toString(), PART_SIZE).build()), "uploading " + file);
+            long stored = size(digest).orElse(-1L);
+            if (stored != size) {
+                delete(digest);
+                throw new ArtifactStoreException(file + " changed while it was uploaded (" + size + " bytes hashed, "
+                        + stored + " stored); nothing was kept");
+            }
         }
         return new StoredObject(digest, size);
     }

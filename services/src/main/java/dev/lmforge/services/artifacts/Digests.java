@@ -40,16 +40,27 @@ public final class Digests {
 
     /** Hashes a file by streaming it. */
     public static String sha256(Path file) {
+        return hash(file).digest();
+    }
+
+    /** A file's digest and the number of bytes that were hashed. */
+    public record Hashed(String digest, long bytes) {
+    }
+
+    /** Hashes a file by streaming it, counting the bytes read (a file's size can lie: {@code /proc}, a growing log). */
+    public static Hashed hash(Path file) {
         MessageDigest sha = newSha256();
         byte[] buffer = new byte[1 << 20];
+        long bytes = 0;
         try (InputStream in = Files.newInputStream(file)) {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 sha.update(buffer, 0, n);
+                bytes += n;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + file + ": " + e.getMessage(), e);
         }
-        return hex(sha.digest());
+        return new Hashed(hex(sha.digest()), bytes);
     }
 
     /** Rejects anything that is not a 64-character lower-case hex digest, so it cannot reach a key. */

@@ -105,4 +105,18 @@ class ArtifactStoreTest {
         assertThrows(ArtifactNotFoundException.class, () -> store.open(digest));
         assertThrows(IllegalArgumentException.class, () -> store.open("../../etc/passwd"));
     }
+
+    /**
+     * A {@code /proc} file says it is 0 bytes and reads as more; a FIFO is no file at all. Neither may become an
+     * artifact whose bytes differ from its digest.
+     */
+    @Test
+    void aFileWhoseSizeLiesOrThatIsNotRegularIsRefused() throws Exception {
+        ArtifactStoreException e = assertThrows(ArtifactStoreException.class, () -> store.put(Path.of("/proc/self/status")));
+        assertTrue(e.getMessage().contains("changes while it is stored"), e.getMessage());
+        Path fifo = dir.resolve("pipe");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        e = assertThrows(ArtifactStoreException.class, () -> store.put(fifo));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    }
 }

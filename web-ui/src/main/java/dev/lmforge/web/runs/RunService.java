@@ -12,6 +12,8 @@ import dev.lmforge.services.ledger.Records.StageRecord;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
+import dev.lmforge.services.sources.SourceRefusedException;
+import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.auth.Permissions;
 import dev.lmforge.web.temporal.ControlPlane;
@@ -57,6 +59,8 @@ public class RunService {
     LmforgeSettings settings;
     @Inject
     UserStore users;
+    @Inject
+    SourceRoots sources;
 
     /**
      * Validates and starts a spec as {@code user} (an operator or admin), in the spec's team or else the user's
@@ -68,10 +72,30 @@ public class RunService {
         return start(spec, specText, null, user.name());
     }
 
-    /** The spec as it would run for {@code user}: valid (400 naming each field) and in a team of theirs (403 naming {@code team}). */
+    /**
+     * The spec as it would run for {@code user}: valid (400 naming each field), in a team of theirs (403 naming
+     * {@code team}), reading only inside the allowed source roots and extending only a checkpoint its team can see
+     * (400 naming the field and the rule).
+     */
     public LifecycleSpec checkedSpec(String specText, User user) {
         LifecycleSpec s = SpecParser.parse(specText);
         String team = Permissions.teamFor(user, s.team(), users.teams());
+        List<ProblemException.FieldError> refused = new ArrayList<>();
+        for (LifecycleSpec.SourcePath source : s.sourcePaths()) {
+            try {
+                sources.checkSpelled(source.field(), source.path());
+            } catch (SourceRefusedException e) {
+                refused.add(new ProblemException.FieldError(e.field(), e.rule()));
+            }
+        }
+        String extendFrom = s.training() != null ? s.training().extendFrom() : null;
+        if (extendFrom != null && user.role() != Role.ADMIN && !users.teamsUsingArtifact(extendFrom).contains(team)) {
+            refused.add(new ProblemException.FieldError("training.extendFrom",
+                    "no run of the submitting team produced or used this checkpoint"));
+        }
+        if (!refused.isEmpty()) {
+            throw SpecParser.invalid(refused);
+        }
         return new LifecycleSpec(s.name(), team, s.stages(), s.corpus(), s.data(), s.compute(), s.tokenizer(), s.plan(),
                 s.model(), s.training(), s.evaluation(), s.sft(), s.dpo());
     }

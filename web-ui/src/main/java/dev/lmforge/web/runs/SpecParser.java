@@ -75,7 +75,8 @@ public final class SpecParser {
         }
     }
 
-    private static ProblemException invalid(List<ProblemException.FieldError> errors) {
+    /** A 400 listing {@code errors}, the first in the detail. */
+    static ProblemException invalid(List<ProblemException.FieldError> errors) {
         String detail = errors.size() == 1 ? errors.get(0).field() + ": " + errors.get(0).message()
                 : errors.size() + " problems in the spec, first " + errors.get(0).field() + ": " + errors.get(0).message();
         return new ProblemException(400, "Invalid Spec", detail, errors);

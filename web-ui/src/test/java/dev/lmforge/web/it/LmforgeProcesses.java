@@ -45,7 +45,9 @@ final class LmforgeProcesses implements AutoCloseable {
                 "LMFORGE_POSTGRES_PORT", String.valueOf(postgresPort),
                 "LMFORGE_S3_PORT", String.valueOf(s3Port),
                 "LMFORGE_TEMPORAL_PORT", String.valueOf(temporalPort),
-                "LMFORGE_TEMPORAL_UI_PORT", String.valueOf(temporalUiPort));
+                "LMFORGE_TEMPORAL_UI_PORT", String.valueOf(temporalUiPort),
+                // the processes start in web-ui/, the bundled corpus is the repository's
+                "LMFORGE_SOURCE_ROOTS", Path.of("../samples").toAbsolutePath().normalize().toString());
     }
 
     /** Starts the console with the local stack and waits until it is healthy. */

@@ -1,11 +1,11 @@
 package dev.lmforge.workflows.spec;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.sweep.SweepOptions;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +32,49 @@ import java.util.Map;
 public record LifecycleSpec(String name, String team, List<String> stages, Corpus corpus, DataOptions data,
                             Compute compute, TokenizerOptions tokenizer, PlanOptions plan, JsonNode model, TrainingOptions training,
                             EvaluationOptions evaluation, SftOptions sft, DpoOptions dpo) {
+
+    /** The name of the bundled evaluation suite in {@code evaluation.suites}; every other entry is a file. */
+    public static final String BUNDLED_SUITE = "small";
+
+    /**
+     * A file, folder or object that the spec asks a compute worker to read, with the field that names it.
+     *
+     * @param field the spec field, e.g. {@code corpus.sources[0].path}
+     * @param path  the path or {@code s3://} location as written
+     */
+    public record SourcePath(String field, String path) {
+    }
+
+    /**
+     * Every file, folder or object this spec names for a worker to read (corpus sources, SFT and DPO data,
+     * evaluation suite files), so that one check can confine them all; a new field that names a file belongs here.
+     */
+    public List<SourcePath> sourcePaths() {
+        List<SourcePath> paths = new ArrayList<>();
+        if (corpus != null && corpus.sources() != null) {
+            for (int i = 0; i < corpus.sources().size(); i++) {
+                CorpusSource source = corpus.sources().get(i);
+                if (source != null && source.path() != null) {
+                    paths.add(new SourcePath("corpus.sources[" + i + "].path", source.path()));
+                }
+            }
+        }
+        if (sft != null && sft.data() != null) {
+            paths.add(new SourcePath("sft.data", sft.data()));
+        }
+        if (dpo != null && dpo.data() != null) {
+            paths.add(new SourcePath("dpo.data", dpo.data()));
+        }
+        if (evaluation != null && evaluation.suites() != null) {
+            for (int i = 0; i < evaluation.suites().size(); i++) {
+                String suite = evaluation.suites().get(i);
+                if (suite != null && !suite.equals(BUNDLED_SUITE)) {
+                    paths.add(new SourcePath("evaluation.suites[" + i + "]", suite));
+                }
+            }
+        }
+        return paths;
+    }
 
     /** The corpus: one or more sources, each a dump. */
     public record Corpus(List<CorpusSource> sources) {

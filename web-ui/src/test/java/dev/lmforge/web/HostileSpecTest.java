@@ -1,0 +1,159 @@
+package dev.lmforge.web;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lmforge.services.ledger.UserStore;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Specs written by an operator of another team who wants what is not theirs, on the real stack: every field that
+ * names a file (corpus sources, SFT and DPO data, evaluation suites) against every kind of path (a system file,
+ * lmforge's credentials, the S3 server's folder, {@code ..}, a symlink planted in an allowed root, {@code /proc},
+ * the artifact bucket, another bucket), and a checkpoint digest of another team. Each is refused at submission by
+ * a 400 naming the field, no response carries a secret, and nothing is stored.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = LocalStackTestResource.class, restrictToAnnotatedClass = true)
+class HostileSpecTest {
+
+    static final String PASSWORD = "a long test password";
+
+    @Inject
+    UserStore users;
+    @ConfigProperty(name = "lmforge.data-dir")
+    String dataDir;
+
+    @BeforeAll
+    static void yamlIsText() {
+        AccessControlTest.yamlIsText();
+    }
+
+    private static String spec(String extra) {
+        return "name: hostile\ncorpus:\n  sources:\n    - path: " + LifecycleApiTest.CORPUS
+                + "\ncompute:\n  budget: 1.0e15\n" + extra;
+    }
+
+    /** The spec with {@code field} set to {@code path}. */
+    private static String probe(String field, String path) {
+        String quoted = "\"" + path + "\"";
+        return switch (field) {
+            case "corpus.sources[0].path" -> spec("").replace(LifecycleApiTest.CORPUS, path);
+            case "sft.data" -> spec("sft:\n  data: " + quoted + "\n");
+            case "dpo.data" -> spec("dpo:\n  data: " + quoted + "\n");
+            case "evaluation.suites[0]" -> spec("evaluation:\n  suites: [" + quoted + "]\n");
+            default -> throw new IllegalArgumentException(field);
+        };
+    }
+
+    @Test
+    void everyPathOutsideTheRootsAndAnotherTeamsCheckpointAreRefusedByFieldAndLeakNothing() throws Exception {
+        Path data = Path.of(dataDir);
+        users.createTeam("red");
+        users.createTeam("blue");
+        users.createUser("rose", PASSWORD, UserStore.Role.OPERATOR, List.of("red"));
+        users.createUser("mallory", PASSWORD, UserStore.Role.OPERATOR, List.of("blue"));
+        String rose = users.createToken("rose", "test").secret();
+        String mallory = users.createToken("mallory", "test").secret();
+        Path sources = Files.createDirectories(data.resolve("sources"));
+        Path planted = Files.createSymbolicLink(sources.resolve("planted.jsonl"), data.resolve("admin-credentials"));
+
+        List<String> secrets = new ArrayList<>(List.of(rose, mallory, "root:x:0:0"));
+        for (String file : List.of("admin-credentials", "cli-token")) {
+            if (Files.exists(data.resolve(file))) {
+                Files.readString(data.resolve(file)).lines().filter(l -> l.length() > 8).forEach(secrets::add);
+            }
+        }
+        Map<String, String> paths = new LinkedHashMap<>();
+        paths.put("a system file", "/etc/passwd");
+        paths.put("lmforge's credentials", data.resolve("admin-credentials").toString());
+        paths.put("the CLI token", data.resolve("cli-token").toString());
+        paths.put("the S3 server's folder", data.resolve("s3").toString());
+        paths.put("a .. out of an allowed root", LifecycleApiTest.CORPUS + "/../../web-ui/pom.xml");
+        paths.put("a .. into the data folder", sources + "/../admin-credentials");
+        paths.put("a symlink planted in an allowed root", planted.toString());
+        paths.put("/proc", "/proc/self/environ");
+        paths.put("the artifact bucket", "s3://lmforge/artifacts/");
+        paths.put("another team's bucket", "s3://red-team/");
+
+        int before = runsTotal(rose);
+        int probes = 0;
+        int refused = 0;
+        int leaked = 0;
+        for (String field : List.of("corpus.sources[0].path", "sft.data", "dpo.data", "evaluation.suites[0]")) {
+            for (Map.Entry<String, String> path : paths.entrySet()) {
+                probes++;
+                Response response = submit(mallory, probe(field, path.getValue()));
+                if (refusedNaming(response, field)) {
+                    refused++;
+                } else {
+                    System.out.println("not refused: " + field + " = " + path.getKey() + ": " + response.asString());
+                }
+                leaked += leaks(response, secrets);
+            }
+        }
+
+        // A checkpoint digest is an input too: red's plan artifact is not blue's to extend.
+        String redRun = AccessControlTest.submit(rose, AccessControlTest.PLAN_SPEC);
+        String digest = awaitPlan(rose, redRun);
+        probes++;
+        Response response = submit(mallory, spec("training:\n  extendFrom: " + digest + "\n"));
+        if (refusedNaming(response, "training.extendFrom")) {
+            refused++;
+        }
+        leaked += leaks(response, secrets);
+
+        System.out.printf("hostile specs: %d probes, %d refused at submission, %d leaked%n", probes, refused, leaked);
+        assertEquals(probes, refused, "every probe is refused by a 400 naming its field");
+        assertEquals(0, leaked, "no response carries a secret");
+        assertEquals(before + 1, runsTotal(rose), "only red's own plan run was stored");
+    }
+
+    private static Response submit(String token, String yaml) {
+        return AccessControlTest.as(token).contentType("application/yaml").body(yaml).post("/api/runs");
+    }
+
+    private static boolean refusedNaming(Response response, String field) {
+        if (response.statusCode() != 400 || !response.contentType().startsWith("application/problem+json")) {
+            return false;
+        }
+        List<String> fields = response.jsonPath().getList("errors.field");
+        return fields != null && fields.contains(field);
+    }
+
+    private static int leaks(Response response, List<String> secrets) {
+        String body = response.asString();
+        return (int) secrets.stream().filter(body::contains).count();
+    }
+
+    private static int runsTotal(String token) {
+        return AccessControlTest.as(token).get("/api/runs").then().statusCode(200).extract().jsonPath().getInt("total");
+    }
+
+    private static String awaitPlan(String token, String runId) throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            JsonPath run = AccessControlTest.as(token).get("/api/runs/" + runId).then().statusCode(200).extract().jsonPath();
+            if ("SUCCEEDED".equals(run.getString("status"))) {
+                String digest = run.getString("stages[0].outputs.plan");
+                assertTrue(digest != null && digest.matches("[0-9a-f]{64}"), run.prettify());
+                return digest;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("run " + runId + " did not succeed");
+    }
+}
