@@ -109,6 +109,11 @@ public final class StageContext {
         return runtime.readable(field, path);
     }
 
+    /** A fresh budget of what this attempt may read from its sources, under the worker's caps. */
+    public ReadBudget readBudget() {
+        return new ReadBudget(runtime.readCaps());
+    }
+
     /** Stores a file as an artifact and records its metadata. */
     public ArtifactRef putArtifact(Path file, String kind, Map<String, ?> metadata) {
         return record(runtime.artifacts().put(file), kind, metadata);

@@ -7,10 +7,11 @@ import dev.lmforge.services.sources.SourceRoots;
 import java.nio.file.Path;
 
 /**
- * What every stage activity on a compute worker shares: the ledger, the artifact store, the worker's name, and
- * the source roots it checks every spec path against before reading it.
+ * What every stage activity on a compute worker shares: the ledger, the artifact store, the worker's name, the
+ * source roots it checks every spec path against before reading it, and the caps on what one attempt may read.
  */
-public record StageRuntime(MetadataStore ledger, ArtifactStore artifacts, String workerIdentity, SourceRoots sources) {
+public record StageRuntime(MetadataStore ledger, ArtifactStore artifacts, String workerIdentity, SourceRoots sources,
+                           ReadCaps readCaps) {
 
     /**
      * The real path of a file or folder that spec field {@code field} names, if the source roots allow it;

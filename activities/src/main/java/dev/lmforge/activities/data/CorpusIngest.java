@@ -2,6 +2,7 @@ package dev.lmforge.activities.data;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.ReadBudget;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.data.CorpusManifest.Part;
 import dev.lmforge.workflows.stage.ArtifactRef;
@@ -38,12 +39,15 @@ final class CorpusIngest {
     private final DataStageConfig config;
     private final DataConfig.Reading limits;
     private final Long maxBytesPerSecond;
+    /** What this attempt may still read, over all its dumps. */
+    private final ReadBudget budget;
 
     CorpusIngest(StageContext context, DataStageConfig config, DataConfig.Reading limits) {
         this.context = context;
         this.config = config;
         this.limits = limits;
         this.maxBytesPerSecond = config.options() == null ? null : config.options().maxBytesPerSecond();
+        this.budget = context.readBudget();
     }
 
     /** Ingests every dump not in the checkpoint; returns all parts in input order. */
@@ -77,7 +81,8 @@ final class CorpusIngest {
         Path part = work.resolve("part.jsonl");
         try {
             context.artifacts().download(dump.artifact().digest(), raw);
-            CorpusReader reader = new CorpusReader(limits, new CorpusReader.Defaults(dump.dump(), dump.domain(), dump.lang()));
+            CorpusReader reader = new CorpusReader(limits, new CorpusReader.Defaults(dump.dump(), dump.domain(), dump.lang()),
+                    budget);
             long[] written = new long[1];
             long started = System.nanoTime();
             long[] lastBeat = {started};

@@ -1,6 +1,7 @@
 package dev.lmforge.activities.data;
 
 import dev.lmforge.activities.JsonSyntax;
+import dev.lmforge.activities.ReadBudget;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,14 +53,21 @@ public final class CorpusReader {
 
     private final DataConfig.Reading limits;
     private final Defaults defaults;
+    private final ReadBudget budget;
 
     public CorpusReader(DataConfig.Reading limits) {
         this(limits, Defaults.NONE);
     }
 
     public CorpusReader(DataConfig.Reading limits, Defaults defaults) {
+        this(limits, defaults, ReadBudget.unlimited());
+    }
+
+    /** A reader whose bytes and documents count against {@code budget}: for sources a spec names. */
+    public CorpusReader(DataConfig.Reading limits, Defaults defaults, ReadBudget budget) {
         this.limits = limits;
         this.defaults = defaults;
+        this.budget = budget;
     }
 
     /** The files under each input, in order: a file as it is, a folder's readable files sorted by path. */
@@ -98,7 +106,7 @@ public final class CorpusReader {
             return tally.stats();
         }
         long line = 0;
-        try (InputStream in = open(file)) {
+        try (InputStream in = budget.meter(file.getFileName().toString(), open(file), Files.size(file))) {
             LineReader lines = new LineReader(in, limits.maxDocumentBytes(), format == Format.JSONL);
             while (lines.next()) {
                 line++;
@@ -107,6 +115,7 @@ public final class CorpusReader {
                 } else if (lines.length > 0 || format == Format.TEXT) {
                     Document doc = parse(file, format, line, lines, tally);
                     if (doc != null) {
+                        budget.document(file.getFileName().toString());
                         tally.records++;
                         tally.bytes += doc.textBytes();
                         try {

@@ -1,6 +1,9 @@
 package dev.lmforge.activities.data;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.ReadBudget;
+import dev.lmforge.activities.ReadCaps;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,5 +164,57 @@ class CorpusReaderTest {
         assertEquals(1, r.stats().errorCount());
         assertTrue(r.stats().errors().get(0).reason().startsWith("read failed"), reasons(r.stats()));
         assertEquals(r.stats().records() + 1, r.stats().errors().get(0).line(), "the error names the line it stopped at");
+    }
+
+    /** Lines that compress a thousandfold: a 3 MB gzip of 1 GB, in small. */
+    private Path gzipBomb(String name, long expandedBytes) throws IOException {
+        Path file = dir.resolve(name);
+        byte[] line = "{\"text\": \"the same words again and again and again\"}\n".getBytes(StandardCharsets.UTF_8);
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            for (long written = 0; written < expandedBytes; written += line.length) {
+                out.write(line);
+            }
+        }
+        return file;
+    }
+
+    @Test
+    void aCompressionBombStopsAtTheExpansionRatioNamingTheCap() throws IOException {
+        Path bomb = gzipBomb("bomb.jsonl.gz", 200L << 20);
+        long stored = Files.size(bomb);
+        assertTrue(stored < (1 << 20), "the bomb is small on disk: " + stored);
+        CorpusReader capped = new CorpusReader(DataConfig.defaults().reading(), CorpusReader.Defaults.NONE,
+                new ReadBudget(new ReadCaps(Long.MAX_VALUE, 100, Long.MAX_VALUE)));
+        long[] seen = new long[1];
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> capped.read(bomb, (doc, line) -> seen[0] += doc.textBytes()));
+        assertTrue(e.getMessage().startsWith("bomb.jsonl.gz: expands more than 100 times"), e.getMessage());
+        assertTrue(e.getMessage().contains("lmforge.limits.expansion-ratio"), e.getMessage());
+        assertTrue(seen[0] <= Math.max(ReadCaps.RATIO_GRACE_BYTES, 100 * stored), "stopped at the cap, not at 200 MB: " + seen[0]);
+    }
+
+    @Test
+    void aLinesBombAndTooManyDocumentsStopAtTheirCapsAcrossFiles() throws IOException {
+        // One line of 40 MB without a newline: memory stays at one capped record, the expanded-bytes cap ends it.
+        Path line = dir.resolve("one-line.jsonl");
+        try (OutputStream out = Files.newOutputStream(line)) {
+            byte[] chunk = new byte[1 << 20];
+            Arrays.fill(chunk, (byte) 'x');
+            for (int i = 0; i < 40; i++) {
+                out.write(chunk);
+            }
+        }
+        ReadBudget budget = new ReadBudget(new ReadCaps(32L << 20, 100, 3));
+        CorpusReader capped = new CorpusReader(DataConfig.defaults().reading(), CorpusReader.Defaults.NONE, budget);
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> capped.read(line, (doc, n) -> { }));
+        assertTrue(e.getMessage().contains("more than its cap of " + (32L << 20) + " bytes after decompression"),
+                e.getMessage());
+        // The documents cap counts over every file of the attempt.
+        Path two = Files.writeString(dir.resolve("two.jsonl"), "{\"text\":\"a\"}\n{\"text\":\"b\"}\n");
+        CorpusReader counted = new CorpusReader(DataConfig.defaults().reading(), CorpusReader.Defaults.NONE,
+                new ReadBudget(new ReadCaps(Long.MAX_VALUE, 100, 3)));
+        counted.read(two, (doc, n) -> { });
+        e = assertThrows(InvalidInputException.class, () -> counted.read(two, (doc, n) -> { }));
+        assertTrue(e.getMessage().contains("more than its cap of 3 documents"), e.getMessage());
     }
 }

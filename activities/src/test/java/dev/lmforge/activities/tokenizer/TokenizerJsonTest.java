@@ -54,7 +54,7 @@ class TokenizerJsonTest {
         Path file = tokenizer.save(dir);
         byte[] bytes = Files.readAllBytes(file);
         Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-        assertRejected(file, file + ": not valid JSON: ");
+        assertRejected(file, file + ": not valid JSON at column ");
     }
 
     @Test

@@ -1,0 +1,46 @@
+package dev.lmforge.activities;
+
+import java.util.function.Function;
+
+/**
+ * How much a compute worker lets one stage attempt read out of its sources, whatever the spec says: a spec comes
+ * from someone who may want to fill the worker's disk (a 3 MB gzip can hold 1 GB of lines). The worker's operator
+ * sets them; exceeding one fails the attempt as bad input, naming the cap and the setting that raises it.
+ *
+ * @param maxExpandedBytes  bytes read after decompression, over all sources of an attempt
+ *                          ({@code lmforge.limits.expanded-bytes})
+ * @param maxExpansionRatio decompressed bytes per compressed byte of one file, checked once a file has expanded
+ *                          past {@link #RATIO_GRACE_BYTES} ({@code lmforge.limits.expansion-ratio}); text
+ *                          compresses 3-10x, a bomb 100-1000x
+ * @param maxDocuments      documents read over all sources of an attempt ({@code lmforge.limits.documents})
+ */
+public record ReadCaps(long maxExpandedBytes, long maxExpansionRatio, long maxDocuments) {
+
+    /** The default caps: far above the bundled corpus and any one worker's disk budget for a data stage. */
+    public static final ReadCaps DEFAULT = new ReadCaps(64L << 30, 100, 1_000_000_000L);
+    /** A file may expand this far before its ratio is judged, so tiny, very compressible files pass. */
+    public static final long RATIO_GRACE_BYTES = 16L << 20;
+
+    /** The caps configured through {@code lookup} (null for an unset key), the defaults for unset ones. */
+    public static ReadCaps from(Function<String, String> lookup) {
+        return new ReadCaps(positive(lookup, "lmforge.limits.expanded-bytes", DEFAULT.maxExpandedBytes),
+                positive(lookup, "lmforge.limits.expansion-ratio", DEFAULT.maxExpansionRatio),
+                positive(lookup, "lmforge.limits.documents", DEFAULT.maxDocuments));
+    }
+
+    private static long positive(Function<String, String> lookup, String key, long fallback) {
+        String value = lookup.apply(key);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            long parsed = Long.parseLong(value.strip());
+            if (parsed > 0) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // refused below, naming the key
+        }
+        throw new IllegalArgumentException(key + " must be a positive whole number, not '" + value + "'");
+    }
+}
