@@ -104,9 +104,9 @@ public final class StageContext {
         activity.heartbeat(checkpoint);
     }
 
-    /** The real path of a file that spec field {@code field} names, if the source roots allow it; see {@link StageRuntime#readable}. */
+    /** The real path of a file that spec field {@code field} names, if the source roots of the run's team allow it; see {@link StageRuntime#readable}. */
     public Path readable(String field, Path path) {
-        return runtime.readable(field, path);
+        return runtime.readable(input.runId(), field, path);
     }
 
     /** A fresh budget of what this attempt may read from its sources, under the worker's caps. */

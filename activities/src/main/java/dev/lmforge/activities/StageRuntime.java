@@ -2,6 +2,8 @@ package dev.lmforge.activities;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.sources.SourceRefusedException;
 import dev.lmforge.services.sources.SourceRoots;
 import java.nio.file.Path;
@@ -14,23 +16,30 @@ public record StageRuntime(MetadataStore ledger, ArtifactStore artifacts, String
                            ReadCaps readCaps) {
 
     /**
-     * The real path of a file or folder that spec field {@code field} names, if the source roots allow it;
-     * otherwise bad input naming the field and the rule. Call it on every file right before opening it.
+     * The real path of a file or folder that spec field {@code field} of run {@code runId} names, if the source
+     * roots of the run's team allow it; otherwise bad input naming the field and the rule. Call it on every file
+     * right before opening it.
      */
-    public Path readable(String field, Path path) {
+    public Path readable(String runId, String field, Path path) {
         try {
-            return sources.local(field, path);
+            return rootsFor(runId).local(field, path);
         } catch (SourceRefusedException e) {
             throw new InvalidInputException(e.getMessage());
         }
     }
 
-    /** Checks an {@code s3://bucket/prefix} source that spec field {@code field} names, as {@link #readable} does. */
-    public void readableS3(String field, String spelled) {
+    /** Checks an {@code s3://bucket/prefix} source of run {@code runId}, as {@link #readable} does. */
+    public void readableS3(String runId, String field, String spelled) {
         try {
-            sources.s3(field, spelled);
+            rootsFor(runId).s3(field, spelled);
         } catch (SourceRefusedException e) {
             throw new InvalidInputException(e.getMessage());
         }
+    }
+
+    /** The shared roots and those of the run's team, read from the ledger (the worker trusts no one's word). */
+    private SourceRoots rootsFor(String runId) {
+        String team = runId == null ? null : ledger.run(runId).map(RunRecord::team).orElse(null);
+        return team == null ? sources : sources.plus(new UserStore(ledger).sourceRoots(team));
     }
 }

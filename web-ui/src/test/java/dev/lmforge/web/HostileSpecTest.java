@@ -1,10 +1,12 @@
 package dev.lmforge.web;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.web.auth.FirstAdminBootstrap;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -155,5 +157,49 @@ class HostileSpecTest {
             Thread.sleep(200);
         }
         throw new AssertionError("run " + runId + " did not succeed");
+    }
+
+    /**
+     * An admin grants team blue a folder of its own: blue's specs may read it, red's may not; only an admin sets
+     * roots, a root that is never a source is refused by its index, and members read their team's roots.
+     */
+    @Test
+    void aTeamsOwnRootIsReadableByThatTeamOnly() throws Exception {
+        users.createTeam("green");
+        users.createTeam("amber");
+        users.createUser("gil", PASSWORD, UserStore.Role.OPERATOR, List.of("green"));
+        users.createUser("abe", PASSWORD, UserStore.Role.OPERATOR, List.of("amber"));
+        String gil = users.createToken("gil", "test").secret();
+        String abe = users.createToken("abe", "test").secret();
+        String admin = users.createToken(FirstAdminBootstrap.ADMIN, "test").secret();
+        Path folder = Files.createDirectories(Path.of("target", "green-corpus").toAbsolutePath());
+        Path file = Files.writeString(folder.resolve("green.jsonl"), "{\"text\": \"green's own document\"}\n");
+
+        AccessControlTest.as(gil).contentType("application/json").body(Map.of("roots", List.of(folder.toString())))
+                .put("/api/teams/green/source-roots").then().statusCode(403).contentType("application/problem+json");
+        for (String bad : List.of("relative/folder", "/proc", dataDir, "s3://lmforge", "s3://Bad_Bucket")) {
+            AccessControlTest.as(admin).contentType("application/json")
+                    .body(Map.of("roots", List.of(folder.toString(), bad))).put("/api/teams/green/source-roots")
+                    .then().statusCode(400).contentType("application/problem+json")
+                    .body("errors[0].field", equalTo("roots[1]"));
+        }
+        AccessControlTest.as(admin).contentType("application/json").body(Map.of("roots", List.of(folder.toString())))
+                .put("/api/teams/green/source-roots").then().statusCode(200)
+                .body("roots", equalTo(List.of(folder.toString())));
+        AccessControlTest.as(gil).get("/api/teams/green/source-roots").then().statusCode(200)
+                .body("roots", equalTo(List.of(folder.toString())));
+        AccessControlTest.as(abe).get("/api/teams/green/source-roots").then().statusCode(404);
+
+        String greens = spec("team: green\n").replace(LifecycleApiTest.CORPUS, file.toString());
+        assertEquals(true, validate(gil, greens).getBoolean("valid"), validate(gil, greens).prettify());
+        JsonPath ambers = validate(abe, greens.replace("team: green", "team: amber"));
+        assertEquals(false, ambers.getBoolean("valid"));
+        assertEquals("corpus.sources[0].path", ambers.getString("errors[0].field"));
+        assertTrue(ambers.getString("errors[0].message").contains("outside the allowed source roots"), ambers.prettify());
+    }
+
+    private static JsonPath validate(String token, String yaml) {
+        return AccessControlTest.as(token).contentType("application/yaml").body(yaml).post("/api/specs/validate")
+                .then().statusCode(200).extract().jsonPath();
     }
 }

@@ -127,7 +127,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                     JSON.valueToTree(input.spec().dpo())));
             // Runs recorded before alignment data had digests read the files on the aligning worker instead.
             if (Workflow.getVersion("align-data-snapshot", Workflow.DEFAULT_VERSION, 1) >= 1) {
-                inputs.putAll(Workflow.newActivityStub(AlignStage.class, optionsFor(Stage.ALIGN, input)).snapshotData(config));
+                inputs.putAll(Workflow.newActivityStub(AlignStage.class, optionsFor(Stage.ALIGN, input)).snapshotData(input.runId(), config));
             }
         } else if (stage == Stage.EVALUATE_BASE || stage == Stage.EVALUATE_CHAT) {
             config = JSON.valueToTree(new EvaluateStageConfig(input.spec().evaluation()));

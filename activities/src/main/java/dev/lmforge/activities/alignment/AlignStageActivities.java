@@ -115,10 +115,10 @@ public final class AlignStageActivities implements AlignStage {
     }
 
     @Override
-    public Map<String, ArtifactRef> snapshotData(JsonNode configJson) {
+    public Map<String, ArtifactRef> snapshotData(String runId, JsonNode configJson) {
         AlignStageConfig config = JSON.convertValue(configJson, AlignStageConfig.class);
         try {
-            AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo()).confined(runtime::readable);
+            AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo()).confined((field, path) -> runtime.readable(runId, field, path));
             Map<String, ArtifactRef> data = new LinkedHashMap<>();
             data.put(SFT_DATA, snapshot(SFT_DATA, "sft.data", settings.sftData(), AlignmentData.BUNDLED_SFT,
                     (in, name) -> AlignmentData.readSft(in, name).size()));
@@ -188,11 +188,11 @@ public final class AlignStageActivities implements AlignStage {
             List<SftExample> sftData = context.input().inputs().containsKey(SFT_DATA)
                     ? readSnapshot(context, SFT_DATA, AlignmentData::readSft)
                     : settings.sftData() == null ? AlignmentData.bundledSft()
-                    : AlignmentData.readSft(runtime.readable("sft.data", settings.sftData()));
+                    : AlignmentData.readSft(runtime.readable(input.runId(), "sft.data", settings.sftData()));
             List<List<PreferencePair>> pairs = settings.split(context.input().inputs().containsKey(PREFERENCE_DATA)
                     ? readSnapshot(context, PREFERENCE_DATA, AlignmentData::readPreferences)
                     : settings.dpoData() == null ? AlignmentData.bundledPreferences()
-                    : AlignmentData.readPreferences(runtime.readable("dpo.data", settings.dpoData())));
+                    : AlignmentData.readPreferences(runtime.readable(input.runId(), "dpo.data", settings.dpoData())));
             String cacheKey = context.ledger().stage(input.stageRowId()).orElseThrow().cacheKey();
             Path work = Files.createTempDirectory("lmforge-align");
             try {

@@ -49,9 +49,9 @@ public final class DataStageActivities implements DataStage {
                 CorpusSource source = sources.get(i);
                 String field = "corpus.sources[" + i + "].path";
                 if (SourceRoots.isS3(source.path())) {
-                    snapshots.addAll(snapshotsS3(source, field, dumps));
+                    snapshots.addAll(snapshotsS3(runId, source, field, dumps));
                 } else {
-                    snapshots.addAll(snapshotsLocal(source, field, dumps));
+                    snapshots.addAll(snapshotsLocal(runId, source, field, dumps));
                 }
             }
             snapshots.forEach(Runnable::run);
@@ -61,8 +61,8 @@ public final class DataStageActivities implements DataStage {
         }
     }
 
-    private List<Runnable> snapshotsLocal(CorpusSource source, String field, List<RawDump> dumps) {
-        Path path = runtime.readable(field, Path.of(source.path()));
+    private List<Runnable> snapshotsLocal(String runId, CorpusSource source, String field, List<RawDump> dumps) {
+        Path path = runtime.readable(runId, field, Path.of(source.path()));
         List<Path> files;
         try {
             files = CorpusReader.expand(List.of(path));
@@ -71,7 +71,7 @@ public final class DataStageActivities implements DataStage {
         }
         List<Runnable> snapshots = new ArrayList<>();
         for (Path file : files) {
-            Path real = runtime.readable(field, file);
+            Path real = runtime.readable(runId, field, file);
             if (!Files.isRegularFile(real)) {
                 throw new InvalidInputException(field + ": " + real + " is not a regular file");
             }
@@ -81,8 +81,8 @@ public final class DataStageActivities implements DataStage {
     }
 
     /** {@code s3://bucket/prefix} on the configured S3 service: every readable object under the prefix. */
-    private List<Runnable> snapshotsS3(CorpusSource source, String field, List<RawDump> dumps) {
-        runtime.readableS3(field, source.path());
+    private List<Runnable> snapshotsS3(String runId, CorpusSource source, String field, List<RawDump> dumps) {
+        runtime.readableS3(runId, field, source.path());
         String rest = source.path().substring(S3_SCHEME.length());
         int slash = rest.indexOf('/');
         String bucket = slash < 0 ? rest : rest.substring(0, slash);
@@ -96,7 +96,7 @@ public final class DataStageActivities implements DataStage {
         List<Runnable> snapshots = new ArrayList<>();
         for (ArtifactStore.ExternalObject object : objects) {
             String location = S3_SCHEME + bucket + "/" + object.key();
-            runtime.readableS3(field, location);
+            runtime.readableS3(runId, field, location);
             snapshots.add(() -> record(source, location, runtime.artifacts().copyIn(object), dumps));
         }
         return snapshots;

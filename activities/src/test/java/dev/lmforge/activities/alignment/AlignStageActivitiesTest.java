@@ -264,7 +264,7 @@ class AlignStageActivitiesTest {
             env.registerActivitiesImplementations(new AlignStageActivities(runtime));
             return env.newActivityStub(AlignStage.class, ActivityOptions.newBuilder()
                     .setStartToCloseTimeout(Duration.ofMinutes(1)).build())
-                    .snapshotData(JSON.valueToTree(new AlignStageConfig(sft, dpo)));
+                    .snapshotData("run-test", JSON.valueToTree(new AlignStageConfig(sft, dpo)));
         } finally {
             env.close();
         }

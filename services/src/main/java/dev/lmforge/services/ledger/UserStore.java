@@ -116,6 +116,27 @@ public final class UserStore {
         return store.query("SELECT name FROM teams ORDER BY name", rs -> rs.getString(1));
     }
 
+    /** The source roots granted to {@code team} beyond the configured ones, in the order they were set. */
+    public List<String> sourceRoots(String team) {
+        return store.query("SELECT root FROM team_source_roots WHERE team = ? ORDER BY position", rs -> rs.getString(1),
+                team);
+    }
+
+    /** Replaces {@code team}'s own source roots (already checked by the caller); the team must exist. */
+    public void setSourceRoots(String team, List<String> roots) {
+        if (!teams().contains(team)) {
+            throw new IllegalArgumentException("team: no team '" + team + "'");
+        }
+        store.inTransaction(c -> {
+            MetadataStore.execute(c, "DELETE FROM team_source_roots WHERE team = ?", team);
+            for (int i = 0; i < roots.size(); i++) {
+                MetadataStore.execute(c, "INSERT INTO team_source_roots (team, position, root) VALUES (?, ?, ?)",
+                        team, i, roots.get(i));
+            }
+            return null;
+        });
+    }
+
     // ---- users
 
     public boolean hasUsers() {

@@ -63,16 +63,59 @@ public final class SourceRoots {
         List<String> entries = spelled == null || spelled.isBlank()
                 ? List.of("samples", settings.dataDir().resolve("sources").toString())
                 : Arrays.stream(spelled.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-        List<Path> folders = new ArrayList<>();
-        List<String> s3 = new ArrayList<>();
+        return new SourceRoots(List.of(), List.of(), settings.dataDir(), settings.s3Bucket()).plus(entries);
+    }
+
+    /** These roots and {@code entries} (folders and {@code s3://bucket/prefix}, as in {@link #KEY}), e.g. a team's own. */
+    public SourceRoots plus(List<String> entries) {
+        List<Path> moreFolders = new ArrayList<>(folders);
+        List<String> moreS3 = new ArrayList<>(s3Prefixes);
         for (String entry : entries) {
-            if (entry.startsWith(S3)) {
-                s3.add(entry.substring(S3.length()));
+            if (isS3(entry)) {
+                moreS3.add(entry.substring(S3.length()));
             } else {
-                folders.add(Path.of(entry));
+                moreFolders.add(Path.of(entry));
             }
         }
-        return new SourceRoots(folders, s3, settings.dataDir(), settings.s3Bucket());
+        return new SourceRoots(moreFolders, moreS3, dataDir, artifactBucket);
+    }
+
+    /**
+     * Checks a root an admin grants: an absolute folder, or {@code s3://bucket} with an optional prefix, that is
+     * not a place that is never a source (the system trees, the data folder outside {@code sources/}, the artifact
+     * bucket). A refusal names {@code field}.
+     */
+    public void checkRoot(String field, String entry) {
+        if (entry == null || entry.isBlank() || entry.length() > 1024 || entry.contains(",")) {
+            throw new SourceRefusedException(field, "a root is a folder or s3://bucket/prefix of at most 1024 "
+                    + "characters, without commas");
+        }
+        if (isS3(entry)) {
+            String rest = entry.substring(S3.length());
+            String bucket = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
+            if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,62}")) {
+                throw new SourceRefusedException(field, "not an S3 bucket name: s3://" + bucket);
+            }
+            if (bucket.equals(artifactBucket)) {
+                throw new SourceRefusedException(field, "s3://" + bucket + " is lmforge's artifact bucket, which is "
+                        + "never a source");
+            }
+            return;
+        }
+        Path path = parse(field, entry);
+        if (!path.isAbsolute()) {
+            throw new SourceRefusedException(field, "a folder root must be an absolute path, not " + entry);
+        }
+        Path real = resolved(path);
+        for (Path system : SYSTEM) {
+            if (real.startsWith(system)) {
+                throw new SourceRefusedException(field, real + " is under " + system + ", which is never a source");
+            }
+        }
+        if (real.startsWith(dataDir) && !real.startsWith(dataSources)) {
+            throw new SourceRefusedException(field, real + " is inside lmforge's data folder; only its sources/ "
+                    + "folder may be a root");
+        }
     }
 
     /** Whether {@code spelled} names an S3 object or prefix rather than a local path. */

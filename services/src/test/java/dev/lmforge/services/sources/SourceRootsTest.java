@@ -95,4 +95,23 @@ class SourceRootsTest {
         SourceRoots configured = SourceRoots.from(Map.of(SourceRoots.KEY, root + ", s3://crawl/en")::get, settings);
         assertEquals(List.of(root.toString(), "s3://crawl/en/"), configured.describe());
     }
+
+    @Test
+    void aTeamsRootsAddToTheSharedOnesAndARootThatIsNeverASourceIsRefused() throws Exception {
+        Path team = Files.createDirectories(dir.resolve("team-blue"));
+        Files.writeString(team.resolve("b.jsonl"), "{}\n");
+        assertThrows(SourceRefusedException.class, () -> roots.checkSpelled("f", team.resolve("b.jsonl").toString()));
+        SourceRoots blue = roots.plus(List.of(team.toString(), "s3://blue-bucket/in/"));
+        blue.checkSpelled("f", team.resolve("b.jsonl").toString());
+        blue.checkSpelled("f", "s3://blue-bucket/in/x.jsonl");
+        blue.checkSpelled("f", root.resolve("a.jsonl").toString());
+        roots.checkRoot("r", team.toString());
+        roots.checkRoot("r", "s3://blue-bucket/in/");
+        for (String bad : List.of("relative", "/proc/self", data.toString(), data.resolve("postgres").toString(),
+                "s3://lmforge", "s3://Not_A_Bucket", "a,b", "")) {
+            SourceRefusedException e = assertThrows(SourceRefusedException.class, () -> roots.checkRoot("r", bad), bad);
+            assertEquals("r", e.field());
+        }
+        roots.checkRoot("r", data.resolve("sources/blue").toString());
+    }
 }

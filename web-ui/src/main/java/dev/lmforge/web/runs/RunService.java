@@ -74,16 +74,17 @@ public class RunService {
 
     /**
      * The spec as it would run for {@code user}: valid (400 naming each field), in a team of theirs (403 naming
-     * {@code team}), reading only inside the allowed source roots and extending only a checkpoint its team can see
+     * {@code team}), reading only inside the source roots (shared and the team's own) and extending only a checkpoint its team can see
      * (400 naming the field and the rule).
      */
     public LifecycleSpec checkedSpec(String specText, User user) {
         LifecycleSpec s = SpecParser.parse(specText);
         String team = Permissions.teamFor(user, s.team(), users.teams());
         List<ProblemException.FieldError> refused = new ArrayList<>();
+        SourceRoots roots = team == null ? sources : sources.plus(users.sourceRoots(team));
         for (LifecycleSpec.SourcePath source : s.sourcePaths()) {
             try {
-                sources.checkSpelled(source.field(), source.path());
+                roots.checkSpelled(source.field(), source.path());
             } catch (SourceRefusedException e) {
                 refused.add(new ProblemException.FieldError(e.field(), e.rule()));
             }

@@ -27,10 +27,11 @@ public interface AlignStage {
      * Copies the SFT and preference sets that {@code config} (an {@link AlignStageConfig}) names, the user's files
      * or the bundled sets, into the artifact store after checking them line by line, and returns them as
      * {@link #SFT_DATA} and {@link #PREFERENCE_DATA}. Alignment then reads them by digest, so an edited file is a
-     * new cache key and the aligned model's lineage names the very data it was trained on.
+     * new cache key and the aligned model's lineage names the very data it was trained on. The files must lie in the
+     * source roots of run {@code runId}'s team (null, as workflows recorded before it passed, means the shared roots).
      */
     @ActivityMethod
-    Map<String, ArtifactRef> snapshotData(JsonNode config);
+    Map<String, ArtifactRef> snapshotData(String runId, JsonNode config);
 
     @ActivityMethod
     StageOutput align(StageInput input);
