@@ -1,5 +1,5 @@
 // Tokens and users: everyone makes, lists and revokes their own API tokens; an admin also manages users and teams,
-// resets passwords and disables or enables users.
+// resets passwords, disables or enables users, and sets the source roots of a team.
 import {api, el, errorBox, fmtTime, nav, session} from './console.js';
 
 nav('admin');
@@ -53,6 +53,19 @@ async function loadAdmin() {
   document.getElementById('member-team').replaceChildren(...options(teams));
   document.getElementById('member-user').replaceChildren(...options(users.map(u => u.name)));
   document.getElementById('reset-user').replaceChildren(...options(users.map(u => u.name).filter(n => n !== me.user)));
+  const rootsTeam = document.getElementById('roots-team');
+  const chosen = rootsTeam.value;
+  rootsTeam.replaceChildren(...options(teams));
+  if (teams.includes(chosen)) rootsTeam.value = chosen;
+  await loadRoots();
+}
+
+async function loadRoots() {
+  const team = document.getElementById('roots-team').value;
+  if (!team) return;
+  const roots = await api(`/api/teams/${encodeURIComponent(team)}/source-roots`);
+  document.getElementById('shared-roots').textContent = roots.shared.join(', ') || 'none';
+  document.getElementById('roots-value').value = roots.roots.join('\n');
 }
 
 async function setEnabled(user, enabled) {
@@ -103,6 +116,16 @@ document.getElementById('add-member').addEventListener('submit', async event => 
   const user = document.getElementById('member-user').value;
   await attempt('admin-error', () => api(`/api/users/${encodeURIComponent(user)}/teams`,
     json({name: document.getElementById('member-team').value})));
+});
+
+document.getElementById('roots-team').addEventListener('change', () =>
+  loadRoots().catch(e => document.getElementById('admin-error').replaceChildren(errorBox(e))));
+document.getElementById('team-roots').addEventListener('submit', async event => {
+  event.preventDefault();
+  const team = document.getElementById('roots-team').value;
+  const roots = document.getElementById('roots-value').value.split('\n').map(r => r.trim()).filter(r => r);
+  await attempt('admin-error', () => api(`/api/teams/${encodeURIComponent(team)}/source-roots`, {method: 'PUT',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({roots})}));
 });
 
 document.getElementById('admin').hidden = me.role !== 'admin';

@@ -31,6 +31,7 @@ import jakarta.inject.Inject;
 import java.math.BigInteger;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -472,5 +473,28 @@ class ConsoleBrowserTest {
         ledger.recordEvaluations(List.of(
                 new EvaluationResult(runId, "evaluate-base", model, "arithmetic", "acc", 0.75 - offset, 200, 0.03),
                 new EvaluationResult(runId, "evaluate-base", model, "held-out", "bits_per_byte", 1.1 + offset, 5000, null)));
+    }
+
+    /**
+     * The admin gives a team a source root of its own on the Admin page; a root that is never a source is refused
+     * there by its index, and the team's roots are what the API says.
+     */
+    @Test
+    @Order(10)
+    void anAdminSetsATeamsSourceRootsOnTheAdminPage() throws Exception {
+        Path folder = Files.createDirectories(Path.of("target", "default-team-corpus").toAbsolutePath());
+        open("/admin.html");
+        page.locator("#roots-team").selectOption("default");
+        page.locator("#roots-value").fill(folder + "\n/proc\n");
+        page.locator("#team-roots button[type=submit]").click();
+        assertThat(page.locator("#admin-error")).containsText("roots[1]");
+        page.locator("#roots-value").fill(folder.toString());
+        page.locator("#team-roots button[type=submit]").click();
+        assertThat(page.locator("#admin-error")).isEmpty();
+        given().get("/api/teams/default/source-roots").then().statusCode(200)
+                .body("roots", equalTo(List.of(folder.toString())));
+        page.reload();
+        assertThat(page.locator("#roots-value")).hasValue(folder.toString());
+        screenshot("admin-source-roots");
     }
 }
