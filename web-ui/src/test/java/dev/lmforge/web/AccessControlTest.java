@@ -27,9 +27,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -261,6 +267,54 @@ class AccessControlTest {
         assertFalse(tableAsText("login_throttle").contains("user:lou"));
         // Every test signs in from this address: forget its failures, so that they do not add up to its own lock-out.
         sql("DELETE FROM login_throttle WHERE key LIKE 'client:%'");
+    }
+
+    @Test
+    void parallelWrongPasswordsAreCheckedAtMostTheLimitAndALockedOutFloodIsAuditedOnce() throws Exception {
+        users.createUser("rex", PASSWORD, UserStore.Role.VIEWER, List.of("red"));
+        assertEquals(List.of(4, 26), statusesOfParallelLogins("rex", 30, List.of(401, 429)));
+        String admin = token("admin");
+        as(admin).queryParam("target", "user:rex").get("/api/audit").then().statusCode(200)
+                .body("items.findAll { it.action == 'session.login.fail' }.size()", equalTo(5))
+                .body("items.findAll { it.action == 'session.lockout' }.size()", equalTo(1))
+                .body("items.findAll { it.action == 'session.login.locked' }.size()", equalTo(1));
+
+        // A flood while locked out adds no audit row: it is only counted.
+        int before = as(admin).queryParam("target", "user:rex").get("/api/audit").then().extract().path("total");
+        assertEquals(List.of(0, 40), statusesOfParallelLogins("rex", 40, List.of(401, 429)));
+        assertEquals(before, (int) as(admin).queryParam("target", "user:rex").get("/api/audit").then().extract().path("total"));
+        try (Connection c = ledger.dataSource().getConnection(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT refused_while_locked FROM login_throttle WHERE key = 'user:rex'")) {
+            assertTrue(rs.next());
+            // Of the first 26 429s, one is the fifth guess itself: checked, and it started the lock-out.
+            assertEquals(25 + 40, rs.getInt(1), "every refusal is counted");
+        }
+        sql("DELETE FROM login_throttle WHERE key LIKE 'client:%'");
+    }
+
+    /** How many of {@code n} wrong passwords for {@code name}, sent all at once, got each of {@code statuses}. */
+    private static List<Integer> statusesOfParallelLogins(String name, int n, List<Integer> statuses) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Integer>> codes = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String guess = "guess number " + i;
+                codes.add(pool.submit(() -> {
+                    start.await();
+                    return login(name, guess).statusCode();
+                }));
+            }
+            start.countDown();
+            List<Integer> got = new ArrayList<>();
+            for (Future<Integer> f : codes) {
+                got.add(f.get(60, TimeUnit.SECONDS));
+            }
+            assertTrue(statuses.containsAll(got), "statuses " + got);
+            return statuses.stream().map(s -> (int) got.stream().filter(s::equals).count()).toList();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
