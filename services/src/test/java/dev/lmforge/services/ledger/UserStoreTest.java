@@ -299,15 +299,15 @@ class UserStoreTest {
     @Test
     void runsOfTeamsAreListedWithTheSameFiltersAndTheirArtifactsKnowTheirTeams() {
         MetadataStore ledger = stack.ledger();
-        ledger.createRun(new NewRun("run-t-red-1", "scoped-a", "red", "ann", "{}", "", null));
-        ledger.createRun(new NewRun("run-t-blue-1", "scoped-b", "blue", "ann", "{}", "", null));
-        ledger.createRun(new NewRun("run-t-none", "scoped-c", null, "ann", "{}", "", null));
-        ledger.createRun(new NewRun("run-t-red-2", "other", "red", "ann", "{}", "", null));
-        assertEquals(List.of("run-t-red-1"), ledger.runs(null, "scoped", List.of("red"), 10, 0).items().stream()
-                .map(Records.RunRecord::id).toList());
-        assertEquals(2, ledger.runs("QUEUED", "scoped", List.of("red", "blue"), 10, 0).total());
-        assertEquals(0, ledger.runs(null, null, List.of(), 10, 0).total());
-        assertEquals(0, ledger.runs("SUCCEEDED", null, List.of("red"), 10, 0).total());
+        ledger.createRun(new NewRun("run-t-red-1", "scoped-a", "red", "ann", "{}", "", List.of(), null));
+        ledger.createRun(new NewRun("run-t-blue-1", "scoped-b", "blue", "ann", "{}", "", List.of(), null));
+        ledger.createRun(new NewRun("run-t-none", "scoped-c", null, "ann", "{}", "", List.of(), null));
+        ledger.createRun(new NewRun("run-t-red-2", "other", "red", "ann", "{}", "", List.of(), null));
+        assertEquals(List.of("run-t-red-1"), ledger.runSummaries(null, "scoped", List.of("red"), 10, 0).items().stream()
+                .map(Records.RunSummary::id).toList());
+        assertEquals(2, ledger.runSummaries("QUEUED", "scoped", List.of("red", "blue"), 10, 0).total());
+        assertEquals(0, ledger.runSummaries(null, null, List.of(), 10, 0).total());
+        assertEquals(0, ledger.runSummaries("SUCCEEDED", null, List.of("red"), 10, 0).total());
 
         String digest = Digests.sha256("scoped artifact");
         ledger.recordArtifact(digest, "corpus", 1, "{}");
