@@ -20,6 +20,11 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +32,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -314,6 +320,52 @@ class AccessControlTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void oneUserMayHoldOnlyEightRunStreamsSoOthersStillGetTheirsAndAClosedOneFreesItsPlace() throws Exception {
+        String rita = token("rita");
+        String vic = token("vic");
+        String id = submit(rita, SLOW_SPEC.replace("300000", "10000"));
+        HttpClient http = HttpClient.newHttpClient();
+        List<HttpResponse<InputStream>> streams = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 8; i++) {
+                streams.add(openStream(http, vic, id));
+                assertEquals(200, streams.get(streams.size() - 1).statusCode(), "stream " + i);
+            }
+            HttpResponse<InputStream> refused = openStream(http, vic, id);
+            String problem = new String(refused.body().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(429, refused.statusCode(), problem);
+            assertEquals("application/problem+json", refused.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+            assertTrue(problem.contains("lmforge.streams.per-user = 8"), problem);
+            assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+
+            streams.add(openStream(http, token("admin"), id));
+            assertEquals(200, streams.get(streams.size() - 1).statusCode(), "another user is not held back");
+
+            streams.remove(0).body().close();
+            HttpResponse<InputStream> again = openStream(http, vic, id);
+            for (long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                 again.statusCode() == 429 && System.nanoTime() < deadline; again = openStream(http, vic, id)) {
+                again.body().close();
+                Thread.sleep(200);
+            }
+            streams.add(again);
+            assertEquals(200, again.statusCode(), "the closed stream's place is free again");
+        } finally {
+            for (HttpResponse<InputStream> s : streams) {
+                s.body().close();
+            }
+            as(rita).post("/api/runs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
+    /** Opens a run's server-sent event stream; returns once the status and headers have come. */
+    private static HttpResponse<InputStream> openStream(HttpClient http, String token, String runId) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/api/runs/" + runId + "/events"))
+                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
     }
 
     @Test
