@@ -45,7 +45,9 @@ function listen() {
       setLive(false, 'ended');
     }
   };
-  events.onerror = () => { if (events.readyState !== EventSource.CLOSED) setLive(false, 'reconnecting'); };
+  // A refused stream (429: this user has too many open, 503: the server has) closes for good; the page says so.
+  events.onerror = () => setLive(false, events.readyState === EventSource.CLOSED
+    ? 'not live: the server refused the stream (too many open?); close other run pages and reload' : 'reconnecting');
 }
 
 function setLive(on, text) {

@@ -27,7 +27,7 @@ let lastBody = '';
 async function load() {
   const errorSlot = document.getElementById('error');
   try {
-    const page = await api('/api/console/runs?' + query());
+    const page = await api('/api/runs?' + query());
     errorSlot.replaceChildren();
     const signature = JSON.stringify(page) + Math.floor(Date.now() / 1000);  // durations of running runs tick
     if (signature === lastBody) return;

@@ -20,6 +20,11 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +32,16 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -147,7 +159,6 @@ class AccessControlTest {
         as(rita).queryParam("target", blueRun).get("/api/audit").then().statusCode(404);
         as(rita).get("/api/audit").then().statusCode(403).body("detail", containsString("target"));
         as(rita).queryParam("q", "blue-only").get("/api/runs").then().statusCode(200).body("total", equalTo(0));
-        as(rita).queryParam("q", "blue-only").get("/api/console/runs").then().statusCode(200).body("total", equalTo(0));
         as(bert).queryParam("q", "blue-only").get("/api/runs").then().statusCode(200).body("total", equalTo(1));
 
         // What the blue run made is blue's too: its plan artifact and stage row are missing to rita.
@@ -261,6 +272,100 @@ class AccessControlTest {
         assertFalse(tableAsText("login_throttle").contains("user:lou"));
         // Every test signs in from this address: forget its failures, so that they do not add up to its own lock-out.
         sql("DELETE FROM login_throttle WHERE key LIKE 'client:%'");
+    }
+
+    @Test
+    void parallelWrongPasswordsAreCheckedAtMostTheLimitAndALockedOutFloodIsAuditedOnce() throws Exception {
+        users.createUser("rex", PASSWORD, UserStore.Role.VIEWER, List.of("red"));
+        assertEquals(List.of(4, 26), statusesOfParallelLogins("rex", 30, List.of(401, 429)));
+        String admin = token("admin");
+        as(admin).queryParam("target", "user:rex").get("/api/audit").then().statusCode(200)
+                .body("items.findAll { it.action == 'session.login.fail' }.size()", equalTo(5))
+                .body("items.findAll { it.action == 'session.lockout' }.size()", equalTo(1))
+                .body("items.findAll { it.action == 'session.login.locked' }.size()", equalTo(1));
+
+        // A flood while locked out adds no audit row: it is only counted.
+        int before = as(admin).queryParam("target", "user:rex").get("/api/audit").then().extract().path("total");
+        assertEquals(List.of(0, 40), statusesOfParallelLogins("rex", 40, List.of(401, 429)));
+        assertEquals(before, (int) as(admin).queryParam("target", "user:rex").get("/api/audit").then().extract().path("total"));
+        try (Connection c = ledger.dataSource().getConnection(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT refused_while_locked FROM login_throttle WHERE key = 'user:rex'")) {
+            assertTrue(rs.next());
+            // Of the first 26 429s, one is the fifth guess itself: checked, and it started the lock-out.
+            assertEquals(25 + 40, rs.getInt(1), "every refusal is counted");
+        }
+        sql("DELETE FROM login_throttle WHERE key LIKE 'client:%'");
+    }
+
+    /** How many of {@code n} wrong passwords for {@code name}, sent all at once, got each of {@code statuses}. */
+    private static List<Integer> statusesOfParallelLogins(String name, int n, List<Integer> statuses) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Integer>> codes = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String guess = "guess number " + i;
+                codes.add(pool.submit(() -> {
+                    start.await();
+                    return login(name, guess).statusCode();
+                }));
+            }
+            start.countDown();
+            List<Integer> got = new ArrayList<>();
+            for (Future<Integer> f : codes) {
+                got.add(f.get(60, TimeUnit.SECONDS));
+            }
+            assertTrue(statuses.containsAll(got), "statuses " + got);
+            return statuses.stream().map(s -> (int) got.stream().filter(s::equals).count()).toList();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void oneUserMayHoldOnlyEightRunStreamsSoOthersStillGetTheirsAndAClosedOneFreesItsPlace() throws Exception {
+        String rita = token("rita");
+        String vic = token("vic");
+        String id = submit(rita, SLOW_SPEC.replace("300000", "10000"));
+        HttpClient http = HttpClient.newHttpClient();
+        List<HttpResponse<InputStream>> streams = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 8; i++) {
+                streams.add(openStream(http, vic, id));
+                assertEquals(200, streams.get(streams.size() - 1).statusCode(), "stream " + i);
+            }
+            HttpResponse<InputStream> refused = openStream(http, vic, id);
+            String problem = new String(refused.body().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(429, refused.statusCode(), problem);
+            assertEquals("application/problem+json", refused.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+            assertTrue(problem.contains("lmforge.streams.per-user = 8"), problem);
+            assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+
+            streams.add(openStream(http, token("admin"), id));
+            assertEquals(200, streams.get(streams.size() - 1).statusCode(), "another user is not held back");
+
+            streams.remove(0).body().close();
+            HttpResponse<InputStream> again = openStream(http, vic, id);
+            for (long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                 again.statusCode() == 429 && System.nanoTime() < deadline; again = openStream(http, vic, id)) {
+                again.body().close();
+                Thread.sleep(200);
+            }
+            streams.add(again);
+            assertEquals(200, again.statusCode(), "the closed stream's place is free again");
+        } finally {
+            for (HttpResponse<InputStream> s : streams) {
+                s.body().close();
+            }
+            as(rita).post("/api/runs/" + id + "/cancel").then().statusCode(200);
+        }
+    }
+
+    /** Opens a run's server-sent event stream; returns once the status and headers have come. */
+    private static HttpResponse<InputStream> openStream(HttpClient http, String token, String runId) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/api/runs/" + runId + "/events"))
+                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
     }
 
     @Test

@@ -2,9 +2,13 @@ package dev.lmforge.web;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -352,6 +356,26 @@ class LifecycleApiTest {
         given().get("/api/nothing-here").then().statusCode(404).contentType("application/problem+json");
         given().contentType("image/png").body(new byte[]{1, 2}).post("/api/runs").then().statusCode(415)
                 .contentType("application/problem+json");
+    }
+
+    /** A spec can be hundreds of kilobytes: a page of the list carries each run's summary, and only the run has its spec. */
+    @Test
+    void theRunsListHasSummariesNotSpecsAndCapsItsPage() {
+        String id = submit(spec("# " + "x".repeat(100_000) + "\n").replace("name: api-test", "name: api-summary"));
+        byte[] page = given().queryParam("q", "api-summary").get("/api/runs").then().statusCode(200)
+                .body("total", equalTo(1)).body("items[0].id", equalTo(id))
+                .body("items[0].stages.stage", equalTo(List.of("data", "plan")))
+                .body("items[0].stages.status", everyItem(not(emptyOrNullString())))
+                .body("items[0].owner", not(emptyOrNullString())).body("items[0].createdAt", not(emptyOrNullString()))
+                .body("items[0]", not(hasKey("spec"))).body("items[0]", not(hasKey("specSource")))
+                .extract().asByteArray();
+        assertTrue(page.length < 2_000, "a one-run page of " + page.length + " bytes");
+        assertEquals(1.0e15, run(id).getDouble("spec.compute.budget"), "the run itself has its spec");
+
+        given().queryParam("limit", 200).get("/api/runs").then().statusCode(200);
+        given().queryParam("limit", 201).get("/api/runs").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("limit")).body("detail", containsString("200"));
+        given().get("/api/console/runs").then().statusCode(404);
     }
 
     @Test

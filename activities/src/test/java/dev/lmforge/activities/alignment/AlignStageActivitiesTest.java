@@ -149,7 +149,7 @@ class AlignStageActivitiesTest {
     @Test
     void aRetryFindingAMidSftCheckpointInTheLedgerEndsAsTheUninterruptedRun() throws Exception {
         // A lost attempt's checkpoints: in the ledger under its cache key, the newest mid-way through SFT's 2nd epoch.
-        runtime.ledger().createRun(new NewRun("align-lost", "t", null, "alice", "{}", "", null));
+        runtime.ledger().createRun(new NewRun("align-lost", "t", null, "alice", "{}", "", List.of(), null));
         for (long step : new long[] {10, 15}) {
             runtime.ledger().recordCheckpoint("key-lost-in-sft", step, "periodic", checkpointAt(step), "align-lost");
         }
@@ -278,7 +278,7 @@ class AlignStageActivitiesTest {
         inputs.put("checkpoint", checkpoint);
         inputs.put("tokenizer", store(Files.readAllBytes(tokenizer.save(dir.resolve("tokenizer-" + runId))),
                 "tokenizer"));
-        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", null));
+        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
         Map<String, String> digests = new LinkedHashMap<>();
         inputs.forEach((name, ref) -> digests.put(name, ref.digest()));
         long row = runtime.ledger().beginStage(runId, "align", 1, cacheKey, "{}", digests, null);

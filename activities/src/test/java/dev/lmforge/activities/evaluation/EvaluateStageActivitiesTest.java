@@ -103,7 +103,7 @@ class EvaluateStageActivitiesTest {
 
     private static StageOutput evaluate(Object heartbeat) {
         String runId = "eval-" + ++runs;
-        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", null));
+        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
         Map<String, String> digests = new LinkedHashMap<>();
         inputs.forEach((name, ref) -> digests.put(name, ref.digest()));
         long row = runtime.ledger().beginStage(runId, "evaluate-base", 1, "key-" + runId, "{}", digests, null);

@@ -75,7 +75,7 @@ class ScalingSweepWorkflowTest {
     static void sweepOnce() throws Exception {
         stack = new RealStageRuntime(dir);
         runtime = stack.runtime();
-        runtime.ledger().createRun(new NewRun(RUN, "t", null, "alice", "{}", "", null));
+        runtime.ledger().createRun(new NewRun(RUN, "t", null, "alice", "{}", "", List.of(), null));
         tokens = storeTokens(Files.readString(Path.of("../samples/corpus/dump-2024-01.jsonl")));
 
         env = TestWorkflowEnvironment.newInstance();

@@ -69,7 +69,7 @@ class TokenizerStageActivitiesTest {
                 List.of(new CorpusManifest.Part("raw-0000", "d", stored.digest(), stored.sizeBytes(), DOCUMENTS.size(), 0, 0)));
         var corpus = runtime.artifacts().put(JSON.writeValueAsBytes(manifest));
         runtime.ledger().recordArtifact(corpus.digest(), "corpus", corpus.sizeBytes(), "{}");
-        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", null));
+        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
         long row = runtime.ledger().beginStage(runId, "tokenizer", 1, "key-" + runId, "{}", Map.of("corpus", corpus.digest()), null);
         JsonNode config = JSON.valueToTree(new TokenizerStageConfig(new LifecycleSpec.TokenizerOptions(300, null, 16L)));
         return new StageInput(runId, row, "tokenizer", config, Map.of("corpus", new ArtifactRef(corpus.digest(), "corpus", corpus.sizeBytes())));

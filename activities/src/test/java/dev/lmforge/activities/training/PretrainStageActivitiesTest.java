@@ -113,7 +113,7 @@ class PretrainStageActivitiesTest {
         changePlan.accept(planJson);
         Map<String, ArtifactRef> stageInputs = new LinkedHashMap<>(inputs);
         stageInputs.put("plan", store(JSON.writeValueAsBytes(planJson), "plan"));
-        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", null));
+        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
         Map<String, String> digests = new LinkedHashMap<>();
         stageInputs.forEach((name, ref) -> digests.put(name, ref.digest()));
         long row = runtime.ledger().beginStage(runId, "pretrain", 1, cacheKey, "{}", digests, null);

@@ -15,6 +15,8 @@ import dev.lmforge.services.ledger.Records.MetricSummary;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.services.ledger.Records.Page;
 import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.services.ledger.Records.RunSummary;
+import dev.lmforge.services.ledger.Records.StageProgress;
 import dev.lmforge.services.ledger.Records.StageRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -66,9 +68,9 @@ public final class MetadataStore {
 
     /** Inserts a new run with status {@code QUEUED}. */
     public void createRun(NewRun run) {
-        update("INSERT INTO runs (id, name, team, owner, spec, spec_source, status, resumed_from) "
-                        + "VALUES (?, ?, ?, ?, ?::jsonb, ?, 'QUEUED', ?)",
-                run.id(), run.name(), run.team(), run.owner(), run.specJson(), run.specSource(), run.resumedFrom());
+        update("INSERT INTO runs (id, name, team, owner, spec, spec_source, planned_stages, status, resumed_from) "
+                        + "VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, 'QUEUED', ?)", run.id(), run.name(), run.team(), run.owner(),
+                run.specJson(), run.specSource(), run.plannedStages().toArray(String[]::new), run.resumedFrom());
     }
 
     /** Removes a run that never started (its workflow could not be started), so nothing half-made remains. */
@@ -97,18 +99,13 @@ public final class MetadataStore {
         return queryOne("SELECT * FROM runs WHERE id = ?", MetadataStore::runOf, id);
     }
 
-    /** Runs newest first, optionally only those with {@code status}. */
-    public Page<RunRecord> runs(String status, int limit, int offset) {
-        return runs(status, null, null, limit, offset);
-    }
-
     /**
-     * Runs newest first, optionally only those with {@code status} and those whose name starts with
+     * Summaries of runs newest first, optionally only those with {@code status} and those whose name starts with
      * {@code namePrefix} (case-sensitive). A prefix, not a substring, so that a B-tree index on the name can
      * serve it; {@code %}, {@code _} and {@code \} in the prefix match themselves. With {@code teams}, only the
-     * runs of those teams (null: every run).
+     * runs of those teams (null: every run). Three queries whatever the page size; no spec is read.
      */
-    public Page<RunRecord> runs(String status, String namePrefix, Collection<String> teams, int limit, int offset) {
+    public Page<RunSummary> runSummaries(String status, String namePrefix, Collection<String> teams, int limit, int offset) {
         List<String> conditions = new ArrayList<>();
         List<Object> params = new ArrayList<>();
         if (teams != null) {
@@ -128,13 +125,27 @@ public final class MetadataStore {
         List<Object> pageParams = new ArrayList<>(params);
         pageParams.add(limit);
         pageParams.add(offset);
-        List<RunRecord> items = query("SELECT * FROM runs" + where + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                MetadataStore::runOf, pageParams.toArray());
+        Map<String, List<String>> planned = new LinkedHashMap<>();
+        List<RunSummary> bare = query("SELECT id, name, team, owner, status, resumed_from, created_at, started_at, ended_at, "
+                        + "planned_stages FROM runs" + where + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", rs -> {
+                    planned.put(rs.getString("id"), List.of((String[]) rs.getArray("planned_stages").getArray()));
+                    return new RunSummary(rs.getString("id"), rs.getString("name"), rs.getString("team"), rs.getString("owner"),
+                            rs.getString("status"), rs.getString("resumed_from"), instant(rs, "created_at"),
+                            instant(rs, "started_at"), instant(rs, "ended_at"), List.of());
+                }, pageParams.toArray());
+        Map<String, Map<String, String>> statuses = newestStageStatuses(List.copyOf(planned.keySet()));
+        List<RunSummary> items = bare.stream().map(r -> {
+            Map<String, String> byStage = statuses.getOrDefault(r.id(), Map.of());
+            List<StageProgress> stages = planned.get(r.id()).stream()
+                    .map(s -> new StageProgress(s, byStage.getOrDefault(s, "PENDING"))).toList();
+            return new RunSummary(r.id(), r.name(), r.team(), r.owner(), r.status(), r.resumedFrom(), r.createdAt(),
+                    r.startedAt(), r.endedAt(), stages);
+        }).toList();
         return new Page<>(items, total, limit, offset);
     }
 
     /** For each of {@code runIds}, the status of each stage's newest row (stage → status), in one query. */
-    public Map<String, Map<String, String>> newestStageStatuses(List<String> runIds) {
+    private Map<String, Map<String, String>> newestStageStatuses(List<String> runIds) {
         Map<String, Map<String, String>> byRun = new LinkedHashMap<>();
         query("SELECT DISTINCT ON (run_id, stage) run_id, stage, status FROM stages WHERE run_id = ANY (?) "
                 + "ORDER BY run_id, stage, id DESC", rs -> byRun.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>())

@@ -56,9 +56,21 @@ public final class Records {
     public record Page<T>(List<T> items, long total, int limit, int offset) {
     }
 
-    /** A new run, before it has a status or Temporal ids. */
+    /** A new run, before it has a status or Temporal ids; {@code plannedStages} are the stage ids it runs, in order. */
     public record NewRun(String id, String name, String team, String owner, String specJson, String specSource,
-                         String resumedFrom) {
+                         List<String> plannedStages, String resumedFrom) {
+    }
+
+    /**
+     * A run as a row of a list: what the runs page shows, never the spec. {@code stages} are the planned stages in
+     * lifecycle order, each with the status of its newest row ({@code PENDING} until it starts).
+     */
+    public record RunSummary(String id, String name, String team, String owner, String status, String resumedFrom,
+                             Instant createdAt, Instant startedAt, Instant endedAt, List<StageProgress> stages) {
+    }
+
+    /** One planned stage of a run and its newest status. */
+    public record StageProgress(String stage, String status) {
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.lmforge.services.artifacts.Digests;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -16,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import javax.crypto.SecretKeyFactory;
@@ -357,19 +359,14 @@ public final class UserStore {
         return "client:" + client;
     }
 
-    /** Until when sign-ins of this name or from this client are refused, if either is locked out now. */
-    public Optional<Instant> signInLockedUntil(String name, String client) {
-        List<Timestamp> until = store.query("SELECT max(locked_until) FROM login_throttle WHERE key IN (?, ?) "
-                + "AND locked_until > now()", rs -> rs.getTimestamp(1), clientKey(client), nameKey(name));
-        return Optional.ofNullable(instant(until.get(0)));
-    }
-
     /**
-     * Counts a failed sign-in against the name tried (whether or not such a user exists) and the client address;
-     * returns the lock-outs it started, one per key that reached its limit within {@link #FAILURE_WINDOW}. Every
-     * console process counts in the same rows (locked while counted) on the database's clock.
+     * Starts a sign-in of {@code name} from {@code client}, in one transaction that holds both keys' rows (on the
+     * database's clock, so every console process counts alike). While either key is locked out the attempt is
+     * refused and only counted ({@code refused_while_locked}). Otherwise it counts as a failure of both keys at once,
+     * before the password is checked, so that however many attempts arrive together at most the limit of them are
+     * checked before the lock-out; {@link #signInSucceeded} takes the count back when the password proves right.
      */
-    public List<LockOut> recordSignInFailure(String name, String client) {
+    public SignInAttempt beginSignIn(String name, String client) {
         // Sorted, so that two processes lock the same rows in the same order.
         Map<String, Integer> limits = new TreeMap<>(Map.of(clientKey(client), FAILURES_PER_CLIENT, nameKey(name), FAILURES_PER_NAME));
         List<String> keys = List.copyOf(limits.keySet());
@@ -382,27 +379,84 @@ public final class UserStore {
                     + "ORDER BY key FOR UPDATE", keys.get(0), keys.get(1)); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     now = rs.getTimestamp("db_now").toInstant();
-                    counts.put(rs.getString("key"), new SignInFailures(rs.getInt("failures"), instant(rs.getTimestamp("window_start")),
-                            instant(rs.getTimestamp("last_failure_at")), rs.getInt("lockouts"), instant(rs.getTimestamp("locked_until"))));
+                    counts.put(rs.getString("key"), SignInFailures.of(rs));
                 }
             }
+            Instant lockedUntil = null;
+            boolean firstRefusal = false;
+            for (Map.Entry<String, SignInFailures> e : counts.entrySet()) {
+                Instant until = e.getValue().lockedUntil();
+                if (until != null && until.isAfter(now)) {
+                    lockedUntil = lockedUntil == null || until.isAfter(lockedUntil) ? until : lockedUntil;
+                    firstRefusal |= e.getValue().refusedWhileLocked() == 0;
+                    MetadataStore.execute(c, "UPDATE login_throttle SET refused_while_locked = refused_while_locked + 1 "
+                            + "WHERE key = ?", e.getKey());
+                }
+            }
+            if (lockedUntil != null) {
+                return new SignInAttempt(name, client, lockedUntil, firstRefusal, List.of(), null, null);
+            }
             List<LockOut> started = new ArrayList<>();
+            Map<String, SignInFailures> after = new TreeMap<>();
             for (Map.Entry<String, SignInFailures> e : counts.entrySet()) {
                 SignInFailures next = e.getValue().afterFailure(now, limits.get(e.getKey()));
-                MetadataStore.execute(c, "UPDATE login_throttle SET failures = ?, window_start = ?, last_failure_at = ?, "
-                        + "lockouts = ?, locked_until = ? WHERE key = ?", next.failures(), timestamp(next.windowStart()),
-                        timestamp(next.lastFailureAt()), next.lockouts(), timestamp(next.lockedUntil()), e.getKey());
+                after.put(e.getKey(), next);
+                store(c, e.getKey(), next);
                 if (next.lockedUntil() != null && !next.lockedUntil().equals(e.getValue().lockedUntil())) {
                     started.add(new LockOut(e.getKey(), next.lockedUntil(), next.lockouts()));
                 }
             }
-            return started;
+            return new SignInAttempt(name, client, null, false, started, counts.get(clientKey(client)), after.get(clientKey(client)));
         });
     }
 
     /**
-     * After a successful sign-in: forgets the name's failures. The client address's stay until they age out, or one
-     * good account would let an address go on trying other names. Drops every key idle for a day while at it.
+     * After the password of an attempt {@link #beginSignIn} let in proved right: forgets the name's failures and takes
+     * back the attempt's count of the client address, with any lock-out of the address that it started. The
+     * address's other failures stay until they age out, or one good account would let an address go on trying other
+     * names.
+     */
+    public void signInSucceeded(SignInAttempt attempt) {
+        if (!attempt.admitted()) {
+            throw new IllegalArgumentException("attempt: a refused sign-in cannot succeed");
+        }
+        clearSignInFailures(attempt.name);
+        String key = clientKey(attempt.client);
+        store.inTransaction(c -> {
+            SignInFailures now;
+            try (var ps = MetadataStore.prepare(c, "SELECT * FROM login_throttle WHERE key = ? FOR UPDATE", key);
+                 ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                now = SignInFailures.of(rs);
+            }
+            SignInFailures before = attempt.clientBefore;
+            SignInFailures ours = attempt.clientAfter;
+            SignInFailures restored;
+            if (ours.lockedUntil() != null && ours.lockedUntil().equals(now.lockedUntil())
+                    && !ours.lockedUntil().equals(before.lockedUntil())) {
+                // Our attempt locked the address, so nothing counted since (only refusals, which were not its fault).
+                restored = before;
+            } else if (Objects.equals(ours.windowStart(), now.windowStart()) && now.failures() > 0) {
+                restored = new SignInFailures(now.failures() - 1, now.windowStart(),
+                        ours.lastFailureAt().equals(now.lastFailureAt()) ? before.lastFailureAt() : now.lastFailureAt(),
+                        now.lockouts(), now.lockedUntil(), now.refusedWhileLocked());
+            } else {
+                return null;
+            }
+            if (restored.lastFailureAt() == null && restored.lockouts() == 0 && restored.failures() == 0) {
+                MetadataStore.execute(c, "DELETE FROM login_throttle WHERE key = ?", key);
+            } else {
+                store(c, key, restored);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Forgets the name's failures (after a successful sign-in, or an admin's password reset), and drops every key
+     * idle for a day while at it.
      */
     public void clearSignInFailures(String name) {
         store.query("DELETE FROM login_throttle WHERE key = ? OR (last_failure_at < now() - make_interval(secs => ?) "
@@ -410,8 +464,69 @@ public final class UserStore {
                 FAILURES_FORGOTTEN_AFTER.toSeconds());
     }
 
-    /** One key's failed sign-ins as stored; {@code lockouts} counts lock-outs in a row. */
-    private record SignInFailures(int failures, Instant windowStart, Instant lastFailureAt, int lockouts, Instant lockedUntil) {
+    private static void store(Connection c, String key, SignInFailures f) throws SQLException {
+        MetadataStore.execute(c, "UPDATE login_throttle SET failures = ?, window_start = ?, last_failure_at = ?, "
+                + "lockouts = ?, locked_until = ?, refused_while_locked = ? WHERE key = ?", f.failures(),
+                timestamp(f.windowStart()), timestamp(f.lastFailureAt()), f.lockouts(), timestamp(f.lockedUntil()),
+                f.refusedWhileLocked(), key);
+    }
+
+    /**
+     * A sign-in as {@link #beginSignIn} decided it. Let in ({@link #admitted()}), it already counts as a failure,
+     * and {@link #lockOuts()} are the lock-outs it started: they stand unless {@link #signInSucceeded} is called.
+     * Refused, {@link #lockedUntil()} says until when; only the {@link #firstRefusal()} of a lock-out is worth an
+     * audit row, the others are only counted.
+     */
+    public static final class SignInAttempt {
+        private final String name;
+        private final String client;
+        private final Instant lockedUntil;
+        private final boolean firstRefusal;
+        private final List<LockOut> lockOuts;
+        private final SignInFailures clientBefore;
+        private final SignInFailures clientAfter;
+
+        private SignInAttempt(String name, String client, Instant lockedUntil, boolean firstRefusal, List<LockOut> lockOuts,
+                              SignInFailures clientBefore, SignInFailures clientAfter) {
+            this.name = name;
+            this.client = client;
+            this.lockedUntil = lockedUntil;
+            this.firstRefusal = firstRefusal;
+            this.lockOuts = List.copyOf(lockOuts);
+            this.clientBefore = clientBefore;
+            this.clientAfter = clientAfter;
+        }
+
+        /** Whether the password may be checked. */
+        public boolean admitted() {
+            return lockedUntil == null;
+        }
+
+        /** Until when the name or the address is locked out, if the attempt was refused. */
+        public Optional<Instant> lockedUntil() {
+            return Optional.ofNullable(lockedUntil);
+        }
+
+        /** Whether this refusal is the first since its lock-out began. */
+        public boolean firstRefusal() {
+            return firstRefusal;
+        }
+
+        /** The lock-outs this attempt started, which stand if its password proves wrong. */
+        public List<LockOut> lockOuts() {
+            return lockOuts;
+        }
+    }
+
+    /** One key's sign-in counters as stored; {@code lockouts} counts lock-outs in a row. */
+    private record SignInFailures(int failures, Instant windowStart, Instant lastFailureAt, int lockouts, Instant lockedUntil,
+                                  int refusedWhileLocked) {
+
+        static SignInFailures of(ResultSet rs) throws SQLException {
+            return new SignInFailures(rs.getInt("failures"), instant(rs.getTimestamp("window_start")),
+                    instant(rs.getTimestamp("last_failure_at")), rs.getInt("lockouts"), instant(rs.getTimestamp("locked_until")),
+                    rs.getInt("refused_while_locked"));
+        }
 
         /** The count after one more failure at {@code now}, where {@code limit} failures in a window lock the key. */
         SignInFailures afterFailure(Instant now, int limit) {
@@ -419,10 +534,10 @@ public final class UserStore {
             boolean windowOpen = windowStart != null && windowStart.isAfter(now.minus(FAILURE_WINDOW));
             int count = (windowOpen ? failures : 0) + 1;
             if (count < limit) {
-                return new SignInFailures(count, windowOpen ? windowStart : now, now, inARow, lockedUntil);
+                return new SignInFailures(count, windowOpen ? windowStart : now, now, inARow, lockedUntil, refusedWhileLocked);
             }
             Duration lock = FIRST_LOCKOUT.multipliedBy(1L << Math.min(inARow, 16));
-            return new SignInFailures(0, null, now, inARow + 1, now.plus(lock.compareTo(LONGEST_LOCKOUT) > 0 ? LONGEST_LOCKOUT : lock));
+            return new SignInFailures(0, null, now, inARow + 1, now.plus(lock.compareTo(LONGEST_LOCKOUT) > 0 ? LONGEST_LOCKOUT : lock), 0);
         }
     }
 

@@ -9,11 +9,15 @@ import dev.lmforge.services.ledger.Records.LineageGraph;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.services.ledger.Records.StageRecord;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,7 +49,7 @@ class MetadataStoreTest {
     }
 
     private static void run(String id) {
-        ledger.createRun(new NewRun(id, "test", null, "alice", "{}", "name: test", null));
+        ledger.createRun(new NewRun(id, "test", null, "alice", "{}", "name: test", List.of(), null));
     }
 
     @Test
@@ -129,15 +133,45 @@ class MetadataStoreTest {
     }
 
     @Test
-    void runsArePagedNewestFirstAndFilteredByStatus() {
+    void runsArePagedNewestFirstAndFilteredByStatusAsSummariesOfTheirPlannedStages() {
         for (int i = 0; i < 5; i++) {
             run("run-page-" + i);
         }
         ledger.setRunStatus("run-page-4", "RUNNING", null);
-        Records.Page<Records.RunRecord> page = ledger.runs("QUEUED", 2, 0);
+        Records.Page<Records.RunSummary> page = ledger.runSummaries("QUEUED", null, null, 2, 0);
         assertEquals(2, page.items().size());
         assertTrue(page.total() >= 4);
-        assertTrue(ledger.runs("RUNNING", 10, 0).items().stream().anyMatch(r -> r.id().equals("run-page-4")));
+        assertTrue(ledger.runSummaries("RUNNING", null, null, 10, 0).items().stream().anyMatch(r -> r.id().equals("run-page-4")));
+
+        ledger.createRun(new NewRun("run-summary", "summarised", null, "alice", "{}", "", List.of("data", "tokenizer", "plan"), null));
+        long first = ledger.beginStage("run-summary", "data", 1, "key-summary-data-1", "{}", Map.of(), null);
+        ledger.stageEnded(first, "FAILED", "lost");
+        ledger.beginStage("run-summary", "data", 1, "key-summary-data-2", "{}", Map.of(), null);
+        ledger.beginStage("run-summary", "tokenizer", 1, "key-summary-tok", "{}", Map.of(), null);
+        Records.RunSummary summary = ledger.runSummaries(null, "summarised", null, 10, 0).items().get(0);
+        assertEquals(List.of(new Records.StageProgress("data", "RUNNING"), new Records.StageProgress("tokenizer", "RUNNING"),
+                new Records.StageProgress("plan", "PENDING")), summary.stages(), "each planned stage's newest row, in order");
+        assertEquals("alice", summary.owner());
+    }
+
+    @Test
+    void runsStoredBeforeSummariesGetTheirPlannedStagesFromTheirSpecs() throws SQLException {
+        // A schema of its own at version 6, with runs in it, then migrated on.
+        Flyway flyway = Flyway.configure().dataSource(ledger.dataSource()).locations("classpath:db/lmforge")
+                .schemas("before_summaries").target("6").load();
+        flyway.migrate();
+        ledger.query("INSERT INTO before_summaries.runs (id, name, owner, spec, spec_source, status) VALUES "
+                + "('run-some', 'n', 'alice', '{\"stages\": [\"plan\", \"data\"]}', '', 'QUEUED'), "
+                + "('run-all', 'n', 'alice', '{\"stages\": null, \"name\": \"n\"}', '', 'QUEUED') RETURNING id", rs -> null);
+        Flyway.configure().dataSource(ledger.dataSource()).locations("classpath:db/lmforge").schemas("before_summaries")
+                .load().migrate();
+        Map<String, String> planned = ledger.query("SELECT id, array_to_string(planned_stages, ',') FROM before_summaries.runs",
+                rs -> Map.entry(rs.getString(1), rs.getString(2))).stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        assertEquals(Map.of("run-some", "data,plan", "run-all", "data,tokenizer,plan,pretrain,evaluate-base,align,evaluate-chat"),
+                planned, "in lifecycle order; a spec naming no stages runs them all");
+        try (Connection c = ledger.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA before_summaries CASCADE");
+        }
     }
 
     @Test

@@ -11,14 +11,21 @@ import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.services.ledger.UserStore.LockOut;
 import dev.lmforge.services.ledger.UserStore.NewToken;
 import dev.lmforge.services.ledger.UserStore.Role;
+import dev.lmforge.services.ledger.UserStore.SignInAttempt;
 import dev.lmforge.services.ledger.UserStore.User;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -174,23 +181,25 @@ class UserStoreTest {
         String client = "192.0.2.1";
         for (String name : List.of("hal", "no-such-user")) {
             for (int i = 1; i < UserStore.FAILURES_PER_NAME; i++) {
-                assertEquals(List.of(), users.recordSignInFailure(name, client), "failure " + i);
-                assertTrue(users.signInLockedUntil(name, client).isEmpty());
+                SignInAttempt attempt = users.beginSignIn(name, client);
+                assertTrue(attempt.admitted(), "attempt " + i);
+                assertEquals(List.of(), attempt.lockOuts(), "attempt " + i);
             }
-            List<LockOut> locked = users.recordSignInFailure(name, client);
+            SignInAttempt last = users.beginSignIn(name, client);
+            assertTrue(last.admitted(), "the attempt that reaches the limit is still checked");
+            List<LockOut> locked = last.lockOuts();
             assertEquals(List.of(UserStore.nameKey(name)), locked.stream().map(LockOut::key).toList());
             assertLocksFor(UserStore.FIRST_LOCKOUT, locked.get(0).until());
-            assertEquals(locked.get(0).until(), users.signInLockedUntil(name, client).orElseThrow());
-            assertTrue(users.signInLockedUntil(name, "192.0.2.2").isPresent(), "the name is locked from any address");
+            assertEquals(locked.get(0).until(), users.beginSignIn(name, client).lockedUntil().orElseThrow());
+            assertTrue(users.beginSignIn(name, "192.0.2.2").lockedUntil().isPresent(), "the name is locked from any address");
         }
 
         // The lock-out ends; the next one of the same name in a row lasts twice as long.
         endLockOut("hal");
-        assertTrue(users.signInLockedUntil("hal", client).isEmpty());
         for (int i = 1; i < UserStore.FAILURES_PER_NAME; i++) {
-            users.recordSignInFailure("hal", client);
+            assertTrue(users.beginSignIn("hal", client).admitted());
         }
-        LockOut second = users.recordSignInFailure("hal", client).get(0);
+        LockOut second = users.beginSignIn("hal", client).lockOuts().get(0);
         assertEquals(2, second.inARow());
         assertLocksFor(UserStore.FIRST_LOCKOUT.multipliedBy(2), second.until());
 
@@ -198,31 +207,81 @@ class UserStoreTest {
         // nearly reached its own limit).
         client = "192.0.2.3";
         endLockOut("hal");
-        users.recordSignInFailure("hal", client);
+        users.beginSignIn("hal", client);
         stack.ledger().query("UPDATE login_throttle SET window_start = now() - make_interval(secs => ?) WHERE key = ? RETURNING key",
                 rs -> null, UserStore.FAILURE_WINDOW.toSeconds() + 1, UserStore.nameKey("hal"));
         for (int i = 1; i < UserStore.FAILURES_PER_NAME; i++) {
-            assertEquals(List.of(), users.recordSignInFailure("hal", client), "failure " + i + " of a new window");
+            assertEquals(List.of(), users.beginSignIn("hal", client).lockOuts(), "attempt " + i + " of a new window");
         }
 
-        users.clearSignInFailures("hal");
-        assertTrue(users.signInLockedUntil("hal", client).isEmpty());
-        assertEquals(List.of(), users.recordSignInFailure("hal", client), "a success starts the count again");
-        assertTrue(users.signInLockedUntil("no-such-user", client).isPresent(), "other names keep theirs");
+        users.signInSucceeded(users.beginSignIn("hal", client));
+        SignInAttempt afterSuccess = users.beginSignIn("hal", client);
+        assertTrue(afterSuccess.admitted());
+        assertEquals(List.of(), afterSuccess.lockOuts(), "a success starts the count again");
+        assertTrue(users.beginSignIn("no-such-user", client).lockedUntil().isPresent(), "other names keep theirs");
     }
 
     @Test
     void oneAddressTryingManyNamesIsLockedOutButOthersAreNot() {
         String client = "198.51.100.7";
         for (int i = 1; i < UserStore.FAILURES_PER_CLIENT; i++) {
-            assertEquals(List.of(), users.recordSignInFailure("sprayed-" + i, client));
+            assertEquals(List.of(), users.beginSignIn("sprayed-" + i, client).lockOuts());
         }
-        List<LockOut> locked = users.recordSignInFailure("sprayed-last", client);
+        List<LockOut> locked = users.beginSignIn("sprayed-last", client).lockOuts();
         assertEquals(List.of(UserStore.clientKey(client)), locked.stream().map(LockOut::key).toList());
-        assertTrue(users.signInLockedUntil("ivy", client).isPresent(), "any name from that address");
-        assertTrue(users.signInLockedUntil("ivy", "198.51.100.8").isEmpty(), "another address may go on");
+        assertTrue(users.beginSignIn("ivy", client).lockedUntil().isPresent(), "any name from that address");
+        assertTrue(users.beginSignIn("ivy", "198.51.100.8").admitted(), "another address may go on");
         users.clearSignInFailures("sprayed-last");
-        assertTrue(users.signInLockedUntil("ivy", client).isPresent(), "one success does not clear the address");
+        assertTrue(users.beginSignIn("ivy", client).lockedUntil().isPresent(), "one success does not clear the address");
+    }
+
+    @Test
+    void aSuccessfulSignInTakesBackItsCountOfTheAddressEvenTheOneThatWouldLockIt() {
+        String client = "198.51.100.20";
+        for (int i = 1; i < UserStore.FAILURES_PER_CLIENT; i++) {
+            users.signInSucceeded(users.beginSignIn("good-" + i, client));
+        }
+        assertEquals(List.of(), stack.ledger().query("SELECT key FROM login_throttle WHERE key = ?", rs -> rs.getString(1),
+                UserStore.clientKey(client)), "successes alone leave nothing behind");
+        for (int i = 1; i < UserStore.FAILURES_PER_CLIENT; i++) {
+            users.beginSignIn("wrong-" + i, client);
+        }
+        SignInAttempt locking = users.beginSignIn("right", client);
+        assertEquals(List.of(UserStore.clientKey(client)), locking.lockOuts().stream().map(LockOut::key).toList());
+        users.signInSucceeded(locking);
+        assertTrue(users.beginSignIn("other", "198.51.100.21").admitted());
+        assertTrue(users.beginSignIn("right", client).admitted(), "the right password undid the lock-out it began");
+        assertTrue(users.beginSignIn("right-again", client).lockedUntil().isPresent(), "but the failures still count");
+    }
+
+    @Test
+    void parallelAttemptsAreCheckedAtMostTheLimitAndALockedOutFloodIsCountedNotListed() throws Exception {
+        int parallel = 30;
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<SignInAttempt>> attempts = new ArrayList<>();
+            for (int i = 0; i < parallel; i++) {
+                String client = "203.0.113." + i;
+                attempts.add(pool.submit(() -> {
+                    start.await();
+                    return users.beginSignIn("raced", client);
+                }));
+            }
+            start.countDown();
+            List<SignInAttempt> done = new ArrayList<>();
+            for (Future<SignInAttempt> f : attempts) {
+                done.add(f.get(30, TimeUnit.SECONDS));
+            }
+            assertEquals(UserStore.FAILURES_PER_NAME, done.stream().filter(SignInAttempt::admitted).count(),
+                    "only the limit of attempts may check a password");
+            assertEquals(1, done.stream().flatMap(a -> a.lockOuts().stream()).count(), "one lock-out");
+            assertEquals(1, done.stream().filter(SignInAttempt::firstRefusal).count(), "one refusal worth an audit row");
+            assertEquals(List.of(parallel - UserStore.FAILURES_PER_NAME), stack.ledger().query(
+                    "SELECT refused_while_locked FROM login_throttle WHERE key = ?", rs -> rs.getInt(1), UserStore.nameKey("raced")));
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** As if the name's lock-out had run its time. */
@@ -240,15 +299,15 @@ class UserStoreTest {
     @Test
     void runsOfTeamsAreListedWithTheSameFiltersAndTheirArtifactsKnowTheirTeams() {
         MetadataStore ledger = stack.ledger();
-        ledger.createRun(new NewRun("run-t-red-1", "scoped-a", "red", "ann", "{}", "", null));
-        ledger.createRun(new NewRun("run-t-blue-1", "scoped-b", "blue", "ann", "{}", "", null));
-        ledger.createRun(new NewRun("run-t-none", "scoped-c", null, "ann", "{}", "", null));
-        ledger.createRun(new NewRun("run-t-red-2", "other", "red", "ann", "{}", "", null));
-        assertEquals(List.of("run-t-red-1"), ledger.runs(null, "scoped", List.of("red"), 10, 0).items().stream()
-                .map(Records.RunRecord::id).toList());
-        assertEquals(2, ledger.runs("QUEUED", "scoped", List.of("red", "blue"), 10, 0).total());
-        assertEquals(0, ledger.runs(null, null, List.of(), 10, 0).total());
-        assertEquals(0, ledger.runs("SUCCEEDED", null, List.of("red"), 10, 0).total());
+        ledger.createRun(new NewRun("run-t-red-1", "scoped-a", "red", "ann", "{}", "", List.of(), null));
+        ledger.createRun(new NewRun("run-t-blue-1", "scoped-b", "blue", "ann", "{}", "", List.of(), null));
+        ledger.createRun(new NewRun("run-t-none", "scoped-c", null, "ann", "{}", "", List.of(), null));
+        ledger.createRun(new NewRun("run-t-red-2", "other", "red", "ann", "{}", "", List.of(), null));
+        assertEquals(List.of("run-t-red-1"), ledger.runSummaries(null, "scoped", List.of("red"), 10, 0).items().stream()
+                .map(Records.RunSummary::id).toList());
+        assertEquals(2, ledger.runSummaries("QUEUED", "scoped", List.of("red", "blue"), 10, 0).total());
+        assertEquals(0, ledger.runSummaries(null, null, List.of(), 10, 0).total());
+        assertEquals(0, ledger.runSummaries("SUCCEEDED", null, List.of("red"), 10, 0).total());
 
         String digest = Digests.sha256("scoped artifact");
         ledger.recordArtifact(digest, "corpus", 1, "{}");

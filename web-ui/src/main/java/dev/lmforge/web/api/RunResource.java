@@ -5,6 +5,7 @@ import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.services.ledger.Records.Page;
 import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.services.ledger.Records.RunSummary;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.console.RunEventStream;
 import dev.lmforge.web.runs.ResumePlan;
@@ -36,6 +37,8 @@ public class RunResource {
 
     /** The most points one metric series request returns: plenty for a chart as wide as a screen. */
     static final int MAX_SERIES_POINTS = 5000;
+    /** The most runs one page of the list returns. */
+    static final int MAX_PAGE = 200;
     private static final Set<String> STATUSES = Set.of("QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED",
             "CANCELLED", "INTERRUPTED");
 
@@ -57,18 +60,19 @@ public class RunResource {
     }
 
     /**
-     * Runs the caller may see (their teams'; all for an admin), newest first, paged, optionally filtered by status
-     * and by a prefix of the name ({@code q}).
+     * Summaries of the runs the caller may see (their teams'; all for an admin), newest first, paged, optionally
+     * filtered by status and by a prefix of the name ({@code q}): each with its planned stages' progress, never its
+     * spec, which {@code GET /api/runs/{id}} has.
      */
     @GET
-    public Page<RunRecord> list(@QueryParam("status") String status, @QueryParam("q") String q,
+    public Page<RunSummary> list(@QueryParam("status") String status, @QueryParam("q") String q,
                                 @QueryParam("limit") @DefaultValue("50") int limit,
                                 @QueryParam("offset") @DefaultValue("0") int offset) {
         if (status != null && !STATUSES.contains(status)) {
             throw ProblemException.badRequest("status: unknown run status '" + status + "'; known: " + STATUSES);
         }
-        if (limit < 1 || limit > 500) {
-            throw ProblemException.badRequest("limit: must be between 1 and 500, got " + limit);
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw ProblemException.badRequest("limit: must be between 1 and " + MAX_PAGE + ", got " + limit);
         }
         if (offset < 0) {
             throw ProblemException.badRequest("offset: must not be negative, got " + offset);

@@ -4,6 +4,7 @@ import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.LockOut;
+import dev.lmforge.services.ledger.UserStore.SignInAttempt;
 import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.api.ProblemException;
 import io.vertx.core.http.HttpServerRequest;
@@ -21,8 +22,10 @@ import java.util.Optional;
 /**
  * Checks a user name and password as every sign-in must. While the name or the client address is locked out it
  * refuses without looking at the password (429 saying when to try again, the same whether or not the user
- * exists). A wrong password counts against both and is audited with the name tried and the address, never the
- * password; a lock-out it starts is audited too. A right one clears the name's count.
+ * exists); only the first refusal of a lock-out is audited, the rest are counted. Every attempt counts against
+ * both before its password is checked, so parallel guesses cannot outrun the limit. A wrong password is audited
+ * with the name tried and the address, never the password; a lock-out it starts is audited too. A right one
+ * clears the name's count.
  */
 @ApplicationScoped
 public class PasswordCheck {
@@ -51,18 +54,22 @@ public class PasswordCheck {
         // A failed sign-in has no user yet; a wrong current password is tried by the signed-in user themself.
         String actor = purpose == Purpose.SIGN_IN ? RefusalAudit.ANONYMOUS : name;
         String target = UserStore.nameKey(name);
-        Optional<Instant> locked = users.signInLockedUntil(name, client);
-        if (locked.isPresent()) {
-            audit.append(actor, purpose.action + ".locked", target,
-                    MetadataStore.toJson(Map.of("client", client, "until", locked.get().toString())));
-            throw lockedOut(locked.get());
+        SignInAttempt attempt = users.beginSignIn(name, client);
+        if (attempt.lockedUntil().isPresent()) {
+            Instant until = attempt.lockedUntil().get();
+            // One row per lock-out: a flood of attempts while locked would otherwise fill the audit log.
+            if (attempt.firstRefusal()) {
+                audit.append(actor, purpose.action + ".locked", target, MetadataStore.toJson(Map.of("client", client,
+                        "until", until.toString(), "note", "later attempts in this lock-out are counted, not audited")));
+            }
+            throw lockedOut(until);
         }
         Optional<User> user = users.authenticate(name, password);
         if (user.isPresent()) {
-            users.clearSignInFailures(name);
+            users.signInSucceeded(attempt);
             return user;
         }
-        List<LockOut> started = users.recordSignInFailure(name, client);
+        List<LockOut> started = attempt.lockOuts();
         audit.append(actor, purpose.action + ".fail", target, MetadataStore.toJson(Map.of("client", client)));
         for (LockOut lockOut : started) {
             audit.append("lmforge", "session.lockout", lockOut.key(), MetadataStore.toJson(Map.of("until",

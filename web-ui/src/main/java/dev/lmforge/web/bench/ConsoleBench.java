@@ -4,6 +4,7 @@ import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.web.auth.FirstAdminBootstrap;
 import dev.lmforge.web.runs.SpecParser;
+import dev.lmforge.workflows.stage.Stage;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -76,10 +77,10 @@ public class ConsoleBench {
         awaitServer(base);
 
         List<Scenario> scenarios = List.of(
-                new Scenario("runs list (page 1)", r -> List.of("/api/console/runs?limit=50&offset=0")),
+                new Scenario("runs list (page 1)", r -> List.of("/api/runs?limit=50&offset=0")),
                 new Scenario("runs list (deep page, search)", r -> List.of(
-                        "/api/console/runs?limit=50&offset=" + 50 * r.nextInt(RUNS / 50),
-                        "/api/console/runs?limit=50&q=bench-" + r.nextInt(10))),
+                        "/api/runs?limit=50&offset=" + 50 * r.nextInt(RUNS / 50),
+                        "/api/runs?limit=50&q=bench-" + r.nextInt(10))),
                 new Scenario("run page (view, evaluations, 4 charts)", r -> {
                     String id = metricRuns.get(r.nextInt(metricRuns.size()));
                     List<String> paths = new ArrayList<>(List.of("/api/runs/" + id, "/api/runs/" + id + "/evaluations"));
@@ -98,14 +99,15 @@ public class ConsoleBench {
         try (Connection c = ledger.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement runs = c.prepareStatement("INSERT INTO runs (id, name, team, owner, spec, spec_source, "
-                    + "status, created_at, started_at, ended_at) SELECT 'bench-' || i, 'bench-' || (i % 10) || '-' || i, "
-                    + "'default', 'admin', ?::jsonb, ?, (ARRAY['SUCCEEDED','FAILED','CANCELLED','RUNNING'])[1 + i % 4], "
+                    + "planned_stages, status, created_at, started_at, ended_at) SELECT 'bench-' || i, 'bench-' || (i % 10) || '-' || i, "
+                    + "'default', 'admin', ?::jsonb, ?, ?, (ARRAY['SUCCEEDED','FAILED','CANCELLED','RUNNING'])[1 + i % 4], "
                     + "now() - i * interval '1 minute', now() - i * interval '1 minute', "
                     + "CASE WHEN i % 4 = 3 THEN NULL ELSE now() - i * interval '1 minute' + interval '30 seconds' END "
                     + "FROM generate_series(1, ?) AS i")) {
                 runs.setString(1, spec);
                 runs.setString(2, SPEC);
-                runs.setInt(3, RUNS);
+                runs.setArray(3, c.createArrayOf("text", SpecParser.parse(SPEC).stageList().stream().map(Stage::id).toArray()));
+                runs.setInt(4, RUNS);
                 runs.executeUpdate();
             }
             try (Statement st = c.createStatement()) {

@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -18,12 +19,15 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Live views of runs for server-sent events. Each open stream reads its run from the ledger every
  * {@link #POLL} and emits the view only when it changed; it ends once the run has ended. Bounded: at most
- * {@link #MAX_STREAMS} streams at once (more are refused with 503), each open at most {@link #MAX_LIFETIME}
- * (a browser's {@code EventSource} then reconnects by itself), all polled by two threads.
+ * {@code lmforge.streams.per-user} streams of one user at once (more are refused with 429, so that one user cannot
+ * take every stream), at most {@link #MAX_STREAMS} in all (more are refused with 503), each open at most
+ * {@link #MAX_LIFETIME} (a browser's {@code EventSource} then reconnects by itself), all polled by two threads. A
+ * stream that ends, or whose client goes away, frees its places at once.
  */
 @ApplicationScoped
 public class RunEventStream {
@@ -32,10 +36,17 @@ public class RunEventStream {
     static final Duration MAX_LIFETIME = Duration.ofMinutes(30);
     static final int MAX_STREAMS = 64;
 
+    /** The Retry-After of a user at their cap: a stream frees its place as soon as its page is left. */
+    static final long RETRY_AFTER_SECONDS = 5;
+
     @Inject
     RunService runs;
+    @ConfigProperty(name = "lmforge.streams.per-user")
+    int perUser;
 
     private final Semaphore open = new Semaphore(MAX_STREAMS);
+    /** Streams open now, by user name; a user without any has no entry. */
+    private final ConcurrentHashMap<String, Integer> openByUser = new ConcurrentHashMap<>();
     private final ScheduledExecutorService poller = Executors.newScheduledThreadPool(2, task -> {
         Thread t = new Thread(task, "run-event-poller");
         t.setDaemon(true);
@@ -45,7 +56,12 @@ public class RunEventStream {
     /** The stream of {@code runId}'s views as {@code user} sees it; an unknown run is a 404 before anything streams. */
     public Multi<RunView> open(String runId, User user) {
         runs.require(runId, user);
+        if (!takeUserSlot(user.name())) {
+            throw ProblemException.tooManyRequests("user '" + user.name() + "' has " + perUser + " run streams open, the most "
+                    + "one user may (lmforge.streams.per-user = " + perUser + "); close one first", RETRY_AFTER_SECONDS);
+        }
         if (!open.tryAcquire()) {
+            releaseUserSlot(user.name());
             throw new ProblemException(503, "Service Unavailable",
                     MAX_STREAMS + " run streams are open, the most this server keeps; try again shortly");
         }
@@ -61,6 +77,7 @@ public class RunEventStream {
                     p.cancel(false);
                 }
                 open.release();
+                releaseUserSlot(user.name());
             });
             long deadline = System.nanoTime() + MAX_LIFETIME.toNanos();
             polling.set(poller.scheduleWithFixedDelay(() -> {
@@ -80,6 +97,21 @@ public class RunEventStream {
                 polling.get().cancel(false);
             }
         });
+    }
+
+    /** Takes one of the user's places if they have one left; atomic, so parallel requests cannot overshoot. */
+    private boolean takeUserSlot(String name) {
+        boolean[] taken = {false};
+        openByUser.compute(name, (k, n) -> {
+            int now = n == null ? 0 : n;
+            taken[0] = now < perUser;
+            return taken[0] ? now + 1 : n;
+        });
+        return taken[0];
+    }
+
+    private void releaseUserSlot(String name) {
+        openByUser.computeIfPresent(name, (k, n) -> n > 1 ? n - 1 : null);
     }
 
     @PreDestroy

@@ -8,6 +8,7 @@ import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.services.ledger.Records.Page;
 import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.services.ledger.Records.RunSummary;
 import dev.lmforge.services.ledger.Records.StageRecord;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.Role;
@@ -101,15 +102,16 @@ public class RunService {
                 s.model(), s.training(), s.evaluation(), s.sft(), s.dpo());
     }
 
-    /** Runs {@code user} may see, newest first: every run for an admin, else those of their teams. */
-    public Page<RunRecord> list(User user, String status, String namePrefix, int limit, int offset) {
-        return ledger.runs(status, namePrefix, user.role() == Role.ADMIN ? null : user.teams(), limit, offset);
+    /** Summaries of the runs {@code user} may see, newest first: every run for an admin, else those of their teams. */
+    public Page<RunSummary> list(User user, String status, String namePrefix, int limit, int offset) {
+        return ledger.runSummaries(status, namePrefix, user.role() == Role.ADMIN ? null : user.teams(), limit, offset);
     }
 
     private RunRecord start(LifecycleSpec spec, String specText, String resumedFrom, String actor) {
         String id = "run-" + ZonedDateTime.now(ZoneOffset.UTC).format(ID_TIME) + "-" + HexFormat.of().formatHex(randomBytes());
         String name = spec.name() != null ? spec.name() : "lifecycle";
-        ledger.createRun(new NewRun(id, name, spec.team(), actor, SpecParser.toJson(spec), specText, resumedFrom));
+        ledger.createRun(new NewRun(id, name, spec.team(), actor, SpecParser.toJson(spec), specText,
+                spec.stageList().stream().map(Stage::id).toList(), resumedFrom));
         WorkflowClient client = controlPlane.client();
         String workflowId = "lifecycle-" + id;
         try {

@@ -1,0 +1,35 @@
+package dev.lmforge.web.console;
+
+import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records.StageRecord;
+import dev.lmforge.services.ledger.UserStore.User;
+import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.auth.Caller;
+import dev.lmforge.web.auth.Permissions;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/** One stage row by its id, for the run page, which follows a cache hit to the row it reused in another run. */
+@Path("/api/console")
+@Produces(MediaType.APPLICATION_JSON)
+public class StageRowResource {
+
+    @Inject
+    MetadataStore ledger;
+    @Inject
+    Caller caller;
+
+    /** One stage row, whichever run it belongs to, if the caller may see that run; else 404. */
+    @GET
+    @Path("stages/{rowId}")
+    public StageRecord stage(@PathParam("rowId") long rowId) {
+        User user = caller.user();
+        return ledger.stage(rowId)
+                .filter(s -> ledger.run(s.runId()).filter(r -> Permissions.canSee(user, r.team())).isPresent())
+                .orElseThrow(() -> ProblemException.notFound("no stage row " + rowId));
+    }
+}
