@@ -139,6 +139,10 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
             return "SUCCEEDED";
         }
         stages.set(index, new Progress.StageProgress(stage.id(), "RUNNING", start.stageRowId()));
+        // A cancel can arrive with the stage's start (its row already RUNNING) before any scope exists to cancel.
+        if (cancelReason != null && Workflow.getVersion("cancel-before-stage", Workflow.DEFAULT_VERSION, 1) >= 1) {
+            return cancelled(input.runId(), index);
+        }
         StageInput stageInput = new StageInput(input.runId(), start.stageRowId(), stage.id(), config, inputs);
         StageOutput[] output = new StageOutput[1];
         runningStage = Workflow.newCancellationScope(() -> output[0] = execute(stage, stageInput, input));

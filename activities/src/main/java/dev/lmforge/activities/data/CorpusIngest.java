@@ -91,7 +91,7 @@ final class CorpusIngest {
                 stats = reader.read(raw, (doc, line) -> {
                     out.write(doc);
                     written[0] += doc.textBytes();
-                    throttle(written[0], started);
+                    throttle(written[0], started, done);
                     if (System.nanoTime() - lastBeat[0] > HEARTBEAT_NANOS) {
                         context.heartbeat(new Checkpoint(List.copyOf(done)));
                         lastBeat[0] = System.nanoTime();
@@ -118,20 +118,25 @@ final class CorpusIngest {
         }
     }
 
-    /** Sleeps while reading runs ahead of {@code data.maxBytesPerSecond}. */
-    private void throttle(long bytes, long startedNanos) {
+    /**
+     * Sleeps while reading runs ahead of {@code data.maxBytesPerSecond}, a second at a time with a heartbeat after
+     * each: a cancelled run, or an attempt that Temporal has given up on, stops here within seconds instead of
+     * sleeping on beside its retry.
+     */
+    private void throttle(long bytes, long startedNanos, List<Ingested> done) {
         if (maxBytesPerSecond == null) {
             return;
         }
         long dueNanos = (long) (bytes * 1e9 / maxBytesPerSecond);
-        long aheadMillis = (dueNanos - (System.nanoTime() - startedNanos)) / 1_000_000;
-        if (aheadMillis > 0) {
+        for (long ahead = dueNanos - (System.nanoTime() - startedNanos); ahead > 0;
+             ahead = dueNanos - (System.nanoTime() - startedNanos)) {
             try {
-                Thread.sleep(aheadMillis);
+                Thread.sleep(Math.max(1, Math.min(ahead, HEARTBEAT_NANOS) / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while throttled", e);
             }
+            context.heartbeat(new Checkpoint(List.copyOf(done)));
         }
     }
 }

@@ -327,7 +327,7 @@ public final class SpecValidator {
             return;
         }
         Checks c = new Checks("data.", problems);
-        c.atLeast("maxBytesPerSecond", data.maxBytesPerSecond(), 1);
+        c.atLeast("maxBytesPerSecond", data.maxBytesPerSecond(), MIN_BYTES_PER_SECOND);
         c.atLeast("partitions", data.partitions(), 1);
         c.atMost("partitions", data.partitions(), MAX_PARTITIONS);
         if (data.reading() != null) {
@@ -373,6 +373,12 @@ public final class SpecValidator {
             c.weights("remix.languageWeights", remix.languageWeights());
         }
     }
+
+    /**
+     * The slowest read throttle a spec may ask for (64 KiB/s): slower, a data stage holds a worker's slot for days
+     * (1 byte/s would read the bundled corpus in five weeks) without protecting any storage.
+     */
+    static final long MIN_BYTES_PER_SECOND = 64 * 1024;
 
     /** The most LSH partitions a spec may ask for: each is one activity and one file per shard. */
     static final int MAX_PARTITIONS = 1024;
