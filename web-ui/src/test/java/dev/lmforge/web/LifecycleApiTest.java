@@ -263,7 +263,7 @@ class LifecycleApiTest {
 
     @Test
     void aCancelledRunStopsItsStageAndAResumePreviewSaysWhatReruns() {
-        String id = submit(spec("data:\n  maxBytesPerSecond: 300000\n"));
+        String id = submit(spec("data:\n  maxBytesPerSecond: 65536\n"));  // the slowest allowed: the data stage would take minutes
         await(id, r -> "RUNNING".equals(r.getString("stages[0].status")), "data running");
         given().post("/api/runs/" + id + "/cancel").then().statusCode(200);
         JsonPath cancelled = awaitStatus(id, "CANCELLED");

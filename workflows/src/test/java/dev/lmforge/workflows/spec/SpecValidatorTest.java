@@ -107,7 +107,7 @@ class SpecValidatorTest {
 
     @Test
     void dataSettingsOutOfRangeAreNamedWithTheirPath() {
-        assertEquals(List.of(), dataFields(new LifecycleSpec.DataOptions(1000L, 8,
+        assertEquals(List.of(), dataFields(new LifecycleSpec.DataOptions(1_000_000L, 8,
                 new LifecycleSpec.DataOptions.Reading(1024L, 0.1),
                 new LifecycleSpec.DataOptions.Dedup(true, "WORD", 3, 64, 8, 8, 0.7, 1L, "LATEST_DUMP"),
                 new LifecycleSpec.DataOptions.Quality(10, 20, null, null, null, null, null, null, null, null, null, null,
