@@ -361,7 +361,7 @@ class LifecycleApiTest {
     /** A spec can be hundreds of kilobytes: a page of the list carries each run's summary, and only the run has its spec. */
     @Test
     void theRunsListHasSummariesNotSpecsAndCapsItsPage() {
-        String id = submit(spec("# " + "x".repeat(100_000) + "\n").replace("name: api-test", "name: api-summary"));
+        String id = submit(spec("data:\n  maxBytesPerSecond: 700000000\n# " + "x".repeat(100_000) + "\n").replace("name: api-test", "name: api-summary"));
         byte[] page = given().queryParam("q", "api-summary").get("/api/runs").then().statusCode(200)
                 .body("total", equalTo(1)).body("items[0].id", equalTo(id))
                 .body("items[0].stages.stage", equalTo(List.of("data", "plan")))
