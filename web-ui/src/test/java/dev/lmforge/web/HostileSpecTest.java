@@ -65,12 +65,8 @@ class HostileSpecTest {
     @Test
     void everyPathOutsideTheRootsAndAnotherTeamsCheckpointAreRefusedByFieldAndLeakNothing() throws Exception {
         Path data = Path.of(dataDir);
-        users.createTeam("red");
-        users.createTeam("blue");
-        users.createUser("rose", PASSWORD, UserStore.Role.OPERATOR, List.of("red"));
-        users.createUser("mallory", PASSWORD, UserStore.Role.OPERATOR, List.of("blue"));
-        String rose = users.createToken("rose", "test").secret();
-        String mallory = users.createToken("mallory", "test").secret();
+        String rose = operator("rose", "red");
+        String mallory = operator("mallory", "blue");
         Path sources = Files.createDirectories(data.resolve("sources"));
         Path planted = Files.createSymbolicLink(sources.resolve("planted.jsonl"), data.resolve("admin-credentials"));
 
@@ -125,6 +121,13 @@ class HostileSpecTest {
         assertEquals(before + 1, runsTotal(rose), "only red's own plan run was stored");
     }
 
+    /** A new operator of a new team, and an API token of theirs. */
+    private String operator(String name, String team) {
+        users.createTeam(team);
+        users.createUser(name, PASSWORD, UserStore.Role.OPERATOR, List.of(team));
+        return users.createToken(name, "test").secret();
+    }
+
     private static Response submit(String token, String yaml) {
         return AccessControlTest.as(token).contentType("application/yaml").body(yaml).post("/api/runs");
     }
@@ -165,12 +168,8 @@ class HostileSpecTest {
      */
     @Test
     void aTeamsOwnRootIsReadableByThatTeamOnly() throws Exception {
-        users.createTeam("green");
-        users.createTeam("amber");
-        users.createUser("gil", PASSWORD, UserStore.Role.OPERATOR, List.of("green"));
-        users.createUser("abe", PASSWORD, UserStore.Role.OPERATOR, List.of("amber"));
-        String gil = users.createToken("gil", "test").secret();
-        String abe = users.createToken("abe", "test").secret();
+        String gil = operator("gil", "green");
+        String abe = operator("abe", "amber");
         String admin = users.createToken(FirstAdminBootstrap.ADMIN, "test").secret();
         Path folder = Files.createDirectories(Path.of("target", "green-corpus").toAbsolutePath());
         Path file = Files.writeString(folder.resolve("green.jsonl"), "{\"text\": \"green's own document\"}\n");
