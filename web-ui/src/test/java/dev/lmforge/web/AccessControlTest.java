@@ -326,7 +326,7 @@ class AccessControlTest {
     void oneUserMayHoldOnlyEightRunStreamsSoOthersStillGetTheirsAndAClosedOneFreesItsPlace() throws Exception {
         String rita = token("rita");
         String vic = token("vic");
-        String id = submit(rita, SLOW_SPEC.replace("300000", "10000"));
+        String id = submit(rita, SLOW_SPEC.replace("300000", "65536"));  // the slowest allowed
         HttpClient http = HttpClient.newHttpClient();
         List<HttpResponse<InputStream>> streams = new ArrayList<>();
         try {
