@@ -2,6 +2,7 @@ package dev.lmforge.web.temporal;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.web.ControlPlaneServices;
 import dev.lmforge.web.ledger.LedgerActivitiesImpl;
@@ -51,6 +52,8 @@ public class ControlPlane {
     ArtifactStore artifacts;
     @Inject
     RunReconciler reconciler;
+    @Inject
+    AuditLog audit;
 
     private WorkflowServiceStubs service;
     private WorkflowClient client;
@@ -61,6 +64,8 @@ public class ControlPlane {
     void start(@Observes @Priority(1) StartupEvent event) throws Exception {
         ledger.migrate();
         artifacts.ensureBucket();
+        // Pin the log as it stands before anything is appended, so a cut made while lmforge was down shows.
+        audit.anchorNow();
         mode = TemporalMode.from(settings, ControlPlaneServices::lookup);
         service = WorkflowServiceStubs.newServiceStubs(
                 WorkflowServiceStubsOptions.newBuilder().setTarget(settings.temporalTarget()).build());
@@ -70,7 +75,7 @@ public class ControlPlane {
                 .setNamespace(settings.temporalNamespace()).setIdentity("control@" + pid).build());
         factory = WorkerFactory.newInstance(client);
         Worker worker = factory.newWorker(settings.controlQueue());
-        registerControlWork(worker, ledger);
+        registerControlWork(worker, ledger, audit);
         factory.start();
         if (Boolean.parseBoolean(ControlPlaneServices.lookup("lmforge.local-compute"))) {
             WorkflowClient computeClient = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder()
@@ -88,10 +93,10 @@ public class ControlPlane {
     }
 
     /** Registers the control queue's work: every workflow type and the ledger activities. */
-    public static void registerControlWork(Worker worker, MetadataStore ledger) {
+    public static void registerControlWork(Worker worker, MetadataStore ledger, AuditLog audit) {
         worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
                 ScalingSweepWorkflowImpl.class, PlanPreviewWorkflowImpl.class);
-        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger));
+        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger, audit));
     }
 
     /** Waits until Temporal answers, saying every 10 s that it does not (and why). */
