@@ -3,6 +3,7 @@ package dev.lmforge.web.temporal;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.AuditLog;
+import dev.lmforge.services.ledger.LedgerSchema;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.web.ControlPlaneServices;
 import dev.lmforge.web.ledger.LedgerActivitiesImpl;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The control plane's Temporal side: the client, and the workflow worker on the control queue with the ledger
@@ -62,7 +64,12 @@ public class ControlPlane {
     private TemporalMode mode;
 
     void start(@Observes @Priority(1) StartupEvent event) throws Exception {
-        ledger.migrate();
+        // As the owner, once; everything after, this process included, works as the application role.
+        PGSimpleDataSource owner = new PGSimpleDataSource();
+        owner.setURL(settings.jdbcUrl());
+        owner.setUser(settings.jdbcUser());
+        owner.setPassword(settings.jdbcPassword());
+        LedgerSchema.migrate(owner, settings.jdbcAppUser(), settings.jdbcAppPassword());
         artifacts.ensureBucket();
         // Pin the log as it stands before anything is appended, so a cut made while lmforge was down shows.
         audit.anchorNow();
