@@ -35,8 +35,9 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         LmforgeSettings settings = LmforgeSettings.from(lookup);
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setURL(settings.jdbcUrl());
-        dataSource.setUser(settings.jdbcUser());
-        dataSource.setPassword(settings.jdbcPassword());
+        // The application's role, never the schema's owner: a worker cannot touch the audit log's triggers.
+        dataSource.setUser(settings.jdbcAppUser());
+        dataSource.setPassword(settings.jdbcAppPassword());
         StageRuntime runtime = new StageRuntime(new MetadataStore(dataSource), ArtifactStore.of(settings),
                 client.getOptions().getIdentity(), SourceRoots.from(lookup, settings), ReadCaps.from(lookup));
         String concurrency = lookup.apply("lmforge.worker.concurrency");

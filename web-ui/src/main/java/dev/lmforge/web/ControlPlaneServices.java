@@ -2,6 +2,8 @@ package dev.lmforge.web;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.services.ledger.AuditAnchors;
+import dev.lmforge.services.ledger.AuditKey;
 import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.UserStore;
@@ -10,6 +12,7 @@ import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /** Produces the shared services for the control plane from Quarkus' configuration and datasource. */
@@ -33,10 +36,34 @@ public class ControlPlaneServices {
         return new MetadataStore(dataSource);
     }
 
+    /**
+     * The audit log, keyed by {@code LMFORGE_AUDIT_KEY} or the data folder's {@code audit-key} file, anchored in the
+     * artifact store every {@code LMFORGE_AUDIT_ANCHOR_EVENTS} events (100) or {@code LMFORGE_AUDIT_ANCHOR_MINUTES}
+     * minutes (5), whichever comes first.
+     */
     @Produces
     @Singleton
-    AuditLog auditLog(MetadataStore store) {
-        return new AuditLog(store);
+    AuditLog auditLog(MetadataStore store, LmforgeSettings settings, ArtifactStore artifacts) {
+        AuditKey key = AuditKey.load(lookup("lmforge.audit.key"), settings.dataDir());
+        return new AuditLog(store, key, new AuditAnchors(artifacts, AuditAnchors.DEFAULT_PREFIX),
+                new AuditLog.AnchorPolicy(positive("lmforge.audit.anchor-events", 100),
+                        Duration.ofMinutes(positive("lmforge.audit.anchor-minutes", 5))));
+    }
+
+    private static int positive(String key, int fallback) {
+        String v = lookup(key);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with the key's name.
+        }
+        throw new IllegalArgumentException(key + " (" + LmforgeSettings.envName(key) + ") must be a positive whole number, not '" + v + "'");
     }
 
     @Produces

@@ -9,14 +9,20 @@ const me = await session();
 async function checkChain() {
   const slot = document.getElementById('chain');
   slot.className = 'muted';
+  if (me.role !== 'admin') {
+    slot.textContent = 'the check of the whole chain is for admins';
+    return;
+  }
   slot.textContent = 'checking the chain…';
   try {
     const v = await api('/api/audit/verify');
     slot.className = v.intact ? 'ok-box' : 'error-box';
     slot.dataset.intact = String(v.intact);
+    const anchored = v.anchoredThrough == null ? 'no anchor yet' : `anchored through event #${v.anchoredThrough}`;
     slot.replaceChildren(v.intact
-      ? `✓ chain intact: all ${v.checked.toLocaleString('en')} events hash to the links that follow them`
-      : el('span', {}, el('b', {}, `✗ chain broken at event #${v.firstBadId}`), ` after ${v.checked} good events: ${v.problem}`));
+      ? `✓ chain intact: all ${v.checked.toLocaleString('en')} events in sequence, each keyed hash checked; ${anchored}`
+      : el('span', {}, el('b', {}, v.firstBadId == null ? `✗ ${v.reason}` : `✗ ${v.reason} at event #${v.firstBadId}`),
+          ` after ${v.checked} good events: ${v.problem}`));
   } catch (e) {
     slot.replaceChildren(errorBox(e));
   }

@@ -88,6 +88,26 @@ final class RunCommands {
                     out.println(newRun.equals(id) ? "run " + id + " goes on" : "resumed as run " + newRun);
                     return a.has("wait") ? follow(newRun, out) : 0;
                 }),
+                command("audit", "check the audit log's chain and anchors (admins): verify [--json]; exit 1 when broken",
+                        (a, out, err) -> {
+                    a.allowOnly("json");
+                    if (!"verify".equals(a.positional(0, "'verify'"))) {
+                        throw new Args.UsageException("audit: the only subcommand is 'verify'");
+                    }
+                    JsonNode v = call("GET", "/api/audit/verify", HttpRequest.BodyPublishers.noBody(), null);
+                    if (a.has("json")) {
+                        out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(v));
+                    } else if (v.path("intact").asBoolean()) {
+                        out.println("audit log intact: " + v.path("checked").asLong() + " events, "
+                                + (v.path("anchoredThrough").isNull() ? "no anchor yet" : "anchored through event "
+                                + v.path("anchoredThrough").asLong()));
+                    } else {
+                        out.println("audit log BROKEN: " + v.path("reason").asText()
+                                + (v.path("firstBadId").isNull() ? "" : " at event " + v.path("firstBadId").asLong())
+                                + ": " + v.path("problem").asText());
+                    }
+                    return v.path("intact").asBoolean() ? 0 : 1;
+                }),
                 command("pause", "pause a run before its next stage: RUN", (a, out, err) -> signal("pause", a, out)),
                 command("cancel", "cancel a run: RUN", (a, out, err) -> signal("cancel", a, out)),
                 command("compare", "evaluation scores of runs side by side: RUN RUN... [--json]", (a, out, err) -> {

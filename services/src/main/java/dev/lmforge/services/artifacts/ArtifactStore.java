@@ -220,6 +220,53 @@ public final class ArtifactStore {
         }, "looking up artifact " + digest);
     }
 
+    /**
+     * Writes a small object at a named key of this bucket, outside the content-addressed {@code artifacts/}
+     * tree (records such as the audit log's anchors, which are looked up by name, not by digest).
+     */
+    public void putNamed(String key, byte[] bytes) {
+        requireNamed(key);
+        call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build()), "writing " + key);
+    }
+
+    /** The bytes of a named object of this bucket, or empty when there is none. */
+    public Optional<byte[]> readNamed(String key) {
+        requireNamed(key);
+        return call(() -> {
+            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+                return Optional.of(in.readAllBytes());
+            } catch (ErrorResponseException e) {
+                if (isNotFound(e)) {
+                    return Optional.<byte[]>empty();
+                }
+                throw e;
+            }
+        }, "reading " + key);
+    }
+
+    /** The first key under {@code prefix} in this bucket in S3's (lexicographic) order, without listing the rest. */
+    public Optional<String> firstKey(String prefix) {
+        requireNamed(prefix);
+        return call(() -> {
+            for (Result<Item> result : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+                    .recursive(true).maxKeys(1).build())) {
+                Item item = result.get();
+                if (!item.isDir()) {
+                    return Optional.of(item.objectName());
+                }
+            }
+            return Optional.<String>empty();
+        }, "listing " + prefix);
+    }
+
+    /** Named objects must stay out of the content-addressed tree, whose keys are their digests. */
+    private static void requireNamed(String key) {
+        if (key.isEmpty() || key.startsWith("artifacts/") || key.startsWith("staging/")) {
+            throw new IllegalArgumentException("'" + key + "' is not a key for a named object");
+        }
+    }
+
     /** An object of another bucket on the same S3 service, e.g. a corpus source. */
     public record ExternalObject(String bucket, String key, long sizeBytes) {
     }

@@ -9,13 +9,21 @@ import java.util.function.Function;
  * ({@code lmforge.jdbc.url}) or its environment variable ({@code LMFORGE_JDBC_URL}); the defaults describe the
  * local stack on 127.0.0.1. Setting {@code LMFORGE_TEMPORAL_TARGET}, {@code LMFORGE_JDBC_URL} or
  * {@code LMFORGE_S3_ENDPOINT} switches that service to cluster mode: lmforge uses it and starts none of its own.
+ * {@code jdbcUser} owns the schema (migrations run as it); lmforge's processes work as {@code jdbcAppUser}, a role
+ * without ownership that therefore cannot alter or disable the audit log's triggers.
  */
 public record LmforgeSettings(
         String temporalTarget, String temporalNamespace, boolean temporalExternal,
-        String jdbcUrl, String jdbcUser, String jdbcPassword, boolean jdbcExternal,
+        String jdbcUrl, String jdbcUser, String jdbcPassword, String jdbcAppUser, String jdbcAppPassword,
+        boolean jdbcExternal,
         String s3Endpoint, String s3AccessKey, String s3SecretKey, String s3Bucket, String s3Region, boolean s3External,
         Path dataDir, String controlQueue, String cpuQueue, String gpuQueue,
         int temporalPort, int postgresPort, int s3Port) {
+
+    /** The application's database role unless {@code LMFORGE_JDBC_APP_USER} names another. */
+    public static final String DEFAULT_APP_USER = "lmforge_app";
+    /** Its password unless {@code LMFORGE_JDBC_APP_PASSWORD} sets one; fine on the local stack, not for a cluster. */
+    public static final String DEFAULT_APP_PASSWORD = "lmforge_app";
 
     /** Reads the settings through {@code lookup}, which returns null for an unset key. */
     public static LmforgeSettings from(Function<String, String> lookup) {
@@ -36,6 +44,9 @@ public record LmforgeSettings(
                 jdbcUrl != null ? jdbcUrl : "jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres",
                 or(get.apply("lmforge.jdbc.user"), "postgres"),
                 or(get.apply("lmforge.jdbc.password"), "postgres"),
+                // The same defaults as quarkus.datasource.username/password in web-ui's application.properties.
+                or(get.apply("lmforge.jdbc.app-user"), DEFAULT_APP_USER),
+                or(get.apply("lmforge.jdbc.app-password"), DEFAULT_APP_PASSWORD),
                 jdbcUrl != null,
                 s3Endpoint != null ? s3Endpoint : "http://127.0.0.1:" + s3Port,
                 or(get.apply("lmforge.s3.access-key"), "lmforge"),

@@ -84,11 +84,11 @@ public final class MetadataStore {
 
     /**
      * Sets a run's status. {@code started_at} is set the first time it runs, {@code ended_at} when it ends. A run
-     * already in a terminal state is left alone, so a late write cannot revive it.
+     * already in a terminal state is left alone, so a late write cannot revive it. Says whether the run changed.
      */
-    public void setRunStatus(String runId, String status, String error) {
+    public boolean setRunStatus(String runId, String status, String error) {
         boolean terminal = TERMINAL.contains(status);
-        update("UPDATE runs SET status = ?, error = COALESCE(?, error), "
+        return update("UPDATE runs SET status = ?, error = COALESCE(?, error), "
                         + "started_at = CASE WHEN ? = 'RUNNING' AND started_at IS NULL THEN now() ELSE started_at END, "
                         + "ended_at = CASE WHEN ? THEN now() ELSE ended_at END "
                         + "WHERE id = ? AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED')",
@@ -221,9 +221,12 @@ public final class MetadataStore {
         });
     }
 
-    /** Ends a stage that did not succeed ({@code FAILED}, {@code CANCELLED}, {@code INTERRUPTED}). */
-    public void stageEnded(long stageId, String status, String error) {
-        update("UPDATE stages SET status = ?, error = ?, ended_at = now() WHERE id = ? AND status = 'RUNNING'",
+    /**
+     * Ends a stage that did not succeed ({@code FAILED}, {@code CANCELLED}, {@code INTERRUPTED}); says whether it was
+     * still running (a stage that already ended is left alone).
+     */
+    public boolean stageEnded(long stageId, String status, String error) {
+        return update("UPDATE stages SET status = ?, error = ?, ended_at = now() WHERE id = ? AND status = 'RUNNING'",
                 status, error, stageId);
     }
 
@@ -504,11 +507,9 @@ public final class MetadataStore {
         }
     }
 
-    private void update(String sql, Object... params) {
-        inTransaction(c -> {
-            execute(c, sql, params);
-            return null;
-        });
+    /** Runs one statement in its own transaction; true when it changed a row. */
+    private boolean update(String sql, Object... params) {
+        return inTransaction(c -> execute(c, sql, params) > 0);
     }
 
     <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
@@ -529,9 +530,9 @@ public final class MetadataStore {
         return rows.isEmpty() ? Optional.empty() : Optional.ofNullable(rows.get(0));
     }
 
-    static void execute(Connection c, String sql, Object... params) throws SQLException {
+    static int execute(Connection c, String sql, Object... params) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql, params)) {
-            ps.executeUpdate();
+            return ps.executeUpdate();
         }
     }
 

@@ -7,6 +7,7 @@ import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.auth.Caller;
+import dev.lmforge.web.auth.Permissions;
 import dev.lmforge.web.runs.RunService;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -54,10 +55,15 @@ public class AuditResource {
         return new Page<>(audit.events(t, a, limit, offset), audit.count(t, a), limit, offset);
     }
 
-    /** Recomputes every hash from the first event on: intact, or the first event that does not check out. */
+    /**
+     * For admins: walks the chain from the first event on (consecutive ids, every keyed hash) and compares it with the
+     * newest anchor in the artifact store. Intact, or the first bad event and why: {@code EDITED}, {@code GAP},
+     * {@code MISSING_TAIL} (events after an anchor are gone), {@code BAD_KEY} or {@code UNKEYED}.
+     */
     @GET
     @Path("verify")
     public AuditLog.Verification verify() {
+        Permissions.requireRole(caller.user(), Role.ADMIN, "verify the audit log");
         return audit.verify();
     }
 

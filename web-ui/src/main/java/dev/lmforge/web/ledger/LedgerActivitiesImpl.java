@@ -1,7 +1,9 @@
 package dev.lmforge.web.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Records.AttemptRecord;
 import dev.lmforge.services.ledger.Records.StageRecord;
 import dev.lmforge.workflows.ledger.LedgerActivities;
 import dev.lmforge.workflows.ledger.StageStart;
@@ -10,21 +12,38 @@ import dev.lmforge.workflows.stage.CacheKey;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageOutput;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-/** The ledger activities on the control plane's queue; see {@link LedgerActivities}. */
+/**
+ * The ledger activities on the control plane's queue; see {@link LedgerActivities}. Every change of a run's or a
+ * stage's state is also an audit event by {@code system} about the run ({@code run.running}, {@code run.succeeded},
+ * {@code stage.started}, {@code stage.retried}, {@code stage.failed}, ...), beside the users' requests that
+ * {@code RunService} audits ({@code run.submit}, {@code run.cancel}, ...).
+ */
 public final class LedgerActivitiesImpl implements LedgerActivities {
 
+    /** The actor of state changes that no user made directly: the workflows moving runs along. */
+    static final String ACTOR = "system";
     private final MetadataStore ledger;
+    private final AuditLog audit;
 
-    public LedgerActivitiesImpl(MetadataStore ledger) {
+    public LedgerActivitiesImpl(MetadataStore ledger, AuditLog audit) {
         this.ledger = ledger;
+        this.audit = audit;
     }
 
     @Override
     public void runStatus(String runId, String status, String error) {
-        ledger.setRunStatus(runId, status, error);
+        // Only a real change is audited: a late write to a run that already ended changes nothing.
+        if (ledger.setRunStatus(runId, status, error)) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            if (error != null) {
+                details.put("error", firstLine(error));
+            }
+            audit.append(ACTOR, "run." + status.toLowerCase(Locale.ROOT), runId, MetadataStore.toJson(details));
+        }
     }
 
     @Override
@@ -37,6 +56,11 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
         Long reusedFrom = hit.map(StageRecord::id).orElse(null);
         long row = ledger.beginStage(runId, stageId, stage.codeVersion(), key, MetadataStore.toJson(config),
                 inputDigests, reusedFrom);
+        Map<String, Object> details = new LinkedHashMap<>(Map.of("stage", stageId, "row", row, "cacheKey", key));
+        if (reusedFrom != null) {
+            details.put("reusedFrom", reusedFrom);
+        }
+        audit.append(ACTOR, reusedFrom == null ? "stage.started" : "stage.reused", runId, MetadataStore.toJson(details));
         StageOutput reused = hit.map(h -> new StageOutput(outputsOf(h), MetadataStore.summaryOf(h.summary()))).orElse(null);
         return new StageStart(row, key, reused, reusedFrom);
     }
@@ -56,10 +80,52 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
         Map<String, String> digests = new LinkedHashMap<>();
         output.outputs().forEach((name, ref) -> digests.put(name, ref.digest()));
         ledger.stageSucceeded(stageRowId, digests, MetadataStore.toJson(output.summary()));
+        auditEnd(stageRowId, "SUCCEEDED", Map.of("outputs", digests));
     }
 
     @Override
     public void stageEnded(long stageRowId, String status, String error) {
-        ledger.stageEnded(stageRowId, status, error);
+        if (ledger.stageEnded(stageRowId, status, error)) {
+            auditEnd(stageRowId, status, error == null ? Map.of() : Map.of("error", firstLine(error)));
+        }
+    }
+
+    /**
+     * Audits a stage's end, after one {@code stage.retried} event for each attempt beyond the first. Compute workers
+     * record attempts but hold no audit key, so retries are audited here, when the control plane learns of them.
+     */
+    private void auditEnd(long stageRowId, String status, Map<String, Object> extra) {
+        StageRecord stage = ledger.stage(stageRowId).orElseThrow(() ->
+                new IllegalStateException("stage row " + stageRowId + " is not in the ledger"));
+        Map<Integer, AttemptRecord> byNumber = new LinkedHashMap<>();
+        stage.attempts().forEach(a -> byNumber.put(a.attempt(), a));
+        for (AttemptRecord attempt : stage.attempts()) {
+            if (attempt.attempt() > 1) {
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("stage", stage.stage());
+                details.put("row", stageRowId);
+                details.put("attempt", attempt.attempt());
+                details.put("worker", attempt.worker());
+                details.put("startedAt", String.valueOf(attempt.startedAt()));
+                AttemptRecord before = byNumber.get(attempt.attempt() - 1);
+                if (before != null) {
+                    details.put("previous", before.status());
+                    if (before.error() != null) {
+                        details.put("previousError", firstLine(before.error()));
+                    }
+                }
+                audit.append(ACTOR, "stage.retried", stage.runId(), MetadataStore.toJson(details));
+            }
+        }
+        Map<String, Object> details = new LinkedHashMap<>(Map.of("stage", stage.stage(), "row", stageRowId,
+                "attempts", stage.attempts().size()));
+        details.putAll(extra);
+        audit.append(ACTOR, "stage." + status.toLowerCase(Locale.ROOT), stage.runId(), MetadataStore.toJson(details));
+    }
+
+    /** The first line of an error, at most 300 characters: the audit log says what happened, the ledger keeps the stack. */
+    private static String firstLine(String error) {
+        String line = error.lines().findFirst().orElse("");
+        return line.length() <= 300 ? line : line.substring(0, 300) + "...";
     }
 }

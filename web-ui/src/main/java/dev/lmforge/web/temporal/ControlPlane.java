@@ -2,6 +2,8 @@ package dev.lmforge.web.temporal;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.services.ledger.AuditLog;
+import dev.lmforge.services.ledger.LedgerSchema;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.web.ControlPlaneServices;
 import dev.lmforge.web.ledger.LedgerActivitiesImpl;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The control plane's Temporal side: the client, and the workflow worker on the control queue with the ledger
@@ -51,6 +54,8 @@ public class ControlPlane {
     ArtifactStore artifacts;
     @Inject
     RunReconciler reconciler;
+    @Inject
+    AuditLog audit;
 
     private WorkflowServiceStubs service;
     private WorkflowClient client;
@@ -59,8 +64,15 @@ public class ControlPlane {
     private TemporalMode mode;
 
     void start(@Observes @Priority(1) StartupEvent event) throws Exception {
-        ledger.migrate();
+        // As the owner, once; everything after, this process included, works as the application role.
+        PGSimpleDataSource owner = new PGSimpleDataSource();
+        owner.setURL(settings.jdbcUrl());
+        owner.setUser(settings.jdbcUser());
+        owner.setPassword(settings.jdbcPassword());
+        LedgerSchema.migrate(owner, settings.jdbcAppUser(), settings.jdbcAppPassword());
         artifacts.ensureBucket();
+        // Pin the log as it stands before anything is appended, so a cut made while lmforge was down shows.
+        audit.anchorNow();
         mode = TemporalMode.from(settings, ControlPlaneServices::lookup);
         service = WorkflowServiceStubs.newServiceStubs(
                 WorkflowServiceStubsOptions.newBuilder().setTarget(settings.temporalTarget()).build());
@@ -70,7 +82,7 @@ public class ControlPlane {
                 .setNamespace(settings.temporalNamespace()).setIdentity("control@" + pid).build());
         factory = WorkerFactory.newInstance(client);
         Worker worker = factory.newWorker(settings.controlQueue());
-        registerControlWork(worker, ledger);
+        registerControlWork(worker, ledger, audit);
         factory.start();
         if (Boolean.parseBoolean(ControlPlaneServices.lookup("lmforge.local-compute"))) {
             WorkflowClient computeClient = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder()
@@ -88,10 +100,10 @@ public class ControlPlane {
     }
 
     /** Registers the control queue's work: every workflow type and the ledger activities. */
-    public static void registerControlWork(Worker worker, MetadataStore ledger) {
+    public static void registerControlWork(Worker worker, MetadataStore ledger, AuditLog audit) {
         worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
                 ScalingSweepWorkflowImpl.class, PlanPreviewWorkflowImpl.class);
-        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger));
+        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger, audit));
     }
 
     /** Waits until Temporal answers, saying every 10 s that it does not (and why). */
