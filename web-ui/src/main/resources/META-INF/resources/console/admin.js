@@ -66,6 +66,8 @@ async function loadRoots() {
   const roots = await api(`/api/teams/${encodeURIComponent(team)}/source-roots`);
   document.getElementById('shared-roots').textContent = roots.shared.join(', ') || 'none';
   document.getElementById('roots-value').value = roots.roots.join('\n');
+  const form = document.getElementById('team-roots');
+  form.dataset.loads = String(Number(form.dataset.loads || 0) + 1);  // tests wait for a load before editing
 }
 
 async function setEnabled(user, enabled) {

@@ -485,7 +485,13 @@ class ConsoleBrowserTest {
     void anAdminSetsATeamsSourceRootsOnTheAdminPage() throws Exception {
         Path folder = Files.createDirectories(Path.of("target", "default-team-corpus").toAbsolutePath());
         open("/admin.html");
-        page.locator("#roots-team").selectOption("default");
+        // The page loads a team's roots into the form asynchronously: edit only once that has happened.
+        assertThat(page.locator("#team-roots[data-loads]")).hasCount(1);
+        if (!"default".equals(page.locator("#roots-team").inputValue())) {
+            String loads = page.locator("#team-roots").getAttribute("data-loads");
+            page.locator("#roots-team").selectOption("default");
+            page.waitForCondition(() -> !loads.equals(page.locator("#team-roots").getAttribute("data-loads")));
+        }
         page.locator("#roots-value").fill(folder + "\n/proc\n");
         page.locator("#team-roots button[type=submit]").click();
         assertThat(page.locator("#admin-error")).containsText("roots[1]");
