@@ -4,13 +4,25 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lmforge.services.ledger.UserStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import io.restassured.RestAssured;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,5 +82,59 @@ class RequestHardeningTest {
                         "role", "viewer", "teams", List.of("research", "x\u0000"))).post("/api/users")
                 .then().statusCode(400).contentType("application/problem+json")
                 .body("errors[0].field", equalTo("teams[1]"));
+    }
+
+    @Test
+    void everyResponseCarriesTheSecurityHeadersAndPagesAreNeverImmutable() {
+        for (String path : List.of("/", "/index.html", "/run.html", "/console/console.js", "/console/console.css",
+                "/api/runs", "/api/no-such-thing", "/q/health")) {
+            given().get(path).then()
+                    .header("Content-Security-Policy", containsString("script-src 'self'"))
+                    .header("Content-Security-Policy", containsString("style-src 'self'"))
+                    .header("Content-Security-Policy", containsString("frame-ancestors 'none'"))
+                    .header("X-Content-Type-Options", equalTo("nosniff"))
+                    .header("X-Frame-Options", equalTo("DENY"));
+        }
+        AdminToken.forget();
+        given().get("/api/runs").then().statusCode(401).header("X-Frame-Options", equalTo("DENY"));
+        for (String path : List.of("/", "/index.html", "/login.html", "/console/console.js")) {
+            given().get(path).then().statusCode(200).header("Cache-Control", equalTo("no-cache"));
+        }
+    }
+
+    /** The policy refuses inline scripts, style attributes and handlers, so the pages must hold none. */
+    @Test
+    void thePagesHoldNothingInlineThatThePolicyWouldRefuse() throws IOException {
+        Path pages = Path.of("src/main/resources/META-INF/resources");
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(pages)) {
+            files = walk.filter(f -> f.toString().endsWith(".html") || f.toString().endsWith(".js")).toList();
+        }
+        assertFalse(files.isEmpty());
+        Pattern inline = Pattern.compile("style=|style:\\s*['`\"]|<script(?![^>]*\\ssrc=)[^>]*>|<style|\\son[a-z]+=\"|javascript:",
+                Pattern.CASE_INSENSITIVE);
+        for (Path file : files) {
+            Matcher m = inline.matcher(Files.readString(file));
+            assertFalse(m.find(), () -> file + " holds inline '" + m.group() + "'");
+        }
+    }
+
+    @Test
+    void aBodyTooLargeIsAProblem() throws IOException {
+        String big = spec("big", "samples/corpus") + "# " + "x".repeat(300 * 1024) + "\n";
+        given().contentType("text/plain").body(big).post("/api/runs")
+                .then().statusCode(413).contentType("application/problem+json").body("status", equalTo(413));
+        // Refused on its Content-Length, before the body is sent: a client that sends it would be cut off.
+        String head = "POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + 11 * 1024 * 1024 + "\r\n\r\n";
+        try (Socket socket = new Socket("127.0.0.1", RestAssured.port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(response.startsWith("HTTP/1.1 413"), response);
+            assertTrue(response.toLowerCase(Locale.ROOT).contains("content-type: application/problem+json"), response);
+            assertTrue(response.toLowerCase(Locale.ROOT).contains("x-content-type-options: nosniff"), response);
+            assertTrue(response.contains("\"status\":413"), response);
+        }
     }
 }
