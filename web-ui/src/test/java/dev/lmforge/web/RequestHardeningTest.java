@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.UserStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,6 +39,10 @@ class RequestHardeningTest {
 
     @Inject
     UserStore users;
+    @Inject
+    ArtifactStore store;
+    @Inject
+    MetadataStore ledger;
 
     @BeforeEach
     void asAdmin() {
@@ -136,5 +142,38 @@ class RequestHardeningTest {
             assertTrue(response.toLowerCase(Locale.ROOT).contains("x-content-type-options: nosniff"), response);
             assertTrue(response.contains("\"status\":413"), response);
         }
+    }
+
+    @Test
+    void artifactContentAnswersConditionalAndRangedReads() {
+        byte[] bytes = "0123456789 the bytes of a small artifact".getBytes(StandardCharsets.UTF_8);
+        String digest = store.put(bytes).digest();
+        ledger.recordArtifact(digest, "test", bytes.length, "{}");
+        String path = "/api/artifacts/" + digest + "/content";
+        String etag = "\"" + digest + "\"";
+        String text = new String(bytes, StandardCharsets.UTF_8);
+
+        given().get(path).then().statusCode(200).header("ETag", etag).header("Accept-Ranges", "bytes")
+                .body(equalTo(text));
+        given().header("If-None-Match", etag).get(path).then().statusCode(304).header("ETag", etag);
+        given().header("If-None-Match", "\"other\", W/" + etag).get(path).then().statusCode(304);
+        given().header("If-None-Match", "\"other\"").get(path).then().statusCode(200).body(equalTo(text));
+
+        given().header("Range", "bytes=2-5").get(path).then().statusCode(206)
+                .header("Content-Range", "bytes 2-5/" + bytes.length).header("Content-Length", "4").body(equalTo("2345"));
+        given().header("Range", "bytes=-8").get(path).then().statusCode(206)
+                .header("Content-Range", "bytes " + (bytes.length - 8) + "-" + (bytes.length - 1) + "/" + bytes.length)
+                .body(equalTo(text.substring(bytes.length - 8)));
+        given().header("Range", "bytes=30-1000").get(path).then().statusCode(206).body(equalTo(text.substring(30)));
+        given().header("Range", "bytes=" + bytes.length + "-").get(path).then().statusCode(416)
+                .contentType("application/problem+json").header("Content-Range", "bytes */" + bytes.length)
+                .body("status", equalTo(416));
+        given().header("Range", "bytes=-0").get(path).then().statusCode(416);
+        // Several ranges, a malformed one, or an If-Range that is not the ETag: the whole artifact.
+        given().header("Range", "bytes=0-1,4-5").get(path).then().statusCode(200).body(equalTo(text));
+        given().header("Range", "bytes=5-2").get(path).then().statusCode(200).body(equalTo(text));
+        given().header("Range", "bytes=2-5").header("If-Range", "\"stale\"").get(path).then().statusCode(200)
+                .body(equalTo(text));
+        given().header("Range", "bytes=2-5").header("If-Range", etag).get(path).then().statusCode(206);
     }
 }
