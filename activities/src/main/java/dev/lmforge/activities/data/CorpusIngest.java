@@ -46,7 +46,7 @@ final class CorpusIngest {
         this.maxBytesPerSecond = config.options() == null ? null : config.options().maxBytesPerSecond();
     }
 
-    /** Ingests every dump not in the checkpoint; returns all parts in input order. */
+    /** Ingests every dump not in the checkpoint; returns all parts in input order, refusing a corpus of none. */
     List<Ingested> ingest() throws IOException {
         List<Ingested> parts = new ArrayList<>(context.checkpoint(Checkpoint.class).map(Checkpoint::parts).orElse(List.of()));
         for (int i = parts.size(); i < config.dumps().size(); i++) {
@@ -54,6 +54,8 @@ final class CorpusIngest {
             context.heartbeat(new Checkpoint(List.copyOf(parts)));
             context.metric("documents", i, parts.get(i).part().documents());
         }
+        EmptyCorpus.requireRead(parts.stream().mapToLong(p -> p.part().documents()).sum(), parts.size(),
+                parts.stream().mapToLong(p -> p.reading().errorCount()).sum());
         return parts;
     }
 
