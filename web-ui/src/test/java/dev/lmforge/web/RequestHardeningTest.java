@@ -91,6 +91,14 @@ class RequestHardeningTest {
     }
 
     @Test
+    void aNulInAPathOrQueryParameterIsA400NamingIt() {
+        given().urlEncodingEnabled(false).get("/api/runs?q=a%00b").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("q"));
+        given().urlEncodingEnabled(false).get("/api/runs/run-%00/evaluations").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("id"));
+    }
+
+    @Test
     void everyResponseCarriesTheSecurityHeadersAndPagesAreNeverImmutable() {
         for (String path : List.of("/", "/index.html", "/run.html", "/console/console.js", "/console/console.css",
                 "/api/runs", "/api/no-such-thing", "/q/health")) {
