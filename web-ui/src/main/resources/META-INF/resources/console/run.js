@@ -161,7 +161,7 @@ function stageCard(s) {
       el('tr', {'data-name': name}, el('th', {}, name), el('td', {}, artifactLink(digest, shortDigest(digest)),
         ' ', el('a', {href: `/api/artifacts/${digest}/content`, class: 'small'}, 'download')))))));
   return el('div', {class: 'card', 'data-stage-card': s.stage},
-    el('div', {class: 'toolbar', style: 'margin:0'}, el('b', {}, s.stage), badge(s.status),
+    el('div', {class: 'toolbar flush'}, el('b', {}, s.stage), badge(s.status),
       el('span', {class: 'muted small'}, `row #${s.rowId} · cache key ${shortDigest(s.cacheKey)}`)),
     s.error ? el('div', {class: 'error-box'}, s.error) : '',
     Object.keys(s.summary || {}).length ? el('div', {}, el('h3', {}, 'Summary'), jsonView(s.summary)) : '',

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +28,7 @@ public final class ConsoleBrowser implements AutoCloseable {
 
     private final Playwright playwright;
     private final Browser browser;
+    private final List<String> policyViolations = Collections.synchronizedList(new ArrayList<>());
 
     private ConsoleBrowser() {
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
@@ -56,7 +58,18 @@ public final class ConsoleBrowser implements AutoCloseable {
         Page page = browser.newContext(new Browser.NewContextOptions().setViewportSize(1360, 900)
                 .setBaseURL(baseUrl.replaceAll("/$", ""))).newPage();
         page.onDialog(dialog -> dialog.accept());
+        // Chromium reports each thing the Content-Security-Policy refused as a console error.
+        page.onConsoleMessage(m -> {
+            if (m.text().contains("Content Security Policy")) {
+                policyViolations.add(m.text());
+            }
+        });
         return page;
+    }
+
+    /** What the console's Content-Security-Policy refused on any page opened so far; empty when the pages obey it. */
+    public List<String> policyViolations() {
+        return List.copyOf(policyViolations);
     }
 
     /** A fresh page signed in as {@code user} through the log-in form; the runs page is open after. */

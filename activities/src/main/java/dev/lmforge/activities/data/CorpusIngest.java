@@ -50,7 +50,7 @@ final class CorpusIngest {
         this.budget = context.readBudget();
     }
 
-    /** Ingests every dump not in the checkpoint; returns all parts in input order. */
+    /** Ingests every dump not in the checkpoint; returns all parts in input order, refusing a corpus of none. */
     List<Ingested> ingest() throws IOException {
         List<Ingested> parts = new ArrayList<>(context.checkpoint(Checkpoint.class).map(Checkpoint::parts).orElse(List.of()));
         for (int i = parts.size(); i < config.dumps().size(); i++) {
@@ -58,6 +58,8 @@ final class CorpusIngest {
             context.heartbeat(new Checkpoint(List.copyOf(parts)));
             context.metric("documents", i, parts.get(i).part().documents());
         }
+        EmptyCorpus.requireRead(parts.stream().mapToLong(p -> p.part().documents()).sum(), parts.size(),
+                parts.stream().mapToLong(p -> p.reading().errorCount()).sum());
         return parts;
     }
 

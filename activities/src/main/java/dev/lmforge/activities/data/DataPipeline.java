@@ -45,6 +45,9 @@ public final class DataPipeline {
         Path work = Files.createTempDirectory(outDir, ".work-");
         try {
             ShuffleDeduplication.Run dedup = new ShuffleDeduplication(config).run(files, work, work.resolve("dedup"));
+            ReadStats read = dedup.shards().stream().map(ShuffleDeduplication.ShardSummary::read)
+                    .reduce(ReadStats.empty(), ReadStats::plus);
+            EmptyCorpus.requireRead(read.records(), files.size(), read.errorCount());
             Files.move(dedup.clusters(), duplicatesFile(outDir),
                     StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             QualityFilter filter = new QualityFilter(config.quality());
@@ -56,6 +59,7 @@ public final class DataPipeline {
                         config.quality().rejectedSamples());
                 filtered.add(out);
             }
+            EmptyCorpus.requireFiltered(quality);
             Remixer remixer = new Remixer(config.remix());
             Remixer.Plan plan = remixer.plan(quality.mix());
             Mix after = Mix.empty();
@@ -66,8 +70,7 @@ public final class DataPipeline {
                 outputs.add(new DataReport.Output(outputFile(outDir, i).getFileName().toString(), shard.documents(),
                         shard.bytes(), shard.sha256()));
             }
-            ReadStats read = dedup.shards().stream().map(ShuffleDeduplication.ShardSummary::read)
-                    .reduce(ReadStats.empty(), ReadStats::plus);
+            EmptyCorpus.requireRemixed(quality.kept(), after.summary().documents());
             Map<String, Long> steps = new LinkedHashMap<>();
             steps.put("read", read.records());
             steps.put("deduplicated", quality.input());

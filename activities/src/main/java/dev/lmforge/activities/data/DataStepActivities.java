@@ -155,7 +155,9 @@ public final class DataStepActivities implements DataSteps {
     public JsonNode planRemix(JsonNode config, List<String> quality) {
         return step("plan remix", work -> {
             DataConfig settings = settings(config);
-            return JSON.valueToTree(new Remixer(settings.remix()).plan(merge(quality, settings).mix()));
+            QualityFilter.Stats merged = merge(quality, settings);
+            EmptyCorpus.requireFiltered(merged);   // before the remix fans out over nothing
+            return JSON.valueToTree(new Remixer(settings.remix()).plan(merged.mix()));
         });
     }
 
@@ -198,6 +200,7 @@ public final class DataStepActivities implements DataSteps {
             steps.put("deduplicated", filtered.stream().mapToLong(FilteredShard::survivors).sum());
             steps.put("filtered", quality.kept());
             steps.put("remixed", after.summary().documents());
+            EmptyCorpus.requireRemixed(quality.kept(), after.summary().documents());
             DataReport report = new DataReport(DataReport.FORMAT,
                     corpus.shards().stream().map(IngestedCorpus.Shard::path).toList(), steps, read, dedup,
                     new DataReport.Quality(quality.input(), quality.kept(), quality.rejected(), quality.samples()),

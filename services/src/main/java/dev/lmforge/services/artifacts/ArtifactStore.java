@@ -167,6 +167,26 @@ public final class ArtifactStore {
         return new VerifyingInputStream(raw, digest);
     }
 
+    /**
+     * Opens {@code length} bytes of an artifact from {@code offset}, for a ranged download. <b>Not verified:</b> a
+     * digest covers the whole object, so a part cannot be checked against it (its key was computed from its bytes
+     * when it was stored); a reader that needs the check reads it whole through {@link #open}.
+     */
+    public InputStream openRange(String digest, long offset, long length) {
+        Digests.requireHex(digest);
+        return call(() -> {
+            try {
+                return client.getObject(GetObjectArgs.builder().bucket(bucket).object(keyOf(digest))
+                        .offset(offset).length(length).build());
+            } catch (ErrorResponseException e) {
+                if (isNotFound(e)) {
+                    throw new ArtifactNotFoundException(digest);
+                }
+                throw e;
+            }
+        }, "reading artifact " + digest);
+    }
+
     /** Reads a whole (small) artifact into memory, verified. */
     public byte[] readAllBytes(String digest) {
         try (InputStream in = open(digest)) {

@@ -14,17 +14,21 @@ import dev.lmforge.web.auth.Permissions;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
+import jakarta.ws.rs.core.UriInfo;
 import java.io.InputStream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -44,6 +48,8 @@ public class ArtifactResource {
     UserStore users;
     @Inject
     Caller caller;
+    @Context
+    UriInfo uri;
 
     @GET
     public ArtifactRecord get(@PathParam("digest") String digest) {
@@ -51,22 +57,62 @@ public class ArtifactResource {
     }
 
     /**
-     * The artifact's bytes, streamed. The digest is checked as they go out; on a mismatch the response is cut
-     * short and the error logged, so a client never receives a complete corrupt copy.
+     * The artifact's bytes, streamed. Its ETag is its digest: {@code If-None-Match} with it is a 304 (the bytes of
+     * a digest never change). A {@code Range} of one byte range is a 206 with {@code Content-Range}, one that lies
+     * past the end a 416 problem; several ranges, or a malformed one, are ignored and the whole artifact sent, and
+     * so is a range whose {@code If-Range} is not the ETag.
+     *
+     * <p>What is verified: a whole download is checked against the digest as it goes out; on a mismatch the
+     * response is cut short and the error logged, so a client never receives a complete corrupt copy. A ranged
+     * read is <em>not</em> verified, since a part cannot be checked against the digest of the whole; a client
+     * that assembles an artifact from ranges checks the SHA-256 of the result itself.
      */
     @GET
     @Path("content")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
-    public Response content(@PathParam("digest") String digest) {
+    public Response content(@PathParam("digest") String digest, @HeaderParam("Range") String range,
+                            @HeaderParam("If-None-Match") String ifNoneMatch, @HeaderParam("If-Range") String ifRange) {
         ArtifactRecord artifact = require(digest);
-        InputStream in = store.open(digest);
-        StreamingOutput body = out -> {
+        String etag = "\"" + digest + "\"";
+        if (ifNoneMatch != null && matchesAny(ifNoneMatch, etag)) {
+            return Response.notModified().header("ETag", etag).build();
+        }
+        long size = artifact.sizeBytes();
+        Optional<ByteRange> asked = ifRange == null || ifRange.strip().equals(etag)
+                ? ByteRange.parse(range, size) : Optional.empty();
+        if (asked.isPresent() && !asked.get().satisfiable()) {
+            return Response.fromResponse(ProblemMapper.problem(416, "Range Not Satisfiable", "Range: the artifact has "
+                            + size + " bytes, and the range asked for lies past its end", List.of(), uri))
+                    .header("Content-Range", "bytes */" + size).build();
+        }
+        if (asked.isPresent()) {
+            ByteRange r = asked.get();
+            InputStream in = store.openRange(digest, r.first(), r.length());
+            return Response.status(206).entity(streaming(in)).header("Content-Length", r.length())
+                    .header("Content-Range", "bytes " + r.first() + "-" + r.last() + "/" + size)
+                    .header("Accept-Ranges", "bytes").header("ETag", etag).build();
+        }
+        return Response.ok(streaming(store.open(digest))).header("Content-Length", size)
+                .header("Accept-Ranges", "bytes").header("ETag", etag).build();
+    }
+
+    private static StreamingOutput streaming(InputStream in) {
+        return out -> {
             try (in) {
                 in.transferTo(out);
             }
         };
-        return Response.ok(body).header("Content-Length", artifact.sizeBytes())
-                .header("ETag", "\"" + digest + "\"").build();
+    }
+
+    /** RFC 9110's weak comparison against a list of entity tags, or {@code *} for any. */
+    private static boolean matchesAny(String ifNoneMatch, String etag) {
+        for (String tag : ifNoneMatch.split(",")) {
+            String t = tag.strip();
+            if (t.equals("*") || (t.startsWith("W/") ? t.substring(2) : t).equals(etag)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code direction=up}: what it was made from, back to the raw inputs; {@code down}: what was made from it. */

@@ -56,14 +56,20 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
             return problem(status, Response.Status.fromStatusCode(status) != null
                     ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error", e.getMessage(), List.of());
         }
+        // The message of an unexpected error may quote SQL or the content of a file: it goes to the log only.
         LOG.error("unexpected error serving " + (uri != null ? uri.getPath() : "a request"), e);
-        return problem(500, "Internal Server Error", e.getClass().getSimpleName() + ": " + e.getMessage(), List.of());
+        return problem(500, "Internal Server Error", "an unexpected error; the server log has the details", List.of());
     }
 
     private Response problem(int status, String title, String detail, List<ProblemException.FieldError> errors) {
         if (status == 403 && uri != null) {
             refusals.forbidden(request.getMethod(), uri.getPath(), detail);
         }
+        return problem(status, title, detail, errors, uri);
+    }
+
+    /** The problem body itself, for mappers of single exception types, which are not audited (never a 403). */
+    static Response problem(int status, String title, String detail, List<ProblemException.FieldError> errors, UriInfo uri) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", title);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lmforge.web.api.NulFreeStrings;
 import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.spec.SpecProblem;
@@ -23,7 +24,8 @@ public final class SpecParser {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .registerModule(NulFreeStrings.MODULE);
 
     private SpecParser() {
     }

@@ -104,6 +104,7 @@ class ConsoleBrowserTest {
     void closePage() {
         page.context().close();
         AdminToken.forget();
+        assertEquals(List.of(), browser.policyViolations(), "the pages must work under their Content-Security-Policy");
     }
 
     void signIn(String user, String password) {

@@ -139,11 +139,13 @@ public final class SpecValidator {
             return;
         }
         double c = compute.budget();
-        if (!Double.isFinite(c) || c <= 0) {
-            problems.add(new SpecProblem("compute.budget", "must be a positive, finite number of FLOPs, got " + c));
+        if (!(c >= MIN_COMPUTE_BUDGET && c <= MAX_COMPUTE_BUDGET)) {
+            problems.add(new SpecProblem("compute.budget", "must be a number of FLOPs from " + MIN_COMPUTE_BUDGET
+                    + " to " + MAX_COMPUTE_BUDGET + ", got " + c));
         }
-        if (compute.tokens() != null && compute.tokens() <= 0) {
-            problems.add(new SpecProblem("compute.tokens", "must be positive, got " + compute.tokens()));
+        if (compute.tokens() != null && (compute.tokens() < 1 || compute.tokens() > MAX_TOKENS)) {
+            problems.add(new SpecProblem("compute.tokens", "must be from 1 to " + MAX_TOKENS + " tokens, got "
+                    + compute.tokens()));
         }
     }
 
@@ -151,11 +153,43 @@ public final class SpecValidator {
         if (plan == null) {
             return;
         }
-        if (plan.seqLen() != null && plan.seqLen() < 1) {
-            problems.add(new SpecProblem("plan.seqLen", "must be positive, got " + plan.seqLen()));
+        if (plan.seqLen() != null && (plan.seqLen() < 1 || plan.seqLen() > MAX_SEQ_LEN)) {
+            problems.add(new SpecProblem("plan.seqLen", "must be from 1 to " + MAX_SEQ_LEN + ", got " + plan.seqLen()));
         }
-        if (plan.vocab() != null && plan.vocab() < 1) {
-            problems.add(new SpecProblem("plan.vocab", "must be positive, got " + plan.vocab()));
+        vocabulary("plan.vocab", plan.vocab(), problems);
+    }
+
+    /**
+     * The smallest compute budget: below it even the smallest shape a plan builds (one block of width 64, about
+     * 3.4e5 FLOPs per token) would train on a few thousand tokens, a handful of sequences with nothing to learn.
+     */
+    static final double MIN_COMPUTE_BUDGET = 1e9;
+
+    /**
+     * The largest: some 10,000 times the paper's largest run (67B parameters on 2T tokens, about 1e24 FLOPs), and
+     * below the budget (about 1e29) whose M_opt outgrows the widest shape the planner builds.
+     */
+    static final double MAX_COMPUTE_BUDGET = 1e28;
+
+    /** 500 times the paper's 2 trillion tokens: token counts and the planner's step arithmetic stay far from overflow. */
+    static final long MAX_TOKENS = 1_000_000_000_000_000L;
+
+    /** 32 times the paper's 4096-token context; attention memory grows with its square (heads·seqLen² per block). */
+    static final int MAX_SEQ_LEN = 131_072;
+
+    /** A byte-level BPE vocabulary holds the 256 byte tokens and at least one more. */
+    static final int MIN_VOCAB = 257;
+
+    /**
+     * Ten times the paper's padded 102,400: beyond it the embedding and output matrices (vocab·d_model each)
+     * dwarf the blocks of any shape the planner builds, and BPE training needs one merge pass per token.
+     */
+    static final int MAX_VOCAB = 1 << 20;
+
+    private static void vocabulary(String field, Integer vocab, List<SpecProblem> problems) {
+        if (vocab != null && (vocab < MIN_VOCAB || vocab > MAX_VOCAB)) {
+            problems.add(new SpecProblem(field, "must be from " + MIN_VOCAB + " (the 256 byte tokens and more) to "
+                    + MAX_VOCAB + ", got " + vocab));
         }
     }
 
@@ -307,9 +341,7 @@ public final class SpecValidator {
         if (tokenizer == null) {
             return;
         }
-        if (tokenizer.vocabSize() != null && tokenizer.vocabSize() <= 256) {
-            problems.add(new SpecProblem("tokenizer.vocabSize", "must exceed the 256 byte tokens, got " + tokenizer.vocabSize()));
-        }
+        vocabulary("tokenizer.vocabSize", tokenizer.vocabSize(), problems);
         if (tokenizer.sampleBytes() != null && tokenizer.sampleBytes() <= 0) {
             problems.add(new SpecProblem("tokenizer.sampleBytes", "must be positive, got " + tokenizer.sampleBytes()));
         }

@@ -61,6 +61,45 @@ class SpecValidatorTest {
     }
 
     @Test
+    void budgetAndTokensOutsideTheirRangesAreRefusedWithTheRange() {
+        for (double budget : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e8, 1e40,
+                Double.MAX_VALUE}) {
+            List<SpecProblem> problems = SpecValidator.validate(spec(List.of("plan"), null, new LifecycleSpec.Compute(budget, null)));
+            assertEquals(List.of("compute.budget"), problems.stream().map(SpecProblem::field).toList(), "budget " + budget);
+            assertTrue(problems.get(0).message().contains("from 1.0E9 to 1.0E28"), problems.get(0).message());
+        }
+        assertEquals(List.of(), fields(spec(List.of("plan"), null, new LifecycleSpec.Compute(SpecValidator.MAX_COMPUTE_BUDGET, null))));
+        for (long tokens : new long[] {0, -1, Long.MIN_VALUE, Long.MAX_VALUE, SpecValidator.MAX_TOKENS + 1}) {
+            List<SpecProblem> problems = SpecValidator.validate(spec(List.of("plan"), null, new LifecycleSpec.Compute(1e15, tokens)));
+            assertEquals(List.of("compute.tokens"), problems.stream().map(SpecProblem::field).toList(), "tokens " + tokens);
+            assertTrue(problems.get(0).message().contains("from 1 to " + SpecValidator.MAX_TOKENS), problems.get(0).message());
+        }
+    }
+
+    @Test
+    void sequenceLengthAndVocabulariesOutsideTheirRangesAreRefusedWithTheRange() {
+        LifecycleSpec.Compute compute = new LifecycleSpec.Compute(1e15, null);
+        for (int bad : new int[] {0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, SpecValidator.MAX_SEQ_LEN + 1}) {
+            List<SpecProblem> problems = SpecValidator.validate(new LifecycleSpec("t", null, List.of("plan"), null, null,
+                    compute, null, new LifecycleSpec.PlanOptions(bad, null, null), null, null, null, null, null));
+            assertEquals(List.of("plan.seqLen"), problems.stream().map(SpecProblem::field).toList(), "seqLen " + bad);
+            assertTrue(problems.get(0).message().contains("from 1 to 131072"), problems.get(0).message());
+        }
+        for (int bad : new int[] {0, -1, 256, Integer.MAX_VALUE, SpecValidator.MAX_VOCAB + 1}) {
+            List<SpecProblem> problems = SpecValidator.validate(new LifecycleSpec("t", null, List.of("plan"), null, null,
+                    compute, new LifecycleSpec.TokenizerOptions(bad, null, null), new LifecycleSpec.PlanOptions(null, bad, null),
+                    null, null, null, null, null));
+            assertEquals(List.of("plan.vocab", "tokenizer.vocabSize"), problems.stream().map(SpecProblem::field).toList(),
+                    "vocabulary " + bad);
+            assertTrue(problems.get(0).message().contains("from 257 (the 256 byte tokens and more) to 1048576"),
+                    problems.get(0).message());
+        }
+        assertEquals(List.of(), fields(new LifecycleSpec("t", null, List.of("plan"), null, null, compute,
+                new LifecycleSpec.TokenizerOptions(SpecValidator.MAX_VOCAB, null, null),
+                new LifecycleSpec.PlanOptions(SpecValidator.MAX_SEQ_LEN, SpecValidator.MIN_VOCAB, null), null, null, null, null, null)));
+    }
+
+    @Test
     void alignNeedsPretrainAndEvaluateChatNeedsAlign() {
         LifecycleSpec.Compute compute = new LifecycleSpec.Compute(1e15, null);
         List<SpecProblem> problems = SpecValidator.validate(spec(List.of("data", "align", "evaluate-chat"), CORPUS,

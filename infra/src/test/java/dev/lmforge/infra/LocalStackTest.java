@@ -1,0 +1,84 @@
+package dev.lmforge.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the local stack exposes: nothing beyond 127.0.0.1, and no folder others may write to. */
+class LocalStackTest {
+
+    @Test
+    void thePostgresBinariesAreWritableByTheirOwnerOnly(@TempDir Path dir) throws Exception {
+        int port = LocalStack.freePort();
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(dir, port, 0, "k", "s", 0))) {
+            Path binaries = dir.resolve("postgres-bin");
+            List<Path> writable;
+            try (Stream<Path> tree = Files.walk(binaries)) {
+                writable = tree.filter(p -> !Files.isSymbolicLink(p)).filter(p -> {
+                    try {
+                        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+                        return mode.contains(PosixFilePermission.OTHERS_WRITE) || mode.contains(PosixFilePermission.GROUP_WRITE);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).toList();
+            }
+            assertTrue(Files.isDirectory(binaries));
+            assertEquals(List.of(), writable);
+        }
+    }
+
+    @Test
+    void theFallbackTemporalListensOnLoopbackOnly(@TempDir Path dir) throws Exception {
+        int port = LocalStack.freePort();
+        try (LocalStack stack = LocalStack.start(new LocalStack.Options(dir, 0, 0, "k", "s", port, 0,
+                LocalStack.NO_TEMPORAL_CLI, "default"))) {
+            assertEquals("fallback", stack.temporal().mode());
+            WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
+                    .setTarget(stack.temporal().address()).build());
+            try {
+                stubs.blockingStub().getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+            } finally {
+                stubs.shutdownNow();
+            }
+            Optional<InetAddress> outward = outwardAddress();
+            assumeTrue(outward.isPresent(), "this machine has no address but loopback to try");
+            try (Socket socket = new Socket()) {
+                assertThrows(ConnectException.class, () -> socket.connect(new InetSocketAddress(outward.get(), port), 2000),
+                        "the fallback Temporal answers on " + outward.get());
+            }
+        }
+    }
+
+    /** An IPv4 address of this machine other than loopback, where a server bound to every interface answers. */
+    private static Optional<InetAddress> outwardAddress() throws Exception {
+        return NetworkInterface.networkInterfaces().filter(n -> {
+            try {
+                return n.isUp() && !n.isLoopback();
+            } catch (java.net.SocketException e) {
+                return false;
+            }
+        }).flatMap(NetworkInterface::inetAddresses).filter(a -> a instanceof Inet4Address).findFirst();
+    }
+}
