@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.stream.Stream;
 
 /**
@@ -110,6 +111,12 @@ public final class CorpusReader {
             LineReader lines = new LineReader(in, limits.maxDocumentBytes(), format == Format.JSONL);
             while (lines.next()) {
                 line++;
+                if (Thread.currentThread().isInterrupted()) {
+                    // A data step's heartbeat interrupts it when the attempt is cancelled or timed out: stop here,
+                    // not at the end of the file (reading and writing streams never check on their own).
+                    throw new CancellationException(file.getFileName() + ": reading stopped at line " + line
+                            + ": the attempt was cancelled or has timed out");
+                }
                 if (lines.overflow) {
                     tally.error(line, "document too large: more than " + limits.maxDocumentBytes() + " bytes");
                 } else if (lines.length > 0 || format == Format.TEXT) {

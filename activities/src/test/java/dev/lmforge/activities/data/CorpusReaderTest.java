@@ -217,4 +217,22 @@ class CorpusReaderTest {
         e = assertThrows(InvalidInputException.class, () -> counted.read(two, (doc, n) -> { }));
         assertTrue(e.getMessage().contains("more than its cap of 3 documents"), e.getMessage());
     }
+
+    /** A cancelled data step's heartbeat interrupts its thread; reading stops at the next line, not at the end. */
+    @Test
+    void anInterruptedReaderStopsAtTheNextLine() throws IOException {
+        Path file = Files.writeString(dir.resolve("many.jsonl"), "{\"text\":\"a\"}\n".repeat(1000));
+        List<Long> seen = new ArrayList<>();
+        try {
+            assertThrows(java.util.concurrent.CancellationException.class, () -> reader.read(file, (doc, line) -> {
+                seen.add(line);
+                if (line == 10) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(10, seen.size());
+    }
 }
