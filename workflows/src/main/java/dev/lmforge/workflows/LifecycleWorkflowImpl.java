@@ -143,6 +143,10 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         if (cancelReason != null && Workflow.getVersion("cancel-before-stage", Workflow.DEFAULT_VERSION, 1) >= 1) {
             return cancelled(input.runId(), index);
         }
+        if (Workflow.getVersion("team-slots", Workflow.DEFAULT_VERSION, 1) >= 1 && !awaitSlot(input, index, stage,
+                start.stageRowId())) {
+            return cancelled(input.runId(), index);
+        }
         StageInput stageInput = new StageInput(input.runId(), start.stageRowId(), stage.id(), config, inputs);
         StageOutput[] output = new StageOutput[1];
         runningStage = Workflow.newCancellationScope(() -> output[0] = execute(stage, stageInput, input));
@@ -236,6 +240,27 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         inputs.put(ScalingSweepWorkflow.SCALING_FIT, outcome.fit());
         return new StageInput(stageInput.runId(), stageInput.stageRowId(), stageInput.stage(), stageInput.config(),
                 inputs);
+    }
+
+    /** The longest pause between two tries for a team's slot: a waiting stage's history grows by each try. */
+    private static final Duration MAX_SLOT_WAIT = Duration.ofMinutes(1);
+
+    /**
+     * Waits until the stage holds one of its team's slots on its queue, so that one team's stages queue behind
+     * each other and not in front of another team's; false if the run was cancelled meanwhile.
+     */
+    private boolean awaitSlot(LifecycleInput input, int index, Stage stage, long stageRowId) {
+        String queue = stage.queue() == Stage.QueueKind.GPU ? input.gpuQueue() : input.cpuQueue();
+        Duration wait = Duration.ofSeconds(1);
+        while (!ledger.claimSlot(stageRowId, queue)) {
+            stages.set(index, new Progress.StageProgress(stage.id(), "WAITING", stageRowId));
+            if (Workflow.await(wait, () -> cancelReason != null)) {
+                return false;
+            }
+            wait = wait.multipliedBy(2).compareTo(MAX_SLOT_WAIT) > 0 ? MAX_SLOT_WAIT : wait.multipliedBy(2);
+        }
+        stages.set(index, new Progress.StageProgress(stage.id(), "RUNNING", stageRowId));
+        return cancelReason == null;
     }
 
     private static ActivityOptions optionsFor(Stage stage, LifecycleInput input) {

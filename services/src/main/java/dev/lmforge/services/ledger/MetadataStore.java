@@ -230,6 +230,45 @@ public final class MetadataStore {
                 status, error, stageId);
     }
 
+    /**
+     * Gives running stage {@code stageId} one of its team's slots on {@code queue} if the team holds fewer than
+     * {@code limit} there (a stage that holds one keeps it); false while the team is at its limit. Claims of one
+     * team and queue are serialised by an advisory lock, so two stages cannot both take the last slot. A slot is
+     * freed when its stage stops running.
+     */
+    public boolean claimSlot(long stageId, String queue, int limit) {
+        return inTransaction(c -> {
+            String team;
+            String held;
+            try (var ps = prepare(c, "SELECT r.team, s.slot_queue FROM stages s JOIN runs r ON r.id = s.run_id "
+                    + "WHERE s.id = ?", stageId); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalArgumentException("no stage row " + stageId);
+                }
+                team = rs.getString(1);
+                held = rs.getString(2);
+            }
+            if (queue.equals(held)) {
+                return true;
+            }
+            try (var ps = prepare(c, "SELECT pg_advisory_xact_lock(hashtext(?))", (team == null ? "" : team) + "/" + queue)) {
+                ps.execute();
+            }
+            long holding;
+            try (var ps = prepare(c, "SELECT count(*) FROM stages s JOIN runs r ON r.id = s.run_id "
+                    + "WHERE s.status = 'RUNNING' AND s.slot_queue = ? AND r.team IS NOT DISTINCT FROM ?", queue, team);
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                holding = rs.getLong(1);
+            }
+            if (holding >= limit) {
+                return false;
+            }
+            execute(c, "UPDATE stages SET slot_queue = ? WHERE id = ?", queue, stageId);
+            return true;
+        });
+    }
+
     public Optional<StageRecord> stage(long id) {
         return queryOne("SELECT * FROM stages WHERE id = ?", this::stageOf, id);
     }

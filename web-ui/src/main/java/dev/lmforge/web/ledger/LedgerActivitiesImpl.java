@@ -28,10 +28,20 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
     static final String ACTOR = "system";
     private final MetadataStore ledger;
     private final AuditLog audit;
+    private final int teamStagesPerQueue;
 
-    public LedgerActivitiesImpl(MetadataStore ledger, AuditLog audit) {
+    /**
+     * @param teamStagesPerQueue how many stages of one team may run at once on one task queue; 0 for no limit
+     */
+    public LedgerActivitiesImpl(MetadataStore ledger, AuditLog audit, int teamStagesPerQueue) {
         this.ledger = ledger;
         this.audit = audit;
+        this.teamStagesPerQueue = teamStagesPerQueue;
+    }
+
+    @Override
+    public boolean claimSlot(long stageRowId, String queue) {
+        return ledger.claimSlot(stageRowId, queue, teamStagesPerQueue > 0 ? teamStagesPerQueue : Integer.MAX_VALUE);
     }
 
     @Override

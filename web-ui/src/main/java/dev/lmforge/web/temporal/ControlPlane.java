@@ -99,11 +99,16 @@ public class ControlPlane {
                 mode.description(), settings.controlQueue(), settings.cpuQueue(), settings.gpuQueue());
     }
 
+    /** The configuration key of the per-team limit of running stages on one task queue (0, the default: none). */
+    public static final String TEAM_STAGES_KEY = "lmforge.limits.team-stages-per-queue";
+
     /** Registers the control queue's work: every workflow type and the ledger activities. */
     public static void registerControlWork(Worker worker, MetadataStore ledger, AuditLog audit) {
         worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
                 ScalingSweepWorkflowImpl.class, PlanPreviewWorkflowImpl.class);
-        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger, audit));
+        String limit = ControlPlaneServices.lookup(TEAM_STAGES_KEY);
+        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger, audit,
+                limit == null || limit.isBlank() ? 0 : Integer.parseInt(limit.strip())));
     }
 
     /** Waits until Temporal answers, saying every 10 s that it does not (and why). */

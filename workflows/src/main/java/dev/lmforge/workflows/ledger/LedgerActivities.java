@@ -23,6 +23,13 @@ public interface LedgerActivities {
      */
     StageStart beginStage(String runId, String stage, JsonNode config, Map<String, ArtifactRef> inputs);
 
+    /**
+     * Takes one of the run's team's slots on {@code queue} for running stage {@code stageRowId}, if the team is
+     * below its limit of running stages there ({@code lmforge.limits.team-stages-per-queue}); false while it is
+     * not, and the stage waits. A stage holds its slot until its row stops running.
+     */
+    boolean claimSlot(long stageRowId, String queue);
+
     /** Marks the stage row succeeded and records its outputs and their lineage. */
     void stageSucceeded(long stageRowId, StageOutput output);
 

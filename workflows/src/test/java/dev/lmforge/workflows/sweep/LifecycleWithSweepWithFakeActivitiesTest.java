@@ -109,6 +109,11 @@ class LifecycleWithSweepWithFakeActivitiesTest {
         }
 
         @Override
+        public boolean claimSlot(long stageRowId, String queue) {
+            return true;
+        }
+
+        @Override
         public void stageSucceeded(long stageRowId, StageOutput output) {
         }
 

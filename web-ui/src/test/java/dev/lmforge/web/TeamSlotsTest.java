@@ -1,0 +1,96 @@
+package dev.lmforge.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.web.temporal.ControlPlane;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One team cannot starve another: with one running stage per team and queue, team red's second run waits for its
+ * first, while team blue's run starts at once; when red's first run is cancelled, its second takes the slot.
+ * On the real stack, with the real Temporal server.
+ */
+@QuarkusTest
+@TestProfile(TeamSlotsTest.OneStagePerTeam.class)
+@QuarkusTestResource(value = LocalStackTestResource.class, restrictToAnnotatedClass = true)
+class TeamSlotsTest {
+
+    /** One running stage per team and task queue. */
+    public static final class OneStagePerTeam implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(ControlPlane.TEAM_STAGES_KEY, "1");
+        }
+    }
+
+    /** A data stage at the slowest allowed read rate: it runs for minutes unless cancelled. */
+    static final String SLOW = AccessControlTest.SLOW_SPEC.replace("300000", "65536");
+
+    @Inject
+    UserStore users;
+
+    @BeforeAll
+    static void yamlIsText() {
+        AccessControlTest.yamlIsText();
+    }
+
+    private String operator(String name, String team) {
+        users.createTeam(team);
+        users.createUser(name, AccessControlTest.PASSWORD, UserStore.Role.OPERATOR, List.of(team));
+        return users.createToken(name, "test").secret();
+    }
+
+    @Test
+    void aTeamsSecondStageWaitsForItsFirstWhileAnotherTeamsRunsAtOnce() throws Exception {
+        String red = operator("rhea", "red");
+        String blue = operator("bo", "blue");
+        String first = AccessControlTest.submit(red, SLOW);
+        await(red, first, run -> attempts(run) > 0, "red's first run started on a worker");
+        String second = AccessControlTest.submit(red, SLOW.replace("65536", "65537"));
+        String other = AccessControlTest.submit(blue, SLOW);
+        await(blue, other, run -> attempts(run) > 0, "blue's run started beside red's");
+        JsonPath waiting = run(red, second);
+        assertEquals("RUNNING", waiting.getString("status"));
+        assertEquals(0, attempts(waiting), "red's second stage waits for red's slot: " + waiting.prettify());
+
+        AccessControlTest.as(red).post("/api/runs/" + first + "/cancel").then().statusCode(200);
+        await(red, first, run -> "CANCELLED".equals(run.getString("status")), "red's first run cancelled");
+        await(red, second, run -> attempts(run) > 0, "red's second run took the freed slot");
+        AccessControlTest.as(red).post("/api/runs/" + second + "/cancel").then().statusCode(200);
+        AccessControlTest.as(blue).post("/api/runs/" + other + "/cancel").then().statusCode(200);
+        await(red, second, run -> "CANCELLED".equals(run.getString("status")), "red's second run cancelled");
+        await(blue, other, run -> "CANCELLED".equals(run.getString("status")), "blue's run cancelled");
+    }
+
+    private static int attempts(JsonPath run) {
+        List<Object> list = run.getList("stages[0].attempts");
+        return list == null ? 0 : list.size();
+    }
+
+    private static JsonPath run(String token, String id) {
+        return AccessControlTest.as(token).get("/api/runs/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    private static void await(String token, String id, Predicate<JsonPath> done, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        JsonPath run = run(token, id);
+        while (!done.test(run)) {
+            assertTrue(System.nanoTime() < deadline, what + ", never: " + run.prettify());
+            Thread.sleep(250);
+            run = run(token, id);
+        }
+    }
+}
