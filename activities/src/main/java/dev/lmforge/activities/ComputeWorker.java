@@ -39,7 +39,7 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         dataSource.setUser(settings.jdbcAppUser());
         dataSource.setPassword(settings.jdbcAppPassword());
         StageRuntime runtime = new StageRuntime(new MetadataStore(dataSource), ArtifactStore.of(settings),
-                client.getOptions().getIdentity(), SourceRoots.from(lookup, settings), ReadCaps.from(lookup));
+                client.getOptions().getIdentity(), SourceRoots.from(lookup, settings), AttemptCaps.from(lookup));
         String concurrency = lookup.apply("lmforge.worker.concurrency");
         // Stage activities are CPU- or GPU-bound: a few at a time per worker, not the SDK's default of 200.
         WorkerOptions options = WorkerOptions.newBuilder()

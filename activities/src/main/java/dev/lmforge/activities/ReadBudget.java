@@ -5,32 +5,32 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * What one stage attempt has read so far against its worker's {@link ReadCaps}. Reading past a cap throws
+ * What one stage attempt has read so far against its worker's {@link AttemptCaps}. Reading past a cap throws
  * {@link InvalidInputException} naming the source, the cap and its setting, so the attempt stops there (its
  * temporary files are removed by whoever made them) instead of filling the disk. Not thread-safe: one per reader.
  */
 public final class ReadBudget {
 
-    private final ReadCaps caps;
+    private final AttemptCaps caps;
     private long expanded;
     private long documents;
 
-    public ReadBudget(ReadCaps caps) {
+    public ReadBudget(AttemptCaps caps) {
         this.caps = caps;
     }
 
     /** No caps: for the command line, which reads the user's own files as the user. */
     public static ReadBudget unlimited() {
-        return new ReadBudget(new ReadCaps(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE));
+        return new ReadBudget(new AttemptCaps(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE));
     }
 
     /**
      * {@code decompressed}, the content of {@code source} ({@code storedBytes} on disk), counting every byte read
-     * against the expanded-bytes cap and, past {@link ReadCaps#RATIO_GRACE_BYTES}, the expansion ratio.
+     * against the expanded-bytes cap and, past {@link AttemptCaps#RATIO_GRACE_BYTES}, the expansion ratio.
      */
     public InputStream meter(String source, InputStream decompressed, long storedBytes) {
         long ratioCap = storedBytes > 0 && caps.maxExpansionRatio() < Long.MAX_VALUE / storedBytes
-                ? Math.max(ReadCaps.RATIO_GRACE_BYTES, storedBytes * caps.maxExpansionRatio()) : Long.MAX_VALUE;
+                ? Math.max(AttemptCaps.RATIO_GRACE_BYTES, storedBytes * caps.maxExpansionRatio()) : Long.MAX_VALUE;
         return new FilterInputStream(decompressed) {
             private long fileBytes;
 

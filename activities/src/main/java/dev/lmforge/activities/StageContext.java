@@ -111,7 +111,7 @@ public final class StageContext {
 
     /** A fresh budget of what this attempt may read from its sources, under the worker's caps. */
     public ReadBudget readBudget() {
-        return new ReadBudget(runtime.readCaps());
+        return new ReadBudget(runtime.caps());
     }
 
     /** Stores a file as an artifact and records its metadata. */

@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * source roots it checks every spec path against before reading it, and the caps on what one attempt may read.
  */
 public record StageRuntime(MetadataStore ledger, ArtifactStore artifacts, String workerIdentity, SourceRoots sources,
-                           ReadCaps readCaps) {
+                           AttemptCaps caps) {
 
     /**
      * The real path of a file or folder that spec field {@code field} of run {@code runId} names, if the source

@@ -23,4 +23,17 @@ public final class WorkDirectory {
             }
         }
     }
+
+    /** The bytes of the regular files under {@code root} now; files that vanish while it looks count as 0. */
+    public static long size(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            return walk.mapToLong(p -> {
+                try {
+                    return Files.isRegularFile(p) ? Files.size(p) : 0;
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        }
+    }
 }

@@ -39,7 +39,7 @@ public final class RealStageRuntime implements AutoCloseable {
         store.ensureBucket();
         SourceRoots roots = new SourceRoots(List.of(Path.of("../samples"), Path.of(System.getProperty("java.io.tmpdir"))),
                 List.of("crawl/"), stackDir, "lmforge");
-        runtime = new StageRuntime(ledger, store, "test-worker", roots, ReadCaps.DEFAULT);
+        runtime = new StageRuntime(ledger, store, "test-worker", roots, AttemptCaps.DEFAULT);
     }
 
     public StageRuntime runtime() {

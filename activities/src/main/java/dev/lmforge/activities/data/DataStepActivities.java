@@ -4,6 +4,7 @@ import dev.lmforge.activities.WorkDirectory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.activities.AttemptCaps;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
@@ -21,6 +22,7 @@ import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -240,12 +243,23 @@ public final class DataStepActivities implements DataSteps {
 
     /**
      * Runs a step in a fresh work folder, heartbeating from the side while it runs (the library's steps have no
-     * progress hooks), and deletes the folder after. Bad input fails without retry; anything else is retried.
+     * progress hooks), and deletes the folder after. The side thread also measures the folder: past the worker's
+     * {@link AttemptCaps#maxTempBytes()} it interrupts the step (reading stops at the next line), which then fails
+     * as bad input naming the cap, as does a step that ends over it. Bad input fails without retry; anything else
+     * is retried.
      */
-    private static <T> T step(String name, Step<T> body) {
+    private <T> T step(String name, Step<T> body) {
         ActivityExecutionContext activity = Activity.getExecutionContext();
         long started = System.nanoTime();
         Thread worker = Thread.currentThread();
+        long cap = runtime.caps().maxTempBytes();
+        Path work;
+        try {
+            work = Files.createTempDirectory("lmforge-data-step");
+        } catch (IOException e) {
+            throw Activity.wrap(e);
+        }
+        AtomicLong over = new AtomicLong();
         ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "heartbeat-" + activity.getInfo().getActivityId());
             t.setDaemon(true);
@@ -253,33 +267,54 @@ public final class DataStepActivities implements DataSteps {
         });
         beats.scheduleAtFixedRate(() -> {
             try {
+                long used = WorkDirectory.size(work);
+                if (used > cap && over.compareAndSet(0, used)) {
+                    worker.interrupt();
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // The folder is being deleted: the step is over.
+            }
+            try {
                 activity.heartbeat("step running");
             } catch (ActivityCompletionException cancelled) {
                 worker.interrupt();   // cancelled, or timed out: stop the step at its next blocking call
                 throw cancelled;
             }
         }, 0, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
-        Path work = null;
         try {
-            work = Files.createTempDirectory("lmforge-data-step");
             T result = body.run(work);
+            long used = WorkDirectory.size(work);
+            if (used > cap) {
+                over.compareAndSet(0, used);
+            }
+            if (over.get() > 0) {
+                throw tooMuchTemp(name, over.get(), cap);
+            }
             LOG.info("data step '{}' of run {} done in {} ms", name, activity.getInfo().getWorkflowId(),
                     (System.nanoTime() - started) / 1_000_000);
             return result;
         } catch (InvalidInputException | TooManyInputErrorsException e) {
             throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), StageFailures.INVALID_INPUT, e);
         } catch (Exception e) {
+            if (over.get() > 0) {
+                InvalidInputException capped = tooMuchTemp(name, over.get(), cap);
+                throw ApplicationFailure.newNonRetryableFailureWithCause(capped.getMessage(), StageFailures.INVALID_INPUT, e);
+            }
             throw Activity.wrap(e);
         } finally {
             beats.shutdownNow();
-            if (work != null) {
-                try {
-                    WorkDirectory.delete(work);
-                } catch (IOException e) {
-                    // A leftover temporary folder must not fail a finished step.
-                }
+            Thread.interrupted();   // an interrupt meant for the step must not reach the next task of this thread
+            try {
+                WorkDirectory.delete(work);
+            } catch (IOException e) {
+                // A leftover temporary folder must not fail a finished step.
             }
         }
+    }
+
+    private static InvalidInputException tooMuchTemp(String name, long used, long cap) {
+        return new InvalidInputException("data step '" + name + "' used " + used + " bytes of temporary disk, more "
+                + "than its cap of " + cap + "; it was stopped (lmforge.limits.temp-bytes raises the cap)");
     }
 
     private Path download(String digest, Path target) throws IOException {

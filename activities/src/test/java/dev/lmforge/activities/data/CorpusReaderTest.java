@@ -3,7 +3,7 @@ package dev.lmforge.activities.data;
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.ReadBudget;
-import dev.lmforge.activities.ReadCaps;
+import dev.lmforge.activities.AttemptCaps;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -184,13 +184,13 @@ class CorpusReaderTest {
         long stored = Files.size(bomb);
         assertTrue(stored < (1 << 20), "the bomb is small on disk: " + stored);
         CorpusReader capped = new CorpusReader(DataConfig.defaults().reading(), CorpusReader.Defaults.NONE,
-                new ReadBudget(new ReadCaps(Long.MAX_VALUE, 100, Long.MAX_VALUE)));
+                new ReadBudget(new AttemptCaps(Long.MAX_VALUE, 100, Long.MAX_VALUE)));
         long[] seen = new long[1];
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> capped.read(bomb, (doc, line) -> seen[0] += doc.textBytes()));
         assertTrue(e.getMessage().startsWith("bomb.jsonl.gz: expands more than 100 times"), e.getMessage());
         assertTrue(e.getMessage().contains("lmforge.limits.expansion-ratio"), e.getMessage());
-        assertTrue(seen[0] <= Math.max(ReadCaps.RATIO_GRACE_BYTES, 100 * stored), "stopped at the cap, not at 200 MB: " + seen[0]);
+        assertTrue(seen[0] <= Math.max(AttemptCaps.RATIO_GRACE_BYTES, 100 * stored), "stopped at the cap, not at 200 MB: " + seen[0]);
     }
 
     @Test
@@ -204,7 +204,7 @@ class CorpusReaderTest {
                 out.write(chunk);
             }
         }
-        ReadBudget budget = new ReadBudget(new ReadCaps(32L << 20, 100, 3));
+        ReadBudget budget = new ReadBudget(new AttemptCaps(32L << 20, 100, 3));
         CorpusReader capped = new CorpusReader(DataConfig.defaults().reading(), CorpusReader.Defaults.NONE, budget);
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> capped.read(line, (doc, n) -> { }));
         assertTrue(e.getMessage().contains("more than its cap of " + (32L << 20) + " bytes after decompression"),
@@ -212,7 +212,7 @@ class CorpusReaderTest {
         // The documents cap counts over every file of the attempt.
         Path two = Files.writeString(dir.resolve("two.jsonl"), "{\"text\":\"a\"}\n{\"text\":\"b\"}\n");
         CorpusReader counted = new CorpusReader(DataConfig.defaults().reading(), CorpusReader.Defaults.NONE,
-                new ReadBudget(new ReadCaps(Long.MAX_VALUE, 100, 3)));
+                new ReadBudget(new AttemptCaps(Long.MAX_VALUE, 100, 3)));
         counted.read(two, (doc, n) -> { });
         e = assertThrows(InvalidInputException.class, () -> counted.read(two, (doc, n) -> { }));
         assertTrue(e.getMessage().contains("more than its cap of 3 documents"), e.getMessage());
