@@ -26,13 +26,13 @@ public class JsonBodies implements ObjectMapperCustomizer {
     /** Outranks Quarkus' built-in mapper for the same exception, which answers in its own format. */
     @ServerExceptionMapper(priority = Priorities.USER - 1)
     public Response mismatched(MismatchedInputException e, UriInfo uri) {
-        String field = fieldOf(e);
+        String field = fieldOf(e, "body");
         return ProblemMapper.problem(400, "Bad Request", field + ": " + e.getOriginalMessage(),
                 List.of(new ProblemException.FieldError(field, e.getOriginalMessage())), uri);
     }
 
-    /** {@code teams[0]} from Jackson's reference chain, or {@code body} for the body as a whole. */
-    static String fieldOf(JsonMappingException e) {
+    /** {@code corpus.sources[0].path} from Jackson's reference chain, or {@code whole} for the document itself. */
+    public static String fieldOf(JsonMappingException e, String whole) {
         StringBuilder sb = new StringBuilder();
         for (JsonMappingException.Reference ref : e.getPath()) {
             if (ref.getFieldName() != null) {
@@ -44,6 +44,6 @@ public class JsonBodies implements ObjectMapperCustomizer {
                 sb.append('[').append(ref.getIndex()).append(']');
             }
         }
-        return sb.isEmpty() ? "body" : sb.toString();
+        return sb.isEmpty() ? whole : sb.toString();
     }
 }

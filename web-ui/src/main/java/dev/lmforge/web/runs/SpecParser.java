@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lmforge.web.api.NulFreeStrings;
+import dev.lmforge.web.api.JsonBodies;
 import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.spec.SpecProblem;
@@ -51,10 +52,10 @@ public final class SpecParser {
         try {
             spec = YAML.readValue(text, LifecycleSpec.class);
         } catch (UnrecognizedPropertyException e) {
-            throw invalid(List.of(new ProblemException.FieldError(path(e),
+            throw invalid(List.of(new ProblemException.FieldError(JsonBodies.fieldOf(e, "spec"),
                     "unknown field '" + e.getPropertyName() + "'; known: " + e.getKnownPropertyIds())));
         } catch (JsonMappingException e) {
-            throw invalid(List.of(new ProblemException.FieldError(path(e), e.getOriginalMessage())));
+            throw invalid(List.of(new ProblemException.FieldError(JsonBodies.fieldOf(e, "spec"), e.getOriginalMessage())));
         } catch (JsonProcessingException e) {
             throw invalid(List.of(new ProblemException.FieldError(lineOf(e), e.getOriginalMessage())));
         }
@@ -90,21 +91,5 @@ public final class SpecParser {
             return "line " + (marked.getProblemMark().getLine() + 1);
         }
         return e.getLocation() == null ? "spec" : "line " + e.getLocation().getLineNr();
-    }
-
-    /** {@code corpus.sources[0].path} from Jackson's reference chain. */
-    private static String path(JsonMappingException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                if (!sb.isEmpty()) {
-                    sb.append('.');
-                }
-                sb.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.isEmpty() ? "spec" : sb.toString();
     }
 }
