@@ -13,8 +13,6 @@ import dev.lmforge.services.ledger.UserStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.restassured.config.EncoderConfig;
-import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -44,8 +42,7 @@ class AuditTrailTest {
 
     @BeforeAll
     static void yamlIsText() {
-        RestAssured.config = RestAssured.config().encoderConfig(
-                EncoderConfig.encoderConfig().encodeContentTypeAs("application/yaml", ContentType.TEXT));
+        AccessControlTest.yamlIsText();
     }
 
     @BeforeEach

@@ -22,8 +22,6 @@ import dev.lmforge.workflows.data.DataWorkflowInput;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.restassured.config.EncoderConfig;
-import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
@@ -54,8 +52,7 @@ class LifecycleApiTest {
 
     @BeforeAll
     static void yamlIsText() {
-        RestAssured.config = RestAssured.config().encoderConfig(
-                EncoderConfig.encoderConfig().encodeContentTypeAs("application/yaml", ContentType.TEXT));
+        AccessControlTest.yamlIsText();
     }
 
     @BeforeEach
