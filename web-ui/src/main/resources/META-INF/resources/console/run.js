@@ -101,7 +101,8 @@ function stageGraph(stages) {
     boxes.push(el('div', {class: `stage-box st-${s.status}`, 'data-stage': s.stage, 'data-status': s.status},
       el('div', {class: 'name'}, s.stage),
       badge(s.status),
-      el('div', {class: 'line'}, reused ? 'cache hit: not run again' : `attempts: ${s.attempts.length}`),
+      el('div', {class: 'line'}, reused ? 'cache hit: not run again'
+        : s.waitingForSlot ? 'waiting for a slot of its team' : `attempts: ${s.attempts.length}`),
       el('div', {class: 'line'}, s.startedAt ? fmtDuration(s.startedAt, s.endedAt) : 'not started'),
       reused ? el('div', {class: 'line'}, 'reused row #', s.reusedFrom, ' ', reusedRunLink(s.reusedFrom)) : ''));
   });

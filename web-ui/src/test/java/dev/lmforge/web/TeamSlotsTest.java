@@ -65,6 +65,8 @@ class TeamSlotsTest {
         JsonPath waiting = run(red, second);
         assertEquals("RUNNING", waiting.getString("status"));
         assertEquals(0, attempts(waiting), "red's second stage waits for red's slot: " + waiting.prettify());
+        assertEquals(true, waiting.getBoolean("stages[0].waitingForSlot"));
+        assertEquals(false, run(red, first).getBoolean("stages[0].waitingForSlot"));
 
         AccessControlTest.as(red).post("/api/runs/" + first + "/cancel").then().statusCode(200);
         await(red, first, run -> "CANCELLED".equals(run.getString("status")), "red's first run cancelled");

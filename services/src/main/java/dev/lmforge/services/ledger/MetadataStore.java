@@ -462,7 +462,7 @@ public final class MetadataStore {
         return new StageRecord(id, rs.getString("run_id"), rs.getString("stage"), rs.getString("status"),
                 rs.getString("cache_key"), rs.getInt("code_version"), rs.getString("config"), rs.getString("summary"),
                 (Long) rs.getObject("reused_from"), rs.getString("error"), instant(rs, "started_at"),
-                instant(rs, "ended_at"), inputs, outputs, attempts);
+                instant(rs, "ended_at"), inputs, outputs, attempts, rs.getString("slot_queue"));
     }
 
     private static ArtifactRecord artifactOf(ResultSet rs) throws SQLException {

@@ -20,7 +20,12 @@ public final class Records {
     public record StageRecord(long id, String runId, String stage, String status, String cacheKey, int codeVersion,
                               String config, String summary, Long reusedFrom, String error, Instant startedAt,
                               Instant endedAt, Map<String, String> inputs, Map<String, String> outputs,
-                              List<AttemptRecord> attempts) {
+                              List<AttemptRecord> attempts, String slotQueue) {
+
+        /** Running but holding none of its team's slots yet (lmforge.limits.team-stages-per-queue): it waits. */
+        public boolean waitingForSlot() {
+            return status.equals("RUNNING") && slotQueue == null && attempts.isEmpty();
+        }
     }
 
     /** One activity attempt of a stage, as the worker that ran it recorded it. */

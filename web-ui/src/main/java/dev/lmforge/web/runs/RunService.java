@@ -227,9 +227,11 @@ public class RunService {
         for (Stage stage : spec.stageList()) {
             StageRecord s = newest.get(stage.id());
             stages.add(s == null
-                    ? new RunView.StageView(stage.id(), "PENDING", null, null, null, null, null, null, Map.of(), Map.of(), Map.of(), List.of())
+                    ? new RunView.StageView(stage.id(), "PENDING", null, null, null, null, null, null, Map.of(), Map.of(), Map.of(), List.of(),
+                    false)
                     : new RunView.StageView(stage.id(), s.status(), s.id(), s.cacheKey(), s.reusedFrom(), s.error(),
-                    s.startedAt(), s.endedAt(), s.inputs(), s.outputs(), MetadataStore.summaryOf(s.summary()), s.attempts()));
+                    s.startedAt(), s.endedAt(), s.inputs(), s.outputs(), MetadataStore.summaryOf(s.summary()), s.attempts(),
+                    s.waitingForSlot()));
         }
         return new RunView(run.id(), run.name(), run.team(), run.owner(), run.status(), run.error(), run.resumedFrom(),
                 run.workflowId(), run.createdAt(), run.startedAt(), run.endedAt(), readJson(run.spec()), stages,

@@ -11,9 +11,13 @@ public record RunView(String id, String name, String team, String owner, String 
                       String resumedFrom, String workflowId, Instant createdAt, Instant startedAt, Instant endedAt,
                       Object spec, List<StageView> stages, List<MetricSummary> metrics) {
 
-    /** One planned stage; {@code PENDING} with no row until it starts. */
+    /**
+     * One planned stage; {@code PENDING} with no row until it starts. {@code waitingForSlot}: it runs but waits for
+     * one of its team's slots on its queue (lmforge.limits.team-stages-per-queue).
+     */
     public record StageView(String stage, String status, Long rowId, String cacheKey, Long reusedFrom, String error,
                             Instant startedAt, Instant endedAt, Map<String, String> inputs,
-                            Map<String, String> outputs, Map<String, Double> summary, List<AttemptRecord> attempts) {
+                            Map<String, String> outputs, Map<String, Double> summary, List<AttemptRecord> attempts,
+                            boolean waitingForSlot) {
     }
 }
