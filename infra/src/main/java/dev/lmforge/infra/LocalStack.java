@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.gaul.s3proxy.S3Proxy;
@@ -82,13 +84,28 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** A TCP port that was free a moment ago on 127.0.0.1. */
+    /** Ports {@link #freePort} chose in this JVM: never handed out twice. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A TCP port that was free a moment ago on 127.0.0.1, and not one handed out before. It lies below the kernel's
+     * ephemeral range (Linux: 32768 and up), where the kernel also picks the local ports of outgoing connections:
+     * a port from there could be taken by any connection before the server it was chosen for binds it (the
+     * Temporal UI once failed "address already in use" that way).
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int tries = 0; tries < 1000; tries++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // a listener has it: try another
+            }
         }
+        throw new IllegalStateException("no free TCP port on 127.0.0.1 between 20000 and 32000");
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
