@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * Specs written by an operator of another team who wants what is not theirs, on the real stack: every field that
  * names a file (corpus sources, SFT and DPO data, evaluation suites) against every kind of path (a system file,
  * lmforge's credentials, the S3 server's folder, {@code ..}, a symlink planted in an allowed root, {@code /proc},
- * the artifact bucket, another bucket), and a checkpoint digest of another team. Each is refused at submission by
+ * the artifact bucket, another bucket), sizes and rates that would hold or fill a worker, and a checkpoint digest
+ * of another team. Each is refused at submission by
  * a 400 naming the field, no response carries a secret, and nothing is stored.
  */
 @QuarkusTest
@@ -103,6 +104,28 @@ class HostileSpecTest {
                 }
                 leaked += leaks(response, secrets);
             }
+        }
+
+        // Sizes and rates that would hold or exhaust a worker: refused by name before anything runs.
+        Map<String, String> sizes = new LinkedHashMap<>();
+        sizes.put("data.maxBytesPerSecond", "data:\n  maxBytesPerSecond: 1\n");
+        sizes.put("data.partitions", "data:\n  partitions: 1000000\n");
+        sizes.put("data.reading.maxDocumentBytes", "data:\n  reading:\n    maxDocumentBytes: 9000000000\n");
+        sizes.put("plan.seqLen", "plan:\n  seqLen: 2147483647\n");
+        sizes.put("plan.vocab", "plan:\n  vocab: 2147483647\n");
+        sizes.put("tokenizer.vocabSize", "tokenizer:\n  vocabSize: 2147483647\n");
+        sizes.put("compute.tokens", "compute:\n  budget: 1.0e15\n  tokens: 9000000000000000000\n");
+        for (Map.Entry<String, String> size : sizes.entrySet()) {
+            probes++;
+            String yaml = size.getKey().startsWith("compute.") ? spec("").replace("compute:\n  budget: 1.0e15\n", "")
+                    + size.getValue() : spec(size.getValue());
+            Response refusal = submit(mallory, yaml);
+            if (refusedNaming(refusal, size.getKey())) {
+                refused++;
+            } else {
+                System.out.println("not refused: " + size.getKey() + ": " + refusal.asString());
+            }
+            leaked += leaks(refusal, secrets);
         }
 
         // A checkpoint digest is an input too: red's plan artifact is not blue's to extend.
