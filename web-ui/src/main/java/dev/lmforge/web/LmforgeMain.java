@@ -36,7 +36,7 @@ public final class LmforgeMain {
             case "bench" -> {
                 String which = args.size() < 2 ? "" : args.get(1);
                 if (!which.equals("orchestration") && !which.equals("console")) {
-                    System.err.println("usage: lmforge bench orchestration [--runs N] [--smoke] | lmforge bench console");
+                    System.err.println("usage: lmforge bench orchestration [--runs N] [--smoke] | lmforge bench console [--smoke]");
                     System.exit(2);
                 }
                 System.setProperty("lmforge.bench", which);

@@ -33,19 +33,23 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@code lmforge bench console}: the console's API under load with a big ledger. Seeds 10,000 runs (each with
  * four stage rows) and a million pretraining metric points by SQL, then has 32 concurrent clients load the runs
  * page and a run page (the same API calls the browser makes) over HTTP with an admin's API token, and prints
- * pages and requests per second with p50 and p99 latency. It prints figures; it asserts nothing.
+ * pages and requests per second with p50 and p99 latency. It prints figures; it asserts nothing. {@code --smoke}
+ * seeds and loads a small ledger so the test suite runs every scenario.
  */
 @ApplicationScoped
 public class ConsoleBench {
 
-    static final int RUNS = 10_000;
-    static final int METRIC_RUNS = 100;
     static final List<String> SERIES = List.of("loss", "learning_rate", "gradient_norm", "tokens_per_second");
-    /** METRIC_RUNS × SERIES × this = one million points. */
-    static final int STEPS = 2_500;
-    static final int CLIENTS = 32;
-    static final Duration WARM_UP = Duration.ofSeconds(5);
-    static final Duration MEASURE = Duration.ofSeconds(20);
+
+    /**
+     * How big the seeded ledger and the load are: {@code metricRuns × SERIES × steps} metric points.
+     */
+    record Size(int runs, int metricRuns, int steps, int clients, Duration warmUp, Duration measure) {
+        /** 10,000 runs, a million points, 32 clients: the figures the issues quote. */
+        static final Size FULL = new Size(10_000, 100, 2_500, 32, Duration.ofSeconds(5), Duration.ofSeconds(20));
+        /** Small enough for the test suite, big enough to run every scenario and print every figure. */
+        static final Size SMOKE = new Size(200, 4, 100, 4, Duration.ofSeconds(1), Duration.ofSeconds(2));
+    }
     private static final String SPEC = "name: bench\nstages: [data, tokenizer, plan, pretrain]\n"
             + "corpus:\n  sources:\n    - path: samples/corpus\ncompute:\n  budget: 1.0e17\n";
 
@@ -57,6 +61,8 @@ public class ConsoleBench {
     Optional<String> bench;
     @ConfigProperty(name = "quarkus.http.port")
     int port;
+    @ConfigProperty(name = "lmforge.bench.smoke", defaultValue = "false")
+    boolean smoke;
 
     void run(@Observes @Priority(20) StartupEvent event) {
         if (!bench.orElse("").equals("console")) {
@@ -66,12 +72,13 @@ public class ConsoleBench {
     }
 
     private void measure() throws Exception {
+        Size size = smoke ? Size.SMOKE : Size.FULL;
         System.out.printf("lmforge bench console: %d cores, %d clients, %d s measured after %d s warm-up%n",
-                Runtime.getRuntime().availableProcessors(), CLIENTS, MEASURE.toSeconds(), WARM_UP.toSeconds());
+                Runtime.getRuntime().availableProcessors(), size.clients(), size.measure().toSeconds(), size.warmUp().toSeconds());
         long t0 = System.nanoTime();
-        List<String> metricRuns = seed();
-        System.out.printf("seeded %,d runs, %,d stage rows and %,d metric points in %.1f s%n", RUNS, RUNS * 4L,
-                (long) METRIC_RUNS * SERIES.size() * STEPS, (System.nanoTime() - t0) / 1e9);
+        List<String> metricRuns = seed(size);
+        System.out.printf("seeded %,d runs, %,d stage rows and %,d metric points in %.1f s%n", size.runs(), size.runs() * 4L,
+                (long) size.metricRuns() * SERIES.size() * size.steps(), (System.nanoTime() - t0) / 1e9);
         String token = users.createToken(FirstAdminBootstrap.ADMIN, "bench-console").secret();
         String base = "http://127.0.0.1:" + port;
         awaitServer(base);
@@ -79,7 +86,7 @@ public class ConsoleBench {
         List<Scenario> scenarios = List.of(
                 new Scenario("runs list (page 1)", r -> List.of("/api/runs?limit=50&offset=0")),
                 new Scenario("runs list (deep page, search)", r -> List.of(
-                        "/api/runs?limit=50&offset=" + 50 * r.nextInt(RUNS / 50),
+                        "/api/runs?limit=50&offset=" + 50 * r.nextInt(size.runs() / 50),
                         "/api/runs?limit=50&q=bench-" + r.nextInt(10))),
                 new Scenario("run page (view, evaluations, 4 charts)", r -> {
                     String id = metricRuns.get(r.nextInt(metricRuns.size()));
@@ -89,12 +96,12 @@ public class ConsoleBench {
                 }));
         System.out.printf("%-40s %10s %12s %10s %10s%n", "scenario", "pages/s", "requests/s", "p50 ms", "p99 ms");
         for (Scenario s : scenarios) {
-            load(base, token, s);
+            load(base, token, s, size);
         }
     }
 
     /** The runs, their stages, and the metric points, each one INSERT ... SELECT over generate_series. */
-    private List<String> seed() throws SQLException {
+    private List<String> seed(Size size) throws SQLException {
         String spec = SpecParser.toJson(SpecParser.parse(SPEC));
         try (Connection c = ledger.dataSource().getConnection()) {
             c.setAutoCommit(false);
@@ -107,7 +114,7 @@ public class ConsoleBench {
                 runs.setString(1, spec);
                 runs.setString(2, SPEC);
                 runs.setArray(3, c.createArrayOf("text", SpecParser.parse(SPEC).stageList().stream().map(Stage::id).toArray()));
-                runs.setInt(4, RUNS);
+                runs.setInt(4, size.runs());
                 runs.executeUpdate();
             }
             try (Statement st = c.createStatement()) {
@@ -119,9 +126,9 @@ public class ConsoleBench {
             try (PreparedStatement metrics = c.prepareStatement("INSERT INTO metrics (run_id, stage, name, step, value) "
                     + "SELECT 'bench-' || r, 'pretrain', n.name, s, 2 + 8 / sqrt(s + 1) + random() * 0.05 "
                     + "FROM generate_series(1, ?) AS r, unnest(?::text[]) AS n(name), generate_series(0, ? - 1) AS s")) {
-                metrics.setInt(1, METRIC_RUNS);
+                metrics.setInt(1, size.metricRuns());
                 metrics.setArray(2, c.createArrayOf("text", SERIES.toArray()));
-                metrics.setInt(3, STEPS);
+                metrics.setInt(3, size.steps());
                 metrics.executeUpdate();
             }
             try (Statement st = c.createStatement()) {
@@ -130,7 +137,7 @@ public class ConsoleBench {
             c.commit();
         }
         List<String> ids = new ArrayList<>();
-        for (int r = 1; r <= METRIC_RUNS; r++) {
+        for (int r = 1; r <= size.metricRuns(); r++) {
             ids.add("bench-" + r);
         }
         return ids;
@@ -157,13 +164,13 @@ public class ConsoleBench {
     private record Scenario(String name, PageRequests requests) {
     }
 
-    /** {@link #CLIENTS} clients load pages back to back; one page's latency is its requests in sequence. */
-    private static void load(String base, String token, Scenario scenario) throws Exception {
-        long warmEnd = System.nanoTime() + WARM_UP.toNanos();
-        long end = warmEnd + MEASURE.toNanos();
-        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+    /** {@code size.clients()} clients load pages back to back; one page's latency is its requests in sequence. */
+    private static void load(String base, String token, Scenario scenario, Size size) throws Exception {
+        long warmEnd = System.nanoTime() + size.warmUp().toNanos();
+        long end = warmEnd + size.measure().toNanos();
+        ExecutorService pool = Executors.newFixedThreadPool(size.clients());
         List<Future<long[]>> results = new ArrayList<>();
-        for (int i = 0; i < CLIENTS; i++) {
+        for (int i = 0; i < size.clients(); i++) {
             results.add(pool.submit(() -> {
                 HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
                 List<Long> latencies = new ArrayList<>();
@@ -203,7 +210,7 @@ public class ConsoleBench {
         }
         pool.shutdown();
         Collections.sort(latencies);
-        double seconds = MEASURE.toNanos() / 1e9;
+        double seconds = size.measure().toNanos() / 1e9;
         System.out.printf("%-40s %10.1f %12.1f %10.1f %10.1f%n", scenario.name(), latencies.size() / seconds,
                 requests / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99));
     }
