@@ -1,13 +1,9 @@
 package dev.lmforge.web.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,16 +20,7 @@ class ConsoleBenchSmokeIT {
 
     @Test
     void theConsoleBenchRunsEveryScenarioAndPrintsItsFigures(@TempDir Path dir) throws Exception {
-        Path out = dir.resolve("bench.log");
-        Process bench = new ProcessBuilder("java", "-Djava.io.tmpdir=" + dir, "-jar", System.getProperty("lmforge.app.jar"),
-                "bench", "console", "--smoke").redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        boolean ended = bench.waitFor(300, TimeUnit.SECONDS);
-        if (!ended) {
-            bench.destroyForcibly();
-        }
-        String printed = Files.readString(out, StandardCharsets.UTF_8);
-        assertTrue(ended, "the bench did not end within 300 s:\n" + printed);
-        assertEquals(0, bench.exitValue(), printed);
+        String printed = BenchProcess.run(dir, "console", "--smoke");
         assertTrue(printed.contains("seeded 200 runs, 800 stage rows and 1,600 metric points"), printed);
         for (String scenario : SCENARIOS) {
             // pages/s, requests/s, p50 ms, p99 ms: four numbers after the scenario's name.
