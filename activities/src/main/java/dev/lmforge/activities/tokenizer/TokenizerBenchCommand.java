@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * tokenizers library (Rust, through DJL) running the same exported {@code tokenizer.json} on the same documents in
  * the same process, and prints the ratios. It also counts documents where the two disagree (expected: none).
  *
- * <p>It lives in test scope because DJL's tokenizers jar is a test dependency of this module.
+ * <p>Its smoke run is {@code TokenizerBenchCommandTest}.
  */
 public final class TokenizerBenchCommand implements Command {
 
