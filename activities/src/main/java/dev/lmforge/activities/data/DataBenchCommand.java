@@ -22,7 +22,8 @@ import java.util.Map;
  * with planted duplicates (by default four times the heap, at most 1 GB), then measures per core (bytes over the
  * thread's CPU time): exact and MinHash deduplication throughput, the whole pipeline's throughput against reading
  * and SHA-256 hashing the same bytes, and the pipeline's peak heap. Run it with a small heap to show that memory
- * does not grow with the corpus: {@code JAVA_OPTS=-Xmx64m lmforge bench data} generates 256 MB.
+ * does not grow with the corpus: {@code JAVA_OPTS=-Xmx64m lmforge bench data} generates 256 MB. Its smoke run is
+ * {@code DataBenchCommandTest}.
  */
 public final class DataBenchCommand implements Command {
 
