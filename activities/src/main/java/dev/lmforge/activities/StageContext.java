@@ -9,12 +9,16 @@ import dev.lmforge.workflows.stage.StageInput;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One attempt of a stage activity on a compute worker. It records the attempt in the ledger (which worker,
@@ -24,6 +28,8 @@ import java.util.Optional;
  */
 public final class StageContext {
 
+    private static final Logger LOG = LoggerFactory.getLogger(StageContext.class);
+
     /** The body of a stage attempt. */
     public interface Body<T> {
         T run(StageContext context) throws Exception;
@@ -32,6 +38,7 @@ public final class StageContext {
     private final StageRuntime runtime;
     private final StageInput input;
     private final ActivityExecutionContext activity;
+    private Path workDirectory;
 
     private StageContext(StageRuntime runtime, StageInput input, ActivityExecutionContext activity) {
         this.runtime = runtime;
@@ -46,8 +53,9 @@ public final class StageContext {
         Optional<?> checkpoint = activity.getHeartbeatDetails(checkpointType);
         runtime.ledger().attemptStarted(input.stageRowId(), attempt, runtime.workerIdentity(),
                 checkpoint.map(MetadataStore::toJson).orElse(null));
+        StageContext context = new StageContext(runtime, input, activity);
         try {
-            T result = body.run(new StageContext(runtime, input, activity));
+            T result = body.run(context);
             runtime.ledger().attemptEnded(input.stageRowId(), attempt, "SUCCEEDED", null);
             return result;
         } catch (InvalidInputException e) {
@@ -56,6 +64,8 @@ public final class StageContext {
         } catch (Exception e) {
             runtime.ledger().attemptEnded(input.stageRowId(), attempt, "FAILED", stackOf(e));
             throw Activity.wrap(e);
+        } finally {
+            context.deleteWorkDirectory();
         }
     }
 
@@ -68,6 +78,28 @@ public final class StageContext {
         e.printStackTrace(new PrintWriter(out));
         String stack = out.toString().strip();
         return stack.length() <= MAX_STACK_CHARS ? stack : stack.substring(0, MAX_STACK_CHARS) + "\n\t... (cut)";
+    }
+
+    /**
+     * The attempt's scratch folder, created on first use and deleted with everything in it when the attempt ends,
+     * however it ends, so no stage repeats that opening and cleanup.
+     */
+    public Path workDirectory() throws IOException {
+        if (workDirectory == null) {
+            workDirectory = Files.createTempDirectory("lmforge-" + input.stage());
+        }
+        return workDirectory;
+    }
+
+    private void deleteWorkDirectory() {
+        if (workDirectory != null) {
+            try {
+                WorkDirectory.delete(workDirectory);
+            } catch (IOException e) {
+                // The attempt's outcome stands; a leftover scratch folder is only disk.
+                LOG.warn("could not delete the work directory {}: {}", workDirectory, e.toString());
+            }
+        }
     }
 
     public StageInput input() {

@@ -1,21 +1,20 @@
 package dev.lmforge.activities.alignment;
 
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.StageContext;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.model.CheckpointUploader;
+import dev.lmforge.activities.model.ComputePrecision;
+import dev.lmforge.activities.model.DecoderTrainer;
+import dev.lmforge.activities.model.ModelArchive;
+import dev.lmforge.activities.model.OptimizerSettings;
+import dev.lmforge.activities.model.TrainingCheckpoint;
+import dev.lmforge.activities.model.TrainingSetup;
+import dev.lmforge.activities.text.BpeTokenizer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.StageContext;
-import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.WorkDirectory;
-import dev.lmforge.activities.planning.OptimizerSettings;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
-import dev.lmforge.activities.training.CheckpointUploader;
-import dev.lmforge.activities.training.ComputePrecision;
-import dev.lmforge.activities.training.DecoderTrainer;
-import dev.lmforge.activities.training.ModelArchive;
-import dev.lmforge.activities.training.TrainingCheckpoint;
-import dev.lmforge.activities.training.TrainingSetup;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.MetricPoint;
@@ -194,41 +193,37 @@ public final class AlignStageActivities implements AlignStage {
                     : settings.dpoData() == null ? AlignmentData.bundledPreferences()
                     : AlignmentData.readPreferences(runtime.readable(input.runId(), "dpo.data", settings.dpoData())));
             String cacheKey = context.ledger().stage(input.stageRowId()).orElseThrow().cacheKey();
-            Path work = Files.createTempDirectory("lmforge-align");
-            try {
-                Path variables = work.resolve("base");
-                TrainingCheckpoint base;
-                try (InputStream in = context.artifacts().open(checkpointRef.digest())) {
-                    base = TrainingCheckpoint.unpack(in, variables);
+            Path work = context.workDirectory();
+            Path variables = work.resolve("base");
+            TrainingCheckpoint base;
+            try (InputStream in = context.artifacts().open(checkpointRef.digest())) {
+                base = TrainingCheckpoint.unpack(in, variables);
+            }
+            Path tokenizerFile = work.resolve(BpeTokenizer.FILE_NAME);
+            context.artifacts().download(tokenizerRef.digest(), tokenizerFile);
+            BpeTokenizer tokenizer = BpeTokenizer.load(tokenizerFile);
+            if (tokenizer.vocabularySize() != base.shape().vocab()) {
+                throw new InvalidInputException("the tokenizer has " + tokenizer.vocabularySize()
+                        + " ids but the checkpoint's model has a vocabulary of " + base.shape().vocab());
+            }
+            ChatTemplate template = new ChatTemplate(tokenizer);
+            TrainingSetup setup = new TrainingSetup(base.shape(), OptimizerSettings.paper(),
+                    settings.batchSequences(), 1, ComputePrecision.FLOAT32, base.seed(),
+                    checkpointing.threads(), null);
+            Optional<CheckpointUploader.Found> resumed = CheckpointUploader.newestReadable(context, cacheKey,
+                    context.checkpoint(Progress.class).map(Progress::checkpoint).orElse(null),
+                    work.resolve("resume"));
+            try (DecoderTrainer trainer = new DecoderTrainer(setup);
+                 CheckpointUploader uploader = new CheckpointUploader(context, cacheKey, checkpointing.keep())) {
+                if (resumed.isPresent()) {
+                    trainer.restore(resumed.get().variables());
+                } else {
+                    // SFT is a run of its own on the pretrained model: its weights, but fresh AdamW moments
+                    // and step 0, so its schedule and bias correction start over.
+                    trainer.restoreWeights(variables);
                 }
-                Path tokenizerFile = work.resolve(BpeTokenizer.FILE_NAME);
-                context.artifacts().download(tokenizerRef.digest(), tokenizerFile);
-                BpeTokenizer tokenizer = BpeTokenizer.load(tokenizerFile);
-                if (tokenizer.vocabularySize() != base.shape().vocab()) {
-                    throw new InvalidInputException("the tokenizer has " + tokenizer.vocabularySize()
-                            + " ids but the checkpoint's model has a vocabulary of " + base.shape().vocab());
-                }
-                ChatTemplate template = new ChatTemplate(tokenizer);
-                TrainingSetup setup = new TrainingSetup(base.shape(), OptimizerSettings.paper(),
-                        settings.batchSequences(), 1, ComputePrecision.FLOAT32, base.seed(),
-                        checkpointing.threads(), null);
-                Optional<CheckpointUploader.Found> resumed = CheckpointUploader.newestReadable(context, cacheKey,
-                        context.checkpoint(Progress.class).map(Progress::checkpoint).orElse(null),
-                        work.resolve("resume"));
-                try (DecoderTrainer trainer = new DecoderTrainer(setup);
-                     CheckpointUploader uploader = new CheckpointUploader(context, cacheKey, checkpointing.keep())) {
-                    if (resumed.isPresent()) {
-                        trainer.restore(resumed.get().variables());
-                    } else {
-                        // SFT is a run of its own on the pretrained model: its weights, but fresh AdamW moments
-                        // and step 0, so its schedule and bias correction start over.
-                        trainer.restoreWeights(variables);
-                    }
-                    return new Attempt(context, settings, trainer, uploader, base, checkpointRef, resumed.orElse(null),
-                            work).run(template, sftData, pairs, tokenizerFile);
-                }
-            } finally {
-                WorkDirectory.delete(work);
+                return new Attempt(context, settings, trainer, uploader, base, checkpointRef, resumed.orElse(null),
+                        work).run(template, sftData, pairs, tokenizerFile);
             }
         });
     }

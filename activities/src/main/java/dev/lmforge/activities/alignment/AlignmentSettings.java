@@ -1,7 +1,7 @@
 package dev.lmforge.activities.alignment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmforge.activities.InvalidInputException;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * What an alignment checkpoint holds besides the trainer's variables (as its
- * {@link dev.lmforge.activities.training.TrainingCheckpoint#stageState}): where alignment stands and every figure
+ * {@link dev.lmforge.activities.model.TrainingCheckpoint#stageState}): where alignment stands and every figure
  * gathered so far, so that an attempt restoring it continues exactly and reports what an uninterrupted one would.
  *
  * @param position where to continue: a phase and its step ({@value PhasePosition#DONE} once DPO has finished)

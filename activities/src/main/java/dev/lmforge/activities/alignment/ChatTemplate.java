@@ -1,7 +1,7 @@
 package dev.lmforge.activities.alignment;
 
 import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
+import dev.lmforge.activities.text.BpeTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

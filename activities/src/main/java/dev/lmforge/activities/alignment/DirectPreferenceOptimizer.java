@@ -1,7 +1,7 @@
 package dev.lmforge.activities.alignment;
 
 import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.training.DecoderTrainer;
+import dev.lmforge.activities.model.DecoderTrainer;
 import java.util.ArrayList;
 import java.util.List;
 

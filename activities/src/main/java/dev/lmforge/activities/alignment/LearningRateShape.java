@@ -1,6 +1,8 @@
 package dev.lmforge.activities.alignment;
 
-import dev.lmforge.activities.planning.CosineSchedule;
+import dev.lmforge.activities.model.CosineSchedule;
+
+
 
 /** How an alignment run's learning rate moves over its steps. */
 public enum LearningRateShape {

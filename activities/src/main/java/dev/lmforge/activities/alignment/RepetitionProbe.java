@@ -1,10 +1,10 @@
 package dev.lmforge.activities.alignment;
 
-import dev.lmforge.activities.evaluation.GreedyDecoder;
-import dev.lmforge.activities.evaluation.ModelWithTokenizer;
-import dev.lmforge.activities.evaluation.RepetitionRatio;
-import dev.lmforge.activities.training.DecoderLanguageModel;
-import dev.lmforge.activities.training.DecoderTrainer;
+import dev.lmforge.activities.model.DecoderLanguageModel;
+import dev.lmforge.activities.model.DecoderTrainer;
+import dev.lmforge.activities.model.GreedyDecoder;
+import dev.lmforge.activities.model.ModelWithTokenizer;
+import dev.lmforge.activities.text.RepetitionRatio;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,9 @@
 package dev.lmforge.activities.alignment;
 
 import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.planning.PaperLaws;
+import dev.lmforge.activities.model.PaperLaws;
+
+
 
 /**
  * How supervised fine-tuning runs.

@@ -1,9 +1,9 @@
 package dev.lmforge.activities.alignment;
 
 import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.evaluation.RepetitionRatio;
-import dev.lmforge.activities.training.DecoderTrainer;
-import dev.lmforge.activities.training.StepResult;
+import dev.lmforge.activities.model.DecoderTrainer;
+import dev.lmforge.activities.model.StepResult;
+import dev.lmforge.activities.text.RepetitionRatio;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

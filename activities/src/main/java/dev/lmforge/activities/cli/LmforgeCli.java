@@ -1,14 +1,8 @@
 package dev.lmforge.activities.cli;
 
-import dev.lmforge.activities.alignment.AlignCommand;
-import dev.lmforge.activities.data.DataBenchCommand;
-import dev.lmforge.activities.data.DataCommand;
-import dev.lmforge.activities.evaluation.EvalCommand;
-import dev.lmforge.activities.planning.FitCommand;
-import dev.lmforge.activities.planning.PlanCommand;
-import dev.lmforge.activities.tokenizer.TokenizerBenchCommand;
-import dev.lmforge.activities.tokenizer.TokenizerCommand;
-import dev.lmforge.activities.training.TrainBenchCommand;
+import dev.lmforge.activities.bench.DataBenchCommand;
+import dev.lmforge.activities.bench.TokenizerBenchCommand;
+import dev.lmforge.activities.bench.TrainBenchCommand;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.lmforge.activities.cli;
 
-import dev.lmforge.activities.ComputeWorker;
+import dev.lmforge.activities.worker.ComputeWorker;
 import dev.lmforge.services.config.LmforgeSettings;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;

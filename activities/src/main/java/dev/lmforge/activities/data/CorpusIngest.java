@@ -1,10 +1,16 @@
 package dev.lmforge.activities.data;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.activities.text.ReadingLimits;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.ReadBudget;
 import dev.lmforge.activities.StageContext;
-import dev.lmforge.activities.data.CorpusManifest.Part;
+import dev.lmforge.activities.text.CorpusManifest;
+import dev.lmforge.activities.text.CorpusReader;
+import dev.lmforge.activities.text.ReadError;
+import dev.lmforge.activities.text.ReadStats;
+import dev.lmforge.activities.text.TooManyInputErrorsException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lmforge.activities.text.CorpusManifest.Part;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStageConfig;
 import dev.lmforge.workflows.stage.RawDump;
@@ -37,12 +43,12 @@ final class CorpusIngest {
 
     private final StageContext context;
     private final DataStageConfig config;
-    private final DataConfig.Reading limits;
+    private final ReadingLimits limits;
     private final Long maxBytesPerSecond;
     /** What this attempt may still read, over all its dumps. */
     private final ReadBudget budget;
 
-    CorpusIngest(StageContext context, DataStageConfig config, DataConfig.Reading limits) {
+    CorpusIngest(StageContext context, DataStageConfig config, ReadingLimits limits) {
         this.context = context;
         this.config = config;
         this.limits = limits;

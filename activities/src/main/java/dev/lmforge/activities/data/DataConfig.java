@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.ReadingLimits;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,20 +25,11 @@ import java.util.Map;
  * @param remix      the target mix
  * @param partitions how many partitions the LSH band keys are shuffled into (the result does not depend on it)
  */
-public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix remix, int partitions) {
+public record DataConfig(ReadingLimits reading, Dedup dedup, Quality quality, Remix remix, int partitions) {
 
     private static final ObjectMapper TREE_JSON = new ObjectMapper();
     /** Leaves out the settings a spec does not give, so that the defaults' stay. */
     private static final ObjectMapper SPEC_JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
-
-    /**
-     * Limits on bad input.
-     *
-     * @param maxDocumentBytes a record (line) or text file longer than this is skipped and counted as an error
-     * @param maxErrorRatio    the share of unreadable records (and files) above which the stage fails
-     */
-    public record Reading(long maxDocumentBytes, double maxErrorRatio) {
-    }
 
     /**
      * Deduplication settings.
@@ -102,7 +94,7 @@ public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix re
     /** The defaults: 8 MiB documents, 5 % errors, 5-word shingles, 128 permutations in 16 bands of 8 rows at 0.8. */
     public static DataConfig defaults() {
         return new DataConfig(
-                new Reading(8L << 20, 0.05),
+                new ReadingLimits(8L << 20, 0.05),
                 new Dedup(true, ShingleMode.WORD, 5, 128, 16, 8, 0.8, 20240101L, KeepPolicy.EARLIEST_DUMP),
                 new Quality(50, 100_000, 3, 10, 0.1, 0.3, 0.9, 0.3, 0.3,
                         List.of(0.20, 0.18, 0.16), List.of(0.15, 0.14, 0.13, 0.12, 0.11, 0.10),
@@ -180,9 +172,9 @@ public record DataConfig(Reading reading, Dedup dedup, Quality quality, Remix re
                 "quality.languages, quality.maxTopNgramFraction and quality.maxDuplicateNgramFraction must be lists");
         require(remix.domainWeights != null && remix.languageWeights != null,
                 "remix.domainWeights and remix.languageWeights must be mappings (empty for none)");
-        require(reading.maxDocumentBytes > 0 && reading.maxDocumentBytes <= Integer.MAX_VALUE - 16,
+        require(reading.maxDocumentBytes() > 0 && reading.maxDocumentBytes() <= Integer.MAX_VALUE - 16,
                 "reading.maxDocumentBytes must be between 1 and 2^31 - 17");
-        require(reading.maxErrorRatio >= 0 && reading.maxErrorRatio <= 1, "reading.maxErrorRatio must be in [0, 1]");
+        require(reading.maxErrorRatio() >= 0 && reading.maxErrorRatio() <= 1, "reading.maxErrorRatio must be in [0, 1]");
         require(dedup.shingles != null && dedup.keep != null, "dedup.shingles and dedup.keep must be set");
         require(dedup.shingleSize >= 1, "dedup.shingleSize must be at least 1");
         require(dedup.permutations >= 4 && dedup.permutations % 4 == 0,

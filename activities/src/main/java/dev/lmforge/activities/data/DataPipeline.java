@@ -1,6 +1,8 @@
 package dev.lmforge.activities.data;
 
 import dev.lmforge.activities.WorkDirectory;
+import dev.lmforge.activities.text.CorpusReader;
+import dev.lmforge.activities.text.ReadStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

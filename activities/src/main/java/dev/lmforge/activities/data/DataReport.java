@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.ReadStats;
 import java.util.List;
 import java.util.Map;
 

@@ -1,13 +1,16 @@
 package dev.lmforge.activities.data;
 
-import dev.lmforge.activities.WorkDirectory;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.activities.AttemptCaps;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.WorkDirectory;
+import dev.lmforge.activities.text.CorpusManifest;
+import dev.lmforge.activities.text.ReadStats;
+import dev.lmforge.activities.text.TooManyInputErrorsException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.workflows.data.DataSteps;

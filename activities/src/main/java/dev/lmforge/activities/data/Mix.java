@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.Document;
 import java.util.Map;
 import java.util.TreeMap;
 

@@ -1,5 +1,8 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.ReadingLimits;
+import dev.lmforge.activities.text.CorpusReader;
+import dev.lmforge.activities.text.Document;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -181,7 +184,7 @@ public final class QualityFilter {
      * Filters a shard (JSONL, as step (d) of {@link ShuffleDeduplication} writes it) into {@code output}, filling
      * in the language of documents that name none.
      */
-    public Stats filterShard(Path input, Path output, DataConfig.Reading reading) throws IOException {
+    public Stats filterShard(Path input, Path output, ReadingLimits reading) throws IOException {
         long[] counts = new long[2];   // read, kept
         Map<Rule, Long> rejected = Stats.empty().rejected();
         Map<Rule, Integer> sampled = new HashMap<>();

@@ -1,5 +1,8 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.ReadingLimits;
+import dev.lmforge.activities.text.CorpusReader;
+import dev.lmforge.activities.text.Document;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,7 +131,7 @@ public final class Remixer {
     }
 
     /** Remixes one shard (JSONL) into {@code output}; copies after the first get the id {@code id#copyN}. */
-    public Shard remixShard(Path input, Path output, Plan plan, DataConfig.Reading reading) throws IOException {
+    public Shard remixShard(Path input, Path output, Plan plan, ReadingLimits reading) throws IOException {
         Mix.Tally after = new Mix.Tally();
         try (JsonlWriter out = new JsonlWriter(output)) {
             new CorpusReader(reading).read(input, (doc, line) -> {

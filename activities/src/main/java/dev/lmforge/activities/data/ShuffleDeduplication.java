@@ -1,5 +1,8 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.CorpusReader;
+import dev.lmforge.activities.text.ReadStats;
+import dev.lmforge.activities.text.TooManyInputErrorsException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SequenceWriter;
 

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.Document;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.model.ModelWithTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,13 @@
 package dev.lmforge.activities.evaluation;
 
 import dev.lmforge.activities.JsonSyntax;
+import dev.lmforge.activities.text.CorpusReader;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lmforge.activities.data.CorpusReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,18 +1,18 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.StageContext;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.model.LanguageModel;
+import dev.lmforge.activities.model.ModelWithTokenizer;
+import dev.lmforge.activities.model.TrainingCheckpoint;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.CorpusManifest;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.type.CollectionType;
-import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.StageContext;
-import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.WorkDirectory;
-import dev.lmforge.activities.data.CorpusManifest;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
-import dev.lmforge.activities.training.LanguageModel;
-import dev.lmforge.activities.training.TrainingCheckpoint;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.spec.LifecycleSpec.EvaluationOptions;
@@ -65,45 +65,41 @@ public final class EvaluateStageActivities implements EvaluateStage {
             ArtifactRef checkpoint = context.requireInput("checkpoint", "pretrain");
             ArtifactRef modelRef = context.requireInput("model", "pretrain");
             ArtifactRef tokenizerRef = context.requireInput("tokenizer", "tokenizer");
-            Path work = Files.createTempDirectory("lmforge-evaluate");
-            try {
-                List<MetricResult> done = new ArrayList<>(context.checkpoint(JsonNode.class)
-                        .<List<MetricResult>>map(node -> JSON.convertValue(node, RESULTS)).orElse(List.of()));
-                context.artifacts().download(tokenizerRef.digest(), work.resolve(BpeTokenizer.FILE_NAME));
-                BpeTokenizer tokenizer = BpeTokenizer.load(work.resolve(BpeTokenizer.FILE_NAME));
-                TrainingCheckpoint state;
-                try (InputStream in = context.artifacts().open(checkpoint.digest())) {
-                    state = TrainingCheckpoint.unpack(in, work.resolve("model"));
-                }
-                List<Task> tasks = tasks(context, options, work);
-                try (LanguageModel model = state.languageModel(work.resolve("model"),
-                        Runtime.getRuntime().availableProcessors())) {
-                    // Training streams put <|eos|> between documents, so it is what the model knows as a start.
-                    ModelWithTokenizer scored = new ModelWithTokenizer(model, tokenizer,
-                            tokenizer.specialTokenId(ModelWithTokenizer.DOCUMENT_END));
-                    int batch = options.batchSize() != null ? options.batchSize() : 8;
-                    if (done.stream().noneMatch(r -> r.task().equals(HELD_OUT_TASK))) {
-                        Optional<MetricResult> bpb = bitsPerByte(context, scored, options, batch, work);
-                        bpb.ifPresent(done::add);
-                        record(context, modelRef, bpb.map(List::of).orElse(List.of()));
-                        context.heartbeat(JSON.valueToTree(done));
-                    }
-                    new EvaluationRun(new TaskEvaluator(scored, batch)).run(tasks, List.copyOf(done), results -> {
-                        done.addAll(results);
-                        record(context, modelRef, results);
-                        context.heartbeat(JSON.valueToTree(done));
-                    });
-                }
-                ArtifactRef results = context.putArtifact(JSON.writeValueAsBytes(Map.of("model", modelRef.digest(),
-                        "checkpoint", checkpoint.digest(), "results", done)), "evaluation", Map.of("results", done.size()));
-                Map<String, Double> summary = new LinkedHashMap<>();
-                for (MetricResult r : done) {
-                    summary.put(r.task() + "." + r.metric(), r.value());
-                }
-                return new StageOutput(Map.of(RESULTS_OUTPUT, results), summary);
-            } finally {
-                WorkDirectory.delete(work);
+            Path work = context.workDirectory();
+            List<MetricResult> done = new ArrayList<>(context.checkpoint(JsonNode.class)
+                    .<List<MetricResult>>map(node -> JSON.convertValue(node, RESULTS)).orElse(List.of()));
+            context.artifacts().download(tokenizerRef.digest(), work.resolve(BpeTokenizer.FILE_NAME));
+            BpeTokenizer tokenizer = BpeTokenizer.load(work.resolve(BpeTokenizer.FILE_NAME));
+            TrainingCheckpoint state;
+            try (InputStream in = context.artifacts().open(checkpoint.digest())) {
+                state = TrainingCheckpoint.unpack(in, work.resolve("model"));
             }
+            List<Task> tasks = tasks(context, options, work);
+            try (LanguageModel model = state.languageModel(work.resolve("model"),
+                    Runtime.getRuntime().availableProcessors())) {
+                // Training streams put <|eos|> between documents, so it is what the model knows as a start.
+                ModelWithTokenizer scored = new ModelWithTokenizer(model, tokenizer,
+                        tokenizer.specialTokenId(ModelWithTokenizer.DOCUMENT_END));
+                int batch = options.batchSize() != null ? options.batchSize() : 8;
+                if (done.stream().noneMatch(r -> r.task().equals(HELD_OUT_TASK))) {
+                    Optional<MetricResult> bpb = bitsPerByte(context, scored, options, batch, work);
+                    bpb.ifPresent(done::add);
+                    record(context, modelRef, bpb.map(List::of).orElse(List.of()));
+                    context.heartbeat(JSON.valueToTree(done));
+                }
+                new EvaluationRun(new TaskEvaluator(scored, batch)).run(tasks, List.copyOf(done), results -> {
+                    done.addAll(results);
+                    record(context, modelRef, results);
+                    context.heartbeat(JSON.valueToTree(done));
+                });
+            }
+            ArtifactRef results = context.putArtifact(JSON.writeValueAsBytes(Map.of("model", modelRef.digest(),
+                    "checkpoint", checkpoint.digest(), "results", done)), "evaluation", Map.of("results", done.size()));
+            Map<String, Double> summary = new LinkedHashMap<>();
+            for (MetricResult r : done) {
+                summary.put(r.task() + "." + r.metric(), r.value());
+            }
+            return new StageOutput(Map.of(RESULTS_OUTPUT, results), summary);
         });
     }
 

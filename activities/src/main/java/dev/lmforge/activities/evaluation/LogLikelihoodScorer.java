@@ -1,6 +1,6 @@
 package dev.lmforge.activities.evaluation;
 
-import dev.lmforge.activities.training.LanguageModel;
+import dev.lmforge.activities.model.LanguageModel;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.text.RepetitionRatio;
 import java.util.Arrays;
 import java.util.Optional;
 

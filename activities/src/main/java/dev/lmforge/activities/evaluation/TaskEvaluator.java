@@ -1,5 +1,8 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.model.GreedyDecoder;
+import dev.lmforge.activities.model.ModelWithTokenizer;
+import dev.lmforge.activities.text.RepetitionRatio;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

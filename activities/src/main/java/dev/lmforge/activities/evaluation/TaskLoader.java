@@ -1,10 +1,10 @@
 package dev.lmforge.activities.evaluation;
 
 import dev.lmforge.activities.JsonSyntax;
+import dev.lmforge.activities.text.CorpusReader;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmforge.activities.data.CorpusReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,5 +1,13 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.LearningRateSchedule;
+import dev.lmforge.activities.model.MemoryEstimate;
+import dev.lmforge.activities.model.ModelScale;
+import dev.lmforge.activities.model.ModelShape;
+import dev.lmforge.activities.model.OptimizerSettings;
+import dev.lmforge.activities.model.PaperLaws;
+import dev.lmforge.activities.model.ScalingLaws;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,10 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.HardwareProfile;
+import dev.lmforge.activities.model.Require;
+import dev.lmforge.activities.model.ScalingLaws;
+
+
 /**
  * What {@link BudgetPlanner} plans from. Everything but the budget is optional (null).
  *

@@ -3,7 +3,7 @@ package dev.lmforge.activities.planning;
 import java.util.Locale;
 
 /** Numbers for people: counts with the paper's K/M/B/T suffixes, byte sizes in binary units, durations. */
-final class Figures {
+public final class Figures {
 
     private static final String[] COUNT_SUFFIXES = {"", "K", "M", "B", "T"};
     private static final String[] BYTE_SUFFIXES = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
@@ -12,7 +12,7 @@ final class Figures {
     }
 
     /** {@code 6.44e9} as "6.44B", three significant digits, as Table 3 prints them; beyond T in scientific. */
-    static String count(double value) {
+    public static String count(double value) {
         int tier = 0;
         double scaled = value;
         while (Math.abs(scaled) >= 999.5 && tier < COUNT_SUFFIXES.length - 1) {
@@ -26,7 +26,7 @@ final class Figures {
     }
 
     /** A byte count in binary units, e.g. "1.50 GiB". */
-    static String bytes(double value) {
+    public static String bytes(double value) {
         int tier = 0;
         double scaled = value;
         while (scaled >= 1024 && tier < BYTE_SUFFIXES.length - 1) {
@@ -37,7 +37,7 @@ final class Figures {
     }
 
     /** Seconds as the largest sensible unit, e.g. "3.2 h" or "41 days". */
-    static String duration(double seconds) {
+    public static String duration(double seconds) {
         if (seconds < 120) {
             return String.format(Locale.ROOT, "%.3g s", seconds);
         }

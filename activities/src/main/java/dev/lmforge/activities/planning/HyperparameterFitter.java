@@ -1,5 +1,7 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.PaperLaws;
+import dev.lmforge.activities.model.PowerLawFit;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

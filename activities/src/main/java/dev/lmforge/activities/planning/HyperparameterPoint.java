@@ -1,5 +1,8 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.Require;
+
+
 /**
  * One run of a hyperparameter sweep: its budget, batch size in tokens, peak learning rate and final
  * generalisation error. Points of one budget share its {@code compute} value exactly.

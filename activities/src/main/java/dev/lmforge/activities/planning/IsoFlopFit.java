@@ -1,5 +1,7 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.LossCurveFit;
+import dev.lmforge.activities.model.PowerLawFit;
 import java.util.List;
 
 /**

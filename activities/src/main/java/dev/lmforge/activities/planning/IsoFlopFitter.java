@@ -1,5 +1,7 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.LossCurveFit;
+import dev.lmforge.activities.model.PowerLawFit;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,7 +56,7 @@ public final class IsoFlopFitter {
             losses.add(new PowerLawFit.Point(optimum.compute(), optimum.minimumLoss()));
         }
         return new IsoFlopFit(optima, PowerLawFitter.fit(modelScale), PowerLawFitter.fit(tokens),
-                LossCurveFit.fit(losses));
+                new LossCurveFit(PowerLawFitter.fit(losses)));
     }
 
     private static IsoFlopOptimum fitBudget(double compute, List<IsoFlopPoint> points) {

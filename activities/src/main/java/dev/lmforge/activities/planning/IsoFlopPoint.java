@@ -1,5 +1,6 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.Require;
 import java.util.Locale;
 
 /**

@@ -1,8 +1,8 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.InvalidInputException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.workflows.plan.PlanPreview;
 import dev.lmforge.workflows.stage.PlanStageConfig;
 import dev.lmforge.workflows.stage.StageFailures;

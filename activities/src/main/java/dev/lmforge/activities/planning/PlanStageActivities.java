@@ -1,10 +1,12 @@
 package dev.lmforge.activities.planning;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.ScalingLaws;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.PlanStage;
 import dev.lmforge.workflows.stage.PlanStageConfig;

@@ -1,5 +1,7 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.PowerLawFit;
+import dev.lmforge.activities.model.Require;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,11 +1,12 @@
 package dev.lmforge.activities.planning;
 
-import dev.lmforge.activities.training.ComputePrecision;
-import dev.lmforge.activities.training.DecoderTrainer;
-import dev.lmforge.activities.training.StepResult;
-import dev.lmforge.activities.training.TokenBatchStream;
-import dev.lmforge.activities.training.TrainingJob;
-import dev.lmforge.activities.training.TrainingSetup;
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.ComputePrecision;
+import dev.lmforge.activities.model.DecoderTrainer;
+import dev.lmforge.activities.model.StepResult;
+import dev.lmforge.activities.model.TokenBatchStream;
+import dev.lmforge.activities.model.TrainingJob;
+import dev.lmforge.activities.model.TrainingSetup;
 import dev.lmforge.workflows.sweep.ProbeResult;
 import dev.lmforge.workflows.sweep.SweepProbe;
 import java.io.IOException;

@@ -1,5 +1,9 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.LossCurveFit;
+import dev.lmforge.activities.model.PowerLawFit;
+import dev.lmforge.activities.model.Require;
+import dev.lmforge.activities.model.ScalingLaws;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -28,7 +32,8 @@ public record ScalingFit(String format, String tokens, SweepSettings settings, L
                          HyperparameterFit hyperparameters, IsoFlopFit isoFlop, ScalingLaws laws,
                          LossCurveFit.LossPrediction prediction, List<String> notes) {
 
-    public static final String FORMAT = "lmforge-scaling-fit-v1";
+    /** The artifact format; pretraining reads the loss curve back through {@link LossCurveFit#ofScalingFit}. */
+    public static final String FORMAT = LossCurveFit.SCALING_FIT_FORMAT;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -59,14 +64,6 @@ public record ScalingFit(String format, String tokens, SweepSettings settings, L
             throw new IllegalArgumentException("not a scaling fit: format is '" + fit.format() + "', not " + FORMAT);
         }
         return fit;
-    }
-
-    /**
-     * The loss that the loss-versus-compute curve of {@code scalingFitJson} predicts for a run of {@code compute}
-     * FLOPs: mean next-token loss in nats on text held out from the training distribution.
-     */
-    public static double predictedLoss(byte[] scalingFitJson, double compute) {
-        return read(scalingFitJson).predict(compute).loss();
     }
 
     /** The curve's prediction at {@code compute}, with its ±1 standard-error band. */

@@ -1,5 +1,8 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.ModelScale;
+import dev.lmforge.activities.model.ModelShape;
+import dev.lmforge.activities.model.Require;
 import java.util.Locale;
 
 /**

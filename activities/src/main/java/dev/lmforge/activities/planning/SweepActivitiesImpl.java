@@ -1,11 +1,13 @@
 package dev.lmforge.activities.planning;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.tokenizer.TokenShardIndex;
-import dev.lmforge.activities.tokenizer.TokenShards;
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.ScalingLaws;
+import dev.lmforge.activities.text.TokenShardIndex;
+import dev.lmforge.activities.text.TokenShards;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.workflows.stage.ArtifactRef;

@@ -1,5 +1,9 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.ModelShape;
+import dev.lmforge.activities.model.Require;
+import dev.lmforge.activities.model.ScalingLaws;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

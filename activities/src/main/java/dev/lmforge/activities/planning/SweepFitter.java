@@ -1,5 +1,7 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.LossCurveFit;
+import dev.lmforge.activities.model.ScalingLaws;
 import dev.lmforge.workflows.sweep.ProbeResult;
 import dev.lmforge.workflows.sweep.SweepOptions;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.PaperLaws;
+import dev.lmforge.activities.model.Require;
 import dev.lmforge.workflows.sweep.SweepOptions;
 import java.util.List;
 

@@ -1,5 +1,10 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.ByteSliceIndex;
+import dev.lmforge.activities.text.IntList;
+import dev.lmforge.activities.text.PairIndex;
+import dev.lmforge.activities.text.PreTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

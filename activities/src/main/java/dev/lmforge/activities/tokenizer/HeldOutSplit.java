@@ -1,5 +1,8 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.text.CorpusReader;
+
+
 /**
  * Which documents of the corpus are held out of training, for measuring generalisation (bits per byte on
  * held-out data from the training distribution): a fixed fraction chosen by hashing each document's place (its
@@ -17,8 +20,8 @@ public record HeldOutSplit(double fraction) {
      * A sink for the texts of corpus part {@code part} that passes each document's texts to {@code training} or
      * to {@code heldOut}; use a new one per part, from its first text.
      */
-    public CorpusFileReader.TextSink route(int part, CorpusFileReader.TextSink training,
-                                           CorpusFileReader.TextSink heldOut) {
+    public CorpusReader.TextSink route(int part, CorpusReader.TextSink training,
+                                           CorpusReader.TextSink heldOut) {
         long[] ordinal = {0};
         return (text, documentEnds) -> {
             (heldOut(part, ordinal[0]) ? heldOut : training).accept(text, documentEnds);

@@ -1,12 +1,16 @@
 package dev.lmforge.activities.tokenizer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.WorkDirectory;
-import dev.lmforge.activities.data.CorpusManifest;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.CorpusReader;
+import dev.lmforge.activities.text.CorpusManifest;
+import dev.lmforge.activities.text.TokenShardIndex;
+import dev.lmforge.activities.text.TokenShardWriter;
+import dev.lmforge.activities.text.TokenShards;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
@@ -57,29 +61,25 @@ public final class TokenizerStageActivities implements TokenizerStage {
             if (corpusRef == null) {
                 throw new InvalidInputException("stages: the tokenizer stage needs the data stage's corpus before it");
             }
-            Path work = Files.createTempDirectory("lmforge-tokenizer");
-            try {
-                CorpusManifest corpus = CorpusManifest.read(context.artifacts(), corpusRef.digest());
-                List<Path> parts = download(context, corpus, work);
-                BpeTokenizer tokenizer;
-                ArtifactRef tokenizerRef;
-                var checkpoint = context.checkpoint(Checkpoint.class);
-                if (checkpoint.isPresent()) {
-                    context.artifacts().download(checkpoint.get().tokenizerDigest(), work.resolve(BpeTokenizer.FILE_NAME));
-                    tokenizer = BpeTokenizer.load(work.resolve(BpeTokenizer.FILE_NAME));
-                    tokenizerRef = new ArtifactRef(checkpoint.get().tokenizerDigest(), "tokenizer",
-                            Files.size(work.resolve(BpeTokenizer.FILE_NAME)));
-                } else {
-                    tokenizer = train(context, parts, config);
-                    Path file = tokenizer.save(work.resolve("tokenizer"));
-                    tokenizerRef = context.putArtifact(file, "tokenizer", Map.of("vocabSize", tokenizer.vocabularySize(),
-                            "format", "huggingface-tokenizer.json"));
-                    context.heartbeat(new Checkpoint(tokenizerRef.digest()));
-                }
-                return encode(context, parts, tokenizer, tokenizerRef, config, work.resolve("shards"));
-            } finally {
-                WorkDirectory.delete(work);
+            Path work = context.workDirectory();
+            CorpusManifest corpus = CorpusManifest.read(context.artifacts(), corpusRef.digest());
+            List<Path> parts = download(context, corpus, work);
+            BpeTokenizer tokenizer;
+            ArtifactRef tokenizerRef;
+            var checkpoint = context.checkpoint(Checkpoint.class);
+            if (checkpoint.isPresent()) {
+                context.artifacts().download(checkpoint.get().tokenizerDigest(), work.resolve(BpeTokenizer.FILE_NAME));
+                tokenizer = BpeTokenizer.load(work.resolve(BpeTokenizer.FILE_NAME));
+                tokenizerRef = new ArtifactRef(checkpoint.get().tokenizerDigest(), "tokenizer",
+                        Files.size(work.resolve(BpeTokenizer.FILE_NAME)));
+            } else {
+                tokenizer = train(context, parts, config);
+                Path file = tokenizer.save(work.resolve("tokenizer"));
+                tokenizerRef = context.putArtifact(file, "tokenizer", Map.of("vocabSize", tokenizer.vocabularySize(),
+                        "format", "huggingface-tokenizer.json"));
+                context.heartbeat(new Checkpoint(tokenizerRef.digest()));
             }
+            return encode(context, parts, tokenizer, tokenizerRef, config, work.resolve("shards"));
         });
     }
 
@@ -102,7 +102,7 @@ public final class TokenizerStageActivities implements TokenizerStage {
         }
         long[] seen = {0};
         for (int i = 0; i < parts.size() && seen[0] < config.sampleBytes(); i++) {
-            CorpusFileReader.read(parts.get(i), HELD_OUT.route(i, (text, end) -> {
+            CorpusReader.readText(parts.get(i), HELD_OUT.route(i, (text, end) -> {
                 if (seen[0] < config.sampleBytes()) {
                     trainer.addText(text);
                     seen[0] += text.getBytes(StandardCharsets.UTF_8).length;
@@ -124,7 +124,7 @@ public final class TokenizerStageActivities implements TokenizerStage {
         try (TokenShardWriter writer = new TokenShardWriter(shardDir, tokenizer.vocabularySize(), eos, config.tokensPerShard());
              HeldOutWriter heldOut = new HeldOutWriter(heldOutFile)) {
             for (int i = 0; i < parts.size(); i++) {
-                CorpusFileReader.read(parts.get(i), HELD_OUT.route(i, (text, end) -> {
+                CorpusReader.readText(parts.get(i), HELD_OUT.route(i, (text, end) -> {
                     writer.append(tokenizer.encode(text));
                     if (end) {
                         writer.endDocument();

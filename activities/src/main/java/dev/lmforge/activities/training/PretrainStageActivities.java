@@ -1,21 +1,29 @@
 package dev.lmforge.activities.training;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.WorkDirectory;
-import dev.lmforge.activities.planning.BudgetPlan;
-import dev.lmforge.activities.planning.HardwareProfile;
-import dev.lmforge.activities.planning.MemoryEstimate;
-import dev.lmforge.activities.planning.ModelScale;
-import dev.lmforge.activities.planning.OptimizerSettings;
-import dev.lmforge.activities.planning.ScalingFit;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
-import dev.lmforge.activities.tokenizer.TokenShardIndex;
-import dev.lmforge.activities.tokenizer.TokenShards;
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.CheckpointUploader;
+import dev.lmforge.activities.model.ComputePrecision;
+import dev.lmforge.activities.model.DecoderTrainer;
+import dev.lmforge.activities.model.HardwareProfile;
+import dev.lmforge.activities.model.MemoryEstimate;
+import dev.lmforge.activities.model.ModelArchive;
+import dev.lmforge.activities.model.ModelScale;
+import dev.lmforge.activities.model.OptimizerSettings;
+import dev.lmforge.activities.model.StepResult;
+import dev.lmforge.activities.model.TokenBatchStream;
+import dev.lmforge.activities.model.TrainingCheckpoint;
+import dev.lmforge.activities.model.TrainingJob;
+import dev.lmforge.activities.model.TrainingSetup;
+import dev.lmforge.activities.model.LossCurveFit;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.TokenShardIndex;
+import dev.lmforge.activities.text.TokenShards;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.services.artifacts.ArtifactStoreException;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.spec.LifecycleSpec.TrainingOptions;
@@ -80,16 +88,12 @@ public final class PretrainStageActivities implements PretrainStage {
             ArtifactRef planRef = context.requireInput("plan", "plan");
             ArtifactRef tokensRef = context.requireInput("tokens", "tokenizer");
             ArtifactRef tokenizerRef = context.requireInput("tokenizer", "tokenizer");
-            Path work = Files.createTempDirectory("lmforge-pretrain");
-            try {
-                BudgetPlan plan = JSON.readValue(context.artifacts().readAllBytes(planRef.digest()), BudgetPlan.class);
-                Path shards = downloadShards(context, tokensRef, work.resolve("shards"));
-                String cacheKey = context.ledger().stage(input.stageRowId()).orElseThrow().cacheKey();
-                Start start = findStart(context, cacheKey, options, plan, work.resolve("restore"));
-                return train(context, options, cacheKey, start, shards, tokenizerRef, work);
-            } finally {
-                WorkDirectory.delete(work);
-            }
+            Path work = context.workDirectory();
+            BudgetPlan plan = JSON.readValue(context.artifacts().readAllBytes(planRef.digest()), BudgetPlan.class);
+            Path shards = downloadShards(context, tokensRef, work.resolve("shards"));
+            String cacheKey = context.ledger().stage(input.stageRowId()).orElseThrow().cacheKey();
+            Start start = findStart(context, cacheKey, options, plan, work.resolve("restore"));
+            return train(context, options, cacheKey, start, shards, tokenizerRef, work);
         });
     }
 
@@ -288,7 +292,8 @@ public final class PretrainStageActivities implements PretrainStage {
         }
         double compute = ModelScale.of(job.shape()).modelScale() * job.batchTokens() * job.totalSteps();
         try {
-            double predicted = ScalingFit.predictedLoss(context.artifacts().readAllBytes(fit.digest()), compute);
+            double predicted = LossCurveFit.ofScalingFit(context.artifacts().readAllBytes(fit.digest()))
+                    .predict(compute).loss();
             summary.put("predictedLoss", predicted);
             summary.put("predictionError", (heldOutLoss - predicted) / predicted);
         } catch (IllegalArgumentException e) {

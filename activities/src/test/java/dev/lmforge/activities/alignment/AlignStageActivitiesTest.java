@@ -1,5 +1,12 @@
 package dev.lmforge.activities.alignment;
 
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.model.DecoderTrainer;
+import dev.lmforge.activities.model.LanguageModel;
+import dev.lmforge.activities.model.TrainingCheckpoint;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.tokenizer.BpeTrainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,13 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmforge.activities.RealStageRuntime;
-import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
-import dev.lmforge.activities.tokenizer.BpeTrainer;
-import dev.lmforge.activities.training.DecoderTrainer;
-import dev.lmforge.activities.training.LanguageModel;
-import dev.lmforge.activities.training.TrainingCheckpoint;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.artifacts.Digests;
 import dev.lmforge.services.ledger.Records.CheckpointRecord;

@@ -1,10 +1,10 @@
 package dev.lmforge.activities.alignment;
 
+import dev.lmforge.activities.InvalidInputException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmforge.activities.InvalidInputException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,12 +1,12 @@
 package dev.lmforge.activities.alignment;
 
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.tokenizer.BpeTrainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
-import dev.lmforge.activities.tokenizer.BpeTrainer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;

@@ -1,11 +1,11 @@
 package dev.lmforge.activities.alignment;
 
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.model.DecoderTrainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.training.DecoderTrainer;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

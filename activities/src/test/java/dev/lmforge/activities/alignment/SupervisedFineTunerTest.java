@@ -1,12 +1,12 @@
 package dev.lmforge.activities.alignment;
 
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.model.DecoderTrainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.training.DecoderTrainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,11 +1,13 @@
 package dev.lmforge.activities.alignment;
 
-import dev.lmforge.activities.planning.ModelShape;
-import dev.lmforge.activities.planning.OptimizerSettings;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
+import dev.lmforge.activities.model.ComputePrecision;
+import dev.lmforge.activities.model.ModelShape;
+import dev.lmforge.activities.model.OptimizerSettings;
+import dev.lmforge.activities.model.TrainingSetup;
+import dev.lmforge.activities.text.BpeTokenizer;
 import dev.lmforge.activities.tokenizer.BpeTrainer;
-import dev.lmforge.activities.training.ComputePrecision;
-import dev.lmforge.activities.training.TrainingSetup;
+
+
 
 /** A real tokenizer learned from the bundled sets and a decoder small enough to align in a test. */
 final class TinyChatModels {

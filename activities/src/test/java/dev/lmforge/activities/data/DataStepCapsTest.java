@@ -1,13 +1,13 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.AttemptCaps;
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmforge.activities.AttemptCaps;
-import dev.lmforge.activities.RealStageRuntime;
-import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.workflows.data.DataSteps;
 import dev.lmforge.workflows.stage.CorpusSource;

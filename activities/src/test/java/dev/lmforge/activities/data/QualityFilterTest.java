@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class QualityFilterTest {
+public class QualityFilterTest {
 
     static final String ENGLISH = """
             Debian is a free operating system that volunteers around the world build together. Its package manager \
@@ -25,7 +26,7 @@ class QualityFilterTest {
             a long time without surprises. Many other distributions, including Ubuntu, started from this \
             foundation and still share much of its tooling.""";
 
-    static final String CHINESE = """
+    public static final String CHINESE = """
             Debian 是一个由全世界志愿者共同维护的自由操作系统。它的软件包管理器从经过签名的仓库安装软件，\
             自动解决程序之间的依赖关系，并且让管理员完全掌控每一个配置文件。稳定版大约每两年发布一次，\
             测试版则收集在不稳定版中经过短暂观察的新版本。安全更新单独发布，因此细心的用户可以长期使用同一个版本。""";

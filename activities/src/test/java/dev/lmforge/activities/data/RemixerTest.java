@@ -1,5 +1,7 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.CorpusReader;
+import dev.lmforge.activities.text.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

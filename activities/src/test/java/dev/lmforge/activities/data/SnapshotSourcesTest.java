@@ -1,12 +1,12 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lmforge.activities.RealStageRuntime;
-import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.services.artifacts.Digests;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.DataStage;

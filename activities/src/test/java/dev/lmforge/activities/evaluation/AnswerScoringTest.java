@@ -1,5 +1,6 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.text.RepetitionRatio;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

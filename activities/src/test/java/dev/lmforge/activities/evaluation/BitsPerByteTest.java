@@ -1,10 +1,12 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.model.FormulaFakeModel;
+import dev.lmforge.activities.model.ModelWithTokenizer;
+import dev.lmforge.activities.text.BpeTokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;

@@ -1,19 +1,19 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.model.ComputePrecision;
+import dev.lmforge.activities.model.DecoderTrainer;
+import dev.lmforge.activities.model.ModelShape;
+import dev.lmforge.activities.model.OptimizerSettings;
+import dev.lmforge.activities.model.TrainingCheckpoint;
+import dev.lmforge.activities.model.TrainingSetup;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.CorpusManifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmforge.activities.RealStageRuntime;
-import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.data.CorpusManifest;
-import dev.lmforge.activities.planning.ModelShape;
-import dev.lmforge.activities.planning.OptimizerSettings;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
-import dev.lmforge.activities.training.ComputePrecision;
-import dev.lmforge.activities.training.DecoderTrainer;
-import dev.lmforge.activities.training.TrainingCheckpoint;
-import dev.lmforge.activities.training.TrainingSetup;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.NewRun;

@@ -1,11 +1,12 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.model.ModelWithTokenizer;
+import dev.lmforge.activities.text.BpeTokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

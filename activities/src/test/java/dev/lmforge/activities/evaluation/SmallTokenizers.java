@@ -1,10 +1,12 @@
 package dev.lmforge.activities.evaluation;
 
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
+import dev.lmforge.activities.text.BpeTokenizer;
 import dev.lmforge.activities.tokenizer.BpeTrainer;
 
+
+
 /** Real tokenizers small enough to train in a test. */
-final class SmallTokenizers {
+public final class SmallTokenizers {
 
     static final String ENGLISH = "The quick brown fox jumps over the lazy dog. The dog sleeps; the fox runs on. "
             + "Packages are built from source; the maintainer uploads the package to the archive. ";
@@ -16,7 +18,7 @@ final class SmallTokenizers {
     }
 
     /** Only the 256 bytes and the default special tokens: one token per byte. */
-    static synchronized BpeTokenizer byteLevel() {
+    public static synchronized BpeTokenizer byteLevel() {
         if (byteLevel == null) {
             BpeTrainer trainer = new BpeTrainer(256 + BpeTrainer.DEFAULT_SPECIAL_TOKENS.size());
             trainer.addText(ENGLISH);

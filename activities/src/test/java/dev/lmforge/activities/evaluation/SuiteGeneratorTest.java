@@ -17,10 +17,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SuiteGeneratorTest {
+public class SuiteGeneratorTest {
 
     /** Tests run in the module directory; the sample corpus is at the repository root. */
-    static final Path CORPUS = Path.of("..").resolve(SuiteGenerator.SAMPLE_CORPUS);
+    public static final Path CORPUS = Path.of("..").resolve(SuiteGenerator.SAMPLE_CORPUS);
 
     @TempDir
     Path dir;

@@ -1,12 +1,15 @@
 package dev.lmforge.activities.evaluation;
 
+import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.model.FormulaFakeModel;
+import dev.lmforge.activities.model.GreedyDecoderTest;
+import dev.lmforge.activities.model.ModelWithTokenizer;
+import dev.lmforge.activities.text.BpeTokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lmforge.activities.InvalidInputException;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,13 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.HardwareProfile;
+import dev.lmforge.activities.model.MemoryEstimate;
+import dev.lmforge.activities.model.ModelScale;
+import dev.lmforge.activities.model.ModelShape;
+import dev.lmforge.activities.model.PaperLaws;
+import dev.lmforge.activities.model.PowerLaw;
+import dev.lmforge.activities.model.ScalingLaws;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

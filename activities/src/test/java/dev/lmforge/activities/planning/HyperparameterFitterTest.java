@@ -1,5 +1,6 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.PaperLaws;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

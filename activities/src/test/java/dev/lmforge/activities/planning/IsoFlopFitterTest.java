@@ -1,5 +1,7 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.LossCurveFit;
+import dev.lmforge.activities.model.PowerLawFit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -10,10 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PointsCsvTest {
+public class PointsCsvTest {
 
     /** The examples shipped for the command line, relative to the module directory tests run in. */
-    static final Path SAMPLES = Path.of("..", "samples", "planning");
+    public static final Path SAMPLES = Path.of("..", "samples", "planning");
 
     @TempDir
     Path dir;

@@ -1,17 +1,20 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.PaperLaws;
+import dev.lmforge.activities.model.PowerLawFit;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.TokenShardIndex;
+import dev.lmforge.activities.text.TokenShardWriter;
+import dev.lmforge.activities.text.TokenShards;
+import dev.lmforge.activities.tokenizer.BpeTrainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmforge.activities.RealStageRuntime;
-import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
-import dev.lmforge.activities.tokenizer.BpeTrainer;
-import dev.lmforge.activities.tokenizer.TokenShardIndex;
-import dev.lmforge.activities.tokenizer.TokenShardWriter;
-import dev.lmforge.activities.tokenizer.TokenShards;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.Records.ArtifactRecord;
 import dev.lmforge.services.ledger.Records.NewRun;

@@ -1,5 +1,8 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.ModelShape;
+import dev.lmforge.activities.model.PaperLaws;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

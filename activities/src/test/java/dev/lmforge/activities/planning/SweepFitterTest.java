@@ -1,5 +1,9 @@
 package dev.lmforge.activities.planning;
 
+import dev.lmforge.activities.model.LossCurveFit;
+import dev.lmforge.activities.model.BudgetPlan;
+import dev.lmforge.activities.model.PaperLaws;
+import dev.lmforge.activities.model.ScalingLaws;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -50,8 +54,8 @@ class SweepFitterTest {
         assertEquals(List.of(), fit.notes());
 
         byte[] json = fit.toJson();
-        assertEquals(fit.prediction().loss(), ScalingFit.predictedLoss(json, 1e21), 1e-12);
-        assertEquals(fit.isoFlop().lossCurve().predict(3e21).loss(), ScalingFit.predictedLoss(json, 3e21), 1e-12);
+        assertEquals(fit.prediction().loss(), LossCurveFit.ofScalingFit(json).predict(1e21).loss(), 1e-12);
+        assertEquals(fit.isoFlop().lossCurve().predict(3e21).loss(), LossCurveFit.ofScalingFit(json).predict(3e21).loss(), 1e-12);
         ScalingFit read = ScalingFit.read(json);
         assertEquals(fit.laws(), read.laws());
         assertEquals(results, read.probes());
@@ -78,7 +82,7 @@ class SweepFitterTest {
         ScalingFit fit = new ScalingFit(ScalingFit.FORMAT, "t", SETTINGS, List.of(), null, null, ScalingLaws.paper(),
                 null, List.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ScalingFit.predictedLoss(fit.toJson(), 1e21));
+                () -> LossCurveFit.ofScalingFit(fit.toJson()).predict(1e21).loss());
         assertTrue(e.getMessage().contains("no loss-versus-compute curve"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ScalingFit.read("{\"format\":\"plan\"}".getBytes()));
     }

@@ -1,5 +1,7 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.TrainedTokenizers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.text.CorpusReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +32,7 @@ class HeldOutSplitTest {
         HeldOutSplit half = new HeldOutSplit(0.5);
         List<String> training = new ArrayList<>();
         List<String> heldOut = new ArrayList<>();
-        CorpusFileReader.TextSink sink = half.route(3, (t, e) -> training.add(t), (t, e) -> heldOut.add(t));
+        CorpusReader.TextSink sink = half.route(3, (t, e) -> training.add(t), (t, e) -> heldOut.add(t));
         for (int doc = 0; doc < 40; doc++) {
             sink.accept("d" + doc + "a", false);
             sink.accept("d" + doc + "b", true);

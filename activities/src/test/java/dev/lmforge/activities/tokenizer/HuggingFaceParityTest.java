@@ -1,5 +1,11 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.text.Adversarial;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.CorpusReader;
+import dev.lmforge.activities.text.PreTokenizerTest;
+import dev.lmforge.activities.text.RandomText;
+import dev.lmforge.activities.text.TrainedTokenizers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,11 +88,11 @@ class HuggingFaceParityTest {
             dumps = files.filter(f -> f.getFileName().toString().startsWith("dump-")).sorted().toList();
         }
         BpeTrainer trainer = new BpeTrainer(8000);
-        CorpusFileReader.read(dumps.get(0), (text, ends) -> trainer.addText(text));
+        CorpusReader.readText(dumps.get(0), (text, ends) -> trainer.addText(text));
         BpeTokenizer ours = trainer.train();
         List<String> documents = new ArrayList<>();
         for (Path dump : dumps) {
-            CorpusFileReader.read(dump, (text, ends) -> documents.add(text));
+            CorpusReader.readText(dump, (text, ends) -> documents.add(text));
         }
         assertTrue(documents.size() > 100, documents.size() + " documents");
         try (HuggingFaceTokenizer theirs = export(ours)) {

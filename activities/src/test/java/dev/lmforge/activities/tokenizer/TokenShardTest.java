@@ -1,5 +1,11 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.IntList;
+import dev.lmforge.activities.text.TokenShardIndex;
+import dev.lmforge.activities.text.TokenShardReader;
+import dev.lmforge.activities.text.TokenShardWriter;
+import dev.lmforge.activities.text.TrainedTokenizers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

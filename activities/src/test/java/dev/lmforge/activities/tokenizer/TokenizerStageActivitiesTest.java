@@ -1,13 +1,14 @@
 package dev.lmforge.activities.tokenizer;
 
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.CorpusManifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lmforge.activities.RealStageRuntime;
-import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.data.CorpusManifest;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.stage.ArtifactRef;

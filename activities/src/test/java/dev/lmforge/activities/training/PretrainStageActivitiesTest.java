@@ -1,5 +1,14 @@
 package dev.lmforge.activities.training;
 
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.planning.BudgetPlanner;
+import dev.lmforge.activities.planning.BudgetRequest;
+import dev.lmforge.activities.text.BpeTokenizer;
+import dev.lmforge.activities.text.TokenShardIndex;
+import dev.lmforge.activities.text.TokenShardWriter;
+import dev.lmforge.activities.text.TokenShards;
+import dev.lmforge.activities.tokenizer.BpeTrainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,15 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lmforge.activities.RealStageRuntime;
-import dev.lmforge.activities.StageRuntime;
-import dev.lmforge.activities.planning.BudgetPlanner;
-import dev.lmforge.activities.planning.BudgetRequest;
-import dev.lmforge.activities.tokenizer.BpeTokenizer;
-import dev.lmforge.activities.tokenizer.BpeTrainer;
-import dev.lmforge.activities.tokenizer.TokenShardIndex;
-import dev.lmforge.activities.tokenizer.TokenShardWriter;
-import dev.lmforge.activities.tokenizer.TokenShards;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.Records.CheckpointRecord;
 import dev.lmforge.services.ledger.Records.MetricPoint;
