@@ -2,7 +2,8 @@ package dev.lmforge.activities;
 
 import dev.lmforge.infra.LocalStack;
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
+import dev.lmforge.services.ledger.LedgerSchema;
 import dev.lmforge.services.sources.SourceRoots;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
@@ -32,8 +33,8 @@ public final class RealStageRuntime implements AutoCloseable {
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setURL("jdbc:postgresql://127.0.0.1:" + free.postgresPort() + "/postgres");
         dataSource.setUser("postgres");
-        MetadataStore ledger = new MetadataStore(dataSource);
-        ledger.migrate();
+        LedgerSchema.migrate(dataSource);
+        Ledger ledger = Ledger.over(dataSource);
         s3Endpoint = "http://127.0.0.1:" + free.s3Port();
         ArtifactStore store = new ArtifactStore(s3Endpoint, ACCESS_KEY, SECRET_KEY, "us-east-1", "lmforge");
         store.ensureBucket();

@@ -17,7 +17,7 @@ import dev.lmforge.activities.training.ModelArchive;
 import dev.lmforge.activities.training.TrainingCheckpoint;
 import dev.lmforge.activities.training.TrainingSetup;
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.stage.AlignStage;
 import dev.lmforge.workflows.stage.AlignStageConfig;
@@ -155,8 +155,8 @@ public final class AlignStageActivities implements AlignStage {
         } catch (InvalidInputException e) {
             throw new InvalidInputException(field + ": " + e.getMessage());
         }
-        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(),
-                MetadataStore.toJson(Map.of("source", source, "records", records)));
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), kind, stored.sizeBytes(),
+                LedgerJson.toJson(Map.of("source", source, "records", records)));
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
     }
 
@@ -193,7 +193,7 @@ public final class AlignStageActivities implements AlignStage {
                     ? readSnapshot(context, PREFERENCE_DATA, AlignmentData::readPreferences)
                     : settings.dpoData() == null ? AlignmentData.bundledPreferences()
                     : AlignmentData.readPreferences(runtime.readable(input.runId(), "dpo.data", settings.dpoData())));
-            String cacheKey = context.ledger().stage(input.stageRowId()).orElseThrow().cacheKey();
+            String cacheKey = context.ledger().runs().stage(input.stageRowId()).orElseThrow().cacheKey();
             Path work = Files.createTempDirectory("lmforge-align");
             try {
                 Path variables = work.resolve("base");

@@ -79,7 +79,7 @@ class SnapshotSourcesTest {
                 dumps.stream().map(RawDump::path).toList(), "SOURCES.md is not a corpus file");
         assertEquals(List.of("dump-2024-01", "dump-2024-02"), dumps.stream().map(RawDump::dump).toList());
         assertEquals(Digests.sha256(CORPUS.resolve("dump-2024-02.jsonl.gz")), dumps.get(1).artifact().digest());
-        assertEquals("raw-dump", runtime.ledger().artifact(dumps.get(0).artifact().digest()).orElseThrow().kind());
+        assertEquals("raw-dump", runtime.ledger().artifacts().artifact(dumps.get(0).artifact().digest()).orElseThrow().kind());
         // The same bytes from a local path share the artifact.
         List<RawDump> local = snapshot(CORPUS.resolve("dump-2024-01.jsonl").toString());
         assertEquals(dumps.get(0).artifact(), local.get(0).artifact());
@@ -114,6 +114,6 @@ class SnapshotSourcesTest {
                     || message.contains("data folder"), message);
             assertFalse(message.contains("root:") || message.contains("secret"), "no file content in " + message);
         }
-        assertTrue(runtime.ledger().artifact(Digests.sha256(good)).isEmpty(), "nothing was stored");
+        assertTrue(runtime.ledger().artifacts().artifact(Digests.sha256(good)).isEmpty(), "nothing was stored");
     }
 }

@@ -1,7 +1,7 @@
 package dev.lmforge.web.auth;
 
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.LockOut;
 import dev.lmforge.services.ledger.UserStore.SignInAttempt;
@@ -59,7 +59,7 @@ public class PasswordCheck {
             Instant until = attempt.lockedUntil().get();
             // One row per lock-out: a flood of attempts while locked would otherwise fill the audit log.
             if (attempt.firstRefusal()) {
-                audit.append(actor, purpose.action + ".locked", target, MetadataStore.toJson(Map.of("client", client,
+                audit.append(actor, purpose.action + ".locked", target, LedgerJson.toJson(Map.of("client", client,
                         "until", until.toString(), "note", "later attempts in this lock-out are counted, not audited")));
             }
             throw lockedOut(until);
@@ -70,9 +70,9 @@ public class PasswordCheck {
             return user;
         }
         List<LockOut> started = attempt.lockOuts();
-        audit.append(actor, purpose.action + ".fail", target, MetadataStore.toJson(Map.of("client", client)));
+        audit.append(actor, purpose.action + ".fail", target, LedgerJson.toJson(Map.of("client", client)));
         for (LockOut lockOut : started) {
-            audit.append("lmforge", "session.lockout", lockOut.key(), MetadataStore.toJson(Map.of("until",
+            audit.append("lmforge", "session.lockout", lockOut.key(), LedgerJson.toJson(Map.of("until",
                     lockOut.until().toString(), "lockOutsInARow", lockOut.inARow(), "client", client, "nameTried", target)));
         }
         if (!started.isEmpty()) {

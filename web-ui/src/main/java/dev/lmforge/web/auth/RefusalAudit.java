@@ -1,7 +1,7 @@
 package dev.lmforge.web.auth;
 
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.UserStore.User;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -33,7 +33,7 @@ public class RefusalAudit {
         String actor = caller.known().map(User::name).orElse(ANONYMOUS);
         try {
             audit.append(actor, "access.denied", targetOf(path),
-                    MetadataStore.toJson(Map.of("request", method + " " + path, "reason", reason)));
+                    LedgerJson.toJson(Map.of("request", method + " " + path, "reason", reason)));
         } catch (RuntimeException e) {
             LOG.errorf(e, "could not audit the refusal of %s %s to %s", method, path, actor);
         }

@@ -1,6 +1,6 @@
 package dev.lmforge.web.console;
 
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.runs.RunService;
@@ -86,7 +86,7 @@ public class RunEventStream {
                     if (!Objects.equals(view, last.getAndSet(view))) {
                         emitter.emit(view);
                     }
-                    if (MetadataStore.TERMINAL.contains(view.status()) || System.nanoTime() > deadline) {
+                    if (RunStore.TERMINAL.contains(view.status()) || System.nanoTime() > deadline) {
                         emitter.complete();
                     }
                 } catch (RuntimeException e) {
