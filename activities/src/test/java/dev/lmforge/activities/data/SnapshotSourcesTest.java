@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lmforge.activities.RealStageRuntime;
 import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.services.RealStack;
 import dev.lmforge.services.artifacts.Digests;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.DataStage;
@@ -46,7 +47,7 @@ class SnapshotSourcesTest {
         stack = new RealStageRuntime(dir);
         runtime = stack.runtime();
         s3 = MinioClient.builder().endpoint(stack.s3Endpoint())
-                .credentials(RealStageRuntime.ACCESS_KEY, RealStageRuntime.SECRET_KEY).region("us-east-1").build();
+                .credentials(RealStack.ACCESS_KEY, RealStack.SECRET_KEY).region("us-east-1").build();
         s3.makeBucket(MakeBucketArgs.builder().bucket("crawl").build());
         for (String name : List.of("dump-2024-01.jsonl", "dump-2024-02.jsonl.gz", "SOURCES.md")) {
             s3.uploadObject(UploadObjectArgs.builder().bucket("crawl").object("cc/" + name)
