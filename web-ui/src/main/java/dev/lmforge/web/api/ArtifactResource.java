@@ -11,6 +11,8 @@ import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.auth.Permissions;
+import dev.lmforge.web.problem.ProblemException;
+import dev.lmforge.web.problem.ProblemMapper;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;

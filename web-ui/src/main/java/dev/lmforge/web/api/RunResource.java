@@ -8,6 +8,7 @@ import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.Records.RunSummary;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.console.RunEventStream;
+import dev.lmforge.web.problem.ProblemException;
 import dev.lmforge.web.runs.ResumePlan;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.runs.RunView;

@@ -9,6 +9,7 @@ import dev.lmforge.services.sources.SourceRefusedException;
 import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.auth.Permissions;
+import dev.lmforge.web.problem.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;

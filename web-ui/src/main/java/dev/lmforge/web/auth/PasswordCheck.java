@@ -6,7 +6,7 @@ import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.LockOut;
 import dev.lmforge.services.ledger.UserStore.SignInAttempt;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -7,7 +7,7 @@ import dev.lmforge.services.ledger.UserStore.ApiToken;
 import dev.lmforge.services.ledger.UserStore.NewToken;
 import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;

@@ -2,7 +2,7 @@ package dev.lmforge.web.console;
 
 import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.runs.RunView;
 import io.smallrye.mutiny.Multi;
