@@ -1,7 +1,8 @@
 package dev.lmforge.activities;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.StageFailures;
@@ -51,18 +52,18 @@ public final class StageContext {
         ActivityExecutionContext activity = Activity.getExecutionContext();
         int attempt = activity.getInfo().getAttempt();
         Optional<?> checkpoint = activity.getHeartbeatDetails(checkpointType);
-        runtime.ledger().attemptStarted(input.stageRowId(), attempt, runtime.workerIdentity(),
-                checkpoint.map(MetadataStore::toJson).orElse(null));
+        runtime.ledger().runs().attemptStarted(input.stageRowId(), attempt, runtime.workerIdentity(),
+                checkpoint.map(LedgerJson::toJson).orElse(null));
         StageContext context = new StageContext(runtime, input, activity);
         try {
             T result = body.run(context);
-            runtime.ledger().attemptEnded(input.stageRowId(), attempt, "SUCCEEDED", null);
+            runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "SUCCEEDED", null);
             return result;
         } catch (InvalidInputException e) {
-            runtime.ledger().attemptEnded(input.stageRowId(), attempt, "FAILED", e.getMessage());
+            runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "FAILED", e.getMessage());
             throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), StageFailures.INVALID_INPUT, e);
         } catch (Exception e) {
-            runtime.ledger().attemptEnded(input.stageRowId(), attempt, "FAILED", stackOf(e));
+            runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "FAILED", stackOf(e));
             throw Activity.wrap(e);
         } finally {
             context.deleteWorkDirectory();
@@ -157,22 +158,22 @@ public final class StageContext {
     }
 
     private ArtifactRef record(ArtifactStore.StoredObject stored, String kind, Map<String, ?> metadata) {
-        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), MetadataStore.toJson(metadata));
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), kind, stored.sizeBytes(), LedgerJson.toJson(metadata));
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
     }
 
     /** Appends a point to one of this stage's metric series. */
     public void metric(String name, long step, double value) {
-        runtime.ledger().recordMetric(input.runId(), input.stage(), name, step, value);
+        runtime.ledger().metrics().recordMetric(input.runId(), input.stage(), name, step, value);
     }
 
     /** Appends points to one of this stage's metric series in one write. */
     public void metrics(String name, List<Records.MetricPoint> points) {
-        runtime.ledger().recordMetrics(input.runId(), input.stage(), name, points);
+        runtime.ledger().metrics().recordMetrics(input.runId(), input.stage(), name, points);
     }
 
     /** The ledger, for what the methods above do not cover (e.g. finding earlier checkpoints). */
-    public MetadataStore ledger() {
+    public Ledger ledger() {
         return runtime.ledger();
     }
 }

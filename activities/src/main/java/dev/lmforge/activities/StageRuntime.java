@@ -1,7 +1,7 @@
 package dev.lmforge.activities;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.sources.SourceRefusedException;
@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * What every stage activity on a compute worker shares: the ledger, the artifact store, the worker's name, the
  * source roots it checks every spec path against before reading it, and the caps on what one attempt may read.
  */
-public record StageRuntime(MetadataStore ledger, ArtifactStore artifacts, String workerIdentity, SourceRoots sources,
+public record StageRuntime(Ledger ledger, ArtifactStore artifacts, String workerIdentity, SourceRoots sources,
                            AttemptCaps caps) {
 
     /**
@@ -39,7 +39,7 @@ public record StageRuntime(MetadataStore ledger, ArtifactStore artifacts, String
 
     /** The shared roots and those of the run's team, read from the ledger (the worker trusts no one's word). */
     private SourceRoots rootsFor(String runId) {
-        String team = runId == null ? null : ledger.run(runId).map(RunRecord::team).orElse(null);
-        return team == null ? sources : sources.plus(new UserStore(ledger).sourceRoots(team));
+        String team = runId == null ? null : ledger.runs().run(runId).map(RunRecord::team).orElse(null);
+        return team == null ? sources : sources.plus(new UserStore(ledger.jdbc()).sourceRoots(team));
     }
 }

@@ -1,45 +1,32 @@
 package dev.lmforge.activities;
 
-import dev.lmforge.infra.LocalStack;
+import dev.lmforge.services.RealStack;
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.sources.SourceRoots;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.util.List;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * A stage runtime on a real PostgreSQL and S3 server (the local stack on free ports, with its files in
+ * A stage runtime on services' {@link RealStack} (real PostgreSQL and S3 on free ports, with its files in
  * {@code dir/stack}, the data folder) for a test class. Specs may read the repository's {@code samples/}, the
  * temporary folder (where tests write their own sources) and the {@code crawl} bucket.
  */
 public final class RealStageRuntime implements AutoCloseable {
 
-    public static final String ACCESS_KEY = "test";
-    public static final String SECRET_KEY = "test-secret";
+    private static final String BUCKET = "lmforge";
 
-    private final LocalStack stack;
-    private final String s3Endpoint;
+    private final RealStack stack;
     private final StageRuntime runtime;
 
     public RealStageRuntime(Path dir) {
         Path stackDir = dir.resolve("stack");
-        LocalStack.Options free = LocalStack.Options.onFreePorts(stackDir, ACCESS_KEY, SECRET_KEY);
-        stack = LocalStack.start(new LocalStack.Options(stackDir, free.postgresPort(), free.s3Port(), ACCESS_KEY, SECRET_KEY, 0));
-        PGSimpleDataSource dataSource = new PGSimpleDataSource();
-        dataSource.setURL("jdbc:postgresql://127.0.0.1:" + free.postgresPort() + "/postgres");
-        dataSource.setUser("postgres");
-        MetadataStore ledger = new MetadataStore(dataSource);
-        ledger.migrate();
-        s3Endpoint = "http://127.0.0.1:" + free.s3Port();
-        ArtifactStore store = new ArtifactStore(s3Endpoint, ACCESS_KEY, SECRET_KEY, "us-east-1", "lmforge");
-        store.ensureBucket();
+        stack = RealStack.start(stackDir, BUCKET);
         SourceRoots roots = new SourceRoots(List.of(Path.of("../samples"), Path.of(System.getProperty("java.io.tmpdir"))),
-                List.of("crawl/"), stackDir, "lmforge");
-        runtime = new StageRuntime(ledger, store, "test-worker", roots, AttemptCaps.DEFAULT);
+                List.of("crawl/"), stackDir, BUCKET);
+        runtime = new StageRuntime(stack.ledger(), stack.artifacts(), "test-worker", roots, AttemptCaps.DEFAULT);
     }
 
     public StageRuntime runtime() {
@@ -47,7 +34,7 @@ public final class RealStageRuntime implements AutoCloseable {
     }
 
     public String s3Endpoint() {
-        return s3Endpoint;
+        return stack.s3Endpoint();
     }
 
     /** What runs while an artifact is corrupt. */
@@ -61,7 +48,8 @@ public final class RealStageRuntime implements AutoCloseable {
      */
     public void withCorruptArtifact(String digest, WhileCorrupt body) throws Exception {
         byte[] bytes = runtime.artifacts().readAllBytes(digest);
-        MinioClient s3 = MinioClient.builder().endpoint(s3Endpoint).credentials(ACCESS_KEY, SECRET_KEY).build();
+        MinioClient s3 = MinioClient.builder().endpoint(s3Endpoint()).credentials(RealStack.ACCESS_KEY, RealStack.SECRET_KEY)
+                .build();
         bytes[bytes.length / 2] ^= 1;
         try {
             put(s3, digest, bytes);
@@ -73,7 +61,7 @@ public final class RealStageRuntime implements AutoCloseable {
     }
 
     private static void put(MinioClient s3, String digest, byte[] bytes) throws Exception {
-        s3.putObject(PutObjectArgs.builder().bucket("lmforge").object(ArtifactStore.keyOf(digest))
+        s3.putObject(PutObjectArgs.builder().bucket(BUCKET).object(ArtifactStore.keyOf(digest))
                 .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
     }
 

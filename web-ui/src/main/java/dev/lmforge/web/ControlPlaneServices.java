@@ -2,10 +2,13 @@ package dev.lmforge.web;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.services.ledger.ArtifactLedger;
 import dev.lmforge.services.ledger.AuditAnchors;
 import dev.lmforge.services.ledger.AuditKey;
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
+import dev.lmforge.services.ledger.MetricStore;
+import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.sources.SourceRoots;
 import io.agroal.api.AgroalDataSource;
@@ -32,8 +35,26 @@ public class ControlPlaneServices {
 
     @Produces
     @Singleton
-    MetadataStore metadataStore(AgroalDataSource dataSource) {
-        return new MetadataStore(dataSource);
+    Ledger ledger(AgroalDataSource dataSource) {
+        return Ledger.over(dataSource);
+    }
+
+    @Produces
+    @Singleton
+    RunStore runStore(Ledger ledger) {
+        return ledger.runs();
+    }
+
+    @Produces
+    @Singleton
+    ArtifactLedger artifactLedger(Ledger ledger) {
+        return ledger.artifacts();
+    }
+
+    @Produces
+    @Singleton
+    MetricStore metricStore(Ledger ledger) {
+        return ledger.metrics();
     }
 
     /**
@@ -43,9 +64,9 @@ public class ControlPlaneServices {
      */
     @Produces
     @Singleton
-    AuditLog auditLog(MetadataStore store, LmforgeSettings settings, ArtifactStore artifacts) {
+    AuditLog auditLog(Ledger ledger, LmforgeSettings settings, ArtifactStore artifacts) {
         AuditKey key = AuditKey.load(lookup("lmforge.audit.key"), settings.dataDir());
-        return new AuditLog(store, key, new AuditAnchors(artifacts, AuditAnchors.DEFAULT_PREFIX),
+        return new AuditLog(ledger.jdbc(), key, new AuditAnchors(artifacts, AuditAnchors.DEFAULT_PREFIX),
                 new AuditLog.AnchorPolicy(positive("lmforge.audit.anchor-events", 100),
                         Duration.ofMinutes(positive("lmforge.audit.anchor-minutes", 5))));
     }
@@ -68,8 +89,8 @@ public class ControlPlaneServices {
 
     @Produces
     @Singleton
-    UserStore userStore(MetadataStore store) {
-        return new UserStore(store);
+    UserStore userStore(Ledger ledger) {
+        return new UserStore(ledger.jdbc());
     }
 
     @Produces

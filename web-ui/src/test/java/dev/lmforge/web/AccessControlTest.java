@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.UserStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -65,7 +65,7 @@ class AccessControlTest {
     @Inject
     UserStore users;
     @Inject
-    MetadataStore ledger;
+    Ledger ledger;
     @ConfigProperty(name = "lmforge.data-dir")
     String dataDir;
 
@@ -290,7 +290,7 @@ class AccessControlTest {
         int before = as(admin).queryParam("target", "user:rex").get("/api/audit").then().extract().path("total");
         assertEquals(List.of(0, 40), statusesOfParallelLogins("rex", 40, List.of(401, 429)));
         assertEquals(before, (int) as(admin).queryParam("target", "user:rex").get("/api/audit").then().extract().path("total"));
-        try (Connection c = ledger.dataSource().getConnection(); ResultSet rs = c.createStatement().executeQuery(
+        try (Connection c = ledger.jdbc().dataSource().getConnection(); ResultSet rs = c.createStatement().executeQuery(
                 "SELECT refused_while_locked FROM login_throttle WHERE key = 'user:rex'")) {
             assertTrue(rs.next());
             // Of the first 26 429s, one is the fifth guess itself: checked, and it started the lock-out.
@@ -444,7 +444,7 @@ class AccessControlTest {
     }
 
     private void sql(String statement) throws SQLException {
-        try (Connection c = ledger.dataSource().getConnection()) {
+        try (Connection c = ledger.jdbc().dataSource().getConnection()) {
             c.createStatement().execute(statement);
         }
     }
@@ -452,7 +452,7 @@ class AccessControlTest {
     /** Every row of a table as PostgreSQL prints it (byte strings in hex). */
     private String tableAsText(String table) throws SQLException {
         StringBuilder rows = new StringBuilder();
-        try (Connection c = ledger.dataSource().getConnection();
+        try (Connection c = ledger.jdbc().dataSource().getConnection();
              ResultSet rs = c.createStatement().executeQuery("SELECT t::text FROM " + table + " t")) {
             while (rs.next()) {
                 rows.append(rs.getString(1)).append('\n');

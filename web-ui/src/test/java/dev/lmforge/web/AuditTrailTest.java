@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.UserStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -38,7 +38,7 @@ class AuditTrailTest {
     @Inject
     UserStore users;
     @Inject
-    MetadataStore ledger;
+    Ledger ledger;
 
     @BeforeAll
     static void yamlIsText() {
@@ -98,7 +98,7 @@ class AuditTrailTest {
 
     @Test
     void theConsoleWorksAsARoleThatCannotTouchTheTriggers() throws SQLException {
-        try (Connection c = ledger.dataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = ledger.jdbc().dataSource().getConnection(); Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT current_user")) {
                 rs.next();
                 assertEquals("lmforge_app", rs.getString(1));

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.UserStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -42,7 +42,7 @@ class RequestHardeningTest {
     @Inject
     ArtifactStore store;
     @Inject
-    MetadataStore ledger;
+    Ledger ledger;
 
     @BeforeEach
     void asAdmin() {
@@ -156,7 +156,7 @@ class RequestHardeningTest {
     void artifactContentAnswersConditionalAndRangedReads() {
         byte[] bytes = "0123456789 the bytes of a small artifact".getBytes(StandardCharsets.UTF_8);
         String digest = store.put(bytes).digest();
-        ledger.recordArtifact(digest, "test", bytes.length, "{}");
+        ledger.artifacts().recordArtifact(digest, "test", bytes.length, "{}");
         String path = "/api/artifacts/" + digest + "/content";
         String etag = "\"" + digest + "\"";
         String text = new String(bytes, StandardCharsets.UTF_8);

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.stage.AlignStage;
 import dev.lmforge.workflows.stage.AlignStageConfig;
@@ -154,8 +154,8 @@ public final class AlignStageActivities implements AlignStage {
         } catch (InvalidInputException e) {
             throw new InvalidInputException(field + ": " + e.getMessage());
         }
-        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(),
-                MetadataStore.toJson(Map.of("source", source, "records", records)));
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), kind, stored.sizeBytes(),
+                LedgerJson.toJson(Map.of("source", source, "records", records)));
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
     }
 
@@ -192,7 +192,7 @@ public final class AlignStageActivities implements AlignStage {
                     ? readSnapshot(context, PREFERENCE_DATA, AlignmentData::readPreferences)
                     : settings.dpoData() == null ? AlignmentData.bundledPreferences()
                     : AlignmentData.readPreferences(runtime.readable(input.runId(), "dpo.data", settings.dpoData())));
-            String cacheKey = context.ledger().stage(input.stageRowId()).orElseThrow().cacheKey();
+            String cacheKey = context.ledger().runs().stage(input.stageRowId()).orElseThrow().cacheKey();
             Path work = context.workDirectory();
             Path variables = work.resolve("base");
             TrainingCheckpoint base;

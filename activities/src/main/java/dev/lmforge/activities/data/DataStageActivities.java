@@ -5,7 +5,7 @@ import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.activities.text.CorpusReader;
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.CorpusSource;
@@ -110,7 +110,7 @@ public final class DataStageActivities implements DataStage {
         metadata.put("dump", dump);
         metadata.put("domain", source.domain());
         metadata.put("lang", source.lang());
-        runtime.ledger().recordArtifact(stored.digest(), "raw-dump", stored.sizeBytes(), MetadataStore.toJson(metadata));
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), "raw-dump", stored.sizeBytes(), LedgerJson.toJson(metadata));
         dumps.add(new RawDump(new ArtifactRef(stored.digest(), "raw-dump", stored.sizeBytes()), path, dump,
                 source.domain(), source.lang()));
         Activity.getExecutionContext().heartbeat(dumps.size());

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.workflows.data.DataSteps;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStageConfig;
@@ -346,7 +346,7 @@ public final class DataStepActivities implements DataSteps {
 
     private ArtifactRef recorded(ArtifactStore.StoredObject stored, String kind,
                                  Map<String, ?> metadata) {
-        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), MetadataStore.toJson(metadata));
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), kind, stored.sizeBytes(), LedgerJson.toJson(metadata));
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
     }
 }

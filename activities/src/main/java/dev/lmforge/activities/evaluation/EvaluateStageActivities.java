@@ -167,7 +167,7 @@ public final class EvaluateStageActivities implements EvaluateStage {
 
     private static void record(StageContext context, ArtifactRef model, List<MetricResult> results) {
         StageInput input = context.input();
-        context.ledger().recordEvaluations(results.stream().map(r -> new EvaluationResult(input.runId(), input.stage(),
+        context.ledger().metrics().recordEvaluations(results.stream().map(r -> new EvaluationResult(input.runId(), input.stage(),
                 model.digest(), r.task(), r.metric(), r.value(), r.n(), r.stderr())).toList());
     }
 }

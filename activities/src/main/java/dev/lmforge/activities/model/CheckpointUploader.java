@@ -94,7 +94,7 @@ public final class CheckpointUploader implements AutoCloseable {
                 metadata.put("role", role);
                 metadata.putAll(extraMetadata);
                 ArtifactRef ref = context.putArtifact(zip, KIND, metadata);
-                context.ledger().recordCheckpoint(cacheKey, state.step(), role, ref.digest(), context.input().runId());
+                context.ledger().artifacts().recordCheckpoint(cacheKey, state.step(), role, ref.digest(), context.input().runId());
                 Uploaded uploaded = new Uploaded(ref, state);
                 newest.set(uploaded);
                 if (role.equals(PERIODIC)) {
@@ -124,7 +124,7 @@ public final class CheckpointUploader implements AutoCloseable {
         if (heartbeated != null) {
             candidates.add(heartbeated);
         }
-        context.ledger().checkpoints(cacheKey).stream().map(CheckpointRecord::digest).forEach(candidates::add);
+        context.ledger().artifacts().checkpoints(cacheKey).stream().map(CheckpointRecord::digest).forEach(candidates::add);
         String stage = context.input().stage();
         for (String digest : candidates) {
             try (InputStream in = context.artifacts().open(digest)) {
@@ -144,10 +144,10 @@ public final class CheckpointUploader implements AutoCloseable {
      * execution's checkpoint is the same artifact.
      */
     private void prune() {
-        List<CheckpointRecord> periodic = context.ledger().checkpoints(cacheKey).stream()
+        List<CheckpointRecord> periodic = context.ledger().artifacts().checkpoints(cacheKey).stream()
                 .filter(c -> c.role().equals(PERIODIC)).toList();
         for (CheckpointRecord old : periodic.subList(Math.min(keep, periodic.size()), periodic.size())) {
-            if (context.ledger().pruneCheckpoint(cacheKey, old.step(), old.role())) {
+            if (context.ledger().artifacts().pruneCheckpoint(cacheKey, old.step(), old.role())) {
                 context.artifacts().delete(old.digest());
             }
         }

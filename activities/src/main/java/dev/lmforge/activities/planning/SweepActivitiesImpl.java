@@ -9,7 +9,7 @@ import dev.lmforge.activities.text.TokenShards;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.sweep.ProbeResult;
@@ -87,7 +87,7 @@ public final class SweepActivitiesImpl implements SweepActivities {
             BudgetPlan plan = JSON.treeToValue(probe.plan(), BudgetPlan.class);
             ProbeResult result = ProbeRun.train(probe, plan, shards(input.tokens()), settings, activity::heartbeat);
             if (!result.diverged()) {
-                runtime.ledger().recordMetric(input.runId(), input.stage(), "sweep." + probe.kind() + ".heldOutLoss",
+                runtime.ledger().metrics().recordMetric(input.runId(), input.stage(), "sweep." + probe.kind() + ".heldOutLoss",
                         probe.index(), result.heldOutLoss());
             }
             return result;
@@ -108,8 +108,8 @@ public final class SweepActivitiesImpl implements SweepActivities {
             metadata.put("tokens", input.tokens().digest());
             metadata.put("runId", input.runId());
             metadata.put("probes", results.size());
-            runtime.ledger().recordArtifact(stored.digest(), ScalingSweepWorkflow.SCALING_FIT_KIND,
-                    stored.sizeBytes(), MetadataStore.toJson(metadata));
+            runtime.ledger().artifacts().recordArtifact(stored.digest(), ScalingSweepWorkflow.SCALING_FIT_KIND,
+                    stored.sizeBytes(), LedgerJson.toJson(metadata));
             return new SweepOutcome(new ArtifactRef(stored.digest(), ScalingSweepWorkflow.SCALING_FIT_KIND,
                     stored.sizeBytes()), fit.summary());
         });

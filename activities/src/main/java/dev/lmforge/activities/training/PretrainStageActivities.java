@@ -91,7 +91,7 @@ public final class PretrainStageActivities implements PretrainStage {
             Path work = context.workDirectory();
             BudgetPlan plan = JSON.readValue(context.artifacts().readAllBytes(planRef.digest()), BudgetPlan.class);
             Path shards = downloadShards(context, tokensRef, work.resolve("shards"));
-            String cacheKey = context.ledger().stage(input.stageRowId()).orElseThrow().cacheKey();
+            String cacheKey = context.ledger().runs().stage(input.stageRowId()).orElseThrow().cacheKey();
             Start start = findStart(context, cacheKey, options, plan, work.resolve("restore"));
             return train(context, options, cacheKey, start, shards, tokenizerRef, work);
         });
@@ -219,7 +219,7 @@ public final class PretrainStageActivities implements PretrainStage {
             }
             if (kept.isEmpty()) {
                 // Resumed past the boundary: an earlier attempt or run took it.
-                context.ledger().checkpoints(cacheKey).stream()
+                context.ledger().artifacts().checkpoints(cacheKey).stream()
                         .filter(c -> c.role().equals(CheckpointUploader.BOUNDARY)).findFirst()
                         .ifPresent(c -> outputs.put(BOUNDARY_CHECKPOINT_OUTPUT, new ArtifactRef(c.digest(),
                                 CheckpointUploader.KIND, context.artifacts().size(c.digest()).orElse(0L))));

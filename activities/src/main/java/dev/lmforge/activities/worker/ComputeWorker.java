@@ -13,7 +13,7 @@ import dev.lmforge.activities.tokenizer.TokenizerStageActivities;
 import dev.lmforge.activities.training.PretrainStageActivities;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.workflows.ComputeWorkerLauncher;
 import io.temporal.client.WorkflowClient;
@@ -40,7 +40,7 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         // The application's role, never the schema's owner: a worker cannot touch the audit log's triggers.
         dataSource.setUser(settings.jdbcAppUser());
         dataSource.setPassword(settings.jdbcAppPassword());
-        StageRuntime runtime = new StageRuntime(new MetadataStore(dataSource), ArtifactStore.of(settings),
+        StageRuntime runtime = new StageRuntime(Ledger.over(dataSource), ArtifactStore.of(settings),
                 client.getOptions().getIdentity(), SourceRoots.from(lookup, settings), AttemptCaps.from(lookup));
         String concurrency = lookup.apply("lmforge.worker.concurrency");
         // Stage activities are CPU- or GPU-bound: a few at a time per worker, not the SDK's default of 200.

@@ -110,7 +110,7 @@ class AlignStageActivitiesTest {
         assertTrue(out.summary().get("responseLossAfter") < out.summary().get("responseLossBefore"));
         assertTrue(out.summary().get("rewardMargin") > 0, "margin " + out.summary().get("rewardMargin"));
         assertEquals(24 + 16, out.summary().get("sftSteps"));
-        Map<String, Long> series = runtime.ledger().metricSummaries(uninterruptedRun).stream()
+        Map<String, Long> series = runtime.ledger().metrics().metricSummaries(uninterruptedRun).stream()
                 .collect(Collectors.toMap(MetricSummary::name, MetricSummary::points));
         assertEquals(Map.of("sft_loss", 40L, "dpo_loss", 24L, "repetition_ratio", 2L, "reward_margin", 2L,
                 "preference_accuracy", 2L), series);
@@ -126,7 +126,7 @@ class AlignStageActivitiesTest {
         }
         // Every 5 steps but at a phase's last, after each phase (24: into sft-conversational, 40: into DPO), the end.
         assertEquals(List.of(64L, 60L, 55L, 50L, 45L, 40L, 35L, 30L, 25L, 24L, 20L, 15L, 10L, 5L),
-                runtime.ledger().checkpoints("key-uninterrupted").stream().map(CheckpointRecord::step).toList());
+                runtime.ledger().artifacts().checkpoints("key-uninterrupted").stream().map(CheckpointRecord::step).toList());
     }
 
     @Test
@@ -134,7 +134,7 @@ class AlignStageActivitiesTest {
         JsonNode oneStage = JSON.readTree("{\"epochs\": 1, \"learningRate\": 0.01}");
         JsonNode oneEpoch = JSON.readTree("{\"epochs\": 1, \"learningRate\": 0.003}");
         align(oneStage, oneEpoch, "key-fresh-moments", null);
-        List<Double> recorded = runtime.ledger().metricSeries("align-" + runs, "align", "sft_loss", 1000).stream()
+        List<Double> recorded = runtime.ledger().metrics().metricSeries("align-" + runs, "align", "sft_loss", 1000).stream()
                 .map(MetricPoint::value).toList();
 
         AlignmentSettings settings = AlignmentSettings.of(oneStage, oneEpoch);
@@ -149,9 +149,9 @@ class AlignStageActivitiesTest {
     @Test
     void aRetryFindingAMidSftCheckpointInTheLedgerEndsAsTheUninterruptedRun() throws Exception {
         // A lost attempt's checkpoints: in the ledger under its cache key, the newest mid-way through SFT's 2nd epoch.
-        runtime.ledger().createRun(new NewRun("align-lost", "t", null, "alice", "{}", "", List.of(), null));
+        runtime.ledger().runs().createRun(new NewRun("align-lost", "t", null, "alice", "{}", "", List.of(), null));
         for (long step : new long[] {10, 15}) {
-            runtime.ledger().recordCheckpoint("key-lost-in-sft", step, "periodic", checkpointAt(step), "align-lost");
+            runtime.ledger().artifacts().recordCheckpoint("key-lost-in-sft", step, "periodic", checkpointAt(step), "align-lost");
         }
         AlignStageActivities.Checkpointing keepTwo =
                 new AlignStageActivities.Checkpointing(Duration.ofHours(1), 5, 2, 1);
@@ -159,7 +159,7 @@ class AlignStageActivitiesTest {
         assertEquals(15, retry.summary().get("resumedFromStep"));
         assertSameEnd(retry, "align-" + runs);
         // Pruned to the newest two periodic ones and the final; step 15's bytes stay, as the first run holds them.
-        assertEquals(List.of("64 final", "60 periodic", "55 periodic"), runtime.ledger().checkpoints("key-lost-in-sft")
+        assertEquals(List.of("64 final", "60 periodic", "55 periodic"), runtime.ledger().artifacts().checkpoints("key-lost-in-sft")
                 .stream().map(c -> c.step() + " " + c.role()).toList());
         assertTrue(runtime.artifacts().size(checkpointAt(15)).isPresent());
     }
@@ -190,13 +190,13 @@ class AlignStageActivitiesTest {
         assertEquals(uninterrupted.outputs().get("report").digest(), retry.outputs().get("report").digest());
         assertEquals(uninterrupted.summary().get("rewardMargin"), retry.summary().get("rewardMargin"));
         for (String series : List.of("sft_loss", "dpo_loss", "repetition_ratio", "reward_margin")) {
-            assertEquals(runtime.ledger().metricSeries(uninterruptedRun, "align", series, 1000),
-                    runtime.ledger().metricSeries(retryRun, "align", series, 1000), series);
+            assertEquals(runtime.ledger().metrics().metricSeries(uninterruptedRun, "align", series, 1000),
+                    runtime.ledger().metrics().metricSeries(retryRun, "align", series, 1000), series);
         }
     }
 
     private static String checkpointAt(long step) {
-        return runtime.ledger().checkpoints("key-uninterrupted").stream().filter(c -> c.step() == step)
+        return runtime.ledger().artifacts().checkpoints("key-uninterrupted").stream().filter(c -> c.step() == step)
                 .findFirst().orElseThrow(() -> new AssertionError("no checkpoint at step " + step)).digest();
     }
 
@@ -219,7 +219,7 @@ class AlignStageActivitiesTest {
         assertEquals(Set.of("sft-data", "preference-data"), bundled.keySet());
         assertEquals(Digests.sha256(AlignmentData.bundledBytes(AlignmentData.BUNDLED_SFT)), bundled.get("sft-data").digest());
         assertEquals(bundled, snapshot(null, null), "unchanged data, the same digests: the stage's cache key holds");
-        assertTrue(runtime.ledger().artifact(bundled.get("preference-data").digest()).orElseThrow().metadata()
+        assertTrue(runtime.ledger().artifacts().artifact(bundled.get("preference-data").digest()).orElseThrow().metadata()
                 .contains("\"records\": 64"));
 
         Path mine = dir.resolve("mine.jsonl");
@@ -231,7 +231,7 @@ class AlignStageActivitiesTest {
         Files.writeString(mine, BundledSetGenerator.sftJsonl(1, 2));
         ArtifactRef edited = snapshot(sft, null).get("sft-data");
         assertEquals(Digests.sha256(Files.readAllBytes(mine)), edited.digest());
-        assertTrue(runtime.ledger().artifact(edited.digest()).orElseThrow().metadata().contains(mine.toString()));
+        assertTrue(runtime.ledger().artifacts().artifact(edited.digest()).orElseThrow().metadata().contains(mine.toString()));
     }
 
     @Test
@@ -278,10 +278,10 @@ class AlignStageActivitiesTest {
         inputs.put("checkpoint", checkpoint);
         inputs.put("tokenizer", store(Files.readAllBytes(tokenizer.save(dir.resolve("tokenizer-" + runId))),
                 "tokenizer"));
-        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
+        runtime.ledger().runs().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
         Map<String, String> digests = new LinkedHashMap<>();
         inputs.forEach((name, ref) -> digests.put(name, ref.digest()));
-        long row = runtime.ledger().beginStage(runId, "align", 1, cacheKey, "{}", digests, null);
+        long row = runtime.ledger().runs().beginStage(runId, "align", 1, cacheKey, "{}", digests, null);
         StageInput input = new StageInput(runId, row, "align", JSON.valueToTree(new AlignStageConfig(sft, dpo)),
                 inputs);
         TestActivityEnvironment env = TestActivityEnvironment.newInstance();
@@ -299,7 +299,7 @@ class AlignStageActivitiesTest {
 
     private static ArtifactRef store(byte[] bytes, String kind) {
         ArtifactStore.StoredObject stored = runtime.artifacts().put(bytes);
-        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
     }
 }

@@ -77,8 +77,8 @@ class DataStepCapsTest {
             cappedEnv.registerActivitiesImplementations(new DataStepActivities(capped));
             List<RawDump> dumps = env.newActivityStub(DataStage.class, ONCE)
                     .snapshotSources("run-caps", List.of(new CorpusSource(DUMP.toString(), null, null, null)));
-            runtime.ledger().createRun(new NewRun("run-caps", "t", null, "alice", "{}", "", List.of(), null));
-            long row = runtime.ledger().beginStage("run-caps", "data", 1, "key-run-caps", "{}", Map.of(), null);
+            runtime.ledger().runs().createRun(new NewRun("run-caps", "t", null, "alice", "{}", "", List.of(), null));
+            long row = runtime.ledger().runs().beginStage("run-caps", "data", 1, "key-run-caps", "{}", Map.of(), null);
             StageInput input = new StageInput("run-caps", row, "data",
                     new ObjectMapper().valueToTree(new DataStageConfig(null, dumps)), Map.of());
             DataSteps.IngestedCorpus corpus = env.newActivityStub(DataSteps.class, ONCE).ingestDumps(input);

@@ -65,8 +65,8 @@ class EmptyCorpusTest {
             List<RawDump> dumps = env.newActivityStub(DataStage.class, ONCE)
                     .snapshotSources("run-empty", List.of(new CorpusSource(empty.toString(), null, null, null)));
             assertEquals(2, dumps.size());
-            runtime.ledger().createRun(new NewRun("run-empty", "t", null, "alice", "{}", "", List.of(), null));
-            long row = runtime.ledger().beginStage("run-empty", "data", 1, "key-run-empty", "{}", Map.of(), null);
+            runtime.ledger().runs().createRun(new NewRun("run-empty", "t", null, "alice", "{}", "", List.of(), null));
+            long row = runtime.ledger().runs().beginStage("run-empty", "data", 1, "key-run-empty", "{}", Map.of(), null);
             StageInput input = new StageInput("run-empty", row, "data",
                     new ObjectMapper().valueToTree(new DataStageConfig(null, dumps)), Map.of());
             ActivityFailure failure = assertThrows(ActivityFailure.class,

@@ -1,12 +1,13 @@
 package dev.lmforge.activities.data;
 
-import dev.lmforge.activities.RealStageRuntime;
-import dev.lmforge.activities.StageRuntime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lmforge.activities.RealStageRuntime;
+import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.services.RealStack;
 import dev.lmforge.services.artifacts.Digests;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.DataStage;
@@ -46,7 +47,7 @@ class SnapshotSourcesTest {
         stack = new RealStageRuntime(dir);
         runtime = stack.runtime();
         s3 = MinioClient.builder().endpoint(stack.s3Endpoint())
-                .credentials(RealStageRuntime.ACCESS_KEY, RealStageRuntime.SECRET_KEY).region("us-east-1").build();
+                .credentials(RealStack.ACCESS_KEY, RealStack.SECRET_KEY).region("us-east-1").build();
         s3.makeBucket(MakeBucketArgs.builder().bucket("crawl").build());
         for (String name : List.of("dump-2024-01.jsonl", "dump-2024-02.jsonl.gz", "SOURCES.md")) {
             s3.uploadObject(UploadObjectArgs.builder().bucket("crawl").object("cc/" + name)
@@ -79,7 +80,7 @@ class SnapshotSourcesTest {
                 dumps.stream().map(RawDump::path).toList(), "SOURCES.md is not a corpus file");
         assertEquals(List.of("dump-2024-01", "dump-2024-02"), dumps.stream().map(RawDump::dump).toList());
         assertEquals(Digests.sha256(CORPUS.resolve("dump-2024-02.jsonl.gz")), dumps.get(1).artifact().digest());
-        assertEquals("raw-dump", runtime.ledger().artifact(dumps.get(0).artifact().digest()).orElseThrow().kind());
+        assertEquals("raw-dump", runtime.ledger().artifacts().artifact(dumps.get(0).artifact().digest()).orElseThrow().kind());
         // The same bytes from a local path share the artifact.
         List<RawDump> local = snapshot(CORPUS.resolve("dump-2024-01.jsonl").toString());
         assertEquals(dumps.get(0).artifact(), local.get(0).artifact());
@@ -114,6 +115,6 @@ class SnapshotSourcesTest {
                     || message.contains("data folder"), message);
             assertFalse(message.contains("root:") || message.contains("secret"), "no file content in " + message);
         }
-        assertTrue(runtime.ledger().artifact(Digests.sha256(good)).isEmpty(), "nothing was stored");
+        assertTrue(runtime.ledger().artifacts().artifact(Digests.sha256(good)).isEmpty(), "nothing was stored");
     }
 }

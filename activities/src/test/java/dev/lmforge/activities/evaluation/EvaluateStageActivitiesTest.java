@@ -97,16 +97,16 @@ class EvaluateStageActivitiesTest {
 
     private static ArtifactRef store(byte[] bytes, String kind) {
         ArtifactStore.StoredObject stored = runtime.artifacts().put(bytes);
-        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
     }
 
     private static StageOutput evaluate(Object heartbeat) {
         String runId = "eval-" + ++runs;
-        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
+        runtime.ledger().runs().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
         Map<String, String> digests = new LinkedHashMap<>();
         inputs.forEach((name, ref) -> digests.put(name, ref.digest()));
-        long row = runtime.ledger().beginStage(runId, "evaluate-base", 1, "key-" + runId, "{}", digests, null);
+        long row = runtime.ledger().runs().beginStage(runId, "evaluate-base", 1, "key-" + runId, "{}", digests, null);
         EvaluationOptions options = new EvaluationOptions(null, 8, null, 4);
         StageInput input = new StageInput(runId, row, "evaluate-base",
                 JSON.valueToTree(new EvaluateStageConfig(options)), inputs);
@@ -131,7 +131,7 @@ class EvaluateStageActivitiesTest {
         for (String key : List.of("arithmetic.exact_match", "copy.exact_match", "cloze.acc", "cloze.acc_norm", "cloze.acc_uncond")) {
             assertTrue(out.summary().containsKey(key), key + " in " + out.summary().keySet());
         }
-        List<EvaluationResult> recorded = runtime.ledger().evaluations("eval-" + runs);
+        List<EvaluationResult> recorded = runtime.ledger().metrics().evaluations("eval-" + runs);
         assertEquals(out.summary().size(), recorded.size());
         assertTrue(recorded.stream().allMatch(r -> r.model().equals(inputs.get("model").digest())));
         assertEquals(bpb, recorded.stream().filter(r -> r.task().equals("held-out")).findFirst().orElseThrow().value());

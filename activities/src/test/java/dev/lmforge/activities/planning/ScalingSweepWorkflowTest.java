@@ -78,7 +78,7 @@ class ScalingSweepWorkflowTest {
     static void sweepOnce() throws Exception {
         stack = new RealStageRuntime(dir);
         runtime = stack.runtime();
-        runtime.ledger().createRun(new NewRun(RUN, "t", null, "alice", "{}", "", List.of(), null));
+        runtime.ledger().runs().createRun(new NewRun(RUN, "t", null, "alice", "{}", "", List.of(), null));
         tokens = storeTokens(Files.readString(Path.of("../samples/corpus/dump-2024-01.jsonl")));
 
         env = TestWorkflowEnvironment.newInstance();
@@ -124,13 +124,13 @@ class ScalingSweepWorkflowTest {
 
     private static ArtifactRef store(byte[] bytes, String kind) {
         ArtifactStore.StoredObject stored = runtime.artifacts().put(bytes);
-        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
     }
 
     @Test
     void theFitIsARecordedArtifactWithFiniteExponentsAndTheirUncertainties() {
-        ArtifactRecord record = runtime.ledger().artifact(outcome.fit().digest()).orElseThrow();
+        ArtifactRecord record = runtime.ledger().artifacts().artifact(outcome.fit().digest()).orElseThrow();
         assertEquals(ScalingSweepWorkflow.SCALING_FIT_KIND, record.kind());
         assertTrue(record.metadata().contains(tokens.digest()), "the fit names the tokens it came from");
         ScalingFit fit = ScalingFit.read(runtime.artifacts().readAllBytes(outcome.fit().digest()));
@@ -170,19 +170,19 @@ class ScalingSweepWorkflowTest {
         assertEquals(1.0, allocation.modelScaleLaw().exponent() + allocation.dataTokensLaw().exponent(), 1e-9);
         assertTrue(fit.laws().allocationSource().startsWith("fitted"), fit.laws().allocationSource());
         assertTrue(fit.prediction().loss() > 0 && fit.prediction().loss() < Math.log(300), fit.prediction().toString());
-        assertEquals(fit.probes().size(), runtime.ledger().metricSeries(RUN, "plan", "sweep.isoflop.heldOutLoss", 100).size());
+        assertEquals(fit.probes().size(), runtime.ledger().metrics().metricSeries(RUN, "plan", "sweep.isoflop.heldOutLoss", 100).size());
     }
 
     @Test
     void eachProbesHeldOutLossIsInTheRunsMetricsAndTheProgressIsComplete() {
-        assertEquals(12, runtime.ledger().metricSeries(RUN, "plan", "sweep.hyperparameters.heldOutLoss", 100).size());
+        assertEquals(12, runtime.ledger().metrics().metricSeries(RUN, "plan", "sweep.hyperparameters.heldOutLoss", 100).size());
         assertEquals(new SweepProgress("done", 12, 12), workflow.progress());
     }
 
     @Test
     void thePlanStagePlansWithTheFittedLawsAndHandsTheFitOn() throws Exception {
         Map<String, ArtifactRef> inputs = Map.of(ScalingSweepWorkflow.SCALING_FIT, outcome.fit());
-        long row = runtime.ledger().beginStage(RUN, "plan", 1, "key-plan", "{}", Map.of(), null);
+        long row = runtime.ledger().runs().beginStage(RUN, "plan", 1, "key-plan", "{}", Map.of(), null);
         StageInput input = new StageInput(RUN, row, "plan", JSON.valueToTree(new PlanStageConfig(
                 new LifecycleSpec.Compute(TARGET, null), new LifecycleSpec.PlanOptions(32, 300, null))), inputs);
         TestActivityEnvironment activities = TestActivityEnvironment.newInstance();

@@ -65,13 +65,13 @@ class TokenizerStageActivitiesTest {
             part.append(JSON.writeValueAsString(Map.of("id", "d" + part.length(), "text", text))).append('\n');
         }
         var stored = runtime.artifacts().put(part.toString().getBytes(StandardCharsets.UTF_8));
-        runtime.ledger().recordArtifact(stored.digest(), "corpus-part", stored.sizeBytes(), "{}");
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), "corpus-part", stored.sizeBytes(), "{}");
         CorpusManifest manifest = new CorpusManifest(CorpusManifest.FORMAT, DOCUMENTS.size(), 0, 0, List.of(),
                 List.of(new CorpusManifest.Part("raw-0000", "d", stored.digest(), stored.sizeBytes(), DOCUMENTS.size(), 0, 0)));
         var corpus = runtime.artifacts().put(JSON.writeValueAsBytes(manifest));
-        runtime.ledger().recordArtifact(corpus.digest(), "corpus", corpus.sizeBytes(), "{}");
-        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
-        long row = runtime.ledger().beginStage(runId, "tokenizer", 1, "key-" + runId, "{}", Map.of("corpus", corpus.digest()), null);
+        runtime.ledger().artifacts().recordArtifact(corpus.digest(), "corpus", corpus.sizeBytes(), "{}");
+        runtime.ledger().runs().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
+        long row = runtime.ledger().runs().beginStage(runId, "tokenizer", 1, "key-" + runId, "{}", Map.of("corpus", corpus.digest()), null);
         JsonNode config = JSON.valueToTree(new TokenizerStageConfig(new LifecycleSpec.TokenizerOptions(300, null, 16L)));
         return new StageInput(runId, row, "tokenizer", config, Map.of("corpus", new ArtifactRef(corpus.digest(), "corpus", corpus.sizeBytes())));
     }

@@ -101,7 +101,7 @@ class PretrainStageActivitiesTest {
 
     private static ArtifactRef store(byte[] bytes, String kind) {
         ArtifactStore.StoredObject stored = runtime.artifacts().put(bytes);
-        runtime.ledger().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), kind, stored.sizeBytes(), "{}");
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
     }
 
@@ -113,10 +113,10 @@ class PretrainStageActivitiesTest {
         changePlan.accept(planJson);
         Map<String, ArtifactRef> stageInputs = new LinkedHashMap<>(inputs);
         stageInputs.put("plan", store(JSON.writeValueAsBytes(planJson), "plan"));
-        runtime.ledger().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
+        runtime.ledger().runs().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
         Map<String, String> digests = new LinkedHashMap<>();
         stageInputs.forEach((name, ref) -> digests.put(name, ref.digest()));
-        long row = runtime.ledger().beginStage(runId, "pretrain", 1, cacheKey, "{}", digests, null);
+        long row = runtime.ledger().runs().beginStage(runId, "pretrain", 1, cacheKey, "{}", digests, null);
         StageInput input = new StageInput(runId, row, "pretrain", JSON.valueToTree(new PretrainStageConfig(options)),
                 stageInputs);
         TestActivityEnvironment env = TestActivityEnvironment.newInstance();
@@ -138,11 +138,11 @@ class PretrainStageActivitiesTest {
     }
 
     private static List<MetricPoint> losses(int run) {
-        return runtime.ledger().metricSeries("run-" + run, "pretrain", "loss", 100_000);
+        return runtime.ledger().metrics().metricSeries("run-" + run, "pretrain", "loss", 100_000);
     }
 
     private static CheckpointRecord checkpointAt(long step) {
-        return runtime.ledger().checkpoints("key-first").stream().filter(c -> c.step() == step)
+        return runtime.ledger().artifacts().checkpoints("key-first").stream().filter(c -> c.step() == step)
                 .findFirst().orElseThrow(() -> new AssertionError("no checkpoint at step " + step));
     }
 
@@ -187,7 +187,7 @@ class PretrainStageActivitiesTest {
     void aCorruptCheckpointIsDetectedAndTheOneBeforeItUsed() throws Exception {
         ArtifactRef last = first.outputs().get(PretrainStage.CHECKPOINT_OUTPUT);
         stack.withCorruptArtifact(last.digest(), () -> {
-            List<CheckpointRecord> newestFirst = runtime.ledger().checkpoints("key-first");
+            List<CheckpointRecord> newestFirst = runtime.ledger().artifacts().checkpoints("key-first");
             assertEquals(last.digest(), newestFirst.get(0).digest());
             StageOutput out = pretrain("key-first", OPTIONS, null, p -> { });
             assertEquals(newestFirst.get(1).step(), out.summary().get("resumedFromStep").longValue());
@@ -220,7 +220,7 @@ class PretrainStageActivitiesTest {
         assertTrue(cause.getOriginalMessage().matches("loss became .* at step \\d+; the last good checkpoint is .*"),
                 cause.getOriginalMessage());
         // The ledger keeps the attempt's stack trace for the console, not just its message.
-        String recorded = runtime.ledger().stages("run-" + runs).get(0).attempts().get(0).error();
+        String recorded = runtime.ledger().runs().stages("run-" + runs).get(0).attempts().get(0).error();
         assertTrue(recorded.startsWith("io.temporal.failure.ApplicationFailure: message='loss became"), recorded);
         assertTrue(recorded.contains("\tat dev.lmforge.activities.training.PretrainStageActivities"), recorded);
     }
@@ -239,7 +239,7 @@ class PretrainStageActivitiesTest {
     void periodicCheckpointsBeyondTheRetentionCountArePrunedButBoundaryAndFinalKept() throws Exception {
         TrainingOptions keepOne = new TrainingOptions(7L, null, null, null, 1, null, 20, 1, null);
         pretrain("key-prune", keepOne, null, p -> { });
-        List<CheckpointRecord> left = runtime.ledger().checkpoints("key-prune");
+        List<CheckpointRecord> left = runtime.ledger().artifacts().checkpoints("key-prune");
         assertEquals(List.of("final", "periodic", "boundary"), left.stream().map(CheckpointRecord::role).toList());
         assertEquals(120, left.get(1).step());
         String pruned = checkpointDigest("key-prune", 100);
@@ -249,7 +249,7 @@ class PretrainStageActivitiesTest {
 
     /** The digest of a checkpoint at {@code step}, pruned or not (the ledger keeps every row). */
     private static String checkpointDigest(String cacheKey, long step) throws Exception {
-        try (var c = runtime.ledger().dataSource().getConnection();
+        try (var c = runtime.ledger().jdbc().dataSource().getConnection();
              var ps = c.prepareStatement("SELECT digest FROM checkpoints WHERE cache_key = ? AND step = ? AND pruned")) {
             ps.setString(1, cacheKey);
             ps.setLong(2, step);

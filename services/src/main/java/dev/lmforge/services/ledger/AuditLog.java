@@ -31,7 +31,7 @@ public final class AuditLog {
     /** Serialises appends so that two events never link to the same predecessor. */
     private static final long APPEND_LOCK = 0x6c6d666f726765L;
 
-    private final MetadataStore store;
+    private final Jdbc jdbc;
     private final AuditKey key;
     private final AuditAnchors anchors;
     private final AnchorPolicy policy;
@@ -39,8 +39,8 @@ public final class AuditLog {
     private Anchor lastAnchor;
     private boolean lastAnchorKnown;
 
-    public AuditLog(MetadataStore store, AuditKey key, AuditAnchors anchors, AnchorPolicy policy) {
-        this.store = store;
+    public AuditLog(Jdbc jdbc, AuditKey key, AuditAnchors anchors, AnchorPolicy policy) {
+        this.jdbc = jdbc;
         this.key = key;
         this.anchors = anchors;
         this.policy = policy;
@@ -75,8 +75,8 @@ public final class AuditLog {
     public AuditEvent append(String actor, String action, String target, String details) {
         Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
         String safeDetails = details == null ? "" : details;
-        AuditEvent event = store.inTransaction(c -> {
-            try (PreparedStatement lock = MetadataStore.prepare(c, "SELECT pg_advisory_xact_lock(?)", APPEND_LOCK)) {
+        AuditEvent event = jdbc.inTransaction(c -> {
+            try (PreparedStatement lock = Jdbc.prepare(c, "SELECT pg_advisory_xact_lock(?)", APPEND_LOCK)) {
                 lock.executeQuery().close();
             }
             String prev = GENESIS;
@@ -90,7 +90,7 @@ public final class AuditLog {
             }
             // Not the sequence: a rolled-back nextval would leave a gap that verification could not tell from a deletion.
             String hash = keyedHash(id, at, actor, action, target, safeDetails, prev);
-            MetadataStore.execute(c, "INSERT INTO audit_events (id, at_micros, actor, action, target, details, prev_hash, "
+            Jdbc.execute(c, "INSERT INTO audit_events (id, at_micros, actor, action, target, details, prev_hash, "
                     + "hash, keyed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, true)", id, micros(at), actor, action, target,
                     safeDetails, prev, hash);
             return new AuditEvent(id, at, actor, action, target, safeDetails, prev, hash);
@@ -129,7 +129,7 @@ public final class AuditLog {
      * so that the log as it stands is pinned before anything else is appended.
      */
     public synchronized Optional<Anchor> anchorNow() {
-        List<AuditEvent> head = store.query("SELECT * FROM audit_events ORDER BY id DESC LIMIT 1", AuditLog::eventOf);
+        List<AuditEvent> head = jdbc.query("SELECT * FROM audit_events ORDER BY id DESC LIMIT 1", AuditLog::eventOf);
         if (head.isEmpty()) {
             return Optional.empty();
         }
@@ -137,7 +137,7 @@ public final class AuditLog {
     }
 
     private Anchor anchor(long id, String hash) {
-        long unkeyedThrough = store.query("SELECT coalesce(max(id), 0) FROM audit_events WHERE NOT keyed AND id <= ?",
+        long unkeyedThrough = jdbc.query("SELECT coalesce(max(id), 0) FROM audit_events WHERE NOT keyed AND id <= ?",
                 rs -> rs.getLong(1), id).get(0);
         Anchor anchor = Anchor.signed(id, hash, unkeyedThrough, key, micros(Instant.now()));
         anchors.write(anchor);
@@ -152,13 +152,13 @@ public final class AuditLog {
         String sql = "SELECT * FROM audit_events" + where(target, actor, params) + " ORDER BY id DESC LIMIT ? OFFSET ?";
         params.add(limit);
         params.add(offset);
-        return store.query(sql, AuditLog::eventOf, params.toArray());
+        return jdbc.query(sql, AuditLog::eventOf, params.toArray());
     }
 
     /** How many events {@link #events} would page through with the same filters. */
     public long count(String target, String actor) {
         List<Object> params = new ArrayList<>();
-        return store.query("SELECT count(*) FROM audit_events" + where(target, actor, params), rs -> rs.getLong(1),
+        return jdbc.query("SELECT count(*) FROM audit_events" + where(target, actor, params), rs -> rs.getLong(1),
                 params.toArray()).get(0);
     }
 
@@ -196,7 +196,7 @@ public final class AuditLog {
         boolean anchorSeen = false;
         // Read in pages so that a long log does not sit in memory at once.
         while (true) {
-            List<StoredEvent> page = store.query("SELECT * FROM audit_events WHERE id >= ? ORDER BY id LIMIT 1000",
+            List<StoredEvent> page = jdbc.query("SELECT * FROM audit_events WHERE id >= ? ORDER BY id LIMIT 1000",
                     rs -> new StoredEvent(eventOf(rs), rs.getBoolean("keyed")), expectedId);
             if (page.isEmpty()) {
                 break;

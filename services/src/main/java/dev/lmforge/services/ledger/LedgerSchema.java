@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
 
 /**
  * The ledger's schema and who may do what to it. Migrations run as the schema's owner; lmforge's processes then
@@ -20,6 +21,15 @@ public final class LedgerSchema {
     private LedgerSchema() {
     }
 
+    /** Brings the schema up to date (Flyway, migrations under {@code db/lmforge}). */
+    public static void migrate(DataSource dataSource) {
+        Flyway.configure(LedgerSchema.class.getClassLoader())
+                .dataSource(dataSource)
+                .locations("classpath:db/lmforge")
+                .load()
+                .migrate();
+    }
+
     /**
      * Migrates the schema as {@code owner}, then makes sure the login role {@code appRole} exists with
      * {@code appPassword} (when the owner may create or alter roles; a role made by a DBA is taken as it is) and
@@ -30,7 +40,7 @@ public final class LedgerSchema {
         if (!ROLE_NAME.matcher(appRole).matches()) {
             throw new IllegalArgumentException("LMFORGE_JDBC_APP_USER must be a plain lower-case role name, not '" + appRole + "'");
         }
-        new MetadataStore(owner).migrate();
+        migrate(owner);
         try (Connection c = owner.getConnection(); Statement s = c.createStatement()) {
             String me;
             boolean mayManageRoles;

@@ -100,10 +100,10 @@ public final class UserStore {
     private static final int LONGEST_NAME_TRIED = 100;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final MetadataStore store;
+    private final Jdbc jdbc;
 
-    public UserStore(MetadataStore store) {
-        this.store = store;
+    public UserStore(Jdbc jdbc) {
+        this.jdbc = jdbc;
     }
 
     // ---- teams
@@ -111,16 +111,16 @@ public final class UserStore {
     /** Creates a team; creating one that exists is a no-op. */
     public void createTeam(String name) {
         requireName("team", name);
-        store.query("INSERT INTO teams (name) VALUES (?) ON CONFLICT (name) DO NOTHING RETURNING name", rs -> null, name);
+        jdbc.query("INSERT INTO teams (name) VALUES (?) ON CONFLICT (name) DO NOTHING RETURNING name", rs -> null, name);
     }
 
     public List<String> teams() {
-        return store.query("SELECT name FROM teams ORDER BY name", rs -> rs.getString(1));
+        return jdbc.query("SELECT name FROM teams ORDER BY name", rs -> rs.getString(1));
     }
 
     /** The source roots granted to {@code team} beyond the configured ones, in the order they were set. */
     public List<String> sourceRoots(String team) {
-        return store.query("SELECT root FROM team_source_roots WHERE team = ? ORDER BY position", rs -> rs.getString(1),
+        return jdbc.query("SELECT root FROM team_source_roots WHERE team = ? ORDER BY position", rs -> rs.getString(1),
                 team);
     }
 
@@ -129,10 +129,10 @@ public final class UserStore {
         if (!teams().contains(team)) {
             throw new IllegalArgumentException("team: no team '" + team + "'");
         }
-        store.inTransaction(c -> {
-            MetadataStore.execute(c, "DELETE FROM team_source_roots WHERE team = ?", team);
+        jdbc.inTransaction(c -> {
+            Jdbc.execute(c, "DELETE FROM team_source_roots WHERE team = ?", team);
             for (int i = 0; i < roots.size(); i++) {
-                MetadataStore.execute(c, "INSERT INTO team_source_roots (team, position, root) VALUES (?, ?, ?)",
+                Jdbc.execute(c, "INSERT INTO team_source_roots (team, position, root) VALUES (?, ?, ?)",
                         team, i, roots.get(i));
             }
             return null;
@@ -142,7 +142,7 @@ public final class UserStore {
     // ---- users
 
     public boolean hasUsers() {
-        return !store.query("SELECT 1 FROM users LIMIT 1", rs -> true).isEmpty();
+        return !jdbc.query("SELECT 1 FROM users LIMIT 1", rs -> true).isEmpty();
     }
 
     /** Creates a user with a role and, in order, teams that must exist; the password is only kept hashed. */
@@ -160,16 +160,16 @@ public final class UserStore {
         }
         byte[] salt = randomBytes(16);
         byte[] hash = pbkdf2(password, salt, PASSWORD_ITERATIONS);
-        store.inTransaction(c -> {
+        jdbc.inTransaction(c -> {
             long id;
-            try (var ps = MetadataStore.prepare(c, "INSERT INTO users (name, role, password_hash, password_salt, "
+            try (var ps = Jdbc.prepare(c, "INSERT INTO users (name, role, password_hash, password_salt, "
                     + "password_iterations) VALUES (?, ?, ?, ?, ?) RETURNING id", name, role.id(), hash, salt,
                     PASSWORD_ITERATIONS); ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 id = rs.getLong(1);
             }
             for (String team : teams) {
-                MetadataStore.execute(c, "INSERT INTO team_members (team, user_id) VALUES (?, ?)", team, id);
+                Jdbc.execute(c, "INSERT INTO team_members (team, user_id) VALUES (?, ?)", team, id);
             }
             return null;
         });
@@ -182,16 +182,16 @@ public final class UserStore {
         if (!teams().contains(team)) {
             throw new IllegalArgumentException("team: no team '" + team + "'");
         }
-        store.query("INSERT INTO team_members (team, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        jdbc.query("INSERT INTO team_members (team, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id",
                 rs -> null, team, user.id());
     }
 
     public Optional<User> user(String name) {
-        return one(store.query("SELECT * FROM users WHERE name = ?", this::userOf, name));
+        return one(jdbc.query("SELECT * FROM users WHERE name = ?", this::userOf, name));
     }
 
     public List<User> users() {
-        return store.query("SELECT * FROM users ORDER BY name", this::userOf);
+        return jdbc.query("SELECT * FROM users ORDER BY name", this::userOf);
     }
 
     /**
@@ -200,7 +200,7 @@ public final class UserStore {
      */
     public Optional<User> authenticate(String name, String password) {
         String attempt = password == null ? "" : password;
-        Optional<StoredPassword> stored = one(store.query("SELECT password_hash, password_salt, password_iterations "
+        Optional<StoredPassword> stored = one(jdbc.query("SELECT password_hash, password_salt, password_iterations "
                 + "FROM users WHERE name = ? AND disabled_at IS NULL",
                 rs -> new StoredPassword(rs.getBytes(1), rs.getBytes(2), rs.getInt(3)), name));
         if (stored.isEmpty()) {
@@ -223,10 +223,10 @@ public final class UserStore {
         requirePassword(userName, password);
         byte[] salt = randomBytes(16);
         byte[] hash = pbkdf2(password, salt, PASSWORD_ITERATIONS);
-        return store.inTransaction(c -> {
-            MetadataStore.execute(c, "UPDATE users SET password_hash = ?, password_salt = ?, password_iterations = ? "
+        return jdbc.inTransaction(c -> {
+            Jdbc.execute(c, "UPDATE users SET password_hash = ?, password_salt = ?, password_iterations = ? "
                     + "WHERE id = ?", hash, salt, PASSWORD_ITERATIONS, user.id());
-            try (var ps = MetadataStore.prepare(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash IS DISTINCT FROM ?",
+            try (var ps = Jdbc.prepare(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash IS DISTINCT FROM ?",
                     user.id(), keepSession == null ? null : Digests.sha256(keepSession))) {
                 return ps.executeUpdate();
             }
@@ -239,14 +239,14 @@ public final class UserStore {
      */
     public boolean disable(String userName) {
         User user = existing(userName);
-        return store.inTransaction(c -> {
-            try (var ps = MetadataStore.prepare(c, "UPDATE users SET disabled_at = now() WHERE id = ? AND disabled_at IS NULL",
+        return jdbc.inTransaction(c -> {
+            try (var ps = Jdbc.prepare(c, "UPDATE users SET disabled_at = now() WHERE id = ? AND disabled_at IS NULL",
                     user.id())) {
                 if (ps.executeUpdate() == 0) {
                     return false;
                 }
             }
-            MetadataStore.execute(c, "DELETE FROM sessions WHERE user_id = ?", user.id());
+            Jdbc.execute(c, "DELETE FROM sessions WHERE user_id = ?", user.id());
             return true;
         });
     }
@@ -254,7 +254,7 @@ public final class UserStore {
     /** Enables a disabled user again: their password and their tokens that were not revoked work again. True if they were disabled. */
     public boolean enable(String userName) {
         User user = existing(userName);
-        return !store.query("UPDATE users SET disabled_at = NULL WHERE id = ? AND disabled_at IS NOT NULL RETURNING id",
+        return !jdbc.query("UPDATE users SET disabled_at = NULL WHERE id = ? AND disabled_at IS NOT NULL RETURNING id",
                 rs -> rs.getLong(1), user.id()).isEmpty();
     }
 
@@ -267,25 +267,25 @@ public final class UserStore {
             throw new IllegalArgumentException("name: a token name of 1 to 100 characters is required");
         }
         String secret = TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
-        long id = store.query("INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?, ?, ?) RETURNING id",
+        long id = jdbc.query("INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?, ?, ?) RETURNING id",
                 rs -> rs.getLong(1), user.id(), tokenName.strip(), Digests.sha256(secret)).get(0);
         return new NewToken(token(id).orElseThrow(), secret);
     }
 
     /** A user's tokens, revoked ones included, oldest first. */
     public List<ApiToken> tokens(String userName) {
-        return store.query("SELECT t.*, u.name AS user_name FROM api_tokens t JOIN users u ON u.id = t.user_id "
+        return jdbc.query("SELECT t.*, u.name AS user_name FROM api_tokens t JOIN users u ON u.id = t.user_id "
                 + "WHERE u.name = ? ORDER BY t.id", UserStore::tokenOf, userName);
     }
 
     public Optional<ApiToken> token(long id) {
-        return one(store.query("SELECT t.*, u.name AS user_name FROM api_tokens t JOIN users u ON u.id = t.user_id "
+        return one(jdbc.query("SELECT t.*, u.name AS user_name FROM api_tokens t JOIN users u ON u.id = t.user_id "
                 + "WHERE t.id = ?", UserStore::tokenOf, id));
     }
 
     /** Revokes a token; true if it was live until now. */
     public boolean revokeToken(long id) {
-        return !store.query("UPDATE api_tokens SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL RETURNING id",
+        return !jdbc.query("UPDATE api_tokens SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL RETURNING id",
                 rs -> rs.getLong(1), id).isEmpty();
     }
 
@@ -299,7 +299,7 @@ public final class UserStore {
         }
         record Use(long tokenId, long userId, boolean stale) {
         }
-        List<Use> uses = store.query("SELECT t.id, t.user_id, t.last_used_at IS NULL OR t.last_used_at < now() - ?::interval "
+        List<Use> uses = jdbc.query("SELECT t.id, t.user_id, t.last_used_at IS NULL OR t.last_used_at < now() - ?::interval "
                         + "FROM api_tokens t JOIN users u ON u.id = t.user_id "
                         + "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
                 rs -> new Use(rs.getLong(1), rs.getLong(2), rs.getBoolean(3)),
@@ -308,14 +308,14 @@ public final class UserStore {
             return Optional.empty();
         }
         if (uses.get(0).stale()) {
-            store.query("UPDATE api_tokens SET last_used_at = now() WHERE id = ? RETURNING id", rs -> null, uses.get(0).tokenId());
+            jdbc.query("UPDATE api_tokens SET last_used_at = now() WHERE id = ? RETURNING id", rs -> null, uses.get(0).tokenId());
         }
         return userById(uses.get(0).userId());
     }
 
     /** Whether this token secret is live (the local stack keeps its CLI token file while it is). */
     public boolean isLiveToken(String secret) {
-        return secret != null && !store.query("SELECT 1 FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        return secret != null && !jdbc.query("SELECT 1 FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
                 rs -> true, Digests.sha256(secret)).isEmpty();
     }
 
@@ -324,7 +324,7 @@ public final class UserStore {
     /** Opens a console session for a user; returns the cookie value, which is stored only as its hash. */
     public String openSession(long userId, Duration lifetime) {
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
-        store.query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?) RETURNING user_id",
+        jdbc.query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?) RETURNING user_id",
                 rs -> null, Digests.sha256(secret), userId, Timestamp.from(Instant.now().plus(lifetime)));
         return secret;
     }
@@ -334,7 +334,7 @@ public final class UserStore {
         if (secret == null || secret.isEmpty()) {
             return Optional.empty();
         }
-        List<Long> ids = store.query("SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id "
+        List<Long> ids = jdbc.query("SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id "
                 + "WHERE s.token_hash = ? AND s.expires_at > now() AND u.disabled_at IS NULL",
                 rs -> rs.getLong(1), Digests.sha256(secret));
         return ids.isEmpty() ? Optional.empty() : userById(ids.get(0));
@@ -342,7 +342,7 @@ public final class UserStore {
 
     /** Closes a session, and drops every expired one while at it. */
     public void closeSession(String secret) {
-        store.query("DELETE FROM sessions WHERE token_hash = ? OR expires_at <= now() RETURNING user_id",
+        jdbc.query("DELETE FROM sessions WHERE token_hash = ? OR expires_at <= now() RETURNING user_id",
                 rs -> null, Digests.sha256(secret == null ? "" : secret));
     }
 
@@ -370,12 +370,12 @@ public final class UserStore {
         // Sorted, so that two processes lock the same rows in the same order.
         Map<String, Integer> limits = new TreeMap<>(Map.of(clientKey(client), FAILURES_PER_CLIENT, nameKey(name), FAILURES_PER_NAME));
         List<String> keys = List.copyOf(limits.keySet());
-        return store.inTransaction(c -> {
-            MetadataStore.execute(c, "INSERT INTO login_throttle (key) VALUES (?), (?) ON CONFLICT (key) DO NOTHING",
+        return jdbc.inTransaction(c -> {
+            Jdbc.execute(c, "INSERT INTO login_throttle (key) VALUES (?), (?) ON CONFLICT (key) DO NOTHING",
                     keys.get(0), keys.get(1));
             Map<String, SignInFailures> counts = new TreeMap<>();
             Instant now = Instant.EPOCH;
-            try (var ps = MetadataStore.prepare(c, "SELECT *, now() AS db_now FROM login_throttle WHERE key IN (?, ?) "
+            try (var ps = Jdbc.prepare(c, "SELECT *, now() AS db_now FROM login_throttle WHERE key IN (?, ?) "
                     + "ORDER BY key FOR UPDATE", keys.get(0), keys.get(1)); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     now = rs.getTimestamp("db_now").toInstant();
@@ -389,7 +389,7 @@ public final class UserStore {
                 if (until != null && until.isAfter(now)) {
                     lockedUntil = lockedUntil == null || until.isAfter(lockedUntil) ? until : lockedUntil;
                     firstRefusal |= e.getValue().refusedWhileLocked() == 0;
-                    MetadataStore.execute(c, "UPDATE login_throttle SET refused_while_locked = refused_while_locked + 1 "
+                    Jdbc.execute(c, "UPDATE login_throttle SET refused_while_locked = refused_while_locked + 1 "
                             + "WHERE key = ?", e.getKey());
                 }
             }
@@ -422,9 +422,9 @@ public final class UserStore {
         }
         clearSignInFailures(attempt.name);
         String key = clientKey(attempt.client);
-        store.inTransaction(c -> {
+        jdbc.inTransaction(c -> {
             SignInFailures now;
-            try (var ps = MetadataStore.prepare(c, "SELECT * FROM login_throttle WHERE key = ? FOR UPDATE", key);
+            try (var ps = Jdbc.prepare(c, "SELECT * FROM login_throttle WHERE key = ? FOR UPDATE", key);
                  ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return null;
@@ -446,7 +446,7 @@ public final class UserStore {
                 return null;
             }
             if (restored.lastFailureAt() == null && restored.lockouts() == 0 && restored.failures() == 0) {
-                MetadataStore.execute(c, "DELETE FROM login_throttle WHERE key = ?", key);
+                Jdbc.execute(c, "DELETE FROM login_throttle WHERE key = ?", key);
             } else {
                 store(c, key, restored);
             }
@@ -459,13 +459,13 @@ public final class UserStore {
      * idle for a day while at it.
      */
     public void clearSignInFailures(String name) {
-        store.query("DELETE FROM login_throttle WHERE key = ? OR (last_failure_at < now() - make_interval(secs => ?) "
+        jdbc.query("DELETE FROM login_throttle WHERE key = ? OR (last_failure_at < now() - make_interval(secs => ?) "
                 + "AND (locked_until IS NULL OR locked_until < now())) RETURNING key", rs -> null, nameKey(name),
                 FAILURES_FORGOTTEN_AFTER.toSeconds());
     }
 
     private static void store(Connection c, String key, SignInFailures f) throws SQLException {
-        MetadataStore.execute(c, "UPDATE login_throttle SET failures = ?, window_start = ?, last_failure_at = ?, "
+        Jdbc.execute(c, "UPDATE login_throttle SET failures = ?, window_start = ?, last_failure_at = ?, "
                 + "lockouts = ?, locked_until = ?, refused_while_locked = ? WHERE key = ?", f.failures(),
                 timestamp(f.windowStart()), timestamp(f.lastFailureAt()), f.lockouts(), timestamp(f.lockedUntil()),
                 f.refusedWhileLocked(), key);
@@ -548,7 +548,7 @@ public final class UserStore {
      * may see the artifact.
      */
     public List<String> teamsUsingArtifact(String digest) {
-        return store.query("SELECT DISTINCT r.team FROM lineage l JOIN stages s ON s.id = l.stage_id "
+        return jdbc.query("SELECT DISTINCT r.team FROM lineage l JOIN stages s ON s.id = l.stage_id "
                 + "JOIN runs r ON r.id = s.run_id WHERE l.artifact = ?", rs -> rs.getString(1), digest);
     }
 
@@ -559,12 +559,12 @@ public final class UserStore {
     }
 
     private Optional<User> userById(long id) {
-        return one(store.query("SELECT * FROM users WHERE id = ?", this::userOf, id));
+        return one(jdbc.query("SELECT * FROM users WHERE id = ?", this::userOf, id));
     }
 
     private User userOf(ResultSet rs) throws SQLException {
         long id = rs.getLong("id");
-        List<String> teams = store.query("SELECT team FROM team_members WHERE user_id = ? ORDER BY id",
+        List<String> teams = jdbc.query("SELECT team FROM team_members WHERE user_id = ? ORDER BY id",
                 r -> r.getString(1), id);
         return new User(id, rs.getString("name"), Role.of(rs.getString("role")), teams,
                 rs.getTimestamp("created_at").toInstant(), instant(rs.getTimestamp("disabled_at")));

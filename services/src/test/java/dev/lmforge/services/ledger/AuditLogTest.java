@@ -58,14 +58,14 @@ class AuditLogTest {
         behindTriggers("TRUNCATE audit_events");
         // Each test its own anchors, so one test's anchors never speak for another's log.
         anchors = new AuditAnchors(stack.artifacts(), "audit-anchors/test-" + PREFIXES.incrementAndGet() + "/");
-        audit = new AuditLog(stack.ledger(), key, anchors, new AuditLog.AnchorPolicy(1000, Duration.ofHours(1)));
+        audit = new AuditLog(stack.ledger().jdbc(), key, anchors, new AuditLog.AnchorPolicy(1000, Duration.ofHours(1)));
         for (int i = 1; i <= 5; i++) {
             audit.append("alice", "run.submit", "run-" + i, "{\"n\":" + i + "}");
         }
     }
 
     private static void sql(String statement) throws SQLException {
-        try (Connection c = stack.ledger().dataSource().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = stack.ledger().jdbc().dataSource().getConnection(); Statement s = c.createStatement()) {
             s.execute(statement);
         }
     }
@@ -91,7 +91,7 @@ class AuditLogTest {
     private static void recomputeChain(long fromId, long toId, boolean keyed, Function<String, String> hash)
             throws SQLException {
         sql("ALTER TABLE audit_events DISABLE TRIGGER USER");
-        try (Connection c = stack.ledger().dataSource().getConnection()) {
+        try (Connection c = stack.ledger().jdbc().dataSource().getConnection()) {
             String prev = AuditLog.GENESIS;
             try (PreparedStatement ps = c.prepareStatement("SELECT hash FROM audit_events WHERE id = ?")) {
                 ps.setLong(1, fromId - 1);
@@ -156,7 +156,7 @@ class AuditLogTest {
 
     @Test
     void theHeadIsAnchoredEveryNEvents() {
-        AuditLog everyThree = new AuditLog(stack.ledger(), key, anchors, new AuditLog.AnchorPolicy(3, Duration.ofHours(1)));
+        AuditLog everyThree = new AuditLog(stack.ledger().jdbc(), key, anchors, new AuditLog.AnchorPolicy(3, Duration.ofHours(1)));
         // The newest anchor is event 1 (the first append of the setup's log, which had none before it).
         assertEquals(1L, anchors.newest().orElseThrow().id());
         everyThree.append("bob", "run.cancel", "run-6", "{}");
@@ -244,7 +244,7 @@ class AuditLogTest {
     @Test
     void anotherKeyIsReportedAsSuch() {
         audit.anchorNow();
-        AuditLog wrongKey = new AuditLog(stack.ledger(), AuditKey.of(new byte[32]), anchors,
+        AuditLog wrongKey = new AuditLog(stack.ledger().jdbc(), AuditKey.of(new byte[32]), anchors,
                 new AuditLog.AnchorPolicy(1000, Duration.ofHours(1)));
         Verification v = wrongKey.verify();
         assertFalse(v.intact());
@@ -264,7 +264,7 @@ class AuditLogTest {
             prev = hash;
         }
         AuditAnchors fresh = new AuditAnchors(stack.artifacts(), "audit-anchors/test-" + PREFIXES.incrementAndGet() + "/");
-        AuditLog upgraded = new AuditLog(stack.ledger(), key, fresh, new AuditLog.AnchorPolicy(1000, Duration.ofHours(1)));
+        AuditLog upgraded = new AuditLog(stack.ledger().jdbc(), key, fresh, new AuditLog.AnchorPolicy(1000, Duration.ofHours(1)));
         assertEquals(2L, upgraded.anchorNow().orElseThrow().unkeyedThrough());
         upgraded.append("new", "run.submit", "run-3", "{}");
         Verification v = upgraded.verify();

@@ -27,9 +27,9 @@ class LedgerSchemaTest {
     @BeforeAll
     static void start() {
         stack = RealStack.start(dir);
-        LedgerSchema.migrate(stack.ledger().dataSource(), "lmforge_app", "app secret with a ' quote");
+        LedgerSchema.migrate(stack.ledger().jdbc().dataSource(), "lmforge_app", "app secret with a ' quote");
         // Twice, as every start-up does: it must be idempotent.
-        LedgerSchema.migrate(stack.ledger().dataSource(), "lmforge_app", "app secret with a ' quote");
+        LedgerSchema.migrate(stack.ledger().jdbc().dataSource(), "lmforge_app", "app secret with a ' quote");
         app = new PGSimpleDataSource();
         app.setURL(stack.jdbcUrl());
         app.setUser("lmforge_app");
@@ -51,7 +51,7 @@ class LedgerSchemaTest {
 
     @Test
     void theAppRoleAppendsAndVerifies() {
-        AuditLog audit = new AuditLog(new MetadataStore(app), AuditKey.load(null, dir),
+        AuditLog audit = new AuditLog(new Jdbc(app), AuditKey.load(null, dir),
                 new AuditAnchors(stack.artifacts(), "audit-anchors/schema-test/"),
                 new AuditLog.AnchorPolicy(100, Duration.ofMinutes(5)));
         audit.append("alice", "run.submit", "run-1", "{}");
@@ -88,10 +88,10 @@ class LedgerSchemaTest {
     @Test
     void theOwnerOrAnOddNameIsRefusedAsTheAppRole() {
         IllegalStateException owner = assertThrows(IllegalStateException.class,
-                () -> LedgerSchema.migrate(stack.ledger().dataSource(), "postgres", "x"));
+                () -> LedgerSchema.migrate(stack.ledger().jdbc().dataSource(), "postgres", "x"));
         assertTrue(owner.getMessage().contains("owner"), owner.getMessage());
         IllegalArgumentException odd = assertThrows(IllegalArgumentException.class,
-                () -> LedgerSchema.migrate(stack.ledger().dataSource(), "app; DROP TABLE runs", "x"));
+                () -> LedgerSchema.migrate(stack.ledger().jdbc().dataSource(), "app; DROP TABLE runs", "x"));
         assertTrue(odd.getMessage().contains("LMFORGE_JDBC_APP_USER"), odd.getMessage());
     }
 }

@@ -42,7 +42,7 @@ class UserStoreTest {
     @BeforeAll
     static void start() {
         stack = RealStack.start(dir);
-        users = new UserStore(stack.ledger());
+        users = new UserStore(stack.ledger().jdbc());
         users.createTeam("red");
         users.createTeam("blue");
     }
@@ -59,7 +59,7 @@ class UserStoreTest {
         assertEquals(List.of("blue", "red"), ann.teams(), "membership order: blue is ann's default team");
         assertEquals(Role.OPERATOR, ann.role());
 
-        List<String> row = stack.ledger().query("SELECT encode(password_hash, 'hex') || encode(password_salt, 'hex') "
+        List<String> row = stack.ledger().jdbc().query("SELECT encode(password_hash, 'hex') || encode(password_salt, 'hex') "
                 + "|| password_iterations || name || role FROM users WHERE name = 'ann'", rs -> rs.getString(1));
         String hexPassword = HexFormat.of().formatHex(password.getBytes(StandardCharsets.UTF_8));
         assertFalse(row.get(0).contains(hexPassword) || row.get(0).contains(password), "the password is not in the row");
@@ -70,7 +70,7 @@ class UserStoreTest {
         assertTrue(users.authenticate("nobody", password).isEmpty());
 
         users.createUser("bob", password, Role.VIEWER, List.of());
-        List<String> hashes = stack.ledger().query("SELECT encode(password_hash, 'hex') FROM users WHERE name IN ('ann', 'bob')",
+        List<String> hashes = stack.ledger().jdbc().query("SELECT encode(password_hash, 'hex') FROM users WHERE name IN ('ann', 'bob')",
                 rs -> rs.getString(1));
         assertFalse(hashes.get(0).equals(hashes.get(1)), "the same password hashes differently for each user (salt)");
     }
@@ -98,7 +98,7 @@ class UserStoreTest {
         users.createUser("cid", "long enough password", Role.OPERATOR, List.of("red"));
         NewToken made = users.createToken("cid", "laptop");
         assertTrue(made.secret().startsWith("lmf_") && made.secret().length() > 40, made.secret());
-        assertEquals(0L, (long) stack.ledger().query("SELECT count(*) FROM api_tokens WHERE token_hash = ? OR name = ?",
+        assertEquals(0L, (long) stack.ledger().jdbc().query("SELECT count(*) FROM api_tokens WHERE token_hash = ? OR name = ?",
                 rs -> rs.getLong(1), made.secret(), made.secret()).get(0), "the secret itself is stored nowhere");
 
         assertEquals("cid", users.userOfToken(made.secret()).orElseThrow().name());
@@ -208,7 +208,7 @@ class UserStoreTest {
         client = "192.0.2.3";
         endLockOut("hal");
         users.beginSignIn("hal", client);
-        stack.ledger().query("UPDATE login_throttle SET window_start = now() - make_interval(secs => ?) WHERE key = ? RETURNING key",
+        stack.ledger().jdbc().query("UPDATE login_throttle SET window_start = now() - make_interval(secs => ?) WHERE key = ? RETURNING key",
                 rs -> null, UserStore.FAILURE_WINDOW.toSeconds() + 1, UserStore.nameKey("hal"));
         for (int i = 1; i < UserStore.FAILURES_PER_NAME; i++) {
             assertEquals(List.of(), users.beginSignIn("hal", client).lockOuts(), "attempt " + i + " of a new window");
@@ -241,7 +241,7 @@ class UserStoreTest {
         for (int i = 1; i < UserStore.FAILURES_PER_CLIENT; i++) {
             users.signInSucceeded(users.beginSignIn("good-" + i, client));
         }
-        assertEquals(List.of(), stack.ledger().query("SELECT key FROM login_throttle WHERE key = ?", rs -> rs.getString(1),
+        assertEquals(List.of(), stack.ledger().jdbc().query("SELECT key FROM login_throttle WHERE key = ?", rs -> rs.getString(1),
                 UserStore.clientKey(client)), "successes alone leave nothing behind");
         for (int i = 1; i < UserStore.FAILURES_PER_CLIENT; i++) {
             users.beginSignIn("wrong-" + i, client);
@@ -277,7 +277,7 @@ class UserStoreTest {
                     "only the limit of attempts may check a password");
             assertEquals(1, done.stream().flatMap(a -> a.lockOuts().stream()).count(), "one lock-out");
             assertEquals(1, done.stream().filter(SignInAttempt::firstRefusal).count(), "one refusal worth an audit row");
-            assertEquals(List.of(parallel - UserStore.FAILURES_PER_NAME), stack.ledger().query(
+            assertEquals(List.of(parallel - UserStore.FAILURES_PER_NAME), stack.ledger().jdbc().query(
                     "SELECT refused_while_locked FROM login_throttle WHERE key = ?", rs -> rs.getInt(1), UserStore.nameKey("raced")));
         } finally {
             pool.shutdownNow();
@@ -286,7 +286,7 @@ class UserStoreTest {
 
     /** As if the name's lock-out had run its time. */
     private static void endLockOut(String name) {
-        stack.ledger().query("UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE key = ? RETURNING key",
+        stack.ledger().jdbc().query("UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE key = ? RETURNING key",
                 rs -> null, UserStore.nameKey(name));
     }
 
@@ -298,22 +298,22 @@ class UserStoreTest {
 
     @Test
     void runsOfTeamsAreListedWithTheSameFiltersAndTheirArtifactsKnowTheirTeams() {
-        MetadataStore ledger = stack.ledger();
-        ledger.createRun(new NewRun("run-t-red-1", "scoped-a", "red", "ann", "{}", "", List.of(), null));
-        ledger.createRun(new NewRun("run-t-blue-1", "scoped-b", "blue", "ann", "{}", "", List.of(), null));
-        ledger.createRun(new NewRun("run-t-none", "scoped-c", null, "ann", "{}", "", List.of(), null));
-        ledger.createRun(new NewRun("run-t-red-2", "other", "red", "ann", "{}", "", List.of(), null));
-        assertEquals(List.of("run-t-red-1"), ledger.runSummaries(null, "scoped", List.of("red"), 10, 0).items().stream()
+        Ledger ledger = stack.ledger();
+        ledger.runs().createRun(new NewRun("run-t-red-1", "scoped-a", "red", "ann", "{}", "", List.of(), null));
+        ledger.runs().createRun(new NewRun("run-t-blue-1", "scoped-b", "blue", "ann", "{}", "", List.of(), null));
+        ledger.runs().createRun(new NewRun("run-t-none", "scoped-c", null, "ann", "{}", "", List.of(), null));
+        ledger.runs().createRun(new NewRun("run-t-red-2", "other", "red", "ann", "{}", "", List.of(), null));
+        assertEquals(List.of("run-t-red-1"), ledger.runs().runSummaries(null, "scoped", List.of("red"), 10, 0).items().stream()
                 .map(Records.RunSummary::id).toList());
-        assertEquals(2, ledger.runSummaries("QUEUED", "scoped", List.of("red", "blue"), 10, 0).total());
-        assertEquals(0, ledger.runSummaries(null, null, List.of(), 10, 0).total());
-        assertEquals(0, ledger.runSummaries("SUCCEEDED", null, List.of("red"), 10, 0).total());
+        assertEquals(2, ledger.runs().runSummaries("QUEUED", "scoped", List.of("red", "blue"), 10, 0).total());
+        assertEquals(0, ledger.runs().runSummaries(null, null, List.of(), 10, 0).total());
+        assertEquals(0, ledger.runs().runSummaries("SUCCEEDED", null, List.of("red"), 10, 0).total());
 
         String digest = Digests.sha256("scoped artifact");
-        ledger.recordArtifact(digest, "corpus", 1, "{}");
+        ledger.artifacts().recordArtifact(digest, "corpus", 1, "{}");
         assertEquals(List.of(), users.teamsUsingArtifact(digest));
-        long stage = ledger.beginStage("run-t-blue-1", "data", 1, "key-scoped", "{}", Map.of(), null);
-        ledger.stageSucceeded(stage, Map.of("corpus", digest), "{}");
+        long stage = ledger.runs().beginStage("run-t-blue-1", "data", 1, "key-scoped", "{}", Map.of(), null);
+        ledger.runs().stageSucceeded(stage, Map.of("corpus", digest), "{}");
         assertEquals(List.of("blue"), users.teamsUsingArtifact(digest));
     }
 }

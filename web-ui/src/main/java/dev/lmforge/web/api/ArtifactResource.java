@@ -1,7 +1,7 @@
 package dev.lmforge.web.api;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.Records.ArtifactRecord;
 import dev.lmforge.services.ledger.Records.LineageEdge;
 import dev.lmforge.services.ledger.Records.LineageGraph;
@@ -11,6 +11,8 @@ import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.auth.Permissions;
+import dev.lmforge.web.problem.ProblemException;
+import dev.lmforge.web.problem.ProblemMapper;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -41,7 +43,7 @@ import java.util.stream.Collectors;
 public class ArtifactResource {
 
     @Inject
-    MetadataStore ledger;
+    Ledger ledger;
     @Inject
     ArtifactStore store;
     @Inject
@@ -123,14 +125,14 @@ public class ArtifactResource {
             throw ProblemException.badRequest("direction: must be 'up' or 'down', got '" + direction + "'");
         }
         require(digest);
-        LineageGraph graph = ledger.lineage(digest, direction.equals("up"));
+        LineageGraph graph = ledger.artifacts().lineage(digest, direction.equals("up"));
         User user = caller.user();
         if (user.role() == Role.ADMIN) {
             return graph;
         }
         Map<String, Boolean> visibleRuns = new HashMap<>();
         Set<Long> stages = graph.stages().stream()
-                .filter(s -> visibleRuns.computeIfAbsent(s.runId(), id -> ledger.run(id).filter(r -> Permissions.canSee(user, r.team())).isPresent()))
+                .filter(s -> visibleRuns.computeIfAbsent(s.runId(), id -> ledger.runs().run(id).filter(r -> Permissions.canSee(user, r.team())).isPresent()))
                 .map(LineageStage::id).collect(Collectors.toSet());
         List<LineageEdge> edges = graph.edges().stream().filter(e -> stages.contains(e.stageId())).toList();
         Set<String> digests = edges.stream().map(LineageEdge::artifact).collect(Collectors.toSet());
@@ -144,7 +146,7 @@ public class ArtifactResource {
             throw ProblemException.badRequest("digest: not a SHA-256 digest: '" + digest + "' (64 lower-case hex characters)");
         }
         User user = caller.user();
-        return ledger.artifact(digest)
+        return ledger.artifacts().artifact(digest)
                 .filter(a -> user.role() == Role.ADMIN || Permissions.canSeeAny(user, users.teamsUsingArtifact(digest)))
                 .orElseThrow(() -> ProblemException.notFound("no artifact sha256:" + digest));
     }

@@ -1,6 +1,6 @@
 package dev.lmforge.web.api;
 
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.MetricStore;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.services.ledger.Records.Page;
@@ -8,6 +8,7 @@ import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.Records.RunSummary;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.console.RunEventStream;
+import dev.lmforge.web.problem.ProblemException;
 import dev.lmforge.web.runs.ResumePlan;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.runs.RunView;
@@ -49,7 +50,7 @@ public class RunResource {
     @Inject
     Caller caller;
     @Inject
-    MetadataStore ledger;
+    MetricStore metricStore;
 
     /** Submits a lifecycle spec, YAML or JSON; 201 with the run, or 400 naming each bad field. */
     @POST
@@ -136,7 +137,7 @@ public class RunResource {
             throw ProblemException.badRequest("points: must be between 2 and " + MAX_SERIES_POINTS + ", got " + points);
         }
         runs.require(id, caller.user());
-        return ledger.metricSeries(id, stage, name, points);
+        return metricStore.metricSeries(id, stage, name, points);
     }
 
     /** The run's evaluation figures, by stage, task and metric. */
@@ -144,6 +145,6 @@ public class RunResource {
     @Path("{id}/evaluations")
     public List<EvaluationResult> evaluations(@PathParam("id") String id) {
         runs.require(id, caller.user());
-        return ledger.evaluations(id);
+        return metricStore.evaluations(id);
     }
 }

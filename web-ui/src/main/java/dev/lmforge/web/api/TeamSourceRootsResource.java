@@ -1,7 +1,7 @@
 package dev.lmforge.web.api;
 
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
@@ -9,6 +9,7 @@ import dev.lmforge.services.sources.SourceRefusedException;
 import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.auth.Permissions;
+import dev.lmforge.web.problem.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -93,7 +94,7 @@ public class TeamSourceRootsResource {
                     + errors.get(0).message(), errors);
         }
         users.setSourceRoots(team, roots);
-        audit.append(admin.name(), "team.source-roots.set", "team:" + team, MetadataStore.toJson(Map.of("roots", roots)));
+        audit.append(admin.name(), "team.source-roots.set", "team:" + team, LedgerJson.toJson(Map.of("roots", roots)));
         return new TeamRoots(team, users.sourceRoots(team), sources.describe());
     }
 }

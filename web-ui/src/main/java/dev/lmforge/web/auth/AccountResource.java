@@ -1,11 +1,11 @@
 package dev.lmforge.web.auth;
 
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.auth.PasswordCheck.Purpose;
+import dev.lmforge.web.problem.ProblemException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -58,7 +58,7 @@ public class AccountResource {
             throw ProblemException.invalid(e);
         }
         audit.append(user.name(), "user.password.change", "user:" + user.name(),
-                MetadataStore.toJson(Map.of("closedSessions", closed)));
+                LedgerJson.toJson(Map.of("closedSessions", closed)));
         return Map.of("closedSessions", closed);
     }
 }

@@ -1,7 +1,7 @@
 package dev.lmforge.web.auth;
 
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import jakarta.enterprise.context.RequestScoped;
 import java.util.Optional;
 

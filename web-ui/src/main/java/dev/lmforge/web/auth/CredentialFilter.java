@@ -3,7 +3,7 @@ package dev.lmforge.web.auth;
 import dev.lmforge.services.artifacts.Digests;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Cookie;

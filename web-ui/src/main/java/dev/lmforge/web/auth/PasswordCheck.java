@@ -1,12 +1,12 @@
 package dev.lmforge.web.auth;
 
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.LockOut;
 import dev.lmforge.services.ledger.UserStore.SignInAttempt;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -59,7 +59,7 @@ public class PasswordCheck {
             Instant until = attempt.lockedUntil().get();
             // One row per lock-out: a flood of attempts while locked would otherwise fill the audit log.
             if (attempt.firstRefusal()) {
-                audit.append(actor, purpose.action + ".locked", target, MetadataStore.toJson(Map.of("client", client,
+                audit.append(actor, purpose.action + ".locked", target, LedgerJson.toJson(Map.of("client", client,
                         "until", until.toString(), "note", "later attempts in this lock-out are counted, not audited")));
             }
             throw lockedOut(until);
@@ -70,9 +70,9 @@ public class PasswordCheck {
             return user;
         }
         List<LockOut> started = attempt.lockOuts();
-        audit.append(actor, purpose.action + ".fail", target, MetadataStore.toJson(Map.of("client", client)));
+        audit.append(actor, purpose.action + ".fail", target, LedgerJson.toJson(Map.of("client", client)));
         for (LockOut lockOut : started) {
-            audit.append("lmforge", "session.lockout", lockOut.key(), MetadataStore.toJson(Map.of("until",
+            audit.append("lmforge", "session.lockout", lockOut.key(), LedgerJson.toJson(Map.of("until",
                     lockOut.until().toString(), "lockOutsInARow", lockOut.inARow(), "client", client, "nameTried", target)));
         }
         if (!started.isEmpty()) {

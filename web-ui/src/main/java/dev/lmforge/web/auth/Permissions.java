@@ -2,7 +2,7 @@ package dev.lmforge.web.auth;
 
 import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import java.util.List;
 
 /**

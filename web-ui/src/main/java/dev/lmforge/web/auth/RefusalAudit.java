@@ -1,9 +1,11 @@
 package dev.lmforge.web.auth;
 
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.UserStore.User;
+import dev.lmforge.web.problem.Refusal;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -29,13 +31,14 @@ public class RefusalAudit {
     Caller caller;
 
     /** Audits a 403; a failure to write it is logged, never put in the way of the answer. */
-    public void forbidden(String method, String path, String reason) {
+    void forbidden(@Observes Refusal refusal) {
         String actor = caller.known().map(User::name).orElse(ANONYMOUS);
+        String request = refusal.method() + " " + refusal.path();
         try {
-            audit.append(actor, "access.denied", targetOf(path),
-                    MetadataStore.toJson(Map.of("request", method + " " + path, "reason", reason)));
+            audit.append(actor, "access.denied", targetOf(refusal.path()),
+                    LedgerJson.toJson(Map.of("request", request, "reason", refusal.reason())));
         } catch (RuntimeException e) {
-            LOG.errorf(e, "could not audit the refusal of %s %s to %s", method, path, actor);
+            LOG.errorf(e, "could not audit the refusal of %s to %s", request, actor);
         }
     }
 

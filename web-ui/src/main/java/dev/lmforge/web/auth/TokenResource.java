@@ -1,13 +1,13 @@
 package dev.lmforge.web.auth;
 
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.ApiToken;
 import dev.lmforge.services.ledger.UserStore.NewToken;
 import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -57,7 +57,7 @@ public class TokenResource {
         } catch (IllegalArgumentException e) {
             throw ProblemException.invalid(e);
         }
-        audit.append(user.name(), "token.create", "token:" + made.token().id(), MetadataStore.toJson(Map.of("name", made.token().name())));
+        audit.append(user.name(), "token.create", "token:" + made.token().id(), LedgerJson.toJson(Map.of("name", made.token().name())));
         return Response.status(201).entity(made).build();
     }
 
@@ -69,7 +69,7 @@ public class TokenResource {
         ApiToken token = users.token(id).filter(t -> t.user().equals(user.name()) || user.role() == Role.ADMIN)
                 .orElseThrow(() -> ProblemException.notFound("no token " + id));
         if (users.revokeToken(id)) {
-            audit.append(user.name(), "token.revoke", "token:" + id, MetadataStore.toJson(Map.of("user", token.user())));
+            audit.append(user.name(), "token.revoke", "token:" + id, LedgerJson.toJson(Map.of("user", token.user())));
         }
         return users.token(id).orElseThrow();
     }

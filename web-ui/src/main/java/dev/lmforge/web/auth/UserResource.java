@@ -1,11 +1,11 @@
 package dev.lmforge.web.auth;
 
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -70,7 +70,7 @@ public class UserResource {
             throw ProblemException.invalid(e);
         }
         audit.append(admin.name(), "user.create", "user:" + created.name(),
-                MetadataStore.toJson(Map.of("role", created.role().id(), "teams", created.teams())));
+                LedgerJson.toJson(Map.of("role", created.role().id(), "teams", created.teams())));
         return Response.created(URI.create("/api/users/" + created.name())).entity(created).build();
     }
 
@@ -85,7 +85,7 @@ public class UserResource {
         } catch (IllegalArgumentException e) {
             throw ProblemException.invalid(e);
         }
-        audit.append(admin.name(), "team.member.add", "user:" + name, MetadataStore.toJson(Map.of("team", team.name())));
+        audit.append(admin.name(), "team.member.add", "user:" + name, LedgerJson.toJson(Map.of("team", team.name())));
         return users.user(name).orElseThrow();
     }
 
@@ -105,7 +105,7 @@ public class UserResource {
             throw ProblemException.invalid(e);
         }
         users.clearSignInFailures(name);
-        audit.append(admin.name(), "user.password.reset", "user:" + name, MetadataStore.toJson(Map.of("closedSessions", closed)));
+        audit.append(admin.name(), "user.password.reset", "user:" + name, LedgerJson.toJson(Map.of("closedSessions", closed)));
         return Map.of("closedSessions", closed);
     }
 

@@ -1,6 +1,6 @@
 package dev.lmforge.web.bench;
 
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.web.auth.FirstAdminBootstrap;
 import dev.lmforge.web.runs.SpecParser;
@@ -54,7 +54,7 @@ public class ConsoleBench {
             + "corpus:\n  sources:\n    - path: samples/corpus\ncompute:\n  budget: 1.0e17\n";
 
     @Inject
-    MetadataStore ledger;
+    Ledger ledger;
     @Inject
     UserStore users;
     @ConfigProperty(name = "lmforge.bench")
@@ -103,7 +103,7 @@ public class ConsoleBench {
     /** The runs, their stages, and the metric points, each one INSERT ... SELECT over generate_series. */
     private List<String> seed(Size size) throws SQLException {
         String spec = SpecParser.toJson(SpecParser.parse(SPEC));
-        try (Connection c = ledger.dataSource().getConnection()) {
+        try (Connection c = ledger.jdbc().dataSource().getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement runs = c.prepareStatement("INSERT INTO runs (id, name, team, owner, spec, spec_source, "
                     + "planned_stages, status, created_at, started_at, ended_at) SELECT 'bench-' || i, 'bench-' || (i % 10) || '-' || i, "

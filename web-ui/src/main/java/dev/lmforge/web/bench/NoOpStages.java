@@ -1,7 +1,7 @@
 package dev.lmforge.web.bench;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.ArtifactLedger;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.PlanStage;
 import dev.lmforge.workflows.stage.StageInput;
@@ -18,11 +18,11 @@ import java.util.Map;
 final class NoOpStages implements TokenizerStage, PlanStage {
 
     private final ArtifactStore artifacts;
-    private final MetadataStore ledger;
+    private final ArtifactLedger artifactLedger;
 
-    NoOpStages(ArtifactStore artifacts, MetadataStore ledger) {
+    NoOpStages(ArtifactStore artifacts, ArtifactLedger artifactLedger) {
         this.artifacts = artifacts;
-        this.ledger = ledger;
+        this.artifactLedger = artifactLedger;
     }
 
     @Override
@@ -38,7 +38,7 @@ final class NoOpStages implements TokenizerStage, PlanStage {
 
     private StageOutput configAs(String output, StageInput input) {
         ArtifactStore.StoredObject stored = artifacts.put(input.config().toString().getBytes(StandardCharsets.UTF_8));
-        ledger.recordArtifact(stored.digest(), "bench", stored.sizeBytes(), "{}");
+        artifactLedger.recordArtifact(stored.digest(), "bench", stored.sizeBytes(), "{}");
         return new StageOutput(Map.of(output, new ArtifactRef(stored.digest(), "bench", stored.sizeBytes())), Map.of());
     }
 }

@@ -2,7 +2,8 @@ package dev.lmforge.web.bench;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
+import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.web.auth.FirstAdminBootstrap;
 import dev.lmforge.web.runs.RunService;
@@ -46,7 +47,7 @@ public class OrchestrationBench {
     @Inject
     RunService runs;
     @Inject
-    MetadataStore ledger;
+    Ledger ledger;
     @Inject
     ArtifactStore artifacts;
     @Inject
@@ -75,7 +76,7 @@ public class OrchestrationBench {
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / MB,
                 controlPlane.mode().description());
         WorkerFactory factory = WorkerFactory.newInstance(controlPlane.client());
-        NoOpStages noOp = new NoOpStages(artifacts, ledger);
+        NoOpStages noOp = new NoOpStages(artifacts, ledger.artifacts());
         factory.newWorker(settings.cpuQueue()).registerActivitiesImplementations(noOp);
         factory.start();
         try {
@@ -139,11 +140,11 @@ public class OrchestrationBench {
                 + "\ncompute:\n  budget: 1.0e15\n";
         long start = System.nanoTime();
         String id = runs.submit(spec, users.user(FirstAdminBootstrap.ADMIN).orElseThrow()).id();
-        while (!MetadataStore.TERMINAL.contains(ledger.run(id).orElseThrow().status())) {
+        while (!RunStore.TERMINAL.contains(ledger.runs().run(id).orElseThrow().status())) {
             Thread.sleep(1);
         }
         double ms = (System.nanoTime() - start) / 1e6;
-        String status = ledger.run(id).orElseThrow().status();
+        String status = ledger.runs().run(id).orElseThrow().status();
         if (!status.equals("SUCCEEDED")) {
             throw new IllegalStateException("bench run " + id + " ended " + status);
         }

@@ -1,11 +1,11 @@
 package dev.lmforge.web.console;
 
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.MetricStore;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.auth.Caller;
+import dev.lmforge.web.problem.ProblemException;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.runs.RunView;
 import jakarta.inject.Inject;
@@ -34,7 +34,7 @@ public class RunComparisonResource {
     @Inject
     RunService runs;
     @Inject
-    MetadataStore ledger;
+    MetricStore metricStore;
     @Inject
     Caller caller;
 
@@ -67,6 +67,6 @@ public class RunComparisonResource {
         List<ComparedStage> stages = view.stages().stream()
                 .map(s -> new ComparedStage(s.stage(), s.status(), s.summary(), s.startedAt(), s.endedAt())).toList();
         return new ComparedRun(run.id(), run.name(), run.team(), run.owner(), run.status(), run.createdAt(),
-                run.startedAt(), run.endedAt(), run.specSource(), stages, ledger.evaluations(id));
+                run.startedAt(), run.endedAt(), run.specSource(), stages, metricStore.evaluations(id));
     }
 }

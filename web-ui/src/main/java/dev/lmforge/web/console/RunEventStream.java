@@ -1,8 +1,8 @@
 package dev.lmforge.web.console;
 
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.web.problem.ProblemException;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.runs.RunView;
 import io.smallrye.mutiny.Multi;
@@ -86,7 +86,7 @@ public class RunEventStream {
                     if (!Objects.equals(view, last.getAndSet(view))) {
                         emitter.emit(view);
                     }
-                    if (MetadataStore.TERMINAL.contains(view.status()) || System.nanoTime() > deadline) {
+                    if (RunStore.TERMINAL.contains(view.status()) || System.nanoTime() > deadline) {
                         emitter.complete();
                     }
                 } catch (RuntimeException e) {

@@ -3,9 +3,9 @@ package dev.lmforge.web.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lmforge.services.config.LmforgeSettings;
-import dev.lmforge.services.ledger.MetadataStore;
-import dev.lmforge.web.api.ProblemException;
+import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.web.auth.Caller;
+import dev.lmforge.web.problem.ProblemException;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.runs.SpecParser;
 import dev.lmforge.web.temporal.ControlPlane;
@@ -50,7 +50,7 @@ public class SpecValidationResource {
     @Inject
     LmforgeSettings settings;
     @Inject
-    MetadataStore ledger;
+    RunStore runStore;
 
     /** How long the launch page waits for a compute worker to plan. */
     private static final Duration PREVIEW_TIMEOUT = Duration.ofSeconds(30);
@@ -136,7 +136,7 @@ public class SpecValidationResource {
      * stages here. Measured, not a datasheet peak; smaller models reach a lower rate, so it is a rough guide.
      */
     private ObjectNode withWallTime(ObjectNode plan) {
-        List<Double> rates = ledger.recentStageFigures("pretrain", "modelFlopsPerSecond", THROUGHPUT_SAMPLES);
+        List<Double> rates = runStore.recentStageFigures("pretrain", "modelFlopsPerSecond", THROUGHPUT_SAMPLES);
         ObjectNode wall = plan.putObject("wallTime");
         if (rates.isEmpty()) {
             wall.put("basis", "no pretraining has finished on this platform yet, so there is no measured throughput");

@@ -1,11 +1,11 @@
 package dev.lmforge.web.console;
 
-import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.StageRecord;
+import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.ledger.UserStore.User;
-import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.auth.Permissions;
+import dev.lmforge.web.problem.ProblemException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -19,7 +19,7 @@ import jakarta.ws.rs.core.MediaType;
 public class StageRowResource {
 
     @Inject
-    MetadataStore ledger;
+    RunStore runStore;
     @Inject
     Caller caller;
 
@@ -28,8 +28,8 @@ public class StageRowResource {
     @Path("stages/{rowId}")
     public StageRecord stage(@PathParam("rowId") long rowId) {
         User user = caller.user();
-        return ledger.stage(rowId)
-                .filter(s -> ledger.run(s.runId()).filter(r -> Permissions.canSee(user, r.team())).isPresent())
+        return runStore.stage(rowId)
+                .filter(s -> runStore.run(s.runId()).filter(r -> Permissions.canSee(user, r.team())).isPresent())
                 .orElseThrow(() -> ProblemException.notFound("no stage row " + rowId));
     }
 }

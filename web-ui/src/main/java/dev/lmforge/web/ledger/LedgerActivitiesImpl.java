@@ -2,7 +2,8 @@ package dev.lmforge.web.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.AttemptRecord;
 import dev.lmforge.services.ledger.Records.StageRecord;
 import dev.lmforge.workflows.ledger.LedgerActivities;
@@ -26,14 +27,14 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
 
     /** The actor of state changes that no user made directly: the workflows moving runs along. */
     static final String ACTOR = "system";
-    private final MetadataStore ledger;
+    private final Ledger ledger;
     private final AuditLog audit;
     private final int teamStagesPerQueue;
 
     /**
      * @param teamStagesPerQueue how many stages of one team may run at once on one task queue; 0 for no limit
      */
-    public LedgerActivitiesImpl(MetadataStore ledger, AuditLog audit, int teamStagesPerQueue) {
+    public LedgerActivitiesImpl(Ledger ledger, AuditLog audit, int teamStagesPerQueue) {
         this.ledger = ledger;
         this.audit = audit;
         this.teamStagesPerQueue = teamStagesPerQueue;
@@ -41,18 +42,18 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
 
     @Override
     public boolean claimSlot(long stageRowId, String queue) {
-        return ledger.claimSlot(stageRowId, queue, teamStagesPerQueue > 0 ? teamStagesPerQueue : Integer.MAX_VALUE);
+        return ledger.runs().claimSlot(stageRowId, queue, teamStagesPerQueue > 0 ? teamStagesPerQueue : Integer.MAX_VALUE);
     }
 
     @Override
     public void runStatus(String runId, String status, String error) {
         // Only a real change is audited: a late write to a run that already ended changes nothing.
-        if (ledger.setRunStatus(runId, status, error)) {
+        if (ledger.runs().setRunStatus(runId, status, error)) {
             Map<String, Object> details = new LinkedHashMap<>();
             if (error != null) {
                 details.put("error", firstLine(error));
             }
-            audit.append(ACTOR, "run." + status.toLowerCase(Locale.ROOT), runId, MetadataStore.toJson(details));
+            audit.append(ACTOR, "run." + status.toLowerCase(Locale.ROOT), runId, LedgerJson.toJson(details));
         }
     }
 
@@ -62,23 +63,23 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
         String key = CacheKey.of(stage, config, inputs);
         Map<String, String> inputDigests = new LinkedHashMap<>();
         inputs.forEach((name, ref) -> inputDigests.put(name, ref.digest()));
-        Optional<StageRecord> hit = ledger.succeededStageWithKey(key);
+        Optional<StageRecord> hit = ledger.runs().succeededStageWithKey(key);
         Long reusedFrom = hit.map(StageRecord::id).orElse(null);
-        long row = ledger.beginStage(runId, stageId, stage.codeVersion(), key, MetadataStore.toJson(config),
+        long row = ledger.runs().beginStage(runId, stageId, stage.codeVersion(), key, LedgerJson.toJson(config),
                 inputDigests, reusedFrom);
         Map<String, Object> details = new LinkedHashMap<>(Map.of("stage", stageId, "row", row, "cacheKey", key));
         if (reusedFrom != null) {
             details.put("reusedFrom", reusedFrom);
         }
-        audit.append(ACTOR, reusedFrom == null ? "stage.started" : "stage.reused", runId, MetadataStore.toJson(details));
-        StageOutput reused = hit.map(h -> new StageOutput(outputsOf(h), MetadataStore.summaryOf(h.summary()))).orElse(null);
+        audit.append(ACTOR, reusedFrom == null ? "stage.started" : "stage.reused", runId, LedgerJson.toJson(details));
+        StageOutput reused = hit.map(h -> new StageOutput(outputsOf(h), LedgerJson.summaryOf(h.summary()))).orElse(null);
         return new StageStart(row, key, reused, reusedFrom);
     }
 
     private Map<String, ArtifactRef> outputsOf(StageRecord stage) {
         Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
         stage.outputs().forEach((name, digest) -> {
-            var artifact = ledger.artifact(digest).orElseThrow(() ->
+            var artifact = ledger.artifacts().artifact(digest).orElseThrow(() ->
                     new IllegalStateException("stage row " + stage.id() + " names artifact " + digest + ", which the ledger lacks"));
             outputs.put(name, new ArtifactRef(digest, artifact.kind(), artifact.sizeBytes()));
         });
@@ -89,13 +90,13 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
     public void stageSucceeded(long stageRowId, StageOutput output) {
         Map<String, String> digests = new LinkedHashMap<>();
         output.outputs().forEach((name, ref) -> digests.put(name, ref.digest()));
-        ledger.stageSucceeded(stageRowId, digests, MetadataStore.toJson(output.summary()));
+        ledger.runs().stageSucceeded(stageRowId, digests, LedgerJson.toJson(output.summary()));
         auditEnd(stageRowId, "SUCCEEDED", Map.of("outputs", digests));
     }
 
     @Override
     public void stageEnded(long stageRowId, String status, String error) {
-        if (ledger.stageEnded(stageRowId, status, error)) {
+        if (ledger.runs().stageEnded(stageRowId, status, error)) {
             auditEnd(stageRowId, status, error == null ? Map.of() : Map.of("error", firstLine(error)));
         }
     }
@@ -105,7 +106,7 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
      * record attempts but hold no audit key, so retries are audited here, when the control plane learns of them.
      */
     private void auditEnd(long stageRowId, String status, Map<String, Object> extra) {
-        StageRecord stage = ledger.stage(stageRowId).orElseThrow(() ->
+        StageRecord stage = ledger.runs().stage(stageRowId).orElseThrow(() ->
                 new IllegalStateException("stage row " + stageRowId + " is not in the ledger"));
         Map<Integer, AttemptRecord> byNumber = new LinkedHashMap<>();
         stage.attempts().forEach(a -> byNumber.put(a.attempt(), a));
@@ -124,13 +125,13 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
                         details.put("previousError", firstLine(before.error()));
                     }
                 }
-                audit.append(ACTOR, "stage.retried", stage.runId(), MetadataStore.toJson(details));
+                audit.append(ACTOR, "stage.retried", stage.runId(), LedgerJson.toJson(details));
             }
         }
         Map<String, Object> details = new LinkedHashMap<>(Map.of("stage", stage.stage(), "row", stageRowId,
                 "attempts", stage.attempts().size()));
         details.putAll(extra);
-        audit.append(ACTOR, "stage." + status.toLowerCase(Locale.ROOT), stage.runId(), MetadataStore.toJson(details));
+        audit.append(ACTOR, "stage." + status.toLowerCase(Locale.ROOT), stage.runId(), LedgerJson.toJson(details));
     }
 
     /** The first line of an error, at most 300 characters: the audit log says what happened, the ledger keeps the stack. */

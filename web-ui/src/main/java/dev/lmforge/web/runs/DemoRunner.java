@@ -1,7 +1,7 @@
 package dev.lmforge.web.runs;
 
-import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.web.auth.FirstAdminBootstrap;
@@ -61,7 +61,7 @@ public class DemoRunner {
                     System.out.println(line);
                     last = line.toString();
                 }
-                if (MetadataStore.TERMINAL.contains(view.status())) {
+                if (RunStore.TERMINAL.contains(view.status())) {
                     boolean ok = view.status().equals("SUCCEEDED");
                     System.out.println("lmforge demo: run " + runId + " " + view.status()
                             + (ok ? "" : ": " + view.error()) + (exitWhenDone ? "" : "; the console keeps serving (Ctrl-C stops it)"));

@@ -1,8 +1,9 @@
 package dev.lmforge.web.runs;
 
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.services.ledger.RunStore;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -28,16 +29,16 @@ public class RunReconciler {
     private static final Logger LOG = Logger.getLogger(RunReconciler.class);
 
     @Inject
-    MetadataStore ledger;
+    RunStore runStore;
     @Inject
     AuditLog audit;
 
     public void reconcile(WorkflowServiceStubs service, String namespace) {
-        for (RunRecord run : ledger.runsWithStatus(Set.of("QUEUED", "RUNNING", "PAUSED"))) {
+        for (RunRecord run : runStore.runsWithStatus(Set.of("QUEUED", "RUNNING", "PAUSED"))) {
             String reason = whyInterrupted(service, namespace, run);
             if (reason != null) {
-                ledger.interruptRun(run.id(), reason);
-                audit.append("system", "run.interrupted", run.id(), MetadataStore.toJson(Map.of("reason", reason)));
+                runStore.interruptRun(run.id(), reason);
+                audit.append("system", "run.interrupted", run.id(), LedgerJson.toJson(Map.of("reason", reason)));
                 LOG.warnf("run %s is INTERRUPTED: %s; 'lmforge resume %s' goes on from its completed stages",
                         run.id(), reason, run.id());
             }

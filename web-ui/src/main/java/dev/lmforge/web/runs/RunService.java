@@ -4,7 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.AuditLog;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
+import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.services.ledger.Records.Page;
 import dev.lmforge.services.ledger.Records.RunRecord;
@@ -15,8 +16,8 @@ import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
 import dev.lmforge.services.sources.SourceRefusedException;
 import dev.lmforge.services.sources.SourceRoots;
-import dev.lmforge.web.api.ProblemException;
 import dev.lmforge.web.auth.Permissions;
+import dev.lmforge.web.problem.ProblemException;
 import dev.lmforge.web.temporal.ControlPlane;
 import dev.lmforge.workflows.LifecycleInput;
 import dev.lmforge.workflows.LifecycleWorkflow;
@@ -51,7 +52,7 @@ public class RunService {
     private static final Set<String> RESUMABLE = Set.of("INTERRUPTED", "FAILED", "CANCELLED");
 
     @Inject
-    MetadataStore ledger;
+    Ledger ledger;
     @Inject
     AuditLog audit;
     @Inject
@@ -104,13 +105,13 @@ public class RunService {
 
     /** Summaries of the runs {@code user} may see, newest first: every run for an admin, else those of their teams. */
     public Page<RunSummary> list(User user, String status, String namePrefix, int limit, int offset) {
-        return ledger.runSummaries(status, namePrefix, user.role() == Role.ADMIN ? null : user.teams(), limit, offset);
+        return ledger.runs().runSummaries(status, namePrefix, user.role() == Role.ADMIN ? null : user.teams(), limit, offset);
     }
 
     private RunRecord start(LifecycleSpec spec, String specText, String resumedFrom, String actor) {
         String id = "run-" + ZonedDateTime.now(ZoneOffset.UTC).format(ID_TIME) + "-" + HexFormat.of().formatHex(randomBytes());
         String name = spec.name() != null ? spec.name() : "lifecycle";
-        ledger.createRun(new NewRun(id, name, spec.team(), actor, SpecParser.toJson(spec), specText,
+        ledger.runs().createRun(new NewRun(id, name, spec.team(), actor, SpecParser.toJson(spec), specText,
                 spec.stageList().stream().map(Stage::id).toList(), resumedFrom));
         WorkflowClient client = controlPlane.client();
         String workflowId = "lifecycle-" + id;
@@ -119,14 +120,14 @@ public class RunService {
                     .setWorkflowId(workflowId).setTaskQueue(settings.controlQueue()).build());
             WorkflowExecution execution = WorkflowClient.start(workflow::run,
                     new LifecycleInput(id, spec, settings.cpuQueue(), settings.gpuQueue()));
-            ledger.setWorkflowIds(id, workflowId, execution.getRunId());
+            ledger.runs().setWorkflowIds(id, workflowId, execution.getRunId());
         } catch (RuntimeException e) {
-            ledger.deleteUnstartedRun(id);
+            ledger.runs().deleteUnstartedRun(id);
             throw new ProblemException(503, "Service Unavailable", "could not start the run's workflow: " + e.getMessage());
         }
         audit.append(actor, resumedFrom == null ? "run.submit" : "run.resume", id,
-                MetadataStore.toJson(resumedFrom == null ? Map.of("name", name) : Map.of("name", name, "resumedFrom", resumedFrom)));
-        return ledger.run(id).orElseThrow();
+                LedgerJson.toJson(resumedFrom == null ? Map.of("name", name) : Map.of("name", name, "resumedFrom", resumedFrom)));
+        return ledger.runs().run(id).orElseThrow();
     }
 
     private static byte[] randomBytes() {
@@ -176,13 +177,13 @@ public class RunService {
      */
     private List<ResumePlan.StagePlan> previewReuse(RunRecord run, LifecycleSpec spec) {
         Map<String, StageRecord> newest = new LinkedHashMap<>();
-        ledger.stages(run.id()).forEach(s -> newest.put(s.stage(), s));
+        ledger.runs().stages(run.id()).forEach(s -> newest.put(s.stage(), s));
         List<ResumePlan.StagePlan> plan = new ArrayList<>();
         boolean rerunning = false;
         for (Stage stage : spec.stageList()) {
             StageRecord row = newest.get(stage.id());
             boolean completed = row != null && (row.status().equals("SUCCEEDED") || row.status().equals("REUSED"));
-            if (!rerunning && completed && ledger.succeededStageWithKey(row.cacheKey()).isPresent()) {
+            if (!rerunning && completed && ledger.runs().succeededStageWithKey(row.cacheKey()).isPresent()) {
                 plan.add(new ResumePlan.StagePlan(stage.id(), "reuse", "completed as stage row " + row.id()
                         + "; its outputs are reused"));
             } else {
@@ -222,7 +223,7 @@ public class RunService {
         RunRecord run = require(runId, user);
         LifecycleSpec spec = specOf(run);
         Map<String, StageRecord> newest = new LinkedHashMap<>();
-        ledger.stages(runId).forEach(s -> newest.put(s.stage(), s));
+        ledger.runs().stages(runId).forEach(s -> newest.put(s.stage(), s));
         List<RunView.StageView> stages = new ArrayList<>();
         for (Stage stage : spec.stageList()) {
             StageRecord s = newest.get(stage.id());
@@ -230,17 +231,17 @@ public class RunService {
                     ? new RunView.StageView(stage.id(), "PENDING", null, null, null, null, null, null, Map.of(), Map.of(), Map.of(), List.of(),
                     false)
                     : new RunView.StageView(stage.id(), s.status(), s.id(), s.cacheKey(), s.reusedFrom(), s.error(),
-                    s.startedAt(), s.endedAt(), s.inputs(), s.outputs(), MetadataStore.summaryOf(s.summary()), s.attempts(),
+                    s.startedAt(), s.endedAt(), s.inputs(), s.outputs(), LedgerJson.summaryOf(s.summary()), s.attempts(),
                     s.waitingForSlot()));
         }
         return new RunView(run.id(), run.name(), run.team(), run.owner(), run.status(), run.error(), run.resumedFrom(),
                 run.workflowId(), run.createdAt(), run.startedAt(), run.endedAt(), readJson(run.spec()), stages,
-                ledger.metricSummaries(runId));
+                ledger.metrics().metricSummaries(runId));
     }
 
     /** The run if {@code user} may see it; a run of another team is as missing as one that never was (404). */
     public RunRecord require(String runId, User user) {
-        return ledger.run(runId).filter(r -> Permissions.canSee(user, r.team()))
+        return ledger.runs().run(runId).filter(r -> Permissions.canSee(user, r.team()))
                 .orElseThrow(() -> ProblemException.notFound("no run " + runId));
     }
 

@@ -3,8 +3,8 @@ package dev.lmforge.web.temporal;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.AuditLog;
+import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.LedgerSchema;
-import dev.lmforge.services.ledger.MetadataStore;
 import dev.lmforge.web.ControlPlaneServices;
 import dev.lmforge.web.ledger.LedgerActivitiesImpl;
 import dev.lmforge.web.runs.RunReconciler;
@@ -49,7 +49,7 @@ public class ControlPlane {
     @Inject
     LmforgeSettings settings;
     @Inject
-    MetadataStore ledger;
+    Ledger ledger;
     @Inject
     ArtifactStore artifacts;
     @Inject
@@ -103,7 +103,7 @@ public class ControlPlane {
     public static final String TEAM_STAGES_KEY = "lmforge.limits.team-stages-per-queue";
 
     /** Registers the control queue's work: every workflow type and the ledger activities. */
-    public static void registerControlWork(Worker worker, MetadataStore ledger, AuditLog audit) {
+    public static void registerControlWork(Worker worker, Ledger ledger, AuditLog audit) {
         worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
                 ScalingSweepWorkflowImpl.class, PlanPreviewWorkflowImpl.class);
         String limit = ControlPlaneServices.lookup(TEAM_STAGES_KEY);

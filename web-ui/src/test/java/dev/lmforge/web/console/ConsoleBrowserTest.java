@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.LocatorAssertions;
-import dev.lmforge.services.ledger.MetadataStore;
+import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.services.ledger.UserStore;
@@ -71,7 +71,7 @@ class ConsoleBrowserTest {
     @Inject
     UserStore users;
     @Inject
-    MetadataStore ledger;
+    Ledger ledger;
     @ConfigProperty(name = "lmforge.data-dir")
     String dataDir;
 
@@ -468,11 +468,11 @@ class ConsoleBrowserTest {
         }
         List<String> names = List.of("loss", "learning_rate", "gradient_norm", "tokens_per_second");
         for (int i = 0; i < names.size(); i++) {
-            ledger.recordMetrics(runId, "pretrain", names.get(i), series.get(i));
+            ledger.metrics().recordMetrics(runId, "pretrain", names.get(i), series.get(i));
         }
         String model = String.format("%064x", new BigInteger(1, runId.getBytes(StandardCharsets.UTF_8)));
-        ledger.recordArtifact(model, "model", 1, "{}");
-        ledger.recordEvaluations(List.of(
+        ledger.artifacts().recordArtifact(model, "model", 1, "{}");
+        ledger.metrics().recordEvaluations(List.of(
                 new EvaluationResult(runId, "evaluate-base", model, "arithmetic", "acc", 0.75 - offset, 200, 0.03),
                 new EvaluationResult(runId, "evaluate-base", model, "held-out", "bits_per_byte", 1.1 + offset, 5000, null)));
     }

@@ -1,4 +1,4 @@
-package dev.lmforge.web.api;
+package dev.lmforge.web.problem;
 
 import java.util.List;
 

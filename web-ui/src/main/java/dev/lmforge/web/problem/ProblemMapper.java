@@ -1,8 +1,8 @@
-package dev.lmforge.web.api;
+package dev.lmforge.web.problem;
 
 import dev.lmforge.services.artifacts.ArtifactNotFoundException;
 import dev.lmforge.services.artifacts.CorruptArtifactException;
-import dev.lmforge.web.auth.RefusalAudit;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
@@ -32,7 +32,7 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
     @Context
     Request request;
     @Inject
-    RefusalAudit refusals;
+    Event<Refusal> refusals;
 
     @Override
     public Response toResponse(Throwable e) {
@@ -63,13 +63,16 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
 
     private Response problem(int status, String title, String detail, List<ProblemException.FieldError> errors) {
         if (status == 403 && uri != null) {
-            refusals.forbidden(request.getMethod(), uri.getPath(), detail);
+            refusals.fire(new Refusal(request.getMethod(), uri.getPath(), detail));
         }
         return problem(status, title, detail, errors, uri);
     }
 
-    /** The problem body itself, for mappers of single exception types, which are not audited (never a 403). */
-    static Response problem(int status, String title, String detail, List<ProblemException.FieldError> errors, UriInfo uri) {
+    /**
+     * The problem body itself, not audited: for mappers of single exception types and answers made by hand (never
+     * a 403).
+     */
+    public static Response problem(int status, String title, String detail, List<ProblemException.FieldError> errors, UriInfo uri) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", title);

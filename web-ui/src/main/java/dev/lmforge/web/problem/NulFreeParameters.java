@@ -1,4 +1,4 @@
-package dev.lmforge.web.api;
+package dev.lmforge.web.problem;
 
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.MultivaluedMap;

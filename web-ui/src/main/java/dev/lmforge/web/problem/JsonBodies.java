@@ -1,4 +1,4 @@
-package dev.lmforge.web.api;
+package dev.lmforge.web.problem;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
