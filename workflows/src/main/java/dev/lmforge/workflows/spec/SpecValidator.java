@@ -1,7 +1,7 @@
 package dev.lmforge.workflows.spec;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmforge.workflows.stage.CorpusSource;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.sweep.SweepOptions;
 import java.util.ArrayList;
@@ -11,17 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The rules a {@link LifecycleSpec} must meet before anything is stored or started. The API and the console
  * use the same rules; every problem names its field.
  */
 public final class SpecValidator {
-
-    /** Sections that belong to a stage; a section for a stage this build lacks is refused. */
-    private static final Map<String, Stage> SECTION_STAGE = Map.of(
-            "model", Stage.PRETRAIN);
 
     private SpecValidator() {
     }
@@ -33,7 +28,10 @@ public final class SpecValidator {
             problems.add(new SpecProblem("name", "must be 1 to 200 characters"));
         }
         checkStages(spec, problems);
-        checkSections(spec, problems);
+        if (spec.model() != null && !spec.model().isNull()) {
+            problems.add(new SpecProblem("model", "shape overrides are not built yet in this version of lmforge; "
+                    + "the plan stage chooses the model from compute.budget"));
+        }
         List<Stage> stages = problems.isEmpty() ? spec.stageList() : List.of();
         if (stages.contains(Stage.DATA) || spec.corpus() != null) {
             checkCorpus(spec.corpus(), problems);
@@ -48,21 +46,26 @@ public final class SpecValidator {
         checkTraining(spec.training(), problems);
         checkEvaluation(spec.evaluation(), problems);
         checkAlignment(spec.sft(), spec.dpo(), problems);
-        if (stages.contains(Stage.EVALUATE_BASE) && !stages.contains(Stage.PRETRAIN)) {
-            problems.add(new SpecProblem("stages", "evaluate-base needs the pretrain stage before it"));
-        }
-        if (stages.contains(Stage.ALIGN) && !(stages.contains(Stage.PRETRAIN) && stages.contains(Stage.TOKENIZER))) {
-            problems.add(new SpecProblem(stageField(spec, Stage.ALIGN),
-                    "align needs the tokenizer and pretrain stages before it"));
-        }
-        if (stages.contains(Stage.EVALUATE_CHAT) && !stages.contains(Stage.ALIGN)) {
-            problems.add(new SpecProblem(stageField(spec, Stage.EVALUATE_CHAT),
-                    "evaluate-chat needs the align stage before it"));
-        }
-        if (stages.contains(Stage.PRETRAIN) && !(stages.contains(Stage.PLAN) && stages.contains(Stage.TOKENIZER))) {
-            problems.add(new SpecProblem("stages", "pretrain needs the tokenizer and plan stages before it"));
-        }
+        checkOrder(spec, stages, problems);
         return problems;
+    }
+
+    /**
+     * Each stage needs the stages that produce what it requires ({@link Stage#needs()}) before it. A missing stage is
+     * named once, by the first stage that needs it: a later one that needs it too says nothing new.
+     */
+    private static void checkOrder(LifecycleSpec spec, List<Stage> stages, List<SpecProblem> problems) {
+        Set<Stage> named = new HashSet<>();
+        for (Stage stage : stages) {
+            List<Stage> missing = stage.needs().stream().filter(s -> !stages.contains(s)).toList();
+            if (!missing.isEmpty() && named.addAll(missing)) {
+                List<String> ids = missing.stream().map(Stage::id).toList();
+                String list = ids.size() == 1 ? ids.get(0) : String.join(", ", ids.subList(0, ids.size() - 1))
+                        + " and " + ids.get(ids.size() - 1);
+                problems.add(new SpecProblem(stageField(spec, stage), stage.id() + " needs the " + list
+                        + (ids.size() == 1 ? " stage" : " stages") + " before it"));
+            }
+        }
     }
 
     /** {@code stages[i]} where the spec lists {@code stage}, or {@code stages} when it lists none (all of them). */
@@ -73,10 +76,6 @@ public final class SpecValidator {
 
     private static void checkStages(LifecycleSpec spec, List<SpecProblem> problems) {
         if (spec.stages() == null) {
-            Optional<Stage> unbuilt = Arrays.stream(Stage.values()).filter(s -> !s.built()).findFirst();
-            unbuilt.ifPresent(s -> problems.add(new SpecProblem("stages",
-                    "not given, so every stage would run, but stage '" + s.id()
-                            + "' is not built yet in this version of lmforge; list the stages to run")));
             return;
         }
         if (spec.stages().isEmpty()) {
@@ -89,30 +88,10 @@ public final class SpecValidator {
             Optional<Stage> stage = id == null ? Optional.empty() : Stage.byId(id);
             if (stage.isEmpty()) {
                 problems.add(new SpecProblem(field, "unknown stage '" + id + "'; known: " + knownStages()));
-            } else if (!stage.get().built()) {
-                problems.add(new SpecProblem(field, "stage '" + id + "' is not built yet in this version of lmforge"));
             } else if (!seen.add(id)) {
                 problems.add(new SpecProblem(field, "stage '" + id + "' is listed twice"));
             }
         }
-    }
-
-    private static void checkSections(LifecycleSpec spec, List<SpecProblem> problems) {
-        Map<String, JsonNode> sections = new TreeMap<>();
-        sections.put("model", spec.model());
-        sections.forEach((name, node) -> {
-            Stage stage = SECTION_STAGE.get(name);
-            if (node == null || node.isNull()) {
-                return;
-            }
-            if (name.equals("model") && stage.built()) {
-                problems.add(new SpecProblem(name, "shape overrides are not built yet in this version of lmforge; "
-                        + "the plan stage chooses the model from compute.budget"));
-            } else if (!stage.built()) {
-                problems.add(new SpecProblem(name, "belongs to stage '" + stage.id()
-                        + "', which is not built yet in this version of lmforge"));
-            }
-        });
     }
 
     private static void checkCorpus(LifecycleSpec.Corpus corpus, List<SpecProblem> problems) {
@@ -206,7 +185,7 @@ public final class SpecValidator {
     private static void checkSweep(SweepOptions sweep, LifecycleSpec.Compute compute, List<Stage> stages,
                                    List<SpecProblem> problems) {
         Checks c = new Checks("plan.sweep.", problems);
-        if (!stages.isEmpty() && !stages.contains(Stage.TOKENIZER)) {
+        if (!stages.isEmpty() && Stage.producerOf(Outputs.TOKENS, Stage.PLAN).filter(stages::contains).isEmpty()) {
             problems.add(new SpecProblem("plan.sweep", "the probe runs train on the corpus tokens, so the tokenizer "
                     + "stage must run before plan"));
         }
