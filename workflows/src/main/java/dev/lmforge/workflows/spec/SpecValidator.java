@@ -1,5 +1,6 @@
 package dev.lmforge.workflows.spec;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.Stage;
@@ -8,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -17,6 +17,8 @@ import java.util.Set;
  * use the same rules; every problem names its field.
  */
 public final class SpecValidator {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private SpecValidator() {
     }
@@ -329,70 +331,12 @@ public final class SpecValidator {
         }
     }
 
-    /**
-     * The data options' ranges. Settings whose rule involves another setting's default (e.g. bands times rows
-     * against permutations) are checked here when the spec gives all of them, and by the data stage otherwise.
-     */
+    /** The data options' ranges ({@link DataSettings}); a rule across settings waits until the spec gives all. */
     private static void checkData(LifecycleSpec.DataOptions data, List<SpecProblem> problems) {
-        if (data == null) {
-            return;
-        }
-        Checks c = new Checks("data.", problems);
-        c.atLeast("maxBytesPerSecond", data.maxBytesPerSecond(), MIN_BYTES_PER_SECOND);
-        c.atLeast("partitions", data.partitions(), 1);
-        c.atMost("partitions", data.partitions(), MAX_PARTITIONS);
-        if (data.reading() != null) {
-            c.atLeast("reading.maxDocumentBytes", data.reading().maxDocumentBytes(), 1);
-            c.atMost("reading.maxDocumentBytes", data.reading().maxDocumentBytes(), Integer.MAX_VALUE - 16);
-            c.fraction("reading.maxErrorRatio", data.reading().maxErrorRatio());
-        }
-        LifecycleSpec.DataOptions.Dedup dedup = data.dedup();
-        if (dedup != null) {
-            c.oneOf("dedup.shingles", dedup.shingles(), List.of("WORD", "CHARACTER"));
-            c.oneOf("dedup.keep", dedup.keep(), List.of("EARLIEST_DUMP", "LATEST_DUMP"));
-            c.atLeast("dedup.shingleSize", dedup.shingleSize(), 1);
-            c.atLeast("dedup.permutations", dedup.permutations(), 4);
-            c.rule("dedup.permutations", dedup.permutations() == null || dedup.permutations() % 4 == 0,
-                    "must be a multiple of 4, got " + dedup.permutations());
-            c.atLeast("dedup.bands", dedup.bands(), 1);
-            c.atLeast("dedup.rows", dedup.rows(), 1);
-            c.rule("dedup.bands", dedup.bands() == null || dedup.rows() == null || dedup.permutations() == null
-                    || (long) dedup.bands() * dedup.rows() <= dedup.permutations(), "bands * rows must not exceed permutations");
-            c.rule("dedup.threshold", dedup.threshold() == null || (dedup.threshold() > 0 && dedup.threshold() <= 1),
-                    "must be in (0, 1], got " + dedup.threshold());
-        }
-        LifecycleSpec.DataOptions.Quality quality = data.quality();
-        if (quality != null) {
-            c.atLeast("quality.minWords", quality.minWords(), 0);
-            c.rule("quality.maxWords", quality.maxWords() == null || quality.minWords() == null
-                    || quality.maxWords() >= quality.minWords(), "must not be below quality.minWords");
-            c.rule("quality.maxTopNgramFraction", quality.maxTopNgramFraction() == null
-                    || quality.maxTopNgramFraction().size() == 3, "needs 3 values (n = 2, 3, 4)");
-            c.rule("quality.maxDuplicateNgramFraction", quality.maxDuplicateNgramFraction() == null
-                    || quality.maxDuplicateNgramFraction().size() == 6, "needs 6 values (n = 5 ... 10)");
-            if (quality.languages() != null) {
-                for (int i = 0; i < quality.languages().size(); i++) {
-                    c.oneOf("quality.languages[" + i + "]", quality.languages().get(i), List.of("en", "zh", "other"));
-                }
-            }
-            c.atLeast("quality.rejectedSamples", quality.rejectedSamples(), 0);
-        }
-        LifecycleSpec.DataOptions.Remix remix = data.remix();
-        if (remix != null) {
-            c.atLeast("remix.documents", remix.documents(), 0);
-            c.weights("remix.domainWeights", remix.domainWeights());
-            c.weights("remix.languageWeights", remix.languageWeights());
+        if (data != null) {
+            problems.addAll(DataSettings.problems("data.", JSON.valueToTree(data), false));
         }
     }
-
-    /**
-     * The slowest read throttle a spec may ask for (64 KiB/s): slower, a data stage holds a worker's slot for days
-     * (1 byte/s would read the bundled corpus in five weeks) without protecting any storage.
-     */
-    static final long MIN_BYTES_PER_SECOND = 64 * 1024;
-
-    /** The most LSH partitions a spec may ask for: each is one activity and one file per shard. */
-    static final int MAX_PARTITIONS = 1024;
 
     /** Range checks that add a problem naming {@code prefix + field}. */
     private record Checks(String prefix, List<SpecProblem> problems) {
@@ -415,18 +359,8 @@ public final class SpecValidator {
             rule(field, value == null || (value > 1 && !value.isInfinite()), "must be a finite factor above 1, got " + value);
         }
 
-        void fraction(String field, Double value) {
-            rule(field, value == null || (value >= 0 && value <= 1), "must be in [0, 1], got " + value);
-        }
-
         void oneOf(String field, String value, List<String> allowed) {
             rule(field, value == null || allowed.contains(value), "must be one of " + allowed + ", got '" + value + "'");
-        }
-
-        void weights(String field, Map<String, Double> weights) {
-            if (weights != null) {
-                weights.forEach((k, w) -> rule(field + "." + k, w != null && w >= 0, "must be a weight >= 0, got " + w));
-            }
         }
     }
 
