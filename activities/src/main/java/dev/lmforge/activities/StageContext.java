@@ -5,6 +5,8 @@ import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records;
 import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.Outputs;
+import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageInput;
 import io.temporal.activity.Activity;
@@ -108,13 +110,15 @@ public final class StageContext {
     }
 
     /**
-     * The input artifact {@code name}, which stage {@code producer} makes; a spec whose stages lack it fails as
-     * bad input, naming both.
+     * The input artifact {@code name} (one of {@link Outputs}); a spec whose stages lack it fails as bad input,
+     * naming the stage that produces it.
      */
-    public ArtifactRef requireInput(String name, String producer) {
+    public ArtifactRef requireInput(String name) {
         ArtifactRef ref = input.inputs().get(name);
         if (ref == null) {
-            throw new InvalidInputException("stages: " + input.stage() + " needs the " + producer + " stage's '" + name
+            String producer = Stage.byId(input.stage()).flatMap(consumer -> Stage.producerOf(name, consumer))
+                    .map(stage -> "the " + stage.id() + " stage's").orElse("an earlier stage's");
+            throw new InvalidInputException("stages: " + input.stage() + " needs " + producer + " '" + name
                     + "' output before it");
         }
         return ref;

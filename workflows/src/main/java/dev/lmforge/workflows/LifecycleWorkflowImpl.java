@@ -8,23 +8,15 @@ import dev.lmforge.workflows.ledger.LedgerActivities;
 import dev.lmforge.workflows.ledger.StageStart;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.stage.AlignStage;
-import dev.lmforge.workflows.stage.AlignStageConfig;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStage;
 import dev.lmforge.workflows.stage.DataStageConfig;
-import dev.lmforge.workflows.stage.EvaluateStage;
-import dev.lmforge.workflows.stage.EvaluateStageConfig;
-import dev.lmforge.workflows.stage.PlanStage;
-import dev.lmforge.workflows.stage.PlanStageConfig;
-import dev.lmforge.workflows.stage.PretrainStage;
-import dev.lmforge.workflows.stage.PretrainStageConfig;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.RawDump;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
-import dev.lmforge.workflows.stage.TokenizerStage;
-import dev.lmforge.workflows.stage.TokenizerStageConfig;
 import dev.lmforge.workflows.sweep.ScalingSweepWorkflow;
 import dev.lmforge.workflows.sweep.SweepInput;
 import dev.lmforge.workflows.sweep.SweepOptions;
@@ -65,20 +57,13 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
 
     @Override
     public String run(LifecycleInput input) {
-        LifecycleSpec spec = input.spec();
-        List<Stage> plan = spec.stageList();
+        List<Stage> plan = input.spec().stageList();
         plan.forEach(s -> stages.add(new Progress.StageProgress(s.id(), "PENDING", null)));
         setStatus(input.runId(), "RUNNING", null);
         Map<String, ArtifactRef> produced = new LinkedHashMap<>();
         try {
             for (int i = 0; i < plan.size(); i++) {
-                if (paused) {
-                    setStatus(input.runId(), "PAUSED", null);
-                    Workflow.await(() -> !paused || cancelReason != null);
-                    if (cancelReason == null) {
-                        setStatus(input.runId(), "RUNNING", null);
-                    }
-                }
+                holdWhilePaused(input.runId());
                 if (cancelReason != null) {
                     return cancelled(input.runId(), null);
                 }
@@ -97,54 +82,38 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         return status;
     }
 
+    /** Waits while the run is paused, until it is resumed or cancelled. */
+    private void holdWhilePaused(String runId) {
+        if (!paused) {
+            return;
+        }
+        setStatus(runId, "PAUSED", null);
+        Workflow.await(() -> !paused || cancelReason != null);
+        if (cancelReason == null) {
+            setStatus(runId, "RUNNING", null);
+        }
+    }
+
     /** Runs or reuses one stage; returns {@code SUCCEEDED}, or the run's final status when it ended here. */
     private String runStage(LifecycleInput input, int index, Stage stage, Map<String, ArtifactRef> produced) {
-        Map<String, ArtifactRef> inputs = new LinkedHashMap<>(produced);
-        // Runs recorded before stages declared their inputs handed every earlier output to every later stage.
-        if (Workflow.getVersion("declared-stage-inputs", Workflow.DEFAULT_VERSION, 1) >= 1) {
-            inputs.keySet().retainAll(stage.consumes());
-            if (stage == Stage.PLAN && sweepOf(input.spec()) == null) {
-                inputs.clear(); // only a sweep reads the tokens: a plan from the budget alone has no inputs
-            }
-        }
-        JsonNode config = JSON.nullNode();
+        Map<String, ArtifactRef> inputs = declaredInputs(stage, input.spec(), produced);
+        List<RawDump> dumps = List.of();
         if (stage == Stage.DATA) {
-            List<RawDump> dumps = Workflow.newActivityStub(DataStage.class, optionsFor(Stage.DATA, input))
-                    .snapshotSources(input.runId(), input.spec().corpus().sources());
-            inputs.clear();
-            for (int i = 0; i < dumps.size(); i++) {
-                inputs.put(DataStageConfig.inputName(i), dumps.get(i).artifact());
-            }
-            config = JSON.valueToTree(new DataStageConfig(input.spec().data(), dumps));
-        } else if (stage == Stage.TOKENIZER) {
-            config = JSON.valueToTree(new TokenizerStageConfig(input.spec().tokenizer()));
-        } else if (stage == Stage.PLAN) {
-            config = JSON.valueToTree(PlanStageConfig.of(input.spec()));
-        } else if (stage == Stage.PRETRAIN) {
-            config = JSON.valueToTree(new PretrainStageConfig(input.spec().training()));
-        } else if (stage == Stage.ALIGN) {
-            config = JSON.valueToTree(new AlignStageConfig(JSON.valueToTree(input.spec().sft()),
-                    JSON.valueToTree(input.spec().dpo())));
-            // Runs recorded before alignment data had digests read the files on the aligning worker instead.
-            if (Workflow.getVersion("align-data-snapshot", Workflow.DEFAULT_VERSION, 1) >= 1) {
-                inputs.putAll(Workflow.newActivityStub(AlignStage.class, optionsFor(Stage.ALIGN, input)).snapshotData(input.runId(), config));
-            }
-        } else if (stage == Stage.EVALUATE_BASE || stage == Stage.EVALUATE_CHAT) {
-            config = JSON.valueToTree(new EvaluateStageConfig(input.spec().evaluation()));
+            dumps = snapshotSources(input);
+            inputs = rawDumpInputs(dumps);
+        }
+        JsonNode config = JSON.valueToTree(stage.configOf(input.spec(), dumps));
+        if (stage == Stage.ALIGN) {
+            inputs.putAll(alignmentData(input, config));
         }
         StageStart start = ledger.beginStage(input.runId(), stage.id(), config, inputs);
         if (start.reused() != null) {
-            stages.set(index, new Progress.StageProgress(stage.id(), "REUSED", start.stageRowId()));
+            mark(index, stage, "REUSED", start.stageRowId());
             handOn(start.reused(), produced);
             return "SUCCEEDED";
         }
-        stages.set(index, new Progress.StageProgress(stage.id(), "RUNNING", start.stageRowId()));
-        // A cancel can arrive with the stage's start (its row already RUNNING) before any scope exists to cancel.
-        if (cancelReason != null && Workflow.getVersion("cancel-before-stage", Workflow.DEFAULT_VERSION, 1) >= 1) {
-            return cancelled(input.runId(), index);
-        }
-        if (Workflow.getVersion("team-slots", Workflow.DEFAULT_VERSION, 1) >= 1 && !awaitSlot(input, index, stage,
-                start.stageRowId())) {
+        mark(index, stage, "RUNNING", start.stageRowId());
+        if (cancelledAsItStarted() || !holdsSlot(input, index, stage, start.stageRowId())) {
             return cancelled(input.runId(), index);
         }
         StageInput stageInput = new StageInput(input.runId(), start.stageRowId(), stage.id(), config, inputs);
@@ -157,7 +126,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 return cancelled(input.runId(), index);
             }
             String error = describe(e);
-            stages.set(index, new Progress.StageProgress(stage.id(), "FAILED", start.stageRowId()));
+            mark(index, stage, "FAILED", start.stageRowId());
             ledger.stageEnded(start.stageRowId(), "FAILED", error);
             setStatus(input.runId(), "FAILED", "stage " + stage.id() + " failed: " + error);
             throw ApplicationFailure.newNonRetryableFailure("stage " + stage.id() + " failed: " + error, "StageFailed");
@@ -165,49 +134,99 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
             runningStage = null;
         }
         ledger.stageSucceeded(start.stageRowId(), output[0]);
-        stages.set(index, new Progress.StageProgress(stage.id(), "SUCCEEDED", start.stageRowId()));
+        mark(index, stage, "SUCCEEDED", start.stageRowId());
         handOn(output[0], produced);
         return "SUCCEEDED";
+    }
+
+    /**
+     * The earlier outputs a stage is handed: those it consumes. Runs recorded before stages declared their inputs
+     * handed every earlier output to every later stage.
+     */
+    private static Map<String, ArtifactRef> declaredInputs(Stage stage, LifecycleSpec spec,
+                                                           Map<String, ArtifactRef> produced) {
+        Map<String, ArtifactRef> inputs = new LinkedHashMap<>(produced);
+        if (Workflow.getVersion("declared-stage-inputs", Workflow.DEFAULT_VERSION, 1) >= 1) {
+            inputs.keySet().retainAll(stage.consumes());
+            if (stage == Stage.PLAN && sweepOf(spec) == null) {
+                inputs.clear(); // only a sweep reads the tokens: a plan from the budget alone has no inputs
+            }
+        }
+        return inputs;
+    }
+
+    /** Stores the spec's corpus sources as raw dumps, the data stage's inputs. */
+    private static List<RawDump> snapshotSources(LifecycleInput input) {
+        return Workflow.newActivityStub(DataStage.class, optionsFor(Stage.DATA, input))
+                .snapshotSources(input.runId(), input.spec().corpus().sources());
+    }
+
+    private static Map<String, ArtifactRef> rawDumpInputs(List<RawDump> dumps) {
+        Map<String, ArtifactRef> inputs = new LinkedHashMap<>();
+        for (int i = 0; i < dumps.size(); i++) {
+            inputs.put(DataStageConfig.inputName(i), dumps.get(i).artifact());
+        }
+        return inputs;
+    }
+
+    /**
+     * The align stage's SFT and preference data, stored by digest. Runs recorded before alignment data had digests
+     * read the files on the aligning worker instead.
+     */
+    private static Map<String, ArtifactRef> alignmentData(LifecycleInput input, JsonNode config) {
+        if (Workflow.getVersion("align-data-snapshot", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+            return Map.of();
+        }
+        return Workflow.newActivityStub(AlignStage.class, optionsFor(Stage.ALIGN, input))
+                .snapshotData(input.runId(), config);
+    }
+
+    /**
+     * Whether a cancel arrived with the stage's start (its row already RUNNING), before any scope exists to cancel.
+     * Runs recorded before this check went on into the stage.
+     */
+    private boolean cancelledAsItStarted() {
+        return cancelReason != null
+                && Workflow.getVersion("cancel-before-stage", Workflow.DEFAULT_VERSION, 1) >= 1;
+    }
+
+    /**
+     * Whether the stage holds one of its team's slots on its queue (see {@link #awaitSlot}); false if the run was
+     * cancelled while it waited. Runs recorded before teams had slots start their stages at once.
+     */
+    private boolean holdsSlot(LifecycleInput input, int index, Stage stage, long stageRowId) {
+        return Workflow.getVersion("team-slots", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION
+                || awaitSlot(input, index, stage, stageRowId);
+    }
+
+    private void mark(int index, Stage stage, String stageStatus, long stageRowId) {
+        stages.set(index, new Progress.StageProgress(stage.id(), stageStatus, stageRowId));
     }
 
     /** Adds a stage's outputs to the inputs of the stages after it, but for its report, which is for people. */
     private static void handOn(StageOutput output, Map<String, ArtifactRef> produced) {
         output.outputs().forEach((name, ref) -> {
-            if (!name.equals(Stage.REPORT_OUTPUT)) {
+            if (!name.equals(Outputs.REPORT)) {
                 produced.put(name, ref);
             }
         });
     }
 
-    private StageOutput execute(Stage stage, StageInput stageInput, LifecycleInput input) {
-        ActivityOptions options = optionsFor(stage, input);
-        switch (stage) {
-            case DATA:
-                // Runs recorded before the data stage fanned out keep calling its single activity.
-                if (Workflow.getVersion("data-child-workflow", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
-                    return Workflow.newActivityStub(DataStage.class, options).data(stageInput);
-                }
-                return Workflow.newChildWorkflowStub(DataWorkflow.class, ChildWorkflowOptions.newBuilder()
-                                .setWorkflowId(DataWorkflowInput.workflowId(Workflow.getInfo().getWorkflowId()))
-                                .build())
-                        .run(new DataWorkflowInput(stageInput, input.cpuQueue()));
-            case TOKENIZER:
-                return Workflow.newActivityStub(TokenizerStage.class, options).tokenize(stageInput);
-            case PLAN:
-                return Workflow.newActivityStub(PlanStage.class, options).plan(withSweep(stageInput, input));
-            case PRETRAIN:
-                return Workflow.newActivityStub(PretrainStage.class, options).pretrain(stageInput);
-            case ALIGN:
-                return Workflow.newActivityStub(AlignStage.class, options).align(stageInput);
-            case EVALUATE_BASE:
-            case EVALUATE_CHAT:
-                return Workflow.newActivityStub(EvaluateStage.class, options).evaluate(stageInput);
-            default:
-                break;
+    /** Runs the stage's activity; the data stage fans out as a child workflow, the plan stage's sweep runs first. */
+    private static StageOutput execute(Stage stage, StageInput stageInput, LifecycleInput input) {
+        if (stage == Stage.DATA && dataRunsAsChildWorkflow()) {
+            return Workflow.newChildWorkflowStub(DataWorkflow.class, ChildWorkflowOptions.newBuilder()
+                            .setWorkflowId(DataWorkflowInput.workflowId(Workflow.getInfo().getWorkflowId()))
+                            .build())
+                    .run(new DataWorkflowInput(stageInput, input.cpuQueue()));
         }
-        // Specs naming unbuilt stages are refused at submission; this guards a hand-made workflow start.
-        throw ApplicationFailure.newNonRetryableFailure("stage '" + stage.id() + "' is not built in this version",
-                StageFailures.NOT_BUILT);
+        StageInput withFit = stage == Stage.PLAN ? withSweep(stageInput, input) : stageInput;
+        return stage.activity().run(optionsFor(stage, input), withFit);
+    }
+
+    /** Runs recorded before the data stage fanned out keep calling its single activity. */
+    private static boolean dataRunsAsChildWorkflow() {
+        return Workflow.getVersion("data-child-workflow", Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION;
     }
 
     private static SweepOptions sweepOf(LifecycleSpec spec) {
@@ -216,7 +235,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
 
     /**
      * The plan stage's input, after the spec's sweep (if any) has run as a child workflow on the corpus tokens:
-     * its fit joins the inputs as {@value ScalingSweepWorkflow#SCALING_FIT}, so the plan uses the fitted laws.
+     * its fit joins the inputs as {@value Outputs#SCALING_FIT}, so the plan uses the fitted laws.
      * The sweep belongs to the plan stage: a reused plan reuses its fit too.
      */
     private static StageInput withSweep(StageInput stageInput, LifecycleInput input) {
@@ -226,7 +245,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         if (sweep == null || Workflow.getVersion("plan-sweep", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
             return stageInput;
         }
-        ArtifactRef tokens = stageInput.inputs().get("tokens");
+        ArtifactRef tokens = stageInput.inputs().get(Outputs.TOKENS);
         if (tokens == null) {
             throw ApplicationFailure.newNonRetryableFailure("plan.sweep: the probe runs need the tokenizer stage's "
                     + "'tokens' output before the plan stage", StageFailures.INVALID_INPUT);
@@ -237,7 +256,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 .run(new SweepInput(input.runId(), Stage.PLAN.id(), sweep, spec.compute().budget(),
                         spec.plan().seqLen(), tokens, sweep.onGpu() ? input.gpuQueue() : input.cpuQueue()));
         Map<String, ArtifactRef> inputs = new LinkedHashMap<>(stageInput.inputs());
-        inputs.put(ScalingSweepWorkflow.SCALING_FIT, outcome.fit());
+        inputs.put(Outputs.SCALING_FIT, outcome.fit());
         return new StageInput(stageInput.runId(), stageInput.stageRowId(), stageInput.stage(), stageInput.config(),
                 inputs);
     }
@@ -253,13 +272,13 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         String queue = stage.queue() == Stage.QueueKind.GPU ? input.gpuQueue() : input.cpuQueue();
         Duration wait = Duration.ofSeconds(1);
         while (!ledger.claimSlot(stageRowId, queue)) {
-            stages.set(index, new Progress.StageProgress(stage.id(), "WAITING", stageRowId));
+            mark(index, stage, "WAITING", stageRowId);
             if (Workflow.await(wait, () -> cancelReason != null)) {
                 return false;
             }
             wait = wait.multipliedBy(2).compareTo(MAX_SLOT_WAIT) > 0 ? MAX_SLOT_WAIT : wait.multipliedBy(2);
         }
-        stages.set(index, new Progress.StageProgress(stage.id(), "RUNNING", stageRowId));
+        mark(index, stage, "RUNNING", stageRowId);
         return cancelReason == null;
     }
 

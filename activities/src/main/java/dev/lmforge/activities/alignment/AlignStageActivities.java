@@ -20,7 +20,7 @@ import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.stage.AlignStage;
 import dev.lmforge.workflows.stage.AlignStageConfig;
-import dev.lmforge.workflows.stage.Stage;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageFailures;
@@ -119,9 +119,10 @@ public final class AlignStageActivities implements AlignStage {
         try {
             AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo()).confined((field, path) -> runtime.readable(runId, field, path));
             Map<String, ArtifactRef> data = new LinkedHashMap<>();
-            data.put(SFT_DATA, snapshot(SFT_DATA, "sft.data", settings.sftData(), AlignmentData.BUNDLED_SFT,
+            data.put(Outputs.SFT_DATA, snapshot(Outputs.SFT_DATA, "sft.data", settings.sftData(),
+                    AlignmentData.BUNDLED_SFT,
                     (in, name) -> AlignmentData.readSft(in, name).size()));
-            data.put(PREFERENCE_DATA, snapshot(PREFERENCE_DATA, "dpo.data", settings.dpoData(),
+            data.put(Outputs.PREFERENCE_DATA, snapshot(Outputs.PREFERENCE_DATA, "dpo.data", settings.dpoData(),
                     AlignmentData.BUNDLED_PREFERENCES, (in, name) -> AlignmentData.readPreferences(in, name).size()));
             return data;
         } catch (InvalidInputException e) {
@@ -181,15 +182,16 @@ public final class AlignStageActivities implements AlignStage {
         AlignStageConfig config = JSON.convertValue(input.config(), AlignStageConfig.class);
         AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo());
         return StageContext.run(runtime, input, Progress.class, context -> {
-            ArtifactRef checkpointRef = context.requireInput("checkpoint", "pretrain");
-            ArtifactRef tokenizerRef = context.requireInput("tokenizer", "tokenizer");
+            ArtifactRef checkpointRef = context.requireInput(Outputs.CHECKPOINT);
+            ArtifactRef tokenizerRef = context.requireInput(Outputs.TOKENIZER);
             // Runs recorded before alignment data was snapshotted hand no data inputs: they read the files here.
-            List<SftExample> sftData = context.input().inputs().containsKey(SFT_DATA)
-                    ? readSnapshot(context, SFT_DATA, AlignmentData::readSft)
+            List<SftExample> sftData = context.input().inputs().containsKey(Outputs.SFT_DATA)
+                    ? readSnapshot(context, Outputs.SFT_DATA, AlignmentData::readSft)
                     : settings.sftData() == null ? AlignmentData.bundledSft()
                     : AlignmentData.readSft(runtime.readable(input.runId(), "sft.data", settings.sftData()));
-            List<List<PreferencePair>> pairs = settings.split(context.input().inputs().containsKey(PREFERENCE_DATA)
-                    ? readSnapshot(context, PREFERENCE_DATA, AlignmentData::readPreferences)
+            List<List<PreferencePair>> pairs = settings.split(
+                    context.input().inputs().containsKey(Outputs.PREFERENCE_DATA)
+                    ? readSnapshot(context, Outputs.PREFERENCE_DATA, AlignmentData::readPreferences)
                     : settings.dpoData() == null ? AlignmentData.bundledPreferences()
                     : AlignmentData.readPreferences(runtime.readable(input.runId(), "dpo.data", settings.dpoData())));
             String cacheKey = context.ledger().runs().stage(input.stageRowId()).orElseThrow().cacheKey();
@@ -293,8 +295,8 @@ public final class AlignStageActivities implements AlignStage {
                     start.position().phase().equals(PhasePosition.DPO) ? start.position()
                             : PhasePosition.start(PhasePosition.DPO), this::stepped);
             Map<String, Object> lineage = Map.of("base", baseRef.digest(),
-                    "sftData", dataSource(context, SFT_DATA, settings.sftData(), AlignmentData.BUNDLED_SFT),
-                    "dpoData", dataSource(context, PREFERENCE_DATA, settings.dpoData(),
+                    "sftData", dataSource(context, Outputs.SFT_DATA, settings.sftData(), AlignmentData.BUNDLED_SFT),
+                    "dpoData", dataSource(context, Outputs.PREFERENCE_DATA, settings.dpoData(),
                             AlignmentData.BUNDLED_PREFERENCES));
             Future<CheckpointUploader.Uploaded> last = checkpoint(PhasePosition.start(PhasePosition.DONE), dpo,
                     Map.of("aligned", true, "lineage", lineage));
@@ -361,11 +363,11 @@ public final class AlignStageActivities implements AlignStage {
             byte[] reportBytes = JSON.writeValueAsBytes(report);
 
             Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
-            outputs.put(MODEL_OUTPUT, context.putArtifact(exportModel(trainer, base, baseRef, tokenizerFile,
+            outputs.put(Outputs.MODEL, context.putArtifact(exportModel(trainer, base, baseRef, tokenizerFile,
                     reportBytes, work), "model", Map.of("format", "tensorflow-saved-model+tokenizer", "aligned", true,
                     "lineage", lineage)));
-            outputs.put(CHECKPOINT_OUTPUT, last.get().artifact());
-            outputs.put(Stage.REPORT_OUTPUT, context.putArtifact(reportBytes, "alignment-report", lineage));
+            outputs.put(Outputs.CHECKPOINT, last.get().artifact());
+            outputs.put(Outputs.REPORT, context.putArtifact(reportBytes, "alignment-report", lineage));
 
             SupervisedFineTuner.StageResult lastSft = sft.get(sft.size() - 1);
             Map<String, Double> summary = new LinkedHashMap<>();

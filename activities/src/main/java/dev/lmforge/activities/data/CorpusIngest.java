@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.activities.text.CorpusManifest.Part;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStageConfig;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.RawDump;
 import dev.lmforge.workflows.stage.StageOutput;
 import java.io.IOException;
@@ -77,7 +78,7 @@ final class CorpusIngest {
         CorpusManifest manifest = CorpusManifest.of(parts, read);
         ArtifactRef corpus = context.putArtifact(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest),
                 "corpus", Map.of("documents", manifest.documents(), "textBytes", manifest.textBytes(), "parts", parts.size()));
-        return new StageOutput(Map.of("corpus", corpus), Map.of(
+        return new StageOutput(Map.of(Outputs.CORPUS, corpus), Map.of(
                 "documents", (double) manifest.documents(), "textBytes", (double) manifest.textBytes(),
                 "parts", (double) parts.size(), "errors", (double) manifest.errors()));
     }

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lmforge.workflows.spec.DataSettings;
 import dev.lmforge.workflows.spec.LifecycleSpec;
+import dev.lmforge.workflows.spec.SpecProblem;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,8 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every setting of the data stage in one record that Jackson reads from JSON or YAML. A file need only name the
- * settings it changes: {@link #load} lays it over {@link #defaults()}, and an unknown name is an error.
+ * Every setting of the data stage in one record that Jackson reads from JSON or YAML; their defaults and ranges are
+ * {@link DataSettings}', shared with the spec validator. A file need only name the settings it changes: {@link #load}
+ * lays it over {@link #defaults()}, and an unknown name is an error.
  *
  * @param reading    limits on bad input
  * @param dedup      exact and MinHash near-duplicate removal
@@ -91,16 +94,13 @@ public record DataConfig(ReadingLimits reading, Dedup dedup, Quality quality, Re
                         long seed) {
     }
 
-    /** The defaults: 8 MiB documents, 5 % errors, 5-word shingles, 128 permutations in 16 bands of 8 rows at 0.8. */
+    /** The defaults, as {@link DataSettings} gives them. */
     public static DataConfig defaults() {
-        return new DataConfig(
-                new ReadingLimits(8L << 20, 0.05),
-                new Dedup(true, ShingleMode.WORD, 5, 128, 16, 8, 0.8, 20240101L, KeepPolicy.EARLIEST_DUMP),
-                new Quality(50, 100_000, 3, 10, 0.1, 0.3, 0.9, 0.3, 0.3,
-                        List.of(0.20, 0.18, 0.16), List.of(0.15, 0.14, 0.13, 0.12, 0.11, 0.10),
-                        0.8, List.of("en", "zh"), 5),
-                new Remix(Map.of(), Map.of(), 0, 20240101L),
-                4).validated();
+        try {
+            return TREE_JSON.treeToValue(DataSettings.defaults(), DataConfig.class).validated();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("DataSettings' defaults do not fit DataConfig", e);
+        }
     }
 
     /** Reads a JSON or YAML file over the defaults; a bad value or unknown name is an error naming the file. */
@@ -164,41 +164,13 @@ public record DataConfig(ReadingLimits reading, Dedup dedup, Quality quality, Re
         }
     }
 
-    /** This config, or an {@link IllegalArgumentException} naming the first setting out of range. */
+    /** This config, or an {@link IllegalArgumentException} naming the first setting out of {@link DataSettings}' range. */
     public DataConfig validated() {
-        require(reading != null && dedup != null && quality != null && remix != null,
-                "reading, dedup, quality and remix must be set");
-        require(quality.languages != null && quality.maxTopNgramFraction != null && quality.maxDuplicateNgramFraction != null,
-                "quality.languages, quality.maxTopNgramFraction and quality.maxDuplicateNgramFraction must be lists");
-        require(remix.domainWeights != null && remix.languageWeights != null,
-                "remix.domainWeights and remix.languageWeights must be mappings (empty for none)");
-        require(reading.maxDocumentBytes() > 0 && reading.maxDocumentBytes() <= Integer.MAX_VALUE - 16,
-                "reading.maxDocumentBytes must be between 1 and 2^31 - 17");
-        require(reading.maxErrorRatio() >= 0 && reading.maxErrorRatio() <= 1, "reading.maxErrorRatio must be in [0, 1]");
-        require(dedup.shingles != null && dedup.keep != null, "dedup.shingles and dedup.keep must be set");
-        require(dedup.shingleSize >= 1, "dedup.shingleSize must be at least 1");
-        require(dedup.permutations >= 4 && dedup.permutations % 4 == 0,
-                "dedup.permutations must be a positive multiple of 4");
-        require(dedup.bands >= 1 && dedup.rows >= 1, "dedup.bands and dedup.rows must be at least 1");
-        require((long) dedup.bands * dedup.rows <= dedup.permutations,
-                "dedup.bands * dedup.rows must not exceed dedup.permutations");
-        require(dedup.threshold > 0 && dedup.threshold <= 1, "dedup.threshold must be in (0, 1]");
-        require(quality.minWords >= 0 && quality.maxWords >= quality.minWords, "quality.minWords/maxWords out of order");
-        require(quality.maxTopNgramFraction.size() == 3, "quality.maxTopNgramFraction needs 3 values (n = 2, 3, 4)");
-        require(quality.maxDuplicateNgramFraction.size() == 6,
-                "quality.maxDuplicateNgramFraction needs 6 values (n = 5 ... 10)");
-        require(quality.rejectedSamples >= 0, "quality.rejectedSamples must not be negative");
-        require(remix.documents >= 0, "remix.documents must not be negative");
-        remix.domainWeights.forEach((k, w) -> require(w != null && w >= 0, "remix.domainWeights." + k + " must be >= 0"));
-        remix.languageWeights.forEach((k, w) -> require(w != null && w >= 0, "remix.languageWeights." + k + " must be >= 0"));
-        require(partitions >= 1, "partitions must be at least 1");
-        return this;
-    }
-
-    private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
+        List<SpecProblem> problems = DataSettings.problems("", TREE_JSON.valueToTree(this), true);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(problems.get(0).field() + ": " + problems.get(0).message());
         }
+        return this;
     }
 
     /** This config with another partition count (the scale-out knob; the result does not change). */

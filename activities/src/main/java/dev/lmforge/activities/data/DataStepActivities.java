@@ -16,7 +16,7 @@ import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.workflows.data.DataSteps;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStageConfig;
-import dev.lmforge.workflows.stage.Stage;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
@@ -226,7 +226,7 @@ public final class DataStepActivities implements DataSteps {
             summary.put("errors", (double) manifest.errors());
             summary.put("withinDumpRate", overall.withinDumpRate());
             summary.put("acrossDumpsRate", overall.acrossDumpsRate());
-            return new StageOutput(Map.of("corpus", corpusRef, Stage.REPORT_OUTPUT, reportRef), summary);
+            return new StageOutput(Map.of(Outputs.CORPUS, corpusRef, Outputs.REPORT, reportRef), summary);
         });
     }
 

@@ -19,6 +19,7 @@ import dev.lmforge.workflows.spec.LifecycleSpec.EvaluationOptions;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.EvaluateStage;
 import dev.lmforge.workflows.stage.EvaluateStageConfig;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
 import java.io.BufferedReader;
@@ -62,9 +63,9 @@ public final class EvaluateStageActivities implements EvaluateStage {
         EvaluationOptions options = config.evaluation() != null ? config.evaluation()
                 : new EvaluationOptions(null, null, null, null);
         return StageContext.run(runtime, input, JsonNode.class, context -> {
-            ArtifactRef checkpoint = context.requireInput("checkpoint", "pretrain");
-            ArtifactRef modelRef = context.requireInput("model", "pretrain");
-            ArtifactRef tokenizerRef = context.requireInput("tokenizer", "tokenizer");
+            ArtifactRef checkpoint = context.requireInput(Outputs.CHECKPOINT);
+            ArtifactRef modelRef = context.requireInput(Outputs.MODEL);
+            ArtifactRef tokenizerRef = context.requireInput(Outputs.TOKENIZER);
             Path work = context.workDirectory();
             List<MetricResult> done = new ArrayList<>(context.checkpoint(JsonNode.class)
                     .<List<MetricResult>>map(node -> JSON.convertValue(node, RESULTS)).orElse(List.of()));
@@ -99,14 +100,14 @@ public final class EvaluateStageActivities implements EvaluateStage {
             for (MetricResult r : done) {
                 summary.put(r.task() + "." + r.metric(), r.value());
             }
-            return new StageOutput(Map.of(RESULTS_OUTPUT, results), summary);
+            return new StageOutput(Map.of(Outputs.EVALUATION, results), summary);
         });
     }
 
     /** Bits per byte on (at most {@code heldOutDocuments} of) the held-out documents; empty when there are none. */
     private static Optional<MetricResult> bitsPerByte(StageContext context, ModelWithTokenizer model,
                                                       EvaluationOptions options, int batch, Path work) throws IOException {
-        ArtifactRef heldOut = context.input().inputs().get("held-out");
+        ArtifactRef heldOut = context.input().inputs().get(Outputs.HELD_OUT);
         if (heldOut == null) {
             return Optional.empty();
         }
@@ -134,7 +135,7 @@ public final class EvaluateStageActivities implements EvaluateStage {
             String suite = suites.get(i);
             Path file;
             if (suite.equals(LifecycleSpec.BUNDLED_SUITE)) {
-                ArtifactRef corpusRef = context.requireInput("corpus", "data");
+                ArtifactRef corpusRef = context.requireInput(Outputs.CORPUS);
                 CorpusManifest corpus = CorpusManifest.read(context.artifacts(), corpusRef.digest());
                 Path part = work.resolve("corpus-part.jsonl");
                 context.artifacts().download(corpus.parts().get(0).digest(), part);

@@ -8,17 +8,17 @@ import dev.lmforge.activities.model.ScalingLaws;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.PlanStage;
 import dev.lmforge.workflows.stage.PlanStageConfig;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
-import dev.lmforge.workflows.sweep.ScalingSweepWorkflow;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The plan stage on a compute worker: {@link BudgetPlanner} over the spec's budget, with the laws of the
- * {@value ScalingSweepWorkflow#SCALING_FIT} input when the stage ran a sweep (the paper's otherwise); see
+ * {@value Outputs#SCALING_FIT} input when the stage ran a sweep (the paper's otherwise); see
  * {@link PlanStage}.
  */
 public final class PlanStageActivities implements PlanStage {
@@ -34,14 +34,14 @@ public final class PlanStageActivities implements PlanStage {
     public StageOutput plan(StageInput input) {
         PlanStageConfig config = JSON.convertValue(input.config(), PlanStageConfig.class);
         return StageContext.run(runtime, input, Void.class, context -> {
-            ArtifactRef fitRef = input.inputs().get(ScalingSweepWorkflow.SCALING_FIT);
+            ArtifactRef fitRef = input.inputs().get(Outputs.SCALING_FIT);
             ScalingFit fit = fitRef == null ? null
                     : ScalingFit.read(context.artifacts().readAllBytes(fitRef.digest()));
             BudgetPlan plan = plan(config, fit == null ? null : fit.laws());
             ArtifactRef ref = context.putArtifact(JSON.writeValueAsBytes(plan), "plan",
                     Map.of("compute", plan.compute(), "steps", plan.steps()));
             Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
-            outputs.put("plan", ref);
+            outputs.put(Outputs.PLAN, ref);
             Map<String, Double> summary = new LinkedHashMap<>();
             summary.put("compute", plan.compute());
             summary.put("modelScale", plan.model().modelScale());
@@ -51,7 +51,7 @@ public final class PlanStageActivities implements PlanStage {
             summary.put("steps", (double) plan.steps());
             if (fit != null) {
                 // Handed on, so that pretraining can score the fit's predicted loss against its own.
-                outputs.put(ScalingSweepWorkflow.SCALING_FIT, fitRef);
+                outputs.put(Outputs.SCALING_FIT, fitRef);
                 summary.putAll(fit.summary());
             }
             return new StageOutput(outputs, summary);

@@ -12,6 +12,7 @@ import dev.lmforge.activities.text.TokenShards;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
 import dev.lmforge.workflows.stage.TokenizerStage;
@@ -40,8 +41,6 @@ public final class TokenizerStageActivities implements TokenizerStage {
     record Checkpoint(String tokenizerDigest) {
     }
 
-    /** Output name of the held-out documents: JSONL, one {@code {"text": ...}} a line. */
-    public static final String HELD_OUT_OUTPUT = "held-out";
     /** One document in a hundred is held out of the tokenizer and the token shards. */
     static final HeldOutSplit HELD_OUT = new HeldOutSplit(0.01);
 
@@ -56,7 +55,7 @@ public final class TokenizerStageActivities implements TokenizerStage {
     @Override
     public StageOutput tokenize(StageInput input) {
         TokenizerStageConfig config = JSON.convertValue(input.config(), TokenizerStageConfig.class);
-        ArtifactRef corpusRef = input.inputs().get("corpus");
+        ArtifactRef corpusRef = input.inputs().get(Outputs.CORPUS);
         return StageContext.run(runtime, input, Checkpoint.class, context -> {
             if (corpusRef == null) {
                 throw new InvalidInputException("stages: the tokenizer stage needs the data stage's corpus before it");
@@ -150,7 +149,8 @@ public final class TokenizerStageActivities implements TokenizerStage {
         summary.put("tokens", (double) index.tokens());
         summary.put("shards", (double) index.shards().size());
         summary.put("heldOutDocuments", (double) heldOutDocuments(heldOutFile));
-        return new StageOutput(Map.of("tokenizer", tokenizerRef, "tokens", tokens, HELD_OUT_OUTPUT, heldOutRef), summary);
+        return new StageOutput(Map.of(Outputs.TOKENIZER, tokenizerRef, Outputs.TOKENS, tokens,
+                Outputs.HELD_OUT, heldOutRef), summary);
     }
 
     private static long heldOutDocuments(Path file) throws IOException {

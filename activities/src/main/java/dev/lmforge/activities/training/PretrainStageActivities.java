@@ -28,6 +28,7 @@ import dev.lmforge.services.artifacts.ArtifactStoreException;
 import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.spec.LifecycleSpec.TrainingOptions;
 import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.PretrainStage;
 import dev.lmforge.workflows.stage.PretrainStageConfig;
 import dev.lmforge.workflows.stage.StageInput;
@@ -85,9 +86,9 @@ public final class PretrainStageActivities implements PretrainStage {
         TrainingOptions options = config.training() != null ? config.training()
                 : new TrainingOptions(null, null, null, null, null, null, null, null, null);
         return StageContext.run(runtime, input, Progress.class, context -> {
-            ArtifactRef planRef = context.requireInput("plan", "plan");
-            ArtifactRef tokensRef = context.requireInput("tokens", "tokenizer");
-            ArtifactRef tokenizerRef = context.requireInput("tokenizer", "tokenizer");
+            ArtifactRef planRef = context.requireInput(Outputs.PLAN);
+            ArtifactRef tokensRef = context.requireInput(Outputs.TOKENS);
+            ArtifactRef tokenizerRef = context.requireInput(Outputs.TOKENIZER);
             Path work = context.workDirectory();
             BudgetPlan plan = JSON.readValue(context.artifacts().readAllBytes(planRef.digest()), BudgetPlan.class);
             Path shards = downloadShards(context, tokensRef, work.resolve("shards"));
@@ -123,7 +124,7 @@ public final class PretrainStageActivities implements PretrainStage {
         if (!boundary.boundary()) {
             throw new InvalidInputException("training.extendFrom: checkpoint " + options.extendFrom()
                     + " is not a boundary checkpoint (step " + boundary.step() + "); use a finished run's "
-                    + PretrainStage.BOUNDARY_CHECKPOINT_OUTPUT + " output");
+                    + Outputs.BOUNDARY_CHECKPOINT + " output");
         }
         TrainingJob job = TrainingJob.extended(boundary, plan.compute());
         if (job.totalSteps() <= boundary.step()) {
@@ -212,16 +213,16 @@ public final class PretrainStageActivities implements PretrainStage {
                     false, true, work);
             ArtifactRef model = export(context, trainer, job, tokenizerRef, step, tokens, loss, work);
             Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
-            outputs.put(MODEL_OUTPUT, model);
-            outputs.put(CHECKPOINT_OUTPUT, last.get().artifact());
+            outputs.put(Outputs.MODEL, model);
+            outputs.put(Outputs.CHECKPOINT, last.get().artifact());
             for (Future<CheckpointUploader.Uploaded> f : kept) {
-                outputs.put(BOUNDARY_CHECKPOINT_OUTPUT, f.get().artifact());
+                outputs.put(Outputs.BOUNDARY_CHECKPOINT, f.get().artifact());
             }
             if (kept.isEmpty()) {
                 // Resumed past the boundary: an earlier attempt or run took it.
                 context.ledger().artifacts().checkpoints(cacheKey).stream()
                         .filter(c -> c.role().equals(CheckpointUploader.BOUNDARY)).findFirst()
-                        .ifPresent(c -> outputs.put(BOUNDARY_CHECKPOINT_OUTPUT, new ArtifactRef(c.digest(),
+                        .ifPresent(c -> outputs.put(Outputs.BOUNDARY_CHECKPOINT, new ArtifactRef(c.digest(),
                                 CheckpointUploader.KIND, context.artifacts().size(c.digest()).orElse(0L))));
             }
             Map<String, Double> summary = new LinkedHashMap<>();
@@ -252,7 +253,7 @@ public final class PretrainStageActivities implements PretrainStage {
      */
     private static Optional<Double> heldOutLoss(StageContext context, DecoderTrainer trainer, TrainingJob job,
                                                 Path work) throws IOException {
-        ArtifactRef heldOutRef = context.input().inputs().get("held-out");
+        ArtifactRef heldOutRef = context.input().inputs().get(Outputs.HELD_OUT);
         if (heldOutRef == null) {
             return Optional.empty();
         }
@@ -286,7 +287,7 @@ public final class PretrainStageActivities implements PretrainStage {
     /** With a scaling-law sweep before it: the loss its curve predicted for this run, and how far off it was. */
     private static void predictionError(StageContext context, TrainingJob job, double heldOutLoss,
                                         Map<String, Double> summary) {
-        ArtifactRef fit = context.input().inputs().get("scaling-fit");
+        ArtifactRef fit = context.input().inputs().get(Outputs.SCALING_FIT);
         if (fit == null) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.data;
 
+import dev.lmforge.activities.text.ReadingLimits;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,6 +38,25 @@ class DataConfigTest {
         assertEquals(Map.of("web", 0.3, "code", 0.7), config.remix().domainWeights());
         assertEquals(8, config.partitions());
         assertEquals(defaults.quality(), config.quality());
+    }
+
+    /** The defaults moved to DataSettings; their values (and so every data report and corpus) must not change. */
+    @Test
+    void theDefaultsAreTheOnesTheDataStageHasAlwaysHad() {
+        assertEquals(new DataConfig(new ReadingLimits(8L << 20, 0.05),
+                new DataConfig.Dedup(true, DataConfig.ShingleMode.WORD, 5, 128, 16, 8, 0.8, 20240101L,
+                        DataConfig.KeepPolicy.EARLIEST_DUMP),
+                new DataConfig.Quality(50, 100_000, 3, 10, 0.1, 0.3, 0.9, 0.3, 0.3, List.of(0.20, 0.18, 0.16),
+                        List.of(0.15, 0.14, 0.13, 0.12, 0.11, 0.10), 0.8, List.of("en", "zh"), 5),
+                new DataConfig.Remix(Map.of(), Map.of(), 0, 20240101L), 4), DataConfig.defaults());
+    }
+
+    @Test
+    void aSettingOutOfItsSharedRangeIsRefusedOnTheWorkerToo() throws IOException {
+        Path languages = Files.writeString(dir.resolve("languages.json"), "{\"quality\": {\"languages\": [\"fr\"]}}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DataConfig.load(languages));
+        assertTrue(e.getMessage().contains("quality.languages[0]: must be one of [en, zh, other], got 'fr'"),
+                e.getMessage());
     }
 
     @Test

@@ -27,6 +27,7 @@ import dev.lmforge.workflows.sweep.SweepOptions;
 import dev.lmforge.workflows.sweep.SweepOutcome;
 import dev.lmforge.workflows.sweep.SweepProgress;
 import dev.lmforge.workflows.spec.LifecycleSpec;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.PlanStage;
 import dev.lmforge.workflows.stage.PlanStageConfig;
 import dev.lmforge.workflows.stage.StageInput;
@@ -181,7 +182,7 @@ class ScalingSweepWorkflowTest {
 
     @Test
     void thePlanStagePlansWithTheFittedLawsAndHandsTheFitOn() throws Exception {
-        Map<String, ArtifactRef> inputs = Map.of(ScalingSweepWorkflow.SCALING_FIT, outcome.fit());
+        Map<String, ArtifactRef> inputs = Map.of(Outputs.SCALING_FIT, outcome.fit());
         long row = runtime.ledger().runs().beginStage(RUN, "plan", 1, "key-plan", "{}", Map.of(), null);
         StageInput input = new StageInput(RUN, row, "plan", JSON.valueToTree(new PlanStageConfig(
                 new LifecycleSpec.Compute(TARGET, null), new LifecycleSpec.PlanOptions(32, 300, null))), inputs);
@@ -190,7 +191,7 @@ class ScalingSweepWorkflowTest {
             activities.registerActivitiesImplementations(new PlanStageActivities(runtime));
             StageOutput out = activities.newActivityStub(PlanStage.class, ActivityOptions.newBuilder()
                     .setStartToCloseTimeout(Duration.ofMinutes(1)).build()).plan(input);
-            assertEquals(outcome.fit(), out.outputs().get(ScalingSweepWorkflow.SCALING_FIT));
+            assertEquals(outcome.fit(), out.outputs().get(Outputs.SCALING_FIT));
             BudgetPlan plan = JSON.readValue(runtime.artifacts().readAllBytes(out.outputs().get("plan").digest()),
                     BudgetPlan.class);
             ScalingFit fit = ScalingFit.read(runtime.artifacts().readAllBytes(outcome.fit().digest()));

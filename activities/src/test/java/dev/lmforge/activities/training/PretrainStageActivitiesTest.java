@@ -22,6 +22,7 @@ import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.workflows.spec.LifecycleSpec.TrainingOptions;
 import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.PretrainStage;
 import dev.lmforge.workflows.stage.PretrainStageConfig;
 import dev.lmforge.workflows.stage.StageInput;
@@ -150,9 +151,9 @@ class PretrainStageActivitiesTest {
     void thePlannedModelTrainsAndItsLossFalls() {
         long steps = plan.get("steps").asLong();
         assertEquals(steps, first.summary().get("steps").longValue());
-        assertNotNull(first.outputs().get(PretrainStage.MODEL_OUTPUT));
-        assertNotNull(first.outputs().get(PretrainStage.CHECKPOINT_OUTPUT));
-        assertNotNull(first.outputs().get(PretrainStage.BOUNDARY_CHECKPOINT_OUTPUT));
+        assertNotNull(first.outputs().get(Outputs.MODEL));
+        assertNotNull(first.outputs().get(Outputs.CHECKPOINT));
+        assertNotNull(first.outputs().get(Outputs.BOUNDARY_CHECKPOINT));
         List<MetricPoint> losses = losses(1);
         assertEquals(steps, losses.size());
         double start = losses.subList(0, 5).stream().mapToDouble(MetricPoint::value).average().orElseThrow();
@@ -179,13 +180,13 @@ class PretrainStageActivitiesTest {
             assertEquals(original.get(40 + i).value(), after.get(i).value(), 1e-5 * original.get(40 + i).value(),
                     "loss at step " + after.get(i).step());
         }
-        assertEquals(first.outputs().get(PretrainStage.CHECKPOINT_OUTPUT).digest(),
-                resumed.outputs().get(PretrainStage.CHECKPOINT_OUTPUT).digest(), "the final checkpoints are equal");
+        assertEquals(first.outputs().get(Outputs.CHECKPOINT).digest(),
+                resumed.outputs().get(Outputs.CHECKPOINT).digest(), "the final checkpoints are equal");
     }
 
     @Test
     void aCorruptCheckpointIsDetectedAndTheOneBeforeItUsed() throws Exception {
-        ArtifactRef last = first.outputs().get(PretrainStage.CHECKPOINT_OUTPUT);
+        ArtifactRef last = first.outputs().get(Outputs.CHECKPOINT);
         stack.withCorruptArtifact(last.digest(), () -> {
             List<CheckpointRecord> newestFirst = runtime.ledger().artifacts().checkpoints("key-first");
             assertEquals(last.digest(), newestFirst.get(0).digest());
@@ -197,7 +198,7 @@ class PretrainStageActivitiesTest {
 
     @Test
     void continualTrainingFromTheBoundaryEndsNearARunPlannedLongerFromTheStart() throws Exception {
-        String boundary = first.outputs().get(PretrainStage.BOUNDARY_CHECKPOINT_OUTPUT).digest();
+        String boundary = first.outputs().get(Outputs.BOUNDARY_CHECKPOINT).digest();
         TrainingOptions extend = new TrainingOptions(7L, null, null, null, 1, null, null, 10, boundary);
         StageOutput extended = pretrain("key-extended", extend, null, p -> p.put("compute", 2 * BUDGET));
         long steps = extended.summary().get("steps").longValue();

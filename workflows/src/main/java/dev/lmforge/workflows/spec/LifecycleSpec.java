@@ -90,8 +90,8 @@ public record LifecycleSpec(String name, String team, List<String> stages, Corpu
     }
 
     /**
-     * Options of the data stage. Every setting is optional; an absent one keeps the data library's default
-     * (the compute side lays these over {@code DataConfig.defaults()}, whose Javadoc gives each meaning).
+     * Options of the data stage. Every setting is optional; an absent one keeps its default ({@link DataSettings}
+     * holds the defaults and ranges; the compute side's {@code DataConfig} gives each setting's meaning).
      *
      * @param maxBytesPerSecond limits how fast the stage reads its sources (protects shared storage); none when
      *                          absent

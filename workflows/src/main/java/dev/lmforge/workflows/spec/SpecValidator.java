@@ -1,17 +1,16 @@
 package dev.lmforge.workflows.spec;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.workflows.stage.CorpusSource;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.sweep.SweepOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The rules a {@link LifecycleSpec} must meet before anything is stored or started. The API and the console
@@ -19,9 +18,7 @@ import java.util.TreeMap;
  */
 public final class SpecValidator {
 
-    /** Sections that belong to a stage; a section for a stage this build lacks is refused. */
-    private static final Map<String, Stage> SECTION_STAGE = Map.of(
-            "model", Stage.PRETRAIN);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private SpecValidator() {
     }
@@ -33,7 +30,10 @@ public final class SpecValidator {
             problems.add(new SpecProblem("name", "must be 1 to 200 characters"));
         }
         checkStages(spec, problems);
-        checkSections(spec, problems);
+        if (spec.model() != null && !spec.model().isNull()) {
+            problems.add(new SpecProblem("model", "shape overrides are not built yet in this version of lmforge; "
+                    + "the plan stage chooses the model from compute.budget"));
+        }
         List<Stage> stages = problems.isEmpty() ? spec.stageList() : List.of();
         if (stages.contains(Stage.DATA) || spec.corpus() != null) {
             checkCorpus(spec.corpus(), problems);
@@ -48,21 +48,26 @@ public final class SpecValidator {
         checkTraining(spec.training(), problems);
         checkEvaluation(spec.evaluation(), problems);
         checkAlignment(spec.sft(), spec.dpo(), problems);
-        if (stages.contains(Stage.EVALUATE_BASE) && !stages.contains(Stage.PRETRAIN)) {
-            problems.add(new SpecProblem("stages", "evaluate-base needs the pretrain stage before it"));
-        }
-        if (stages.contains(Stage.ALIGN) && !(stages.contains(Stage.PRETRAIN) && stages.contains(Stage.TOKENIZER))) {
-            problems.add(new SpecProblem(stageField(spec, Stage.ALIGN),
-                    "align needs the tokenizer and pretrain stages before it"));
-        }
-        if (stages.contains(Stage.EVALUATE_CHAT) && !stages.contains(Stage.ALIGN)) {
-            problems.add(new SpecProblem(stageField(spec, Stage.EVALUATE_CHAT),
-                    "evaluate-chat needs the align stage before it"));
-        }
-        if (stages.contains(Stage.PRETRAIN) && !(stages.contains(Stage.PLAN) && stages.contains(Stage.TOKENIZER))) {
-            problems.add(new SpecProblem("stages", "pretrain needs the tokenizer and plan stages before it"));
-        }
+        checkOrder(spec, stages, problems);
         return problems;
+    }
+
+    /**
+     * Each stage needs the stages that produce what it requires ({@link Stage#needs()}) before it. A missing stage is
+     * named once, by the first stage that needs it: a later one that needs it too says nothing new.
+     */
+    private static void checkOrder(LifecycleSpec spec, List<Stage> stages, List<SpecProblem> problems) {
+        Set<Stage> named = new HashSet<>();
+        for (Stage stage : stages) {
+            List<Stage> missing = stage.needs().stream().filter(s -> !stages.contains(s)).toList();
+            if (!missing.isEmpty() && named.addAll(missing)) {
+                List<String> ids = missing.stream().map(Stage::id).toList();
+                String list = ids.size() == 1 ? ids.get(0) : String.join(", ", ids.subList(0, ids.size() - 1))
+                        + " and " + ids.get(ids.size() - 1);
+                problems.add(new SpecProblem(stageField(spec, stage), stage.id() + " needs the " + list
+                        + (ids.size() == 1 ? " stage" : " stages") + " before it"));
+            }
+        }
     }
 
     /** {@code stages[i]} where the spec lists {@code stage}, or {@code stages} when it lists none (all of them). */
@@ -73,10 +78,6 @@ public final class SpecValidator {
 
     private static void checkStages(LifecycleSpec spec, List<SpecProblem> problems) {
         if (spec.stages() == null) {
-            Optional<Stage> unbuilt = Arrays.stream(Stage.values()).filter(s -> !s.built()).findFirst();
-            unbuilt.ifPresent(s -> problems.add(new SpecProblem("stages",
-                    "not given, so every stage would run, but stage '" + s.id()
-                            + "' is not built yet in this version of lmforge; list the stages to run")));
             return;
         }
         if (spec.stages().isEmpty()) {
@@ -89,30 +90,10 @@ public final class SpecValidator {
             Optional<Stage> stage = id == null ? Optional.empty() : Stage.byId(id);
             if (stage.isEmpty()) {
                 problems.add(new SpecProblem(field, "unknown stage '" + id + "'; known: " + knownStages()));
-            } else if (!stage.get().built()) {
-                problems.add(new SpecProblem(field, "stage '" + id + "' is not built yet in this version of lmforge"));
             } else if (!seen.add(id)) {
                 problems.add(new SpecProblem(field, "stage '" + id + "' is listed twice"));
             }
         }
-    }
-
-    private static void checkSections(LifecycleSpec spec, List<SpecProblem> problems) {
-        Map<String, JsonNode> sections = new TreeMap<>();
-        sections.put("model", spec.model());
-        sections.forEach((name, node) -> {
-            Stage stage = SECTION_STAGE.get(name);
-            if (node == null || node.isNull()) {
-                return;
-            }
-            if (name.equals("model") && stage.built()) {
-                problems.add(new SpecProblem(name, "shape overrides are not built yet in this version of lmforge; "
-                        + "the plan stage chooses the model from compute.budget"));
-            } else if (!stage.built()) {
-                problems.add(new SpecProblem(name, "belongs to stage '" + stage.id()
-                        + "', which is not built yet in this version of lmforge"));
-            }
-        });
     }
 
     private static void checkCorpus(LifecycleSpec.Corpus corpus, List<SpecProblem> problems) {
@@ -206,7 +187,7 @@ public final class SpecValidator {
     private static void checkSweep(SweepOptions sweep, LifecycleSpec.Compute compute, List<Stage> stages,
                                    List<SpecProblem> problems) {
         Checks c = new Checks("plan.sweep.", problems);
-        if (!stages.isEmpty() && !stages.contains(Stage.TOKENIZER)) {
+        if (!stages.isEmpty() && Stage.producerOf(Outputs.TOKENS, Stage.PLAN).filter(stages::contains).isEmpty()) {
             problems.add(new SpecProblem("plan.sweep", "the probe runs train on the corpus tokens, so the tokenizer "
                     + "stage must run before plan"));
         }
@@ -350,70 +331,12 @@ public final class SpecValidator {
         }
     }
 
-    /**
-     * The data options' ranges. Settings whose rule involves another setting's default (e.g. bands times rows
-     * against permutations) are checked here when the spec gives all of them, and by the data stage otherwise.
-     */
+    /** The data options' ranges ({@link DataSettings}); a rule across settings waits until the spec gives all. */
     private static void checkData(LifecycleSpec.DataOptions data, List<SpecProblem> problems) {
-        if (data == null) {
-            return;
-        }
-        Checks c = new Checks("data.", problems);
-        c.atLeast("maxBytesPerSecond", data.maxBytesPerSecond(), MIN_BYTES_PER_SECOND);
-        c.atLeast("partitions", data.partitions(), 1);
-        c.atMost("partitions", data.partitions(), MAX_PARTITIONS);
-        if (data.reading() != null) {
-            c.atLeast("reading.maxDocumentBytes", data.reading().maxDocumentBytes(), 1);
-            c.atMost("reading.maxDocumentBytes", data.reading().maxDocumentBytes(), Integer.MAX_VALUE - 16);
-            c.fraction("reading.maxErrorRatio", data.reading().maxErrorRatio());
-        }
-        LifecycleSpec.DataOptions.Dedup dedup = data.dedup();
-        if (dedup != null) {
-            c.oneOf("dedup.shingles", dedup.shingles(), List.of("WORD", "CHARACTER"));
-            c.oneOf("dedup.keep", dedup.keep(), List.of("EARLIEST_DUMP", "LATEST_DUMP"));
-            c.atLeast("dedup.shingleSize", dedup.shingleSize(), 1);
-            c.atLeast("dedup.permutations", dedup.permutations(), 4);
-            c.rule("dedup.permutations", dedup.permutations() == null || dedup.permutations() % 4 == 0,
-                    "must be a multiple of 4, got " + dedup.permutations());
-            c.atLeast("dedup.bands", dedup.bands(), 1);
-            c.atLeast("dedup.rows", dedup.rows(), 1);
-            c.rule("dedup.bands", dedup.bands() == null || dedup.rows() == null || dedup.permutations() == null
-                    || (long) dedup.bands() * dedup.rows() <= dedup.permutations(), "bands * rows must not exceed permutations");
-            c.rule("dedup.threshold", dedup.threshold() == null || (dedup.threshold() > 0 && dedup.threshold() <= 1),
-                    "must be in (0, 1], got " + dedup.threshold());
-        }
-        LifecycleSpec.DataOptions.Quality quality = data.quality();
-        if (quality != null) {
-            c.atLeast("quality.minWords", quality.minWords(), 0);
-            c.rule("quality.maxWords", quality.maxWords() == null || quality.minWords() == null
-                    || quality.maxWords() >= quality.minWords(), "must not be below quality.minWords");
-            c.rule("quality.maxTopNgramFraction", quality.maxTopNgramFraction() == null
-                    || quality.maxTopNgramFraction().size() == 3, "needs 3 values (n = 2, 3, 4)");
-            c.rule("quality.maxDuplicateNgramFraction", quality.maxDuplicateNgramFraction() == null
-                    || quality.maxDuplicateNgramFraction().size() == 6, "needs 6 values (n = 5 ... 10)");
-            if (quality.languages() != null) {
-                for (int i = 0; i < quality.languages().size(); i++) {
-                    c.oneOf("quality.languages[" + i + "]", quality.languages().get(i), List.of("en", "zh", "other"));
-                }
-            }
-            c.atLeast("quality.rejectedSamples", quality.rejectedSamples(), 0);
-        }
-        LifecycleSpec.DataOptions.Remix remix = data.remix();
-        if (remix != null) {
-            c.atLeast("remix.documents", remix.documents(), 0);
-            c.weights("remix.domainWeights", remix.domainWeights());
-            c.weights("remix.languageWeights", remix.languageWeights());
+        if (data != null) {
+            problems.addAll(DataSettings.problems("data.", JSON.valueToTree(data), false));
         }
     }
-
-    /**
-     * The slowest read throttle a spec may ask for (64 KiB/s): slower, a data stage holds a worker's slot for days
-     * (1 byte/s would read the bundled corpus in five weeks) without protecting any storage.
-     */
-    static final long MIN_BYTES_PER_SECOND = 64 * 1024;
-
-    /** The most LSH partitions a spec may ask for: each is one activity and one file per shard. */
-    static final int MAX_PARTITIONS = 1024;
 
     /** Range checks that add a problem naming {@code prefix + field}. */
     private record Checks(String prefix, List<SpecProblem> problems) {
@@ -436,18 +359,8 @@ public final class SpecValidator {
             rule(field, value == null || (value > 1 && !value.isInfinite()), "must be a finite factor above 1, got " + value);
         }
 
-        void fraction(String field, Double value) {
-            rule(field, value == null || (value >= 0 && value <= 1), "must be in [0, 1], got " + value);
-        }
-
         void oneOf(String field, String value, List<String> allowed) {
             rule(field, value == null || allowed.contains(value), "must be one of " + allowed + ", got '" + value + "'");
-        }
-
-        void weights(String field, Map<String, Double> weights) {
-            if (weights != null) {
-                weights.forEach((k, w) -> rule(field + "." + k, w != null && w >= 0, "must be a weight >= 0, got " + w));
-            }
         }
     }
 

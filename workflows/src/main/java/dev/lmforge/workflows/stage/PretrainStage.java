@@ -11,13 +11,6 @@ import io.temporal.activity.ActivityMethod;
 @ActivityInterface
 public interface PretrainStage {
 
-    /** Output name of the exported model: a SavedModel with its tokenizer. */
-    String MODEL_OUTPUT = "model";
-    /** Output name of the final checkpoint: weights, optimizer state and data position. */
-    String CHECKPOINT_OUTPUT = "checkpoint";
-    /** Output name of the checkpoint taken where the multi-step schedule first drops (continual training). */
-    String BOUNDARY_CHECKPOINT_OUTPUT = "boundary-checkpoint";
-
     @ActivityMethod
     StageOutput pretrain(StageInput input);
 }

@@ -6,9 +6,6 @@ public final class StageFailures {
     /** The stage's input or config is wrong; the message names the field, file or line. */
     public static final String INVALID_INPUT = "InvalidInput";
 
-    /** The stage is not implemented in this build. */
-    public static final String NOT_BUILT = "StageNotBuilt";
-
     private StageFailures() {
     }
 }

@@ -14,9 +14,6 @@ import io.temporal.workflow.WorkflowMethod;
 @WorkflowInterface
 public interface ScalingSweepWorkflow {
 
-    /** The name under which the plan stage receives and hands on the fit. */
-    String SCALING_FIT = "scaling-fit";
-
     /** The artifact kind of the fit. */
     String SCALING_FIT_KIND = "scaling-fit";
 

@@ -136,7 +136,10 @@ class SpecValidatorTest {
                         "training.keepCheckpoints", "training.checkpointMinutes", "training.extendFrom"),
                 trainingFields(all, new LifecycleSpec.TrainingOptions(null, "linear", "fp8", 0, null, -1.0, null, 0,
                         "not-a-digest")));
-        assertEquals(List.of("stages"), trainingFields(List.of("data", "pretrain"), null));
+        assertEquals(List.of("stages[1]: pretrain needs the tokenizer and plan stages before it"),
+                SpecValidator.validate(new LifecycleSpec("t", null, List.of("data", "pretrain"), CORPUS, null,
+                        new LifecycleSpec.Compute(1e12, null), null, null, null, null, null, null, null))
+                        .stream().map(p -> p.field() + ": " + p.message()).toList());
     }
 
     private static List<String> dataFields(LifecycleSpec.DataOptions data) {
@@ -224,6 +227,6 @@ class SpecValidatorTest {
         LifecycleSpec bad = new LifecycleSpec("t", null, List.of("data", "tokenizer", "plan", "evaluate-base"), CORPUS,
                 null, new LifecycleSpec.Compute(1e12, null), null, null, null, null,
                 new LifecycleSpec.EvaluationOptions(List.of(" "), 1, 0, null), null, null);
-        assertEquals(List.of("evaluation.suites[0]", "evaluation.items", "evaluation.heldOutDocuments", "stages"), fields(bad));
+        assertEquals(List.of("evaluation.suites[0]", "evaluation.items", "evaluation.heldOutDocuments", "stages[3]"), fields(bad));
     }
 }

@@ -11,6 +11,7 @@ import dev.lmforge.workflows.ledger.LedgerActivities;
 import dev.lmforge.workflows.ledger.StageStart;
 import dev.lmforge.workflows.spec.LifecycleSpec;
 import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.PlanStage;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
@@ -136,10 +137,10 @@ class LifecycleWithSweepWithFakeActivitiesTest {
     private final class FakePlan implements PlanStage {
         @Override
         public StageOutput plan(StageInput input) {
-            ArtifactRef fit = input.inputs().get(ScalingSweepWorkflow.SCALING_FIT);
+            ArtifactRef fit = input.inputs().get(Outputs.SCALING_FIT);
             calls.add("plan " + input.inputs().keySet().stream().toList() + " fit=" + fit.digest());
             return new StageOutput(Map.of("plan", new ArtifactRef("plan-digest", "plan", 1),
-                    ScalingSweepWorkflow.SCALING_FIT, fit), Map.of());
+                    Outputs.SCALING_FIT, fit), Map.of());
         }
     }
 
