@@ -3,6 +3,7 @@ package dev.lmforge.web.bench;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.ArtifactLedger;
 import dev.lmforge.workflows.stage.ArtifactRef;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.PlanStage;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
@@ -27,13 +28,13 @@ final class NoOpStages implements TokenizerStage, PlanStage {
 
     @Override
     public StageOutput tokenize(StageInput input) {
-        return configAs("tokens", input);
+        return configAs(Outputs.TOKENS, input);
     }
 
     /** The plan reads no input (only a sweep reads the tokens), so it hands along its own config too. */
     @Override
     public StageOutput plan(StageInput input) {
-        return configAs("plan", input);
+        return configAs(Outputs.PLAN, input);
     }
 
     private StageOutput configAs(String output, StageInput input) {
