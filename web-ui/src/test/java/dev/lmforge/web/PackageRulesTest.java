@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The control plane's package rules, checked on its compiled classes: the problem+json answers ({@code problem})
  * need no other package of it, so every package may refuse without a loop, and the REST resources ({@code api})
- * sit on top, imported by nothing.
+ * sit on top, imported by nothing; the Temporal side ({@code temporal}: the client, the workflow worker, the
+ * start-up reconciliation) needs none of the run or console code that uses it.
  */
 class PackageRulesTest {
 
@@ -32,6 +33,14 @@ class PackageRulesTest {
     void nothingImportsTheRestResources() {
         noClasses().that().resideOutsideOfPackage("dev.lmforge.web.api..")
                 .should().dependOnClassesThat().resideInAPackage("dev.lmforge.web.api..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theTemporalSideNeedsNoRunOrConsoleCode() {
+        noClasses().that().resideInAPackage("dev.lmforge.web.temporal..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.lmforge.web.runs..",
+                        "dev.lmforge.web.console..", "dev.lmforge.web.api..", "dev.lmforge.web.bench..")
                 .check(CLASSES);
     }
 }

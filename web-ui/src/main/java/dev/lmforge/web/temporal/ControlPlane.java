@@ -7,7 +7,6 @@ import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.LedgerSchema;
 import dev.lmforge.web.ControlPlaneServices;
 import dev.lmforge.web.ledger.LedgerActivitiesImpl;
-import dev.lmforge.web.runs.RunReconciler;
 import dev.lmforge.workflows.ComputeWorkerLauncher;
 import dev.lmforge.workflows.LifecycleWorkflowImpl;
 import dev.lmforge.workflows.data.DataWorkflowImpl;

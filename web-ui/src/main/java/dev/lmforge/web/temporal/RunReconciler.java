@@ -1,4 +1,4 @@
-package dev.lmforge.web.runs;
+package dev.lmforge.web.temporal;
 
 import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.LedgerJson;
