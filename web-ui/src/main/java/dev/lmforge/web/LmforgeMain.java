@@ -2,6 +2,7 @@ package dev.lmforge.web;
 
 import dev.lmforge.infra.LocalStack;
 import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.web.bench.ArtifactThroughput;
 import dev.lmforge.web.temporal.TemporalMode;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -14,7 +15,8 @@ import java.util.List;
 
 /**
  * The control plane's entry point: {@code up} (local stack and console), {@code demo [--exit-when-done]}
- * (the same, plus the bundled sample lifecycle), {@code bench orchestration} and {@code bench console}. In local
+ * (the same, plus the bundled sample lifecycle), {@code bench orchestration}, {@code bench console} and
+ * {@code bench artifacts} (the artifact store alone, without Quarkus). In local
  * mode it starts the parts of the local stack that configuration does not point elsewhere before Quarkus reads
  * its configuration.
  */
@@ -24,7 +26,7 @@ public final class LmforgeMain {
     private LmforgeMain() {
     }
 
-    public static void main(String... argv) {
+    public static void main(String... argv) throws IOException {
         List<String> args = Arrays.asList(argv);
         String mode = args.isEmpty() ? "up" : args.get(0);
         switch (mode) {
@@ -35,8 +37,14 @@ public final class LmforgeMain {
             }
             case "bench" -> {
                 String which = args.size() < 2 ? "" : args.get(1);
+                if (which.equals("artifacts")) {
+                    // The artifact store alone: an S3 server of its own, no database, Temporal or console.
+                    ArtifactThroughput.main(args.subList(2, args.size()).toArray(String[]::new));
+                    return;
+                }
                 if (!which.equals("orchestration") && !which.equals("console")) {
-                    System.err.println("usage: lmforge bench orchestration [--runs N] [--smoke] | lmforge bench console [--smoke]");
+                    System.err.println("usage: lmforge bench orchestration [--runs N] [--smoke] | lmforge bench console "
+                            + "[--smoke] | lmforge bench artifacts [--smoke] [--mb N]...");
                     System.exit(2);
                 }
                 System.setProperty("lmforge.bench", which);

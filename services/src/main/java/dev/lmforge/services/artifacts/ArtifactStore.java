@@ -9,13 +9,14 @@ import io.minio.CopySource;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
+import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.Result;
 import io.minio.StatObjectArgs;
-import io.minio.UploadObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.minio.http.HttpUtils;
 import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -30,26 +32,44 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
 
 /**
  * Content-addressed artifacts on any S3-compatible store, through the MinIO client. An artifact's id is the
  * SHA-256 of its bytes; it lives at {@code artifacts/sha256/ab/abcdef...}. Uploads and downloads stream, so
  * memory does not grow with size, and every read checks the digest: a corrupted object is an error that
- * names the artifact, never data handed on.
+ * names the artifact, never data handed on. Files go up and come down over several connections at once
+ * ({@link ObjectTransfers}).
  */
 public final class ArtifactStore {
 
-    /** Parts of multipart uploads; S3 allows at most 10,000 parts, so this covers objects up to 160 GB. */
+    /** Parts of a stream's multipart upload; S3 allows at most 10,000 parts, so this covers streams up to 160 GB. */
     private static final long PART_SIZE = 16L * 1024 * 1024;
     /** The largest object a single S3 CopyObject may copy; larger ones are copied part by part. */
     private static final long MAX_SINGLE_COPY = 5L * 1024 * 1024 * 1024;
 
+    /** The MinIO client's own default for each of connect, write and read (five minutes). */
+    private static final long TIMEOUT_MS = TimeUnit.MINUTES.toMillis(5);
+
     private final MinioClient client;
+    private final ObjectTransfers transfers;
     private final String bucket;
 
     public ArtifactStore(String endpoint, String accessKey, String secretKey, String region, String bucket) {
-        this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region).build();
+        // One connection pool for the MinIO client's calls and the parallel transfers.
+        OkHttpClient http = HttpUtils.newDefaultHttpClient(TIMEOUT_MS, TIMEOUT_MS, TIMEOUT_MS);
+        this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region)
+                .httpClient(http).build();
+        this.transfers = new ObjectTransfers(http, MinioAsyncClient.builder().endpoint(endpoint)
+                .credentials(accessKey, secretKey).region(region).httpClient(http).build(),
+                endpoint, accessKey, secretKey, region, bucket);
         this.bucket = bucket;
+    }
+
+    /** The parallel transfers under {@link #put(Path)} and {@link #download}, for the tests of their failures. */
+    ObjectTransfers transfers() {
+        return transfers;
     }
 
     /** The store that {@code settings} name. */
@@ -74,15 +94,18 @@ public final class ArtifactStore {
     }
 
     /**
-     * Stores a regular file: hashes it, then uploads it unless an artifact with that digest already exists. A file
-     * whose size differs from the bytes hashed (a {@code /proc} file, one still being written) is refused, and one
-     * that changed size during the upload is removed again, so no object is ever stored under a wrong digest.
+     * Stores a regular file: hashes it (the one pass over its bytes on this side), then, unless an artifact with
+     * that digest already exists, uploads it in parallel parts straight to its content address, where it appears
+     * only once every part is in ({@link ObjectTransfers}). A file whose size differs from the bytes hashed (a
+     * {@code /proc} file, one still being written) is refused, and one whose size or modification time changed
+     * between the hash and the end of the upload is removed again, so no object is stored under a wrong digest.
      */
     public StoredObject put(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new ArtifactStoreException(file + " is not a regular file");
         }
         long size = call(() -> Files.size(file), "reading " + file);
+        FileTime modified = call(() -> Files.getLastModifiedTime(file), "reading " + file);
         Digests.Hashed hashed = Digests.hash(file);
         if (hashed.bytes() != size) {
             throw new ArtifactStoreException(file + " is " + size + " bytes by its size but " + hashed.bytes()
@@ -90,13 +113,17 @@ public final class ArtifactStore {
         }
         String digest = hashed.digest();
         if (size(digest).isEmpty()) {
-            call(() -> client.uploadObject(UploadObjectArgs.builder().bucket(bucket).object(keyOf(digest))
-                    .filename(file.toString(), PART_SIZE).build()), "uploading " + file);
+            call(() -> {
+                transfers.upload(file, size, keyOf(digest));
+                return null;
+            }, "uploading " + file);
             long stored = size(digest).orElse(-1L);
-            if (stored != size) {
+            boolean rewritten = !modified.equals(call(() -> Files.getLastModifiedTime(file), "reading " + file));
+            if (stored != size || rewritten) {
                 delete(digest);
-                throw new ArtifactStoreException(file + " changed while it was uploaded (" + size + " bytes hashed, "
-                        + stored + " stored); nothing was kept");
+                throw new ArtifactStoreException(file + " changed while it was stored (" + size + " bytes hashed, "
+                        + stored + " stored" + (rewritten ? ", modified since it was hashed" : "")
+                        + "); nothing was kept");
             }
         }
         return new StoredObject(digest, size);
@@ -107,7 +134,8 @@ public final class ArtifactStore {
         String digest = Digests.sha256(bytes);
         if (size(digest).isEmpty()) {
             call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(keyOf(digest))
-                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build()), "uploading " + digest);
+                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).contentType(ObjectTransfers.CONTENT_TYPE).build()),
+                    "uploading " + digest);
         }
         return new StoredObject(digest, bytes.length);
     }
@@ -122,7 +150,7 @@ public final class ArtifactStore {
         CountingInputStream counted = new CountingInputStream(new DigestInputStream(in, sha));
         try {
             call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(staging)
-                    .stream(counted, -1, PART_SIZE).build()), "uploading a stream");
+                    .stream(counted, -1, PART_SIZE).contentType(ObjectTransfers.CONTENT_TYPE).build()), "uploading a stream");
             String digest = Digests.hex(sha.digest());
             long size = counted.count();
             if (size(digest).isEmpty()) {
@@ -196,13 +224,27 @@ public final class ArtifactStore {
         }
     }
 
-    /** Downloads an artifact to {@code target}, verified; {@code target} appears only once it is complete. */
+    /**
+     * Downloads an artifact to {@code target} in parallel ranges, verified: its bytes are hashed in order as they
+     * land, and {@code target} appears only once it is complete and matches its digest.
+     */
     public void download(String digest, Path target) {
+        Digests.requireHex(digest);
         Path partial = target.resolveSibling(target.getFileName() + ".part");
-        try (InputStream in = open(digest)) {
+        try {
             Files.createDirectories(target.toAbsolutePath().getParent());
-            Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+            MessageDigest sha = Digests.newSha256();
+            transfers.download(keyOf(digest), partial, sha);
+            String actual = Digests.hex(sha.digest());
+            if (!actual.equals(digest)) {
+                throw new CorruptArtifactException(digest, actual);
+            }
             Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (ObjectTransfers.StoreAnswer e) {
+            if (e.status == 404) {
+                throw new ArtifactNotFoundException(digest);
+            }
+            throw new ArtifactStoreException("downloading artifact " + digest + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ArtifactStoreException("downloading artifact " + digest + ": " + e.getMessage(), e);
         } finally {

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lmforge.services.RealStack;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
+import io.minio.StatObjectArgs;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,11 @@ class ArtifactStoreTest {
     @AfterAll
     static void stop() {
         stack.close();
+    }
+
+    private static MinioClient raw() {
+        return MinioClient.builder().endpoint(stack.s3Endpoint())
+                .credentials(RealStack.ACCESS_KEY, RealStack.SECRET_KEY).region("us-east-1").build();
     }
 
     private static byte[] random(int size, long seed) {
@@ -83,8 +90,7 @@ class ArtifactStoreTest {
         byte[] content = random(100_000, 3);
         String digest = store.put(content).digest();
         // Corrupt it behind the store's back, as a disk or a careless operator would.
-        MinioClient raw = MinioClient.builder().endpoint(stack.s3Endpoint())
-                .credentials(RealStack.ACCESS_KEY, RealStack.SECRET_KEY).region("us-east-1").build();
+        MinioClient raw = raw();
         byte[] bad = content.clone();
         bad[5000] ^= 1;
         raw.putObject(PutObjectArgs.builder().bucket("test").object(ArtifactStore.keyOf(digest))
@@ -118,5 +124,69 @@ class ArtifactStoreTest {
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         e = assertThrows(ArtifactStoreException.class, () -> store.put(fifo));
         assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    }
+
+    /**
+     * A file of several parts goes up over parallel connections and comes down in parallel ranges, byte for byte,
+     * with a content type S3 tools can show, and no {@code .part} file left beside the download.
+     */
+    @Test
+    void aFileOfSeveralPartsGoesUpAndComesDownInParallelByteForByte() throws Exception {
+        byte[] content = random((int) (3 * ObjectTransfers.MIN_PART + 12_345), 4);
+        Path file = dir.resolve("parts.bin");
+        Files.write(file, content);
+        ArtifactStore.StoredObject stored = store.put(file);
+        assertEquals(Digests.sha256(content), stored.digest());
+        assertEquals(content.length, store.size(stored.digest()).orElseThrow());
+        assertEquals(ObjectTransfers.CONTENT_TYPE, raw().statObject(StatObjectArgs.builder().bucket("test")
+                .object(ArtifactStore.keyOf(stored.digest())).build()).contentType());
+
+        Path target = dir.resolve("parts-downloaded.bin");
+        store.download(stored.digest(), target);
+        assertArrayEquals(content, Files.readAllBytes(target));
+        assertFalse(Files.exists(dir.resolve("parts-downloaded.bin.part")));
+        assertEquals(stored, store.put(file));   // stored again: found by its digest, not uploaded twice
+    }
+
+    @Test
+    void anEmptyFileIsAnArtifactToo() throws Exception {
+        Path file = Files.write(dir.resolve("empty.bin"), new byte[0]);
+        ArtifactStore.StoredObject stored = store.put(file);
+        assertEquals(Digests.sha256(new byte[0]), stored.digest());
+        Path target = dir.resolve("empty-downloaded.bin");
+        store.download(stored.digest(), target);
+        assertEquals(0, Files.size(target));
+    }
+
+    /** A part that fails aborts the whole upload: nothing appears under the key, complete or not. */
+    @Test
+    void anUploadWhosePartFailsLeavesNothingUnderItsKey() throws Exception {
+        Path file = Files.write(dir.resolve("short.bin"), random((int) (2 * ObjectTransfers.MIN_PART), 5));
+        String key = ArtifactStore.keyOf(Digests.sha256("an upload that fails"));
+        // Told the file is longer than it is, the last part runs out of bytes half way.
+        IOException e = assertThrows(IOException.class,
+                () -> store.transfers().upload(file, 3 * ObjectTransfers.MIN_PART, key));
+        assertTrue(e.getMessage() != null, "the failure says what failed");
+        assertTrue(store.size(Digests.sha256("an upload that fails")).isEmpty());
+        assertThrows(Exception.class, () -> raw().statObject(StatObjectArgs.builder().bucket("test").object(key).build()));
+    }
+
+    @Test
+    void downloadingAMissingArtifactIsNotFoundAndLeavesNoFile() {
+        Path target = dir.resolve("missing.bin");
+        assertThrows(ArtifactNotFoundException.class, () -> store.download(Digests.sha256("never stored"), target));
+        assertFalse(Files.exists(target));
+        assertFalse(Files.exists(dir.resolve("missing.bin.part")));
+    }
+
+    /** Parts stay within S3's limits at every size: at least 5 MB, at most 10,000 of them, whole MB. */
+    @Test
+    void partSizesStayWithinS3sLimits() {
+        for (long size : new long[] {ObjectTransfers.MIN_PART + 1, 1L << 30, 100L << 30, 1L << 40, 5L << 40}) {
+            long part = ObjectTransfers.partSize(size);
+            assertTrue(part >= 5L << 20, size + ": " + part);
+            assertTrue((size + part - 1) / part <= ObjectTransfers.MAX_PARTS, size + ": " + part);
+            assertEquals(0, part % (1L << 20), size + ": " + part);
+        }
     }
 }

@@ -92,10 +92,24 @@ public class ArtifactResource {
             InputStream in = store.openRange(digest, r.first(), r.length());
             return Response.status(206).entity(streaming(in)).header("Content-Length", r.length())
                     .header("Content-Range", "bytes " + r.first() + "-" + r.last() + "/" + size)
-                    .header("Accept-Ranges", "bytes").header("ETag", etag).build();
+                    .header("Accept-Ranges", "bytes").header("ETag", etag)
+                    .header("Content-Disposition", contentDisposition(artifact)).build();
         }
         return Response.ok(streaming(store.open(digest))).header("Content-Length", size)
-                .header("Accept-Ranges", "bytes").header("ETag", etag).build();
+                .header("Accept-Ranges", "bytes").header("ETag", etag)
+                .header("Content-Disposition", contentDisposition(artifact)).build();
+    }
+
+    /**
+     * An attachment named by the artifact's kind and the start of its digest ({@code checkpoint-3fa2b1c4d5e6}):
+     * a kind is free text written by a stage, so anything but letters, digits, '.', '_' and '-' becomes '_', and it
+     * is cut to 64 characters; the name is then plain ASCII that needs no quoting beyond the quotes around it.
+     */
+    static String contentDisposition(ArtifactRecord artifact) {
+        String kind = artifact.kind() == null ? "" : artifact.kind().replaceAll("[^A-Za-z0-9._-]", "_");
+        kind = kind.substring(0, Math.min(64, kind.length())).replaceAll("^[.]+", "");
+        String name = (kind.isEmpty() ? "artifact" : kind) + "-" + artifact.digest().substring(0, 12);
+        return "attachment; filename=\"" + name + "\"";
     }
 
     private static StreamingOutput streaming(InputStream in) {

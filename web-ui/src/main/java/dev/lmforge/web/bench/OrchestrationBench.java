@@ -15,26 +15,20 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * {@code lmforge bench orchestration}: the platform's own costs on the local stack. (1) Per-stage overhead of
  * the lifecycle with no-op stages, executed and reused from the cache, as the median of many runs, on the real
  * Temporal server and, in a child process of the same run, on the in-process Java test server as the baseline.
- * (2) Artifact put and get throughput for 1 MB and 1 GB objects against a plain file copy of the same bytes on the
- * same disk, with the peak heap of each. {@code --smoke} makes it small enough for the test suite. It prints
+ * (2) Artifact put and get throughput for 1 MB, 64 MB and 1 GB objects against a plain file copy of the same bytes
+ * on the same disk, with the peak heap of each ({@link ArtifactThroughput}). {@code --smoke} makes it small enough for the test suite. It prints
  * figures; it asserts nothing.
  */
 @ApplicationScoped
@@ -90,10 +84,8 @@ public class OrchestrationBench {
         if (controlPlane.mode().durable()) {
             baselineOnTheTestServer();
         }
-        artifactThroughput(1 * MB, smoke ? 2 : 20);
-        if (!smoke) {
-            artifactThroughput(1024 * MB, 1);
-        }
+        ArtifactThroughput.measure(artifacts, Files.createDirectories(settings.dataDir().resolve("bench-artifacts")),
+                smoke ? ArtifactThroughput.SMOKE : ArtifactThroughput.FULL, System.out);
     }
 
     /**
@@ -151,78 +143,8 @@ public class OrchestrationBench {
         return ms;
     }
 
-    private void artifactThroughput(long size, int repeats) throws IOException {
-        Path dir = Files.createDirectories(settings.dataDir().resolve("bench-artifacts"));
-        List<Double> copy = new ArrayList<>();
-        List<Double> put = new ArrayList<>();
-        List<Double> get = new ArrayList<>();
-        long peakPut = 0;
-        long peakGet = 0;
-        try {
-            for (int r = 0; r < repeats; r++) {
-                Path source = dir.resolve("source.bin");
-                writeRandom(source, size, r);
-                long t0 = System.nanoTime();
-                Files.copy(source, dir.resolve("copy.bin"), StandardCopyOption.REPLACE_EXISTING);
-                copy.add(mbPerSecond(size, t0));
-
-                resetPeaks();
-                t0 = System.nanoTime();
-                String digest = artifacts.put(source).digest();
-                put.add(mbPerSecond(size, t0));
-                peakPut = Math.max(peakPut, peakHeap());
-
-                resetPeaks();
-                t0 = System.nanoTime();
-                artifacts.download(digest, dir.resolve("downloaded.bin"));
-                get.add(mbPerSecond(size, t0));
-                peakGet = Math.max(peakGet, peakHeap());
-            }
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-        }
-        double base = percentile(copy, 0.5);
-        System.out.printf("artifacts %s: file copy %.0f MB/s; put %.0f MB/s (%.2f x copy, peak heap %d MB); "
-                        + "get+verify %.0f MB/s (%.2f x copy, peak heap %d MB)%n",
-                size >= 1024 * MB ? (size / 1024 / MB) + " GB" : (size / MB) + " MB", base,
-                percentile(put, 0.5), percentile(put, 0.5) / base, peakPut / MB,
-                percentile(get, 0.5), percentile(get, 0.5) / base, peakGet / MB);
-    }
-
-    private static void writeRandom(Path file, long size, long seed) throws IOException {
-        Random random = new Random(seed);
-        byte[] block = new byte[(int) Math.min(size, 8 * MB)];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (long written = 0; written < size; written += block.length) {
-                random.nextBytes(block);
-                out.write(block, 0, (int) Math.min(block.length, size - written));
-            }
-        }
-    }
-
-    private static double mbPerSecond(long bytes, long startNanos) {
-        return bytes / (double) MB / ((System.nanoTime() - startNanos) / 1e9);
-    }
-
-    private static void resetPeaks() {
-        System.gc();
-        heapPools().forEach(MemoryPoolMXBean::resetPeakUsage);
-    }
-
-    /** The sum of the heap pools' peaks since the last reset: an upper bound of the heap in use. */
-    private static long peakHeap() {
-        return heapPools().stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
-    }
-
-    private static List<MemoryPoolMXBean> heapPools() {
-        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP).toList();
-    }
-
-    private static double percentile(List<Double> values, double q) {
+    /** The {@code q} quantile of {@code values} (the nearest rank). */
+    static double percentile(List<Double> values, double q) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         return sorted.get((int) Math.min(sorted.size() - 1, Math.floor(q * sorted.size())));
