@@ -6,6 +6,8 @@ import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.sources.SourceRefusedException;
 import dev.lmforge.services.sources.SourceRoots;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 
 /**
@@ -17,14 +19,29 @@ public record StageRuntime(Ledger ledger, ArtifactStore artifacts, String worker
 
     /**
      * The real path of a file or folder that spec field {@code field} of run {@code runId} names, if the source
-     * roots of the run's team allow it; otherwise bad input naming the field and the rule. Call it on every file
-     * right before opening it.
+     * roots of the run's team allow it; otherwise bad input naming the field and the rule. Read the file through
+     * {@link #open}, never by this path: a link swapped in after the check would be followed.
      */
     public Path readable(String runId, String field, Path path) {
         try {
             return rootsFor(runId).local(field, path);
         } catch (SourceRefusedException e) {
             throw new InvalidInputException(e.getMessage());
+        }
+    }
+
+    /**
+     * A stream over the file that spec field {@code field} of run {@code runId} names, checked as {@link #readable}
+     * does and then opened by {@link ConfinedFile}, so a symbolic link swapped into its path after the check is
+     * refused rather than followed out of the roots.
+     */
+    public InputStream open(String runId, String field, Path path) {
+        Path real = readable(runId, field, path);
+        try {
+            return ConfinedFile.open(real);
+        } catch (IOException e) {
+            throw new InvalidInputException(field + ": " + real + " cannot be opened inside the source roots: "
+                    + e.getMessage());
         }
     }
 

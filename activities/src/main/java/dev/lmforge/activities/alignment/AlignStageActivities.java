@@ -119,10 +119,10 @@ public final class AlignStageActivities implements AlignStage {
         try {
             AlignmentSettings settings = AlignmentSettings.of(config.sft(), config.dpo()).confined((field, path) -> runtime.readable(runId, field, path));
             Map<String, ArtifactRef> data = new LinkedHashMap<>();
-            data.put(Outputs.SFT_DATA, snapshot(Outputs.SFT_DATA, "sft.data", settings.sftData(),
+            data.put(Outputs.SFT_DATA, snapshot(runId, Outputs.SFT_DATA, "sft.data", settings.sftData(),
                     AlignmentData.BUNDLED_SFT,
                     (in, name) -> AlignmentData.readSft(in, name).size()));
-            data.put(Outputs.PREFERENCE_DATA, snapshot(Outputs.PREFERENCE_DATA, "dpo.data", settings.dpoData(),
+            data.put(Outputs.PREFERENCE_DATA, snapshot(runId, Outputs.PREFERENCE_DATA, "dpo.data", settings.dpoData(),
                     AlignmentData.BUNDLED_PREFERENCES, (in, name) -> AlignmentData.readPreferences(in, name).size()));
             return data;
         } catch (InvalidInputException e) {
@@ -134,7 +134,7 @@ public final class AlignStageActivities implements AlignStage {
      * One set, the user's {@code file} or the bundled {@code resource}, read through {@code count} (which refuses a
      * bad line by file and line number) and then stored as a {@code kind} artifact that names its source.
      */
-    private ArtifactRef snapshot(String kind, String field, Path file, String resource,
+    private ArtifactRef snapshot(String runId, String kind, String field, Path file, String resource,
                                  BiFunction<InputStream, String, Integer> count) {
         String source = file == null ? "bundled " + resource : file.toString();
         ArtifactStore.StoredObject stored;
@@ -145,10 +145,12 @@ public final class AlignStageActivities implements AlignStage {
                 records = count.apply(new ByteArrayInputStream(bytes), source);
                 stored = runtime.artifacts().put(bytes);
             } else {
-                try (InputStream in = Files.newInputStream(file)) {
+                try (InputStream in = runtime.open(runId, field, file)) {
                     records = count.apply(in, source);
                 }
-                stored = runtime.artifacts().put(file);
+                try (InputStream in = runtime.open(runId, field, file)) {
+                    stored = runtime.artifacts().put(in);
+                }
             }
         } catch (IOException e) {
             throw new InvalidInputException(field + ": cannot read " + file + ": " + e.getMessage());
@@ -165,6 +167,13 @@ public final class AlignStageActivities implements AlignStage {
         ArtifactRef ref = context.input().inputs().get(name);
         try (InputStream in = context.artifacts().open(ref.digest())) {
             return read.apply(in, name + " " + ref.digest());
+        }
+    }
+
+    private <T> List<T> readConfined(String runId, String field, Path file,
+                                     BiFunction<InputStream, String, List<T>> read) throws IOException {
+        try (InputStream in = runtime.open(runId, field, file)) {
+            return read.apply(in, file.toString());
         }
     }
 
@@ -188,12 +197,12 @@ public final class AlignStageActivities implements AlignStage {
             List<SftExample> sftData = context.input().inputs().containsKey(Outputs.SFT_DATA)
                     ? readSnapshot(context, Outputs.SFT_DATA, AlignmentData::readSft)
                     : settings.sftData() == null ? AlignmentData.bundledSft()
-                    : AlignmentData.readSft(runtime.readable(input.runId(), "sft.data", settings.sftData()));
+                    : readConfined(input.runId(), "sft.data", settings.sftData(), AlignmentData::readSft);
             List<List<PreferencePair>> pairs = settings.split(
                     context.input().inputs().containsKey(Outputs.PREFERENCE_DATA)
                     ? readSnapshot(context, Outputs.PREFERENCE_DATA, AlignmentData::readPreferences)
                     : settings.dpoData() == null ? AlignmentData.bundledPreferences()
-                    : AlignmentData.readPreferences(runtime.readable(input.runId(), "dpo.data", settings.dpoData())));
+                    : readConfined(input.runId(), "dpo.data", settings.dpoData(), AlignmentData::readPreferences));
             String cacheKey = context.ledger().runs().stage(input.stageRowId()).orElseThrow().cacheKey();
             Path work = context.workDirectory();
             Path variables = work.resolve("base");

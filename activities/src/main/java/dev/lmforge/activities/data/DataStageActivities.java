@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +77,13 @@ public final class DataStageActivities implements DataStage {
             if (!Files.isRegularFile(real)) {
                 throw new InvalidInputException(field + ": " + real + " is not a regular file");
             }
-            snapshots.add(() -> record(source, file.toString(), runtime.artifacts().put(real), dumps));
+            snapshots.add(() -> {
+                try (InputStream in = runtime.open(runId, field, real)) {
+                    record(source, file.toString(), runtime.artifacts().put(in), dumps);
+                } catch (IOException e) {
+                    throw Activity.wrap(e);
+                }
+            });
         }
         return snapshots;
     }
