@@ -104,11 +104,6 @@ final class ObjectTransfers {
         }
     }
 
-    /** Whether parts go unsigned (a loopback or HTTPS endpoint). */
-    boolean unsignedPayload() {
-        return unsignedPayload;
-    }
-
     /**
      * The part size for an object of {@code size} bytes: a few parts per connection, within [{@link #MIN_PART},
      * {@link #MAX_PART}] unless S3's 10,000 parts need more, in whole MB.
