@@ -32,7 +32,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
 /**
@@ -57,8 +59,16 @@ public final class ArtifactStore {
     private final String bucket;
 
     public ArtifactStore(String endpoint, String accessKey, String secretKey, String region, String bucket) {
-        // One connection pool for the MinIO client's calls and the parallel transfers.
-        OkHttpClient http = HttpUtils.newDefaultHttpClient(TIMEOUT_MS, TIMEOUT_MS, TIMEOUT_MS);
+        // One connection pool for the MinIO client's calls and the parallel transfers. OkHttp's own dispatcher
+        // threads are not daemons and linger a minute after the last call, which kept every command-line JVM
+        // that touched the store alive that long after its work was done.
+        OkHttpClient http = HttpUtils.newDefaultHttpClient(TIMEOUT_MS, TIMEOUT_MS, TIMEOUT_MS).newBuilder()
+                .dispatcher(new Dispatcher(Executors.newCachedThreadPool(r -> {
+                    Thread t = new Thread(r, "lmforge-artifact-call");
+                    t.setDaemon(true);
+                    return t;
+                })))
+                .build();
         this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region)
                 .httpClient(http).build();
         this.transfers = new ObjectTransfers(http, MinioAsyncClient.builder().endpoint(endpoint)
