@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
@@ -57,6 +58,12 @@ public final class ArtifactStore {
     private final MinioClient client;
     private final ObjectTransfers transfers;
     private final String bucket;
+    /**
+     * Bytes every store of this process uploaded and read, for the operators' metrics: the console's stores and
+     * its in-process compute worker's count together.
+     */
+    private static final LongAdder bytesUploaded = new LongAdder();
+    private static final LongAdder bytesRead = new LongAdder();
 
     public ArtifactStore(String endpoint, String accessKey, String secretKey, String region, String bucket) {
         // One connection pool for the MinIO client's calls and the parallel transfers. OkHttp's own dispatcher
@@ -82,6 +89,16 @@ public final class ArtifactStore {
         return transfers;
     }
 
+    /** Object bytes this process has sent to stores since it started (a file or bytes already stored send none). */
+    public long bytesUploaded() {
+        return bytesUploaded.sum();
+    }
+
+    /** Bytes this process has read from stores since it started: streams, ranges and downloads. */
+    public long bytesRead() {
+        return bytesRead.sum();
+    }
+
     /** The store that {@code settings} name. */
     public static ArtifactStore of(LmforgeSettings settings) {
         return new ArtifactStore(settings.s3Endpoint(), settings.s3AccessKey(), settings.s3SecretKey(),
@@ -91,6 +108,16 @@ public final class ArtifactStore {
     /** The object key of an artifact. */
     public static String keyOf(String digest) {
         return "artifacts/sha256/" + digest.substring(0, 2) + "/" + digest;
+    }
+
+    /** Whether the store answers and holds the artifact bucket (a readiness check). */
+    public boolean bucketExists() {
+        return call(() -> client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()), "asking for bucket " + bucket);
+    }
+
+    /** The artifact bucket's name. */
+    public String bucket() {
+        return bucket;
     }
 
     /** Creates the bucket if it does not exist yet. */
@@ -127,6 +154,7 @@ public final class ArtifactStore {
                 transfers.upload(file, size, keyOf(digest));
                 return null;
             }, "uploading " + file);
+            bytesUploaded.add(size);
             long stored = size(digest).orElse(-1L);
             boolean rewritten = !modified.equals(call(() -> Files.getLastModifiedTime(file), "reading " + file));
             if (stored != size || rewritten) {
@@ -146,6 +174,7 @@ public final class ArtifactStore {
             call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(keyOf(digest))
                     .stream(new ByteArrayInputStream(bytes), bytes.length, -1).contentType(ObjectTransfers.CONTENT_TYPE).build()),
                     "uploading " + digest);
+            bytesUploaded.add(bytes.length);
         }
         return new StoredObject(digest, bytes.length);
     }
@@ -157,7 +186,7 @@ public final class ArtifactStore {
     public StoredObject put(InputStream in) {
         String staging = "staging/" + UUID.randomUUID();
         MessageDigest sha = Digests.newSha256();
-        CountingInputStream counted = new CountingInputStream(new DigestInputStream(in, sha));
+        CountingInputStream counted = new CountingInputStream(new DigestInputStream(in, sha), bytesUploaded);
         try {
             call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(staging)
                     .stream(counted, -1, PART_SIZE).contentType(ObjectTransfers.CONTENT_TYPE).build()), "uploading a stream");
@@ -202,7 +231,7 @@ public final class ArtifactStore {
                 throw e;
             }
         }, "reading artifact " + digest);
-        return new VerifyingInputStream(raw, digest);
+        return new VerifyingInputStream(new CountingInputStream(raw, bytesRead), digest);
     }
 
     /**
@@ -214,8 +243,8 @@ public final class ArtifactStore {
         Digests.requireHex(digest);
         return call(() -> {
             try {
-                return client.getObject(GetObjectArgs.builder().bucket(bucket).object(keyOf(digest))
-                        .offset(offset).length(length).build());
+                return new CountingInputStream(client.getObject(GetObjectArgs.builder().bucket(bucket)
+                        .object(keyOf(digest)).offset(offset).length(length).build()), bytesRead);
             } catch (ErrorResponseException e) {
                 if (isNotFound(e)) {
                     throw new ArtifactNotFoundException(digest);
@@ -244,7 +273,7 @@ public final class ArtifactStore {
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
             MessageDigest sha = Digests.newSha256();
-            transfers.download(keyOf(digest), partial, sha);
+            bytesRead.add(transfers.download(keyOf(digest), partial, sha));
             String actual = Digests.hex(sha.digest());
             if (!actual.equals(digest)) {
                 throw new CorruptArtifactException(digest, actual);

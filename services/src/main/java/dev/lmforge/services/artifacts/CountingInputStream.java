@@ -3,14 +3,21 @@ package dev.lmforge.services.artifacts;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.atomic.LongAdder;
 
-/** Counts the bytes read through it. */
+/** Counts the bytes read through it, and adds them to a running total shared with other streams. */
 final class CountingInputStream extends FilterInputStream {
 
+    private final LongAdder total;
     private long count;
 
     CountingInputStream(InputStream in) {
+        this(in, new LongAdder());
+    }
+
+    CountingInputStream(InputStream in, LongAdder total) {
         super(in);
+        this.total = total;
     }
 
     @Override
@@ -18,6 +25,7 @@ final class CountingInputStream extends FilterInputStream {
         int b = super.read();
         if (b >= 0) {
             count++;
+            total.increment();
         }
         return b;
     }
@@ -27,6 +35,7 @@ final class CountingInputStream extends FilterInputStream {
         int n = super.read(b, off, len);
         if (n > 0) {
             count += n;
+            total.add(n);
         }
         return n;
     }
