@@ -89,7 +89,8 @@ export function nav(active) {
   const temporalLink = el('span', {id: 'temporal'});
   document.body.prepend(el('header', {class: 'nav'},
     el('a', {href: '/', class: 'brand'}, 'lmforge'),
-    link('/', 'Runs', 'runs'), link('/launch.html', 'Launch', 'launch'), link('/audit.html', 'Audit', 'audit'), admin, account,
+    link('/', 'Runs', 'runs'), link('/launch.html', 'Launch', 'launch'), link('/audit.html', 'Audit', 'audit'),
+    link('/workers.html', 'Workers', 'workers'), admin, account,
     el('span', {class: 'spacer'}),
     el('a', {href: '/q/openapi'}, 'API'), el('a', {href: '/q/health'}, 'health'), temporalLink, who));
   // The Temporal Web UI where there is one; the fallback test server is said plainly, since it keeps nothing.

@@ -101,6 +101,16 @@ class OperationsObservabilityTest {
     }
 
     @Test
+    void theInProcessComputeWorkerReportsItselfAndTemporalSeesItPoll() {
+        JsonPath workers = given().get("/api/workers").then().statusCode(200).extract().jsonPath();
+        assertTrue(workers.getList("workers").size() >= 1, workers.prettify());
+        assertTrue(workers.getList("workers[0].worker.queues").contains("cpu"), workers.prettify());
+        assertEquals(2, workers.getInt("workers[0].worker.slots"), workers.prettify());
+        assertTrue(workers.getMap("workers[0].lastPolled").containsKey("cpu"), workers.prettify());
+        given().header("Authorization", "Bearer not-a-token").get("/api/workers").then().statusCode(401);
+    }
+
+    @Test
     void readinessChecksTemporalPostgresAndTheObjectStore() {
         JsonPath health = given().get("/q/health/ready").then().statusCode(200).extract().jsonPath();
         assertEquals("UP", health.getString("status"), health.prettify());

@@ -14,23 +14,34 @@ import dev.lmforge.activities.training.PretrainStageActivities;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.Ledger;
+import dev.lmforge.services.ledger.WorkerRegistry;
 import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.workflows.ComputeWorkerLauncher;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A compute worker: every built stage's activities, polling the given task queues, with its own connections
  * to the ledger and the artifact store. {@code lmforge worker --queue NAME} runs one on its own; in local mode
- * the control plane runs one in process through {@link ComputeWorkerLauncher}.
+ * the control plane runs one in process through {@link ComputeWorkerLauncher}. It reports itself to the ledger
+ * every few seconds ({@link WorkerRegistry}).
  */
 public final class ComputeWorker implements ComputeWorkerLauncher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ComputeWorker.class);
 
     @Override
     public AutoCloseable start(WorkflowClient client, Function<String, String> lookup, List<String> queues) {
@@ -40,13 +51,14 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         // The application's role, never the schema's owner: a worker cannot touch the audit log's triggers.
         dataSource.setUser(settings.jdbcAppUser());
         dataSource.setPassword(settings.jdbcAppPassword());
-        StageRuntime runtime = new StageRuntime(Ledger.over(dataSource), ArtifactStore.of(settings),
-                client.getOptions().getIdentity(), SourceRoots.from(lookup, settings), AttemptCaps.from(lookup));
+        Ledger ledger = Ledger.over(dataSource);
+        String identity = client.getOptions().getIdentity();
+        StageRuntime runtime = new StageRuntime(ledger, ArtifactStore.of(settings),
+                identity, SourceRoots.from(lookup, settings), AttemptCaps.from(lookup));
         String concurrency = lookup.apply("lmforge.worker.concurrency");
         // Stage activities are CPU- or GPU-bound: a few at a time per worker, not the SDK's default of 200.
-        WorkerOptions options = WorkerOptions.newBuilder()
-                .setMaxConcurrentActivityExecutionSize(concurrency == null ? 2 : Integer.parseInt(concurrency.trim()))
-                .build();
+        int slots = concurrency == null ? 2 : Integer.parseInt(concurrency.trim());
+        WorkerOptions options = WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(slots).build();
         WorkerFactory factory = WorkerFactory.newInstance(client);
         for (String queue : queues) {
             Worker worker = factory.newWorker(queue, options);
@@ -57,9 +69,43 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
                     new EvaluateStageActivities(runtime), new AlignStageActivities(runtime), new PlanPreviewActivities());
         }
         factory.start();
+        ScheduledExecutorService reporter = reportItself(new WorkerRegistry(ledger.jdbc()), identity, queues, slots);
         return () -> {
+            reporter.shutdownNow();
             factory.shutdownNow();
             factory.awaitTermination(10, TimeUnit.SECONDS);
         };
+    }
+
+    /**
+     * Reports this worker to the ledger now and every {@link WorkerRegistry#REPORT_INTERVAL}, so the console can
+     * list it with its host, queues and slots; a report that fails (the ledger briefly away) is tried next time.
+     */
+    private static ScheduledExecutorService reportItself(WorkerRegistry registry, String identity, List<String> queues,
+                                                         int slots) {
+        String host = hostName(identity);
+        Instant started = Instant.now();
+        ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lmforge-worker-report");
+            t.setDaemon(true);
+            return t;
+        });
+        reporter.scheduleWithFixedDelay(() -> {
+            try {
+                registry.report(identity, host, queues, slots, started);
+            } catch (RuntimeException e) {
+                LOG.warn("worker {}: could not report itself to the ledger: {}", identity, e.getMessage());
+            }
+        }, 0, WorkerRegistry.REPORT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        return reporter;
+    }
+
+    private static String hostName(String identity) {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            int at = identity.indexOf('@');   // the SDK's default identity is pid@host
+            return at < 0 ? identity : identity.substring(at + 1);
+        }
     }
 }

@@ -505,4 +505,15 @@ class ConsoleBrowserTest {
         assertThat(page.locator("#roots-value")).hasValue(folder.toString());
         screenshot("admin-source-roots");
     }
+
+    @Test
+    @Order(12)
+    void theWorkersPageListsTheInProcessComputeWorkerPollingItsQueues() {
+        open("/workers.html");
+        Locator row = page.locator("#workers tbody tr[data-worker]").first();
+        assertThat(row).containsText("cpu");
+        assertThat(row).containsText("/ 2");   // slots busy of the worker's two
+        assertThat(row).containsText("cpu: ");   // Temporal saw it poll the cpu queue
+        screenshot("workers");
+    }
 }
