@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The compute workers, for the console's workers page: each as it reports itself to the ledger (host, queues,
@@ -32,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  */
 @Path("/api/workers")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "workers", description = "The compute workers")
 public class WorkerResource {
 
     /** Three missed reports and a worker is taken for gone. */
@@ -58,6 +62,11 @@ public class WorkerResource {
     public record Workers(List<Worker> workers, long seenWithinSeconds, String temporalProblem) {}
 
     @GET
+    @Operation(summary = "List the compute workers", description = "The compute workers that reported themselves to "
+            + "the ledger in the last seenWithinSeconds: identity, host, task queues, slots, the stage attempts each runs "
+            + "now, and when Temporal last saw each poll its queues (null when Temporal did not answer, with "
+            + "temporalProblem saying why).")
+    @APIResponse(responseCode = "200", description = "The workers seen lately, newest report first.")
     public Workers workers() {
         Map<String, Map<String, Instant>> polls = new TreeMap<>();
         String problem = null;
