@@ -54,14 +54,19 @@ public record LossCurveFit(PowerLawFit law) {
         }
         JsonNode curve = fit.path("isoFlop").path("lossCurve");
         if (curve.isMissingNode() || curve.isNull()) {
-            throw new IllegalArgumentException("this scaling fit has no loss-versus-compute curve: its sweep ran no "
-                    + "IsoFLOP probes (kind " + fit.path("settings").path("kind").asText() + ")");
+            throw missingFrom(fit.path("settings").path("kind").asText());
         }
         try {
             return JSON.treeToValue(curve, LossCurveFit.class);
         } catch (IOException e) {
             throw new IllegalArgumentException("not a scaling fit: isoFlop.lossCurve: " + e.getMessage(), e);
         }
+    }
+
+    /** The error of a scaling fit whose sweep, of {@code kind}, ran no IsoFLOP probes and so fitted no curve. */
+    public static IllegalArgumentException missingFrom(String kind) {
+        return new IllegalArgumentException("this scaling fit has no loss-versus-compute curve: its sweep ran no "
+                + "IsoFLOP probes (kind " + kind + ")");
     }
 
     /** The predicted loss at {@code compute}. */

@@ -69,8 +69,7 @@ public record ScalingFit(String format, String tokens, SweepSettings settings, L
     /** The curve's prediction at {@code compute}, with its ±1 standard-error band. */
     public LossCurveFit.LossPrediction predict(double compute) {
         if (isoFlop == null) {
-            throw new IllegalArgumentException("this scaling fit has no loss-versus-compute curve: its sweep ran no "
-                    + "IsoFLOP probes (kind " + settings.kind() + ")");
+            throw LossCurveFit.missingFrom(String.valueOf(settings.kind()));
         }
         return isoFlop.lossCurve().predict(Require.positiveFinite("compute", compute));
     }
