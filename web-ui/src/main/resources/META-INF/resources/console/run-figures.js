@@ -33,11 +33,42 @@ let trainingShown = '';
 let trainingFetched = 0;
 let trainingTimer = null;
 
+/** The series the run page charts, as the page call names them (STAGE/NAME). */
+export const CHARTED_SERIES = TRAINING_SERIES.map(s => `${TRAINING_STAGE}/${s.name}`);
+export {CHART_POINTS};
+
+function drawTraining(all) {
+  document.getElementById('charts').replaceChildren(...TRAINING_SERIES.map((s, i) =>
+    chart({title: s.title, id: `chart-${s.name}`, logY: s.logY, xLabel: 'step', series: [{label: '', points: all[i]}]})));
+}
+
+function trainingSignature(run) {
+  const summaries = (run.metrics || []).filter(m => m.stage === TRAINING_STAGE && TRAINING_SERIES.some(s => s.name === m.name));
+  return {summaries, signature: summaries.map(m => `${m.name}:${m.points}:${m.lastStep}`).join(' ')};
+}
+
+/**
+ * The page's first view, from its one call: the run's charted series and evaluation rows as they were read with
+ * the run itself, so nothing more is fetched until the run changes.
+ */
+export function showFirst(page) {
+  const {summaries, signature} = trainingSignature(page.run);
+  section('charts-section', summaries.length > 0);
+  if (summaries.length > 0) {
+    const byName = new Map(page.series.map(s => [`${s.stage}/${s.name}`, s.points.map(p => [p.step, p.value])]));
+    drawTraining(CHARTED_SERIES.map(name => byName.get(name) || []));
+    trainingShown = signature;
+    trainingFetched = Date.now();
+  }
+  evaluationsShown = page.run.stages.map(s => s.status).join(' ');
+  section('evaluations-section', page.evaluations.length > 0).querySelector('#evaluations')
+    .replaceChildren(evaluationTables(page.evaluations));
+}
+
 /** Redraws the pretraining charts when the run's metric summaries say a charted series grew (at most every 3 s). */
 export function showTraining(run) {
-  const summaries = (run.metrics || []).filter(m => m.stage === TRAINING_STAGE && TRAINING_SERIES.some(s => s.name === m.name));
+  const {summaries, signature} = trainingSignature(run);
   section('charts-section', summaries.length > 0);
-  const signature = summaries.map(m => `${m.name}:${m.points}:${m.lastStep}`).join(' ');
   if (summaries.length === 0 || signature === trainingShown) return;
   const wait = trainingFetched + REFRESH_MS - Date.now();
   if (wait > 0) {
@@ -48,9 +79,7 @@ export function showTraining(run) {
   trainingShown = signature;
   trainingFetched = Date.now();
   Promise.all(TRAINING_SERIES.map(s => seriesPoints(run.id, TRAINING_STAGE, s.name)))
-    .then(all => document.getElementById('charts').replaceChildren(...TRAINING_SERIES.map((s, i) =>
-      chart({title: s.title, id: `chart-${s.name}`, logY: s.logY, xLabel: 'step',
-        series: [{label: '', points: all[i]}]}))))
+    .then(drawTraining)
     .catch(e => { trainingShown = ''; document.getElementById('charts').replaceChildren(errorBox(e)); });
 }
 

@@ -1,7 +1,7 @@
 // The run page: the stage graph and everything about each stage, kept live by server-sent events.
 import {api, artifactLink, badge, documentView, el, errorBox, fmtDuration, fmtNumber, fmtTime, jsonView, may, nav, param, runLink,
   session, shortDigest, temporal, workflowUrl} from './console.js';
-import {showEvaluations, showScalingFit, showTraining} from './run-figures.js';
+import {CHARTED_SERIES, CHART_POINTS, showEvaluations, showFirst, showScalingFit, showTraining} from './run-figures.js';
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED']);
 const runId = param('id');
@@ -20,7 +20,12 @@ async function start() {
     return;
   }
   try {
-    render(await api(`/api/runs/${encodeURIComponent(runId)}`));
+    // One call for the first view (the run, its evaluations, its charted series); the event stream after it.
+    const query = new URLSearchParams({points: CHART_POINTS});
+    CHARTED_SERIES.forEach(s => query.append('series', s));
+    const page = await api(`/api/console/runs/${encodeURIComponent(runId)}?${query}`);
+    showFirst(page);
+    render(page.run);
   } catch (e) {
     document.getElementById('run').replaceChildren(errorBox(e));
     setLive(false, 'not live');

@@ -385,4 +385,26 @@ class LifecycleApiTest {
         given().get("/q/metrics").then().statusCode(200);
         given().get("/").then().statusCode(200).body(containsString("lmforge runs"));
     }
+
+    @Test
+    void theRunPageOpensInOneCallWithItsSeriesAndEvaluations() {
+        String id = submit(spec("data:\n  maxBytesPerSecond: 1000000000\n"));
+        awaitStatus(id, "SUCCEEDED");
+        JsonPath page = given().queryParam("series", "pretrain/loss", "data/nothing-recorded").queryParam("points", 50)
+                .get("/api/console/runs/" + id).then().statusCode(200).extract().jsonPath();
+        assertEquals(id, page.getString("run.id"));
+        assertEquals(run(id).getList("stages.stage"), page.getList("run.stages.stage"), "the same view as GET /api/runs/{id}");
+        assertEquals(List.of("pretrain/loss", "data/nothing-recorded"),
+                page.getList("series.collect { it.stage + '/' + it.name }"));
+        assertEquals(0, page.getList("series[1].points").size());
+        assertEquals(0, page.getList("evaluations").size(), "a data and plan run has no evaluations");
+
+        given().queryParam("series", "../etc").get("/api/console/runs/" + id).then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("series"));
+        given().queryParam("points", 1).get("/api/console/runs/" + id).then().statusCode(400)
+                .body("detail", containsString("points"));
+        given().queryParam("series", java.util.stream.IntStream.range(0, 17).mapToObj(i -> "pretrain/s" + i).toArray())
+                .get("/api/console/runs/" + id).then().statusCode(400).body("detail", containsString("at most 16"));
+        given().get("/api/console/runs/no-such-run").then().statusCode(404).contentType("application/problem+json");
+    }
 }

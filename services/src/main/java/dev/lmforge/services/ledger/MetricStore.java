@@ -42,6 +42,9 @@ public final class MetricStore {
         });
     }
 
+    /** The most points one series read returns: plenty for a chart as wide as a screen. */
+    public static final int MAX_SERIES_POINTS = 5000;
+
     /** Each metric series of a run with its point count and last value. */
     public List<MetricSummary> metricSummaries(String runId) {
         return jdbc.query("SELECT DISTINCT ON (stage, name) stage, name, count(*) OVER (PARTITION BY stage, name), step, value "

@@ -35,9 +35,6 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Path("/api/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public class RunResource {
-
-    /** The most points one metric series request returns: plenty for a chart as wide as a screen. */
-    static final int MAX_SERIES_POINTS = 5000;
     /** The most runs one page of the list returns. */
     static final int MAX_PAGE = 200;
     private static final Set<String> STATUSES = Set.of("QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED",
@@ -133,8 +130,8 @@ public class RunResource {
     public List<MetricPoint> metricSeries(@PathParam("id") String id, @PathParam("stage") String stage,
                                           @PathParam("name") String name,
                                           @QueryParam("points") @DefaultValue("500") int points) {
-        if (points < 2 || points > MAX_SERIES_POINTS) {
-            throw ProblemException.badRequest("points: must be between 2 and " + MAX_SERIES_POINTS + ", got " + points);
+        if (points < 2 || points > MetricStore.MAX_SERIES_POINTS) {
+            throw ProblemException.badRequest("points: must be between 2 and " + MetricStore.MAX_SERIES_POINTS + ", got " + points);
         }
         runs.require(id, caller.user());
         return metricStore.metricSeries(id, stage, name, points);

@@ -88,7 +88,14 @@ public class ConsoleBench {
                 new Scenario("runs list (deep page, search)", r -> List.of(
                         "/api/runs?limit=50&offset=" + 50 * r.nextInt(size.runs() / 50),
                         "/api/runs?limit=50&q=bench-" + r.nextInt(10))),
-                new Scenario("run page (view, evaluations, 4 charts)", r -> {
+                // The page's one call, and the six it made before, as the baseline the one call is measured against.
+                new Scenario("run page (one call)", r -> {
+                    StringBuilder path = new StringBuilder("/api/console/runs/")
+                            .append(metricRuns.get(r.nextInt(metricRuns.size()))).append("?points=500");
+                    SERIES.forEach(s -> path.append("&series=pretrain/").append(s));
+                    return List.of(path.toString());
+                }),
+                new Scenario("run page (six calls, before)", r -> {
                     String id = metricRuns.get(r.nextInt(metricRuns.size()));
                     List<String> paths = new ArrayList<>(List.of("/api/runs/" + id, "/api/runs/" + id + "/evaluations"));
                     SERIES.forEach(s -> paths.add("/api/runs/" + id + "/metrics/pretrain/" + s + "?points=500"));

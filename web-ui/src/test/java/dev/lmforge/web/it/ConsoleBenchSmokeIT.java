@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsoleBenchSmokeIT {
 
     private static final List<String> SCENARIOS = List.of("runs list (page 1)", "runs list (deep page, search)",
-            "run page (view, evaluations, 4 charts)");
+            "run page (one call)", "run page (six calls, before)");
 
     @Test
     void theConsoleBenchRunsEveryScenarioAndPrintsItsFigures(@TempDir Path dir) throws Exception {
