@@ -184,8 +184,8 @@ final class RunCommands {
                         + "stages' outputs (RUN:NAME, or RUN:STAGE/NAME where two stages have an output of that name).")
                         .usage("artifacts show DIGEST")
                         .usage("artifacts download DIGEST|RUN:NAME|RUN:STAGE/NAME [--out PATH] [--force]")
-                        .option("--out PATH", "the file to write, or a folder to write it in (default: the current "
-                                + "folder, as KIND-DIGESTPREFIX)")
+                        .option("--out PATH", "the file to write, or a folder to write it in (an existing one, or "
+                                + "one ending in '/'); default: the current folder, as KIND-DIGESTPREFIX")
                         .option("--force", "replace the file if it exists")
                         .example("lmforge artifacts download run-20261207-0001:final-model --out model/")
                         .example("lmforge artifacts show 3fa2b1c4...(64 hex)"), (a, out, err) -> {
@@ -200,7 +200,7 @@ final class RunCommands {
                         case "download" -> {
                             a.allowOnly("out", "force");
                             String digest = resolve(a.positional(1, "DIGEST or RUN:NAME"));
-                            Path saved = download(digest, a.has("out") ? Path.of(a.require("out")) : null, a.has("force"));
+                            Path saved = download(digest, a.get("out", null), a.has("force"));
                             out.println("saved sha256:" + digest + " (" + Files.size(saved) + " bytes, checked) to " + saved);
                             return 0;
                         }
@@ -393,7 +393,7 @@ final class RunCommands {
      * Streams the artifact into a temporary file beside its destination, checks its SHA-256, then moves it into
      * place: a download cut short or corrupted never leaves a file under the destination's name.
      */
-    private static Path download(String digest, Path out, boolean force) throws Exception {
+    private static Path download(String digest, String out, boolean force) throws Exception {
         HttpResponse<InputStream> response = send(request("GET", "/api/artifacts/" + digest + "/content",
                 HttpRequest.BodyPublishers.noBody(), null).header("Accept", "application/octet-stream, application/problem+json").build(),
                 HttpResponse.BodyHandlers.ofInputStream());
@@ -404,7 +404,9 @@ final class RunCommands {
         }
         String fileName = response.headers().firstValue("Content-Disposition").map(RunCommands::attachmentName)
                 .orElse("artifact-" + digest.substring(0, 12));
-        Path target = out == null ? Path.of(fileName) : Files.isDirectory(out) ? out.resolve(fileName) : out;
+        // A folder as --out, existing or not yet (written with a trailing '/'), gets the server's file name.
+        Path target = out == null ? Path.of(fileName)
+                : out.endsWith("/") || Files.isDirectory(Path.of(out)) ? Path.of(out).resolve(fileName) : Path.of(out);
         if (Files.exists(target) && !force) {
             throw new IllegalStateException(target + " exists; give --force to replace it, or --out another path");
         }
