@@ -48,6 +48,7 @@ final class RunCommands {
     /** Where the local stack keeps its CLI token, in its data folder (written by the control plane). */
     private static final String CLI_TOKEN_FILE = "cli-token";
     private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED");
+    private static final DateTimeFormatter CREATED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
     private RunCommands() {
     }
@@ -270,13 +271,17 @@ final class RunCommands {
             table.append(line.toString().stripTrailing()).append('\n');
         }
         long total = page.path("total").asLong();
+        long offset = page.path("offset").asLong();
         int shown = page.path("items").size();
-        table.append(shown < total ? shown + " of " + total + " runs (--offset " + (page.path("offset").asLong() + shown)
-                + " for more)\n" : total + " run(s)\n");
+        if (shown == total) {
+            table.append(total).append(" run(s)\n");
+        } else {
+            table.append("runs ").append(shown == 0 ? "none" : (offset + 1) + "-" + (offset + shown)).append(" of ")
+                    .append(total).append(offset + shown < total ? " (--offset " + (offset + shown) + " for more)" : "")
+                    .append('\n');
+        }
         return table.toString();
     }
-
-    private static final DateTimeFormatter CREATED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
     /** {@code 45s}, {@code 3m 05s}, {@code 2h 07m}, {@code 3d 04h}. */
     static String duration(Duration d) {

@@ -158,8 +158,11 @@ class LmforgeCliTest {
                 run-2  RUNNING    long-name-here  blue  2026-12-07 10:00:00  3m 05s+
                 run-1  SUCCEEDED  demo            -     2026-12-06 09:00:00  2h 07m
                 run-0  QUEUED     q               red   2026-12-06 08:00:00  -
-                3 of 7 runs (--offset 3 for more)
+                runs 1-3 of 7 (--offset 3 for more)
                 """, table);
+        String last = RunCommands.runsTable(JSON.readTree("{\"items\": [], \"total\": 7, \"limit\": 3, \"offset\": 9}"),
+                Instant.EPOCH, ZoneOffset.UTC);
+        assertEquals("ID  STATUS  NAME  TEAM  CREATED  DURATION\nruns none of 7\n", last);
         assertEquals("45s", RunCommands.duration(Duration.ofSeconds(45)));
         assertEquals("3d 04h", RunCommands.duration(Duration.ofHours(76)));
     }

@@ -138,7 +138,9 @@ public class RunResource {
     @APIResponse(responseCode = "200", description = "An event stream of run views.", content = @Content(
             mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = RunView.class)))
     @APIResponse(responseCode = "404", description = "No such run, or not one of the caller's teams.")
-    @APIResponse(responseCode = "429", description = "The caller, or everyone together, holds the most streams allowed open.")
+    @APIResponse(responseCode = "429", description = "The caller holds the most streams one user may open "
+            + "(lmforge.streams.per-user); Retry-After says when to try again.")
+    @APIResponse(responseCode = "503", description = "Everyone together holds the most streams the server keeps open.")
     public Multi<RunView> events(@Parameter(description = RUN_ID) @PathParam("id") String id) {
         return eventStream.open(id, caller.user());
     }
