@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.playwright.Page;
 import dev.lmforge.services.ledger.UserStore;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.net.URL;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +37,8 @@ class ApiDescriptionTest {
 
     @Inject
     UserStore users;
+    @TestHTTPResource("/")
+    URL base;
 
     @BeforeEach
     void asAdmin() {
@@ -139,6 +144,16 @@ class ApiDescriptionTest {
                 .body(containsString("swagger-ui-bundle.js"))
                 .header("Content-Security-Policy", containsString("connect-src 'self'"))
                 .header("Content-Security-Policy", containsString("frame-ancestors 'none'"));
+        // It draws every operation in a real browser, under its policy.
+        try (ConsoleBrowser browser = ConsoleBrowser.launch()) {
+            Page page = browser.newPage(base.toString());
+            page.navigate("/q/swagger-ui/");
+            page.locator(".opblock").first().waitFor();
+            assertTrue(page.locator(".opblock").count() >= 30, "Swagger UI shows " + page.locator(".opblock").count() + " operations");
+            assertTrue(page.locator("button.authorize").isVisible(), "it offers the security schemes");
+            ConsoleBrowser.screenshot(page, "swagger-ui");
+            assertEquals(List.of(), browser.policyViolations());
+        }
         // The console's pages keep the strict policy: no inline script.
         given().get("/login.html").then().statusCode(200)
                 .header("Content-Security-Policy", not(containsString("unsafe-inline")));
