@@ -15,10 +15,15 @@ const CHART_POINTS = 500;
 const REFRESH_MS = 3000;
 const SCALING_FIT = 'scaling-fit';
 
-/** One series of a run, downsampled by the server, as [[step, value], ...]. */
+/** One series of a run, downsampled by the server, as [[step, value], ...]; none when it was never recorded (404). */
 export async function seriesPoints(runId, stage, name, points = CHART_POINTS) {
-  const rows = await api(`/api/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(stage)}/${encodeURIComponent(name)}?points=${points}`);
-  return rows.map(p => [p.step, p.value]);
+  try {
+    const rows = await api(`/api/runs/${encodeURIComponent(runId)}/metrics/${encodeURIComponent(stage)}/${encodeURIComponent(name)}?points=${points}`);
+    return rows.map(p => [p.step, p.value]);
+  } catch (e) {
+    if (e.problem && e.problem.status === 404) return [];
+    throw e;
+  }
 }
 
 function section(id, show) {

@@ -5,6 +5,7 @@ import dev.lmforge.activities.WorkDirectory;
 import dev.lmforge.activities.cli.Args;
 import dev.lmforge.activities.cli.Command;
 import dev.lmforge.activities.cli.DataCommand;
+import dev.lmforge.activities.cli.Help;
 import dev.lmforge.activities.data.DataConfig;
 import dev.lmforge.activities.data.DataPipeline;
 import dev.lmforge.activities.data.DataReport;
@@ -47,6 +48,19 @@ public final class DataBenchCommand implements Command {
     @Override
     public String summary() {
         return "measure dedup and data pipeline throughput (MB/s per core) and peak heap on a generated corpus";
+    }
+
+    @Override
+    public Help help() {
+        return Help.of("Generates a corpus of four dumps with planted duplicates (by default four times the heap, at "
+                + "most 1 GB) and measures per core exact and MinHash deduplication, the whole pipeline against reading "
+                + "and hashing the same bytes, and the pipeline's peak heap.")
+                .usage("bench data [--size-mb N] [--dir DIR] [--partitions P] [--json]")
+                .option("--size-mb N", "the corpus size in MB")
+                .option("--dir DIR", "where the corpus goes (kept; default a temporary folder, removed)")
+                .option("--partitions P", "deduplication partitions (default 4)")
+                .option("--json", "the figures as JSON")
+                .example("JAVA_OPTS=-Xmx64m lmforge bench data");
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.lmforge.activities.bench;
 
 import dev.lmforge.activities.cli.Args;
 import dev.lmforge.activities.cli.Command;
+import dev.lmforge.activities.cli.Help;
 import dev.lmforge.activities.text.BpeTokenizer;
 import dev.lmforge.activities.text.CorpusReader;
 import dev.lmforge.activities.tokenizer.BpeTrainer;
@@ -40,6 +41,18 @@ public final class TokenizerBenchCommand implements Command {
     @Override
     public String summary() {
         return "time tokenizer training and encode throughput against Hugging Face tokenizers";
+    }
+
+    @Override
+    public Help help() {
+        return Help.of("Times tokenizer training, then encode throughput on one thread and on all, for lmforge and for "
+                + "Hugging Face tokenizers on the same tokenizer.json and documents, and prints the ratios.")
+                .usage("bench tokenizer [--corpus PATH]... [--vocab-size N] [--seconds S] [--threads N]")
+                .option("--corpus PATH", "a corpus file or folder (repeatable; default samples/corpus)")
+                .option("--vocab-size N", "the vocabulary to train (default 32000)")
+                .option("--seconds S", "how long each encode measurement runs (default 3)")
+                .option("--threads N", "threads for the parallel measurement (default all cores)")
+                .example("lmforge bench tokenizer --vocab-size 8000");
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.lmforge.activities.bench;
 
 import dev.lmforge.activities.cli.Args;
 import dev.lmforge.activities.cli.Command;
+import dev.lmforge.activities.cli.Help;
 import dev.lmforge.activities.model.ComputePrecision;
 import dev.lmforge.activities.model.DecoderTrainer;
 import dev.lmforge.activities.model.ModelScale;
@@ -64,6 +65,19 @@ public final class TrainBenchCommand implements Command {
     @Override
     public String summary() {
         return "decoder training throughput (tokens/s) and MFU against TensorFlow's own matmul rate";
+    }
+
+    @Override
+    public Help help() {
+        return Help.of("Training throughput (tokens/s) of a small and a medium decoder and its model-FLOPs utilisation "
+                + "against the matrix-product rate TensorFlow reaches here, timed in turns.")
+                .usage("bench train [--seconds S] [--threads 1,2] [--precisions float32,bfloat16] [--shapes 0.1M,3M] [--json]")
+                .option("--seconds S", "how long each configuration trains (default 5)")
+                .option("--threads LIST", "intra-op thread counts to measure (default 1 and all cores)")
+                .option("--precisions LIST", "float32, bfloat16 or both")
+                .option("--shapes LIST", "0.1M, 3M or both")
+                .option("--json", "the figures as JSON")
+                .example("lmforge bench train --seconds 10 --shapes 3M");
     }
 
     @Override

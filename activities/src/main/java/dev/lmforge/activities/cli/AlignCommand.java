@@ -29,6 +29,18 @@ public final class AlignCommand implements Command {
     }
 
     @Override
+    public Help help() {
+        return Help.of("Alignment data offline: write the bundled SFT and preference sets, or validate SFT and DPO files.")
+                .usage("align generate-data --out DIR")
+                .usage("align validate [--sft FILE]... [--dpo FILE]...")
+                .option("--out DIR", "generate-data: where sft.jsonl and preferences.jsonl go")
+                .option("--sft FILE", "validate: an SFT file, one conversation a line (repeatable)")
+                .option("--dpo FILE", "validate: a preference file, one pair a line (repeatable)")
+                .example("lmforge align generate-data --out /tmp/align")
+                .example("lmforge align validate --sft /tmp/align/sft.jsonl --dpo /tmp/align/preferences.jsonl");
+    }
+
+    @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
         String what = args.positional(0, "what to do: 'generate-data' or 'validate'");
         return switch (what) {

@@ -14,6 +14,9 @@ public interface Command {
     /** One line for the command list of {@code lmforge help}. */
     String summary();
 
+    /** What {@code lmforge NAME --help} prints: usage, options and examples. */
+    Help help();
+
     /**
      * Runs the command.
      *

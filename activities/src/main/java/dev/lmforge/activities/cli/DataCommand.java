@@ -35,6 +35,20 @@ public final class DataCommand implements Command {
     }
 
     @Override
+    public Help help() {
+        return Help.of("The data stage offline, in one process: exact and MinHash deduplication across dumps, quality "
+                + "filters and remixing, writing the kept documents and a JSON report.")
+                .usage("data run --input PATH... --out DIR --report FILE.json [--config FILE] [--partitions N] [--json]")
+                .option("--input PATH", "a corpus file or folder (repeatable; JSONL with \"text\" or plain text, .gz/.zst)")
+                .option("--out DIR", "where the kept documents go")
+                .option("--report FILE.json", "where the report (rates per dump, rejections per rule) goes")
+                .option("--config FILE", "a data config (YAML or JSON) instead of the defaults")
+                .option("--partitions N", "deduplication partitions (memory against passes)")
+                .option("--json", "print the report as JSON")
+                .example("lmforge data run --input samples/corpus --out /tmp/kept --report /tmp/report.json");
+    }
+
+    @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
         String verb = args.positional(0, "sub-command (run)");
         if (!verb.equals("run")) {

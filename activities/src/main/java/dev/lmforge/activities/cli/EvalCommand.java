@@ -38,6 +38,22 @@ public final class EvalCommand implements Command {
     }
 
     @Override
+    public Help help() {
+        return Help.of("The evaluation harness offline: generate the bundled kind of suite from a corpus, or validate "
+                + "task and suite files. 'lmforge eval compare RUN RUN...' compares runs' scores (see 'lmforge compare --help').")
+                .usage("eval generate-suite --out DIR [--corpus FILE] [--seed N] [--items N]")
+                .usage("eval validate TASK_OR_SUITE_FILE...")
+                .usage("eval compare RUN RUN... [--json]")
+                .option("--out DIR", "generate-suite: where the suite's files go")
+                .option("--corpus FILE", "generate-suite: the corpus the cloze task is built from (default the sample)")
+                .option("--seed N", "generate-suite: the random seed")
+                .option("--items N", "generate-suite: items per task, at least 2")
+                .option("--json", "compare: the comparison as JSON")
+                .example("lmforge eval generate-suite --out /tmp/suite --items 50")
+                .example("lmforge eval validate /tmp/suite/suite.yaml");
+    }
+
+    @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
         String what = args.positional(0, "what to do: 'generate-suite' or 'validate'");
         return switch (what) {

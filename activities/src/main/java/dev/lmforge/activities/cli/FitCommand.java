@@ -49,6 +49,19 @@ public final class FitCommand implements Command {
     }
 
     @Override
+    public Help help() {
+        return Help.of("Fits scaling laws to sweep points from a CSV: IsoFLOP minima and M_opt, D_opt against compute, "
+                + "or the near-optimal batch size and learning rate against compute.")
+                .usage("fit isoflop --input CSV [--predict C] [--json]")
+                .usage("fit hparams --input CSV [--margin F] [--json]")
+                .option("--input CSV", "the sweep points")
+                .option("--predict C", "isoflop: also predict the optimum at budget C (FLOPs)")
+                .option("--margin F", "hparams: the near-optimal margin over the best loss (default the paper's)")
+                .option("--json", "the fit as JSON")
+                .example("lmforge fit isoflop --input sweep.csv --predict 1e21");
+    }
+
+    @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
         String what = args.positional(0, "what to fit: 'isoflop' or 'hparams'");
         switch (what) {

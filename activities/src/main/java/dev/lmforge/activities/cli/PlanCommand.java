@@ -42,6 +42,23 @@ public final class PlanCommand implements Command {
     }
 
     @Override
+    public Help help() {
+        return Help.of("The scaling-law maths offline: a shape's model scale M (Eq. 2) and parameter counts, or the "
+                + "planner's model, data, batch and learning rate for a compute budget.")
+                .usage("plan model --layers L --d-model D --heads H [--kv-heads K] [--seq S] [--vocab V] [--json]")
+                .usage("plan budget --compute C [--tokens T] [--seq S] [--vocab V] [--throughput F --memory-gib G] [--json]")
+                .option("--layers L, --d-model D, --heads H", "model: the decoder's shape")
+                .option("--kv-heads K", "model: key/value heads (default: --heads)")
+                .option("--seq S, --vocab V", "context length and vocabulary (default the paper's)")
+                .option("--compute C", "budget: the compute budget in FLOPs, e.g. 1e20")
+                .option("--tokens T", "budget: at most this many training tokens")
+                .option("--throughput F --memory-gib G", "budget: the hardware's sustained FLOP/s and memory, for a wall time and a memory check")
+                .option("--json", "the ModelScale or BudgetPlan record as JSON")
+                .example("lmforge plan model --layers 30 --d-model 4096 --heads 32")
+                .example("lmforge plan budget --compute 1e20");
+    }
+
+    @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
         String what = args.positional(0, "what to plan: 'model' or 'budget'");
         Object result = switch (what) {

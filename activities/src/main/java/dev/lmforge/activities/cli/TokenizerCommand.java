@@ -42,6 +42,27 @@ public final class TokenizerCommand implements Command {
     }
 
     @Override
+    public Help help() {
+        return Help.of("Trains a byte-level BPE tokenizer offline, or encodes or decodes with one (DIR holds "
+                + "tokenizer.json). Inputs are JSONL with a \"text\" field or plain text, optionally .gz or .zst.")
+                .usage("tokenizer train --input PATH... --vocab-size N --out DIR [--special-tokens A,B,...] [--json]")
+                .usage("tokenizer encode --tokenizer DIR (--text T | --file F) [--with-special-tokens] [--json]")
+                .usage("tokenizer decode --tokenizer DIR --ids 1,2,3 [--skip-special-tokens] [--json]")
+                .option("--input PATH", "train: a corpus file (repeatable)")
+                .option("--vocab-size N", "train: the vocabulary size")
+                .option("--out DIR", "train: where tokenizer.json goes")
+                .option("--special-tokens A,B", "train: special tokens to reserve")
+                .option("--tokenizer DIR", "encode, decode: the tokenizer's folder")
+                .option("--text T | --file F", "encode: the text, or a file of it")
+                .option("--with-special-tokens", "encode: recognise special tokens in the text")
+                .option("--ids 1,2,3", "decode: token ids")
+                .option("--skip-special-tokens", "decode: leave special tokens out")
+                .option("--json", "print the result as JSON")
+                .example("lmforge tokenizer train --input samples/corpus/2024-01.jsonl --vocab-size 4096 --out /tmp/tok")
+                .example("lmforge tokenizer encode --tokenizer /tmp/tok --text 'hello world'");
+    }
+
+    @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
         String action = args.positional(0, "action: train, encode or decode");
         return switch (action) {

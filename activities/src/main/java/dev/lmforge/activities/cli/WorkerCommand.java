@@ -25,6 +25,15 @@ final class WorkerCommand implements Command {
     }
 
     @Override
+    public Help help() {
+        return Help.of("Runs a compute worker against the configured Temporal, ledger and object store (LMFORGE_* "
+                + "settings, as the console uses), polling the named task queues until stopped.")
+                .usage("worker [--queue NAME]...")
+                .option("--queue NAME", "a task queue to poll (repeatable; default the cpu queue)")
+                .example("lmforge worker").example("lmforge worker --queue gpu");
+    }
+
+    @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
         args.allowOnly("queue");
         LmforgeSettings settings = LmforgeSettings.fromSystem();

@@ -33,6 +33,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Artifacts: metadata, content (streamed and verified) and lineage. A user sees an artifact that a run of their
@@ -40,7 +48,11 @@ import java.util.stream.Collectors;
  */
 @Path("/api/artifacts/{digest}")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "artifacts", description = "Content-addressed artifacts: metadata, bytes and lineage")
 public class ArtifactResource {
+
+    private static final String DIGEST = "The artifact's SHA-256 digest: 64 lower-case hex characters.";
+    private static final String NOT_FOUND = "No artifact with that digest that a run of the caller's teams consumed or produced.";
 
     @Inject
     Ledger ledger;
@@ -54,7 +66,12 @@ public class ArtifactResource {
     UriInfo uri;
 
     @GET
-    public ArtifactRecord get(@PathParam("digest") String digest) {
+    @Operation(summary = "Read an artifact's metadata", description = "Its kind, size, creation time and the "
+            + "metadata its stage wrote (a JSON text).")
+    @APIResponse(responseCode = "200", description = "The artifact's metadata.")
+    @APIResponse(responseCode = "400", description = "The digest is not 64 lower-case hex characters.")
+    @APIResponse(responseCode = "404", description = NOT_FOUND)
+    public ArtifactRecord get(@Parameter(description = DIGEST) @PathParam("digest") String digest) {
         return require(digest);
     }
 
@@ -72,8 +89,27 @@ public class ArtifactResource {
     @GET
     @Path("content")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
-    public Response content(@PathParam("digest") String digest, @HeaderParam("Range") String range,
-                            @HeaderParam("If-None-Match") String ifNoneMatch, @HeaderParam("If-Range") String ifRange) {
+    @Operation(summary = "Download an artifact", description = "The artifact's bytes, streamed, as an attachment "
+            + "named by its kind and digest. A whole download is checked against the digest as it goes out and cut "
+            + "short on a mismatch; a ranged read is not checked (check the SHA-256 of the assembled whole). The ETag "
+            + "is the digest.")
+    @APIResponse(responseCode = "200", description = "The whole artifact.", content = @Content(
+            mediaType = MediaType.APPLICATION_OCTET_STREAM, schema = @Schema(type = SchemaType.STRING, format = "binary")),
+            headers = {@Header(name = "ETag", description = "The digest, quoted."),
+                    @Header(name = "Content-Disposition", description = "attachment; filename=\"KIND-DIGESTPREFIX\"")})
+    @APIResponse(responseCode = "206", description = "The one byte range asked for, with Content-Range.", content = @Content(
+            mediaType = MediaType.APPLICATION_OCTET_STREAM, schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "304", description = "If-None-Match named the digest: the client has these bytes.")
+    @APIResponse(responseCode = "400", description = "The digest is not 64 lower-case hex characters.")
+    @APIResponse(responseCode = "404", description = NOT_FOUND)
+    @APIResponse(responseCode = "416", description = "The range lies past the artifact's end; Content-Range gives its size.")
+    public Response content(@Parameter(description = DIGEST) @PathParam("digest") String digest,
+                            @Parameter(description = "One byte range (bytes=FIRST-LAST, FIRST- or -SUFFIX); several "
+                                    + "ranges, or a malformed one, get the whole artifact.") @HeaderParam("Range") String range,
+                            @Parameter(description = "The quoted digest (or *): answered 304 Not Modified.")
+                            @HeaderParam("If-None-Match") String ifNoneMatch,
+                            @Parameter(description = "The quoted digest: the Range applies only when it matches.")
+                            @HeaderParam("If-Range") String ifRange) {
         ArtifactRecord artifact = require(digest);
         String etag = "\"" + digest + "\"";
         if (ifNoneMatch != null && matchesAny(ifNoneMatch, etag)) {
@@ -134,7 +170,15 @@ public class ArtifactResource {
     /** {@code direction=up}: what it was made from, back to the raw inputs; {@code down}: what was made from it. */
     @GET
     @Path("lineage")
-    public LineageGraph lineage(@PathParam("digest") String digest, @QueryParam("direction") @DefaultValue("up") String direction) {
+    @Operation(summary = "Walk an artifact's lineage", description = "The graph of artifacts and stage executions "
+            + "around the artifact: up, what it was made from back to the raw inputs; down, everything made from it. A "
+            + "user sees only the stages of their teams' runs (an admin every one).")
+    @APIResponse(responseCode = "200", description = "The artifacts, stages and consumed/produced edges.")
+    @APIResponse(responseCode = "400", description = "The digest is malformed, or direction is neither up nor down.")
+    @APIResponse(responseCode = "404", description = NOT_FOUND)
+    public LineageGraph lineage(@Parameter(description = DIGEST) @PathParam("digest") String digest,
+                                @Parameter(description = "up (what it was made from) or down (what was made from it).")
+                                @QueryParam("direction") @DefaultValue("up") String direction) {
         if (!direction.equals("up") && !direction.equals("down")) {
             throw ProblemException.badRequest("direction: must be 'up' or 'down', got '" + direction + "'");
         }

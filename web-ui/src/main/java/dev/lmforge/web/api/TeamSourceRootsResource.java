@@ -22,6 +22,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The source roots of one team: where its specs may read besides the roots every team shares
@@ -30,10 +34,12 @@ import java.util.Map;
 @Path("/api/teams/{team}/source-roots")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "users", description = "Users, teams, tokens, sessions and accounts")
 public class TeamSourceRootsResource {
 
     /** More roots than this per team is a configuration mistake, not a need. */
     static final int MAX_ROOTS = 64;
+    private static final String TEAM = "The team's name.";
 
     @Inject
     UserStore users;
@@ -59,7 +65,11 @@ public class TeamSourceRootsResource {
     }
 
     @GET
-    public TeamRoots get(@PathParam("team") String team) {
+    @Operation(summary = "Read a team's source roots", description = "Where the team's specs may read: its own roots, "
+            + "and the roots every team shares (lmforge.source-roots). Members of the team and admins.")
+    @APIResponse(responseCode = "200", description = "The team's own roots and the shared ones.")
+    @APIResponse(responseCode = "404", description = "No such team, or not one of the caller's.")
+    public TeamRoots get(@Parameter(description = TEAM) @PathParam("team") String team) {
         User user = caller.user();
         if (!Permissions.canSee(user, team) || !users.teams().contains(team)) {
             throw ProblemException.notFound("no team '" + team + "'");
@@ -68,7 +78,13 @@ public class TeamSourceRootsResource {
     }
 
     @PUT
-    public TeamRoots set(@PathParam("team") String team, NewRoots body) {
+    @Operation(summary = "Set a team's source roots", description = "Replaces the team's own roots (at most 64, each "
+            + "an absolute folder or s3://bucket/prefix that passes the same checks as a spec's source); audited. Admins only.")
+    @APIResponse(responseCode = "200", description = "The team's roots as now set, and the shared ones.")
+    @APIResponse(responseCode = "400", description = "A root is refused, listed twice, or there are too many; the field is named.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
+    @APIResponse(responseCode = "404", description = "No such team.")
+    public TeamRoots set(@Parameter(description = TEAM) @PathParam("team") String team, NewRoots body) {
         User admin = caller.user();
         Permissions.requireRole(admin, Role.ADMIN, "set a team's source roots");
         if (!users.teams().contains(team)) {

@@ -15,11 +15,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The signed-in user's own account: changing their password. */
 @Path("/api/account")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "users")
 public class AccountResource {
 
     @Inject
@@ -43,6 +47,13 @@ public class AccountResource {
      */
     @POST
     @Path("password")
+    @Operation(summary = "Change one's own password", description = "Checks the current password (throttled as a "
+            + "sign-in is), sets the new one and closes the caller's other sessions; the one asking stays signed in and "
+            + "API tokens stay. Answers how many sessions were closed.")
+    @APIResponse(responseCode = "200", description = "{closedSessions: N}.")
+    @APIResponse(responseCode = "400", description = "The current password is missing or wrong (currentPassword), or "
+            + "the new one is refused (password).")
+    @APIResponse(responseCode = "429", description = "Too many failed attempts for this user or address; Retry-After says when to try again.")
     public Map<String, Integer> changePassword(PasswordChange body) {
         User user = caller.user();
         if (body == null || body.currentPassword() == null || body.currentPassword().isEmpty()) {

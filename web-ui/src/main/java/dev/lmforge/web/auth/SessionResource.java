@@ -19,6 +19,11 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.time.Duration;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The console's session: sign in with user and password (a session cookie, HttpOnly and SameSite=Strict;
@@ -27,6 +32,7 @@ import java.util.List;
  */
 @Path("/api/session")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "users")
 public class SessionResource {
 
     static final String LOGIN_PATH = "/api/session/login";
@@ -60,6 +66,14 @@ public class SessionResource {
     @POST
     @Path("login")
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Sign in", description = "Checks user and password and sets the session cookie (HttpOnly, "
+            + "SameSite=Strict, 12 hours); the answer carries the CSRF token that the session's changing requests send "
+            + "as X-CSRF-Token. Repeated failures for a user name or from an address are locked out for a while.")
+    @APIResponse(responseCode = "200", description = "Signed in: who, their role and teams, and the CSRF token.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SessionView.class)))
+    @APIResponse(responseCode = "400", description = "user or password is missing.")
+    @APIResponse(responseCode = "401", description = "The user or password is wrong, or the user is disabled.")
+    @APIResponse(responseCode = "429", description = "Too many failed sign-ins for this user or address; Retry-After says when to try again.")
     public Response login(Credentials credentials) {
         if (credentials == null || credentials.user() == null || credentials.password() == null) {
             throw ProblemException.badRequest("user and password are required");
@@ -72,12 +86,18 @@ public class SessionResource {
     }
 
     @GET
+    @Operation(summary = "Who is signed in", description = "The caller (by session or API token): name, role, teams, "
+            + "and for a session its CSRF token (a token needs none).")
+    @APIResponse(responseCode = "200", description = "The caller.")
     public SessionView current() {
         return view(caller.user(), caller.session());
     }
 
     @POST
     @Path("logout")
+    @Operation(summary = "Sign out", description = "Closes the caller's session and clears its cookie (nothing to "
+            + "close for an API token).")
+    @APIResponse(responseCode = "204", description = "Signed out.")
     public Response logout() {
         User user = caller.user();
         if (caller.session() != null) {

@@ -21,6 +21,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * API tokens for the CLI and scripts: each user makes, lists and revokes their own (an admin anyone's). A new
@@ -28,6 +34,7 @@ import java.util.Map;
  */
 @Path("/api/tokens")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "users")
 public class TokenResource {
 
     @Inject
@@ -43,12 +50,22 @@ public class TokenResource {
 
     /** One's own tokens; an admin may name another {@code user}. */
     @GET
-    public List<ApiToken> list(@QueryParam("user") String user) {
+    @Operation(summary = "List API tokens", description = "The caller's API tokens (never their secrets); an admin "
+            + "may name another user.")
+    @APIResponse(responseCode = "200", description = "The tokens, revoked ones included.")
+    @APIResponse(responseCode = "403", description = "A non-admin named another user.")
+    public List<ApiToken> list(@Parameter(description = "Whose tokens (admins only); default the caller.")
+                               @QueryParam("user") String user) {
         return users.tokens(owner(user));
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Make an API token", description = "A new token of the caller's, named for where it is used; "
+            + "its secret is in this answer only (send it as 'Authorization: Bearer SECRET'); audited.")
+    @APIResponse(responseCode = "201", description = "The token and its secret.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = NewToken.class)))
+    @APIResponse(responseCode = "400", description = "The name is missing or refused.")
     public Response create(TokenName body) {
         User user = caller.user();
         NewToken made;
@@ -64,7 +81,11 @@ public class TokenResource {
     /** Revokes a token: from now on it is refused with 401. Someone else's token is a 404 to a non-admin. */
     @DELETE
     @Path("{id}")
-    public ApiToken revoke(@PathParam("id") long id) {
+    @Operation(summary = "Revoke an API token", description = "From now on the token is refused with 401; audited. "
+            + "One's own tokens, or anyone's for an admin.")
+    @APIResponse(responseCode = "200", description = "The token, now revoked.")
+    @APIResponse(responseCode = "404", description = "No such token, or someone else's (to a non-admin).")
+    public ApiToken revoke(@Parameter(description = "The token's id (from GET /api/tokens).") @PathParam("id") long id) {
         User user = caller.user();
         ApiToken token = users.token(id).filter(t -> t.user().equals(user.name()) || user.role() == Role.ADMIN)
                 .orElseThrow(() -> ProblemException.notFound("no token " + id));

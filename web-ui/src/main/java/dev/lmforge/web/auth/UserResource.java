@@ -18,6 +18,12 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Users and teams: admins list and create them, add members, reset passwords and disable or enable users;
@@ -26,6 +32,7 @@ import java.util.Map;
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "users")
 public class UserResource {
 
     @Inject
@@ -47,8 +54,13 @@ public class UserResource {
     public record NewPassword(String password) {
     }
 
+    private static final String USER = "The user's name.";
+
     @GET
     @Path("users")
+    @Operation(summary = "List users", description = "Every user with their role, teams and whether they are disabled. Admins only.")
+    @APIResponse(responseCode = "200", description = "The users.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
     public List<User> users() {
         Permissions.requireRole(caller.user(), Role.ADMIN, "list users");
         return users.users();
@@ -56,6 +68,12 @@ public class UserResource {
 
     @POST
     @Path("users")
+    @Operation(summary = "Create a user", description = "A user with a password, a role (viewer, operator or admin) "
+            + "and teams in order, the first their default; audited. Admins only.")
+    @APIResponse(responseCode = "201", description = "The user, and its URL in Location.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = User.class)))
+    @APIResponse(responseCode = "400", description = "A field is missing or refused (it is named), or the user exists.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
     public Response createUser(NewUser body) {
         User admin = caller.user();
         Permissions.requireRole(admin, Role.ADMIN, "create users");
@@ -77,7 +95,12 @@ public class UserResource {
     /** Adds the user to a team, after their other teams. */
     @POST
     @Path("users/{name}/teams")
-    public User addToTeam(@PathParam("name") String name, TeamName team) {
+    @Operation(summary = "Add a user to a team", description = "Adds the user to an existing team, after their other "
+            + "teams; audited. Admins only.")
+    @APIResponse(responseCode = "200", description = "The user with their teams.")
+    @APIResponse(responseCode = "400", description = "No such user or team, or the name is refused.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
+    public User addToTeam(@Parameter(description = USER) @PathParam("name") String name, TeamName team) {
         User admin = caller.user();
         Permissions.requireRole(admin, Role.ADMIN, "change teams");
         try {
@@ -95,7 +118,15 @@ public class UserResource {
      */
     @POST
     @Path("users/{name}/password")
-    public Map<String, Integer> resetPassword(@PathParam("name") String name, NewPassword body) {
+    @Operation(summary = "Reset a user's password", description = "Sets another user's password, closes all their "
+            + "sessions and clears their failed sign-ins; their API tokens stay; audited. Admins only (their own "
+            + "password through POST /api/account/password).")
+    @APIResponse(responseCode = "200", description = "{closedSessions: N}.")
+    @APIResponse(responseCode = "400", description = "The new password is refused.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
+    @APIResponse(responseCode = "404", description = "No such user.")
+    @APIResponse(responseCode = "409", description = "The admin named themself.")
+    public Map<String, Integer> resetPassword(@Parameter(description = USER) @PathParam("name") String name, NewPassword body) {
         User admin = otherUser(name, "reset passwords", "change your own password with POST /api/account/password, "
                 + "which asks for the current one");
         int closed;
@@ -113,7 +144,13 @@ public class UserResource {
     @POST
     @Path("users/{name}/disable")
     @Consumes(MediaType.WILDCARD)
-    public User disable(@PathParam("name") String name) {
+    @Operation(summary = "Disable a user", description = "Their sign-in, sessions and API tokens are refused (401) "
+            + "until they are enabled; audited. Admins only. No body.")
+    @APIResponse(responseCode = "200", description = "The user, now disabled.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
+    @APIResponse(responseCode = "404", description = "No such user.")
+    @APIResponse(responseCode = "409", description = "The admin named themself.")
+    public User disable(@Parameter(description = USER) @PathParam("name") String name) {
         User admin = otherUser(name, "disable users", "an admin cannot disable themself");
         if (users.disable(name)) {
             audit.append(admin.name(), "user.disable", "user:" + name, "{}");
@@ -125,7 +162,13 @@ public class UserResource {
     @POST
     @Path("users/{name}/enable")
     @Consumes(MediaType.WILDCARD)
-    public User enable(@PathParam("name") String name) {
+    @Operation(summary = "Enable a user", description = "A disabled user may sign in again, and their tokens that "
+            + "were not revoked work again; audited. Admins only. No body.")
+    @APIResponse(responseCode = "200", description = "The user, now enabled.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
+    @APIResponse(responseCode = "404", description = "No such user.")
+    @APIResponse(responseCode = "409", description = "The admin named themself.")
+    public User enable(@Parameter(description = USER) @PathParam("name") String name) {
         User admin = otherUser(name, "enable users", "an admin is never disabled while signed in");
         if (users.enable(name)) {
             audit.append(admin.name(), "user.enable", "user:" + name, "{}");
@@ -149,6 +192,8 @@ public class UserResource {
     /** Every team for an admin; one's own teams for anyone else. */
     @GET
     @Path("teams")
+    @Operation(summary = "List teams", description = "Every team for an admin; the caller's own teams for anyone else.")
+    @APIResponse(responseCode = "200", description = "Team names.")
     public List<String> teams() {
         User user = caller.user();
         return user.role() == Role.ADMIN ? users.teams() : user.teams();
@@ -156,6 +201,11 @@ public class UserResource {
 
     @POST
     @Path("teams")
+    @Operation(summary = "Create a team", description = "A new, empty team; audited. Admins only.")
+    @APIResponse(responseCode = "201", description = "The team: {name}.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TeamName.class)))
+    @APIResponse(responseCode = "400", description = "The name is missing or refused, or the team exists.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
     public Response createTeam(TeamName team) {
         User admin = caller.user();
         Permissions.requireRole(admin, Role.ADMIN, "create teams");

@@ -18,6 +18,10 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Runs side by side, for the console's compare page and {@code lmforge compare}: each run's spec as submitted,
@@ -26,6 +30,7 @@ import java.util.Map;
  */
 @Path("/api/compare")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "runs")
 public class RunComparisonResource {
 
     /** More runs than this side by side would not fit a page. */
@@ -51,7 +56,13 @@ public class RunComparisonResource {
 
     /** {@code ?run=A&run=B...}: two to {@value #MAX_RUNS} distinct runs the caller may see, in the order asked. */
     @GET
-    public List<ComparedRun> compare(@QueryParam("run") List<String> ids) {
+    @Operation(summary = "Compare runs", description = "Two to eight runs side by side, in the order asked: each "
+            + "run's spec as submitted, its stages' statuses, summary figures and times, and its evaluation figures.")
+    @APIResponse(responseCode = "200", description = "The runs, in the order asked.")
+    @APIResponse(responseCode = "400", description = "Fewer than 2 or more than 8 distinct runs.")
+    @APIResponse(responseCode = "404", description = "A run that does not exist, or is not of the caller's teams.")
+    public List<ComparedRun> compare(@Parameter(description = "A run id; repeat it for each run (?run=A&run=B).")
+                                     @QueryParam("run") List<String> ids) {
         List<String> distinct = List.copyOf(new LinkedHashSet<>(ids == null ? List.of() : ids));
         if (distinct.size() < 2 || distinct.size() > MAX_RUNS) {
             throw ProblemException.badRequest("run: name 2 to " + MAX_RUNS + " distinct runs (?run=A&run=B), got "

@@ -30,6 +30,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Checks a spec without submitting it, by the very rules {@code POST /api/runs} applies ({@link SpecParser} and
@@ -39,6 +46,7 @@ import java.util.UUID;
  */
 @Path("/api/specs")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "specs", description = "Validate specs and preview plans before submitting")
 public class SpecValidationResource {
 
     @Inject
@@ -71,6 +79,9 @@ public class SpecValidationResource {
     /** The bundled spec templates (classpath {@code spec-templates/NAME.yaml}). */
     @GET
     @Path("templates")
+    @Operation(summary = "List spec templates", description = "The launch page's bundled spec templates (demo, "
+            + "small, budget-only), each with its YAML text.")
+    @APIResponse(responseCode = "200", description = "The templates, in the order the launch page shows them.")
     public List<Template> templates() {
         return TEMPLATES.stream().map(name -> {
             try (InputStream in = SpecValidationResource.class.getResourceAsStream("/spec-templates/" + name + ".yaml")) {
@@ -88,6 +99,11 @@ public class SpecValidationResource {
     @POST
     @Path("validate")
     @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+    @Operation(summary = "Validate a spec", description = "Checks a spec by the very rules POST /api/runs applies "
+            + "(fields and the caller's teams) without submitting it; an invalid spec is the answer here, not an error.")
+    @RequestBody(description = "The lifecycle spec as YAML or JSON text.",
+            required = true, content = @Content(schema = @Schema(implementation = String.class)))
+    @APIResponse(responseCode = "200", description = "Valid, or each field at fault.")
     public Validation validate(String spec) {
         try {
             runs.checkedSpec(spec, caller.user());
@@ -104,6 +120,17 @@ public class SpecValidationResource {
     @POST
     @Path("plan")
     @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+    @Operation(summary = "Preview a spec's plan", description = "The plan the spec's plan stage would make with the "
+            + "paper's laws, computed by a compute worker: model shape, tokens, batch, learning rate, schedule, memory, "
+            + "and a wall time at the throughput this platform's pretraining measured (wallTime).")
+    @RequestBody(description = "The lifecycle spec as YAML or JSON text; it needs compute.budget.",
+            required = true, content = @Content(schema = @Schema(implementation = String.class)))
+    @APIResponse(responseCode = "200", description = "The budget plan (the plan stage's BudgetPlan record) with wallTime.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT,
+                    description = "The plan stage's BudgetPlan as JSON, plus wallTime {seconds, flopsPerSecond, basis}.")))
+    @APIResponse(responseCode = "400", description = "The spec is invalid or has no compute budget; each field is named.")
+    @APIResponse(responseCode = "403", description = "The spec names a team not the caller's.")
+    @APIResponse(responseCode = "503", description = "No compute worker planned the spec within 30 s.")
     public JsonNode plan(String spec) {
         LifecycleSpec checked = runs.checkedSpec(spec, caller.user());
         if (checked.compute() == null) {

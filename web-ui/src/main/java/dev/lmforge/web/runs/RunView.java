@@ -5,11 +5,14 @@ import dev.lmforge.services.ledger.Records.MetricSummary;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** A run as the API shows it: the ledger's row, each planned stage's newest execution, and metric summaries. */
 public record RunView(String id, String name, String team, String owner, String status, String error,
                       String resumedFrom, String workflowId, Instant createdAt, Instant startedAt, Instant endedAt,
-                      Object spec, List<StageView> stages, List<MetricSummary> metrics) {
+                      @Schema(type = SchemaType.OBJECT, description = "The spec as validated, a JSON object with "
+                              + "the lifecycle spec's fields") Object spec, List<StageView> stages, List<MetricSummary> metrics) {
 
     /**
      * One planned stage; {@code PENDING} with no row until it starts. {@code waitingForSlot}: it runs but waits for

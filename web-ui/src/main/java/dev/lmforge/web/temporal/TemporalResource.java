@@ -5,6 +5,9 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code GET /api/temporal}: which Temporal runs the workflows, for the console's links to the Temporal Web UI
@@ -12,6 +15,7 @@ import jakarta.ws.rs.core.MediaType;
  */
 @Path("/api/temporal")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "console", description = "What the console shows besides runs")
 public class TemporalResource {
 
     @Inject
@@ -22,6 +26,10 @@ public class TemporalResource {
     }
 
     @GET
+    @Operation(summary = "Describe the Temporal side", description = "Which Temporal runs the workflows (the dev "
+            + "server, an external cluster, or the in-process fallback), its namespace and its Web UI's address, for "
+            + "the console's links to each run's workflow; webUi is null where there is none.")
+    @APIResponse(responseCode = "200", description = "The Temporal mode, namespace and Web UI address.")
     public TemporalView get() {
         TemporalMode m = controlPlane.mode();
         return new TemporalView(m.mode(), m.namespace(), m.webUi());

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.LocatorAssertions;
+import dev.lmforge.services.artifacts.Digests;
 import dev.lmforge.web.ConsoleBrowser;
 import io.restassured.path.json.JsonPath;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -79,6 +81,31 @@ class FallbackRestartIT {
             LmforgeProcesses.CliResult status = lmforge.cli(Map.of(), "status", resumed);
             assertEquals(0, status.exitCode(), status.output());
             assertTrue(status.output().contains(resumed + "  SUCCEEDED"), status.output());
+            // The commands users of MLflow and Temporal reach for, against this lmforge.
+            LmforgeProcesses.CliResult runs = lmforge.cli(Map.of(), "runs");
+            assertEquals(0, runs.exitCode(), runs.output());
+            assertTrue(runs.output().startsWith("ID "), runs.output());
+            assertTrue(runs.output().lines().anyMatch(l -> l.startsWith(resumed + " ") && l.contains("SUCCEEDED")
+                    && l.matches(".*\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}  \\d+[smhd].*")), runs.output());
+            String planDigest = done.getString("stages[1].outputs.plan");
+            Path saved = dir.resolve("downloads");
+            Files.createDirectories(saved);
+            LmforgeProcesses.CliResult download = lmforge.cli(Map.of(), "artifacts", "download", resumed + ":plan",
+                    "--out", saved.toString());
+            assertEquals(0, download.exitCode(), download.output());
+            try (var files = Files.list(saved)) {
+                Path file = files.filter(f -> f.getFileName().toString().endsWith(planDigest.substring(0, 12))).findFirst()
+                        .orElseThrow(() -> new AssertionError("no download in " + saved + ": " + download.output()));
+                assertEquals(planDigest, Digests.sha256(Files.readAllBytes(file)));
+            }
+            assertEquals(1, lmforge.cli(Map.of(), "artifacts", "download", resumed + ":plan", "--out", saved.toString())
+                    .exitCode(), "an existing file is not replaced without --force");
+            String corpus = done.getString("stages[0].outputs.corpus");
+            LmforgeProcesses.CliResult lineage = lmforge.cli(Map.of(), "lineage", corpus);
+            assertEquals(0, lineage.exitCode(), lineage.output());
+            assertTrue(lineage.output().contains("<- data of " + id + " (SUCCEEDED)"), lineage.output());
+            LmforgeProcesses.CliResult down = lmforge.cli(Map.of(), "lineage", resumed + ":corpus", "--down");
+            assertEquals(0, down.exitCode(), down.output());
             LmforgeProcesses.CliResult refused = lmforge.cli(Map.of("LMFORGE_TOKEN", "lmf_made-up"), "runs");
             assertEquals(1, refused.exitCode(), refused.output());
             assertTrue(refused.output().contains("401 Unauthorized"), refused.output());
