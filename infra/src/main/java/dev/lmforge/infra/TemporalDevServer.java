@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real Temporal server: the Temporal CLI's {@code temporal server start-dev} (frontend, history, matching and
  * worker services in one process) with its executions, timers, task queues and visibility in one SQLite file. It
- * binds 127.0.0.1 only. Its pid is kept beside the file, so that a server orphaned by a SIGKILLed lmforge is found
+ * binds one address only, 127.0.0.1 unless told another. Its pid is kept beside the file, so that a server orphaned by a SIGKILLed lmforge is found
  * and stopped on the next start; a server that dies while lmforge runs is started again on the same file (the SDK
  * retries meanwhile, so workflows and workers just wait).
  */
@@ -34,6 +34,7 @@ public final class TemporalDevServer implements AutoCloseable {
 
     private final Path cli;
     private final Path dbFile;
+    private final String host;
     private final int port;
     private final int uiPort;
     private final String namespace;
@@ -42,9 +43,10 @@ public final class TemporalDevServer implements AutoCloseable {
     private volatile Process process;
     private volatile boolean closing;
 
-    private TemporalDevServer(Path cli, Path stateDir, int port, int uiPort, String namespace) {
+    private TemporalDevServer(Path cli, Path stateDir, String host, int port, int uiPort, String namespace) {
         this.cli = cli;
         this.dbFile = stateDir.resolve("temporal.db");
+        this.host = host;
         this.port = port;
         this.uiPort = uiPort;
         this.namespace = namespace;
@@ -58,17 +60,22 @@ public final class TemporalDevServer implements AutoCloseable {
      * port or a server that does not come up is an {@link IllegalStateException} naming it.
      */
     public static TemporalDevServer start(Path cli, Path stateDir, int port, int uiPort, String namespace) {
+        return start(cli, stateDir, LocalStack.LOOPBACK, port, uiPort, namespace);
+    }
+
+    /** The same, the server and its Web UI listening on {@code host} (one address of this machine) instead. */
+    public static TemporalDevServer start(Path cli, Path stateDir, String host, int port, int uiPort, String namespace) {
         try {
             Files.createDirectories(stateDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TemporalDevServer server = new TemporalDevServer(cli, stateDir, port, uiPort, namespace);
+        TemporalDevServer server = new TemporalDevServer(cli, stateDir, host, port, uiPort, namespace);
         server.stopOrphan();
         server.checkDatabaseFile();
-        requireFreePort(port, "Temporal's gRPC port (LMFORGE_TEMPORAL_PORT)");
+        requireFreePort(host, port, "Temporal's gRPC port (LMFORGE_TEMPORAL_PORT)");
         if (uiPort > 0) {
-            requireFreePort(uiPort, "the Temporal Web UI's port (LMFORGE_TEMPORAL_UI_PORT)");
+            requireFreePort(host, uiPort, "the Temporal Web UI's port (LMFORGE_TEMPORAL_UI_PORT)");
         }
         server.launch();
         return server;
@@ -76,7 +83,7 @@ public final class TemporalDevServer implements AutoCloseable {
 
     /** host:port of the frontend. */
     public String address() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
     }
 
     /** The SQLite file that holds the server's state. */
@@ -86,7 +93,7 @@ public final class TemporalDevServer implements AutoCloseable {
 
     /** The Web UI's address, or null when it runs headless. */
     public String webUiUrl() {
-        return uiPort > 0 ? "http://127.0.0.1:" + uiPort : null;
+        return uiPort > 0 ? "http://" + host + ":" + uiPort : null;
     }
 
     /** The server process's pid (it changes when a dead server is started again). */
@@ -96,7 +103,7 @@ public final class TemporalDevServer implements AutoCloseable {
 
     private List<String> command() {
         List<String> command = new ArrayList<>(List.of(cli.toString(), "server", "start-dev",
-                "--db-filename", dbFile.toString(), "--ip", "127.0.0.1", "--port", String.valueOf(port),
+                "--db-filename", dbFile.toString(), "--ip", host, "--port", String.valueOf(port),
                 "--log-level", "warn"));
         // The metrics and HTTP API ports are left to the server, which picks free ones, so they never clash.
         if (uiPort > 0) {
@@ -219,11 +226,11 @@ public final class TemporalDevServer implements AutoCloseable {
         return args.contains("start-dev") && args.contains(dbFile.toString());
     }
 
-    private static void requireFreePort(int port, String what) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+    private static void requireFreePort(String host, int port, String what) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(host))) {
             socket.setReuseAddress(true);
         } catch (IOException e) {
-            throw new IllegalStateException(what + " " + port + " on 127.0.0.1 is taken by another process: "
+            throw new IllegalStateException(what + " " + port + " on " + host + " is taken by another process: "
                     + "stop it or choose another port");
         }
     }
