@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real Temporal server: the Temporal CLI's {@code temporal server start-dev} (frontend, history, matching and
  * worker services in one process) with its executions, timers, task queues and visibility in one SQLite file. It
- * binds one address only, 127.0.0.1 unless told another. Its pid is kept beside the file, so that a server orphaned by a SIGKILLed lmforge is found
+ * listens on 127.0.0.1; given another address of this machine, it offers its frontend there through a
+ * {@link TcpRelay} (its own services can only reach one another on loopback) and its Web UI there too, and nothing
+ * on any other address. Its pid is kept beside the file, so that a server orphaned by a SIGKILLed lmforge is found
  * and stopped on the next start; a server that dies while lmforge runs is started again on the same file (the SDK
  * retries meanwhile, so workflows and workers just wait).
  */
@@ -42,6 +45,7 @@ public final class TemporalDevServer implements AutoCloseable {
     private final Path logFile;
     private volatile Process process;
     private volatile boolean closing;
+    private TcpRelay relay;
 
     private TemporalDevServer(Path cli, Path stateDir, String host, int port, int uiPort, String namespace) {
         this.cli = cli;
@@ -77,13 +81,31 @@ public final class TemporalDevServer implements AutoCloseable {
         if (uiPort > 0) {
             requireFreePort(host, uiPort, "the Temporal Web UI's port (LMFORGE_TEMPORAL_UI_PORT)");
         }
+        boolean relayed = !host.equals(LocalStack.LOOPBACK);
+        if (relayed) {
+            requireFreePort(LocalStack.LOOPBACK, port, "Temporal's gRPC port (LMFORGE_TEMPORAL_PORT)");
+        }
         server.launch();
+        if (relayed) {
+            try {
+                server.relay = TcpRelay.start(InetAddress.getByName(host), port,
+                        new InetSocketAddress(LocalStack.LOOPBACK, port));
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw new IllegalStateException("could not offer Temporal on " + host + ":" + port + ": " + e.getMessage(), e);
+            }
+        }
         return server;
     }
 
-    /** host:port of the frontend. */
+    /** host:port of the frontend, as other processes and hosts reach it. */
     public String address() {
         return host + ":" + port;
+    }
+
+    /** Where the server itself listens, which this class waits on. */
+    private String loopbackAddress() {
+        return LocalStack.LOOPBACK + ":" + port;
     }
 
     /** The SQLite file that holds the server's state. */
@@ -103,11 +125,11 @@ public final class TemporalDevServer implements AutoCloseable {
 
     private List<String> command() {
         List<String> command = new ArrayList<>(List.of(cli.toString(), "server", "start-dev",
-                "--db-filename", dbFile.toString(), "--ip", host, "--port", String.valueOf(port),
+                "--db-filename", dbFile.toString(), "--ip", LocalStack.LOOPBACK, "--port", String.valueOf(port),
                 "--log-level", "warn"));
         // The metrics and HTTP API ports are left to the server, which picks free ones, so they never clash.
         if (uiPort > 0) {
-            command.addAll(List.of("--ui-port", String.valueOf(uiPort), "--ui-disable-news-fetch"));
+            command.addAll(List.of("--ui-ip", host, "--ui-port", String.valueOf(uiPort), "--ui-disable-news-fetch"));
         } else {
             command.add("--headless");
         }
@@ -134,7 +156,7 @@ public final class TemporalDevServer implements AutoCloseable {
     private void awaitNamespace(Process p) {
         long logStart = logLength();
         WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-                WorkflowServiceStubsOptions.newBuilder().setTarget(address()).build());
+                WorkflowServiceStubsOptions.newBuilder().setTarget(loopbackAddress()).build());
         try {
             long deadline = System.nanoTime() + STARTUP.toNanos();
             while (true) {
@@ -148,7 +170,7 @@ public final class TemporalDevServer implements AutoCloseable {
                 } catch (RuntimeException notYet) {
                     if (System.nanoTime() > deadline) {
                         p.destroyForcibly();
-                        throw new IllegalStateException("the Temporal server on " + address() + " did not answer within "
+                        throw new IllegalStateException("the Temporal server on " + loopbackAddress() + " did not answer within "
                                 + STARTUP.toSeconds() + " s (" + notYet.getMessage() + "); see " + logFile);
                     }
                 }
@@ -291,6 +313,13 @@ public final class TemporalDevServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         closing = true;
+        if (relay != null) {
+            try {
+                relay.close();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "closing the relay to Temporal on {0}: {1}", address(), e.getMessage());
+            }
+        }
         Process p = process;
         if (p == null || !p.isAlive()) {
             return;

@@ -118,7 +118,7 @@ class LocalStackTest {
     }
 
     /** An IPv4 address of this machine other than loopback, where a server bound to every interface answers. */
-    private static Optional<InetAddress> outwardAddress() throws Exception {
+    static Optional<InetAddress> outwardAddress() throws Exception {
         return NetworkInterface.networkInterfaces().filter(n -> {
             try {
                 return n.isUp() && !n.isLoopback();
