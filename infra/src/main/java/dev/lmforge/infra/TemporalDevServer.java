@@ -81,7 +81,7 @@ public final class TemporalDevServer implements AutoCloseable {
         if (uiPort > 0) {
             requireFreePort(host, uiPort, "the Temporal Web UI's port (LMFORGE_TEMPORAL_UI_PORT)");
         }
-        boolean relayed = !host.equals(LocalStack.LOOPBACK);
+        boolean relayed = !isLoopback(host);
         if (relayed) {
             requireFreePort(LocalStack.LOOPBACK, port, "Temporal's gRPC port (LMFORGE_TEMPORAL_PORT)");
         }
@@ -246,6 +246,14 @@ public final class TemporalDevServer implements AutoCloseable {
     private boolean isOurServer(ProcessHandle p) {
         List<String> args = p.info().arguments().map(List::of).orElse(List.of());
         return args.contains("start-dev") && args.contains(dbFile.toString());
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException("the bind host '" + host + "' does not resolve", e);
+        }
     }
 
     private static void requireFreePort(String host, int port, String what) {
