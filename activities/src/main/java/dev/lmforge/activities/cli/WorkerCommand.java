@@ -40,7 +40,9 @@ final class WorkerCommand implements Command {
         List<String> queues = args.values("queue").isEmpty() ? List.of(settings.cpuQueue()) : args.values("queue");
         WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(
                 WorkflowServiceStubsOptions.newBuilder().setTarget(settings.temporalTarget()).build());
-        String identity = "worker-" + String.join("+", queues) + "@" + ManagementFactory.getRuntimeMXBean().getName();
+        // pid@hostname, then the address the other hosts know this one by
+        String identity = "worker-" + String.join("+", queues) + "@" + ManagementFactory.getRuntimeMXBean().getName()
+                + ComputeWorker.addressTowards(settings.temporalTarget()).map(a -> "/" + a).orElse("");
         WorkflowClient client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder()
                 .setNamespace(settings.temporalNamespace()).setIdentity(identity).build());
         AutoCloseable worker = new ComputeWorker().start(client, LmforgeSettings::systemLookup, queues);

@@ -21,10 +21,14 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
+import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -106,6 +110,23 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         } catch (UnknownHostException e) {
             int at = identity.indexOf('@');   // the SDK's default identity is pid@host
             return at < 0 ? identity : identity.substring(at + 1);
+        }
+    }
+
+    /**
+     * This host's own address on its route to {@code target} ({@code host:port}, Temporal's), for the worker's
+     * identity: host names repeat across network namespaces and containers, the address the others see does not.
+     * Connecting a UDP socket only picks the route; nothing is sent. Empty when the target does not resolve.
+     */
+    public static Optional<String> addressTowards(String target) {
+        int colon = target.lastIndexOf(':');
+        String host = colon < 0 ? target : target.substring(0, colon);
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getByName(host), 7));
+            InetAddress local = socket.getLocalAddress();
+            return local.isAnyLocalAddress() ? Optional.empty() : Optional.of(local.getHostAddress());
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 }

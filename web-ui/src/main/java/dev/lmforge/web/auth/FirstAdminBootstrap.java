@@ -42,6 +42,8 @@ public class FirstAdminBootstrap {
     AuditLog audit;
     @Inject
     LmforgeSettings settings;
+    @ConfigProperty(name = "quarkus.http.host")
+    String host;
     @ConfigProperty(name = "quarkus.http.port")
     int port;
 
@@ -56,7 +58,7 @@ public class FirstAdminBootstrap {
             writePrivate(file, "user: " + ADMIN + "\npassword: " + password + "\n");
             audit.append("lmforge", "user.create", "user:" + ADMIN, "{\"role\":\"admin\",\"teams\":[\"default\"],\"bootstrap\":true}");
             LOG.infof("created the first user '%s' (role admin, team '%s'); its password is in %s. Sign in at "
-                    + "http://127.0.0.1:%d/login.html and add users on the Admin page", ADMIN, DEFAULT_TEAM, file, port);
+                    + "http://%s:%d/login.html and add users on the Admin page", ADMIN, DEFAULT_TEAM, file, host, port);
         }
         if (!settings.jdbcExternal()) {
             keepCliToken(dir.resolve(CLI_TOKEN_FILE));

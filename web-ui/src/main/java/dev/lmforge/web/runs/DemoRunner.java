@@ -32,6 +32,8 @@ public class DemoRunner {
     Optional<String> specPath;
     @ConfigProperty(name = "lmforge.demo.exit-when-done", defaultValue = "false")
     boolean exitWhenDone;
+    @ConfigProperty(name = "quarkus.http.host")
+    String host;
     @ConfigProperty(name = "quarkus.http.port")
     int port;
 
@@ -44,7 +46,7 @@ public class DemoRunner {
                 "lmforge demo submits as user '" + FirstAdminBootstrap.ADMIN + "', and there is none"));
         RunRecord run = runs.submit(spec, admin);
         System.out.println("lmforge demo: run " + run.id() + " submitted from " + specPath.get()
-                + "; console at http://127.0.0.1:" + port + "/");
+                + "; console at http://" + host + ":" + port + "/");
         Thread follower = new Thread(() -> follow(run.id(), admin), "lmforge-demo");
         follower.setDaemon(true);
         follower.start();

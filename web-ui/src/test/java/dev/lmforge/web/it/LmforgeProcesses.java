@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * Starts lmforge as a user does, in separate processes: the packaged console ({@code quarkus-run.jar up}) and
- * compute workers ({@code lmforge worker}), so that tests can kill them with SIGKILL.
+ * compute workers ({@code lmforge worker}, here or in a network namespace), so that tests can kill them with
+ * SIGKILL.
  */
 final class LmforgeProcesses implements AutoCloseable {
 
@@ -27,27 +28,44 @@ final class LmforgeProcesses implements AutoCloseable {
     final int s3Port = LocalStack.freePort();
     final int temporalPort = LocalStack.freePort();
     final int temporalUiPort = LocalStack.freePort();
+    /** The address the stack and the console listen on ({@code LMFORGE_BIND_HOST}). */
+    final String bindHost;
+    /** More environment for every process, e.g. the queues' names. */
+    private final Map<String, String> commonEnv;
     private final List<Process> started = new ArrayList<>();
     private final Map<Process, Path> logFiles = new HashMap<>();
     private int logs;
 
     LmforgeProcesses(Path dataDir) {
+        this(dataDir, LocalStack.LOOPBACK, Map.of());
+    }
+
+    LmforgeProcesses(Path dataDir, String bindHost, Map<String, String> commonEnv) {
         this.dataDir = dataDir;
+        this.bindHost = bindHost;
+        this.commonEnv = commonEnv;
     }
 
     String baseUrl() {
-        return "http://127.0.0.1:" + httpPort;
+        return "http://" + bindHost + ":" + httpPort;
     }
 
     private Map<String, String> env() {
-        return Map.of("LMFORGE_DATA_DIR", dataDir.toString(),
+        Map<String, String> env = new HashMap<>(commonEnv);
+        env.put("LMFORGE_BIND_HOST", bindHost);
+        env.putAll(Map.of("LMFORGE_DATA_DIR", dataDir.toString(),
                 "LMFORGE_HTTP_PORT", String.valueOf(httpPort),
                 "LMFORGE_POSTGRES_PORT", String.valueOf(postgresPort),
                 "LMFORGE_S3_PORT", String.valueOf(s3Port),
                 "LMFORGE_TEMPORAL_PORT", String.valueOf(temporalPort),
                 "LMFORGE_TEMPORAL_UI_PORT", String.valueOf(temporalUiPort),
                 // the processes start in web-ui/, the bundled corpus is the repository's
-                "LMFORGE_SOURCE_ROOTS", Path.of("../samples").toAbsolutePath().normalize().toString());
+                "LMFORGE_SOURCE_ROOTS", sourceRoots()));
+        return env;
+    }
+
+    private static String sourceRoots() {
+        return Path.of("../samples").toAbsolutePath().normalize().toString();
     }
 
     /** Starts the console with the local stack and waits until it is healthy. */
@@ -90,6 +108,31 @@ final class LmforgeProcesses implements AutoCloseable {
                 "worker", "--queue", "cpu", "--queue", "gpu"), Map.of());
     }
 
+    /**
+     * Starts a compute worker polling {@code queue} inside network namespace {@code netns}, as one on another host
+     * would run: its environment is only what the console advertised in {@code DATA_DIR/worker.env} (plus its own
+     * data folder and where its corpora are), nothing of this process's.
+     */
+    Process startWorkerIn(String netns, String queue) throws IOException {
+        Map<String, String> env = new HashMap<>();
+        for (String line : Files.readAllLines(dataDir.resolve("worker.env"))) {
+            int eq = line.indexOf('=');
+            if (!line.startsWith("#") && eq > 0) {
+                env.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        Path own = Files.createDirectories(dataDir.resolve(netns));
+        Path tmp = Files.createDirectories(own.resolve("tmp"));
+        env.put("PATH", System.getenv("PATH"));
+        env.put("LMFORGE_DATA_DIR", own.toString());
+        env.put("LMFORGE_SOURCE_ROOTS", sourceRoots());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("lmforge.activities.jar") + ":" + System.getProperty("lmforge.activities.lib") + "/*";
+        // ip netns exec execs the command in place, so the process is the worker's JVM itself: SIGKILL reaches it.
+        return start(List.of("ip", "netns", "exec", netns, java, "-Djava.io.tmpdir=" + tmp, "-cp", cp,
+                "dev.lmforge.activities.cli.LmforgeCli", "worker", "--queue", queue), env, true);
+    }
+
     /** What a command-line run printed (standard output and error together) and how it exited. */
     record CliResult(int exitCode, String output) {
     }
@@ -114,10 +157,18 @@ final class LmforgeProcesses implements AutoCloseable {
     }
 
     private Process start(List<String> command, Map<String, String> extraEnv) throws IOException {
+        return start(command, extraEnv, false);
+    }
+
+    private Process start(List<String> command, Map<String, String> extraEnv, boolean onlyExtraEnv) throws IOException {
         Path logDir = Files.createDirectories(dataDir.resolve("logs"));
         Path log = logDir.resolve((logs++) + "-" + command.get(command.size() - 1) + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env());
+        if (onlyExtraEnv) {
+            pb.environment().clear();
+        } else {
+            pb.environment().putAll(env());
+        }
         pb.environment().putAll(extraEnv);
         Process p = pb.start();
         started.add(p);

@@ -183,6 +183,15 @@ public final class SpecValidator {
     /** Bounds on the fan-out of one budget, so that a typo cannot start thousands of probe runs. */
     private static final int MAX_SPLITS = 50;
     private static final int MAX_GRID_SIDE = 10;
+    /**
+     * Bounds on the whole sweep, from what a real Temporal server enforces: each kind's design (every probe's plan,
+     * about 2.3 KB of JSON each) is one activity result, capped at 2 MB, and every probe adds three to six events
+     * to the sweep's history, capped at 51,200. 500 probes a kind keep the design near 1.1 MB and the history under
+     * 6,000 events ({@code ScalingSweepWorkflowLimitsTest} runs the widest sweep these allow). Before these bounds,
+     * a list of budgets of any length was accepted.
+     */
+    static final int MAX_SWEEP_BUDGETS = 8;
+    static final int MAX_PROBES_PER_KIND = 500;
 
     private static void checkSweep(SweepOptions sweep, LifecycleSpec.Compute compute, List<Stage> stages,
                                    List<SpecProblem> problems) {
@@ -207,6 +216,13 @@ public final class SpecValidator {
             c.rule("budgets", sweep.budgets().stream().distinct().count() >= MIN_SWEEP_BUDGETS,
                     "needs at least " + MIN_SWEEP_BUDGETS + " distinct budgets so that the fitted exponents have "
                             + "uncertainties, got " + sweep.budgets().size());
+            c.rule("budgets", sweep.budgets().size() <= MAX_SWEEP_BUDGETS,
+                    "takes at most " + MAX_SWEEP_BUDGETS + " budgets, got " + sweep.budgets().size());
+            if (sweep.batchSizes() != null && sweep.learningRates() != null) {
+                long grid = (long) sweep.budgets().size() * sweep.batchSizes() * sweep.learningRates();
+                c.rule("budgets", grid <= MAX_PROBES_PER_KIND, "budgets × batchSizes × learningRates must be at most "
+                        + MAX_PROBES_PER_KIND + " probe runs (their plans pass through Temporal in one piece), got " + grid);
+            }
         }
         c.atLeast("splits", sweep.splits(), MIN_PROBES_PER_BUDGET);
         c.atMost("splits", sweep.splits(), MAX_SPLITS);

@@ -209,6 +209,18 @@ class SpecValidatorTest {
     }
 
     @Test
+    void aSweepIsBoundedInBudgetsAndInGridProbesOverAllBudgets() {
+        List<Double> nine = List.of(1e9, 2e9, 3e9, 4e9, 5e9, 6e9, 7e9, 8e9, 9e9);
+        List<Double> eight = nine.subList(0, 8);
+        assertEquals(List.of("plan.sweep.budgets"), sweepFields(TOKENIZER_AND_PLAN,
+                new SweepOptions(null, nine, null, null, null, null, null, null, null, null, null, null)));
+        assertEquals(List.of("plan.sweep.budgets"), sweepFields(TOKENIZER_AND_PLAN,
+                new SweepOptions(null, eight, null, null, 10, 7, null, null, null, null, null, null)));
+        assertEquals(List.of(), sweepFields(TOKENIZER_AND_PLAN,
+                new SweepOptions(null, eight, 50, null, 10, 6, null, null, null, null, null, null)));
+    }
+
+    @Test
     void aSweepNeedsTheTokenizerStageForItsProbesTokens() {
         List<SpecProblem> problems = SpecValidator.validate(new LifecycleSpec("t", null, List.of("data", "plan"),
                 CORPUS, null, new LifecycleSpec.Compute(1e15, null), null, new LifecycleSpec.PlanOptions(null, null,

@@ -12,28 +12,29 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Temporal's in-memory Java test server, the fallback when no Temporal CLI is found, listening on 127.0.0.1
- * only. {@code TestServer.createPortBoundServer} starts the same services but binds every interface, which would
- * offer an unauthenticated Temporal to the whole network; so this assembles them the way it does, on loopback.
+ * Temporal's in-memory Java test server, the fallback when no Temporal CLI is found, listening on the stack's one
+ * bind address only (127.0.0.1 unless told otherwise). {@code TestServer.createPortBoundServer} starts the same
+ * services but binds every interface, which would offer an unauthenticated Temporal to the whole network; so this
+ * assembles them the way it does, on one address.
  */
-final class LoopbackTestServer implements AutoCloseable {
+final class FallbackTestServer implements AutoCloseable {
 
     private final TestServicesStarter services;
     private final Server server;
 
-    private LoopbackTestServer(TestServicesStarter services, Server server) {
+    private FallbackTestServer(TestServicesStarter services, Server server) {
         this.services = services;
         this.server = server;
     }
 
-    /** Starts the server on 127.0.0.1:{@code port}, keeping real time (time skipping locked), as a real Temporal does. */
-    static LoopbackTestServer start(int port) throws IOException {
+    /** Starts the server on {@code address:port}, keeping real time (time skipping locked), as a real Temporal does. */
+    static FallbackTestServer start(InetAddress address, int port) throws IOException {
         TestServicesStarter services = new TestServicesStarter(true, 0);
         try {
             ServerBuilder<?> builder = NettyServerBuilder.forAddress(
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port), InsecureServerCredentials.create());
+                    new InetSocketAddress(address, port), InsecureServerCredentials.create());
             GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
-            return new LoopbackTestServer(services, builder.build().start());
+            return new FallbackTestServer(services, builder.build().start());
         } catch (IOException | RuntimeException e) {
             services.close();
             throw e;
