@@ -13,6 +13,7 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -144,6 +145,11 @@ public final class StageContext {
     /** The real path of a file that spec field {@code field} names, if the source roots of the run's team allow it; see {@link StageRuntime#readable}. */
     public Path readable(String field, Path path) {
         return runtime.readable(input.runId(), field, path);
+    }
+
+    /** A stream over a file that spec field {@code field} names, confined to the source roots; see {@link StageRuntime#open}. */
+    public InputStream open(String field, Path path) {
+        return runtime.open(input.runId(), field, path);
     }
 
     /** A fresh budget of what this attempt may read from its sources, under the worker's caps. */
