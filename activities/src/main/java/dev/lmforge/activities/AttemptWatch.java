@@ -44,10 +44,10 @@ public final class AttemptWatch implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** The attempt running on this worker for each stage row. */
-    private static final Map<Long, AttemptWatch> RUNNING = new ConcurrentHashMap<>();
+    /** The attempt running on this worker for each stage row and activity. */
+    private static final Map<String, AttemptWatch> RUNNING = new ConcurrentHashMap<>();
 
-    private final long stageRowId;
+    private final String activity;
     private final int attempt;
     private final Thread thread;
     private final long limitNanos;
@@ -58,8 +58,8 @@ public final class AttemptWatch implements AutoCloseable {
     private boolean closed;
     private final CountDownLatch ended = new CountDownLatch(1);
 
-    private AttemptWatch(long stageRowId, int attempt, Duration heartbeatTimeout) {
-        this.stageRowId = stageRowId;
+    private AttemptWatch(String activity, int attempt, Duration heartbeatTimeout) {
+        this.activity = activity;
         this.attempt = attempt;
         this.thread = Thread.currentThread();
         long timeout = heartbeatTimeout.toNanos();
@@ -70,18 +70,19 @@ public final class AttemptWatch implements AutoCloseable {
     }
 
     /**
-     * Watches attempt {@code attempt} of stage row {@code stageRowId} on the calling thread (a zero heartbeat
-     * timeout: no deadline), first stopping an older attempt of the same stage still running on this worker.
+     * Watches attempt {@code attempt} of {@code activity} (a stage row and activity type, e.g. {@code 12/DataIngest})
+     * on the calling thread (a zero heartbeat timeout: no deadline), first stopping another attempt of the same
+     * activity still running on this worker.
      */
-    static AttemptWatch start(long stageRowId, int attempt, Duration heartbeatTimeout) throws InterruptedException {
-        AttemptWatch watch = new AttemptWatch(stageRowId, attempt, heartbeatTimeout);
-        AttemptWatch older = RUNNING.put(stageRowId, watch);
+    static AttemptWatch start(String activity, int attempt, Duration heartbeatTimeout) throws InterruptedException {
+        AttemptWatch watch = new AttemptWatch(activity, attempt, heartbeatTimeout);
+        AttemptWatch older = RUNNING.put(activity, watch);
         if (older != null && older.attempt != attempt) {
             older.abandon("attempt " + attempt + " of this stage started on this worker: Temporal had given this "
                     + "attempt up");
             if (!older.ended.await(SUPERSEDE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("attempt {} of stage row {} did not stop within {}; attempt {} starts beside it",
-                        older.attempt, stageRowId, SUPERSEDE_WAIT, attempt);
+                LOG.warn("attempt {} of {} did not stop within {}; attempt {} starts beside it",
+                        older.attempt, activity, SUPERSEDE_WAIT, attempt);
             }
         }
         return watch;
@@ -114,7 +115,7 @@ public final class AttemptWatch implements AutoCloseable {
             return;
         }
         abandoned = reason;
-        LOG.warn("stopping attempt {} of stage row {}: {}", attempt, stageRowId, reason);
+        LOG.warn("stopping attempt {} of {}: {}", attempt, activity, reason);
         thread.interrupt();
     }
 
@@ -130,7 +131,7 @@ public final class AttemptWatch implements AutoCloseable {
         if (check != null) {
             check.cancel(false);
         }
-        RUNNING.remove(stageRowId, this);
+        RUNNING.remove(activity, this);
         if (abandoned != null) {
             Thread.interrupted();
         }

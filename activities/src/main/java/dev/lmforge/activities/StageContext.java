@@ -63,7 +63,8 @@ public final class StageContext {
         int attempt = activity.getInfo().getAttempt();
         AttemptWatch watch;
         try {
-            watch = AttemptWatch.start(input.stageRowId(), attempt, activity.getInfo().getHeartbeatTimeout());
+            watch = AttemptWatch.start(input.stageRowId() + "/" + activity.getInfo().getActivityType(), attempt,
+                    activity.getInfo().getHeartbeatTimeout());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Activity.wrap(e);

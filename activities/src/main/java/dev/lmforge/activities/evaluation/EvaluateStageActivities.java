@@ -87,7 +87,8 @@ public final class EvaluateStageActivities implements EvaluateStage {
                     record(context, modelRef, bpb.map(List::of).orElse(List.of()));
                     context.heartbeat(JSON.valueToTree(done));
                 }
-                new EvaluationRun(new TaskEvaluator(scored, batch)).run(tasks, List.copyOf(done), results -> {
+                TaskEvaluator evaluator = new TaskEvaluator(scored, batch, () -> context.heartbeat(JSON.valueToTree(done)));
+                new EvaluationRun(evaluator).run(tasks, List.copyOf(done), results -> {
                     done.addAll(results);
                     record(context, modelRef, results);
                     context.heartbeat(JSON.valueToTree(done));

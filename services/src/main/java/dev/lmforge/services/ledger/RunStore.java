@@ -200,8 +200,15 @@ public final class RunStore {
      * still running (a stage that already ended is left alone).
      */
     public boolean stageEnded(long stageId, String status, String error) {
-        return jdbc.update("UPDATE stages SET status = ?, error = ?, ended_at = now() WHERE id = ? AND status = 'RUNNING'",
-                status, error, stageId);
+        return jdbc.inTransaction(c -> {
+            boolean ended = execute(c, "UPDATE stages SET status = ?, error = ?, ended_at = now() "
+                    + "WHERE id = ? AND status = 'RUNNING'", status, error, stageId) > 0;
+            // An attempt still marked running lost its worker (a live one would have ended before its stage did).
+            execute(c, "UPDATE stage_attempts SET status = 'LOST', ended_at = now(), error = coalesce(error, ?) "
+                    + "WHERE stage_id = ? AND status = 'RUNNING'", "its worker stopped before the stage ended "
+                    + status, stageId);
+            return ended;
+        });
     }
 
     /**
