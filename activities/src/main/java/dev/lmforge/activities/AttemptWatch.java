@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *       most {@link #MAX_THROTTLE} that may hold the last heartbeat back, plus a second): the thread is
  *       interrupted, wherever its retry runs;</li>
  *   <li>a newer attempt of the same stage starts on this worker: Temporal only starts one once the older has timed
- *       out, so the older is interrupted at once and the newer waits (up to {@link #SUPERSEDE_WAIT}) for its thread
+ *       out, so the older is interrupted at once and the newer waits (see {@link #SUPERSEDE_WAIT}) for its thread
  *       to end before it starts work.</li>
  * </ul>
  * An interrupt ends sleeps, waits and reads of files and channels at once; code that is not interruptible (a
@@ -34,7 +34,7 @@ public final class AttemptWatch implements AutoCloseable {
      * {@code maxHeartbeatThrottleInterval} (the SDK's default of 60 seconds would also delay cancels that long).
      */
     public static final Duration MAX_THROTTLE = Duration.ofSeconds(2);
-    /** How long a retry waits for the thread of the attempt it replaces to end. */
+    /** How long a retry waits for the thread of the attempt it replaces to end, at most half its heartbeat timeout. */
     static final Duration SUPERSEDE_WAIT = Duration.ofSeconds(30);
     private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -80,9 +80,12 @@ public final class AttemptWatch implements AutoCloseable {
         if (older != null && older.attempt != attempt) {
             older.abandon("attempt " + attempt + " of this stage started on this worker: Temporal had given this "
                     + "attempt up");
-            if (!older.ended.await(SUPERSEDE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("attempt {} of {} did not stop within {}; attempt {} starts beside it",
-                        older.attempt, activity, SUPERSEDE_WAIT, attempt);
+            // The new attempt's own heartbeat timeout runs meanwhile: it waits for at most half of it.
+            long waitNanos = heartbeatTimeout.isZero() ? SUPERSEDE_WAIT.toNanos()
+                    : Math.min(SUPERSEDE_WAIT.toNanos(), heartbeatTimeout.toNanos() / 2);
+            if (!older.ended.await(waitNanos, TimeUnit.NANOSECONDS)) {
+                LOG.warn("attempt {} of {} did not stop within {} ms; attempt {} starts beside it",
+                        older.attempt, activity, TimeUnit.NANOSECONDS.toMillis(waitNanos), attempt);
             }
         }
         return watch;

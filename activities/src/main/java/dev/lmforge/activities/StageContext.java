@@ -86,7 +86,6 @@ public final class StageContext {
             runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "SUCCEEDED", null);
             return result;
         } catch (Exception e) {
-            watch.close();
             throw ended(runtime, input, attempt, watch.abandoned(), e);
         } finally {
             watch.close();
@@ -106,9 +105,12 @@ public final class StageContext {
             runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "FAILED", e.getMessage());
             return ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), StageFailures.INVALID_INPUT, e);
         }
-        if (e instanceof ActivityCanceledException) {
-            runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "CANCELLED", null);
-            return (ActivityCanceledException) e;
+        // A stage's own code may wrap the cancel its heartbeat threw (e.g. inside a reader's callback).
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ActivityCanceledException cancelled) {
+                runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "CANCELLED", null);
+                return cancelled;
+            }
         }
         runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "FAILED", stackOf(e));
         return Activity.wrap(e);
