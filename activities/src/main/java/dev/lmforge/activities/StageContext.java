@@ -11,8 +11,10 @@ import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageInput;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCanceledException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -41,35 +43,77 @@ public final class StageContext {
     private final StageRuntime runtime;
     private final StageInput input;
     private final ActivityExecutionContext activity;
+    private final AttemptWatch watch;
     private Path workDirectory;
 
-    private StageContext(StageRuntime runtime, StageInput input, ActivityExecutionContext activity) {
+    private StageContext(StageRuntime runtime, StageInput input, ActivityExecutionContext activity, AttemptWatch watch) {
         this.runtime = runtime;
         this.input = input;
         this.activity = activity;
+        this.watch = watch;
     }
 
-    /** Runs {@code body} as one recorded attempt of {@code input}'s stage; call it from the activity method. */
+    /**
+     * Runs {@code body} as one recorded attempt of {@code input}'s stage; call it from the activity method. The
+     * attempt is watched ({@link AttemptWatch}): once Temporal has given it up its thread is interrupted and the
+     * attempt ends as LOST; a cancelled attempt ends as CANCELLED.
+     */
     public static <T> T run(StageRuntime runtime, StageInput input, Class<?> checkpointType, Body<T> body) {
         ActivityExecutionContext activity = Activity.getExecutionContext();
         int attempt = activity.getInfo().getAttempt();
-        Optional<?> checkpoint = activity.getHeartbeatDetails(checkpointType);
-        runtime.ledger().runs().attemptStarted(input.stageRowId(), attempt, runtime.workerIdentity(),
-                checkpoint.map(LedgerJson::toJson).orElse(null));
-        StageContext context = new StageContext(runtime, input, activity);
+        AttemptWatch watch;
         try {
-            T result = body.run(context);
+            watch = AttemptWatch.start(input.stageRowId() + "/" + activity.getInfo().getActivityType(), attempt,
+                    activity.getInfo().getHeartbeatTimeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Activity.wrap(e);
+        }
+        StageContext context = new StageContext(runtime, input, activity, watch);
+        try {
+            Optional<?> checkpoint = activity.getHeartbeatDetails(checkpointType);
+            runtime.ledger().runs().attemptStarted(input.stageRowId(), attempt, runtime.workerIdentity(),
+                    checkpoint.map(LedgerJson::toJson).orElse(null));
+            T result;
+            try {
+                result = body.run(context);
+            } finally {
+                watch.close();
+            }
+            if (watch.abandoned() != null) {
+                throw new AttemptWatch.AttemptAbandonedException(watch.abandoned());
+            }
             runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "SUCCEEDED", null);
             return result;
-        } catch (InvalidInputException e) {
-            runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "FAILED", e.getMessage());
-            throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), StageFailures.INVALID_INPUT, e);
         } catch (Exception e) {
-            runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "FAILED", stackOf(e));
-            throw Activity.wrap(e);
+            throw ended(runtime, input, attempt, watch.abandoned(), e);
         } finally {
+            watch.close();
             context.deleteWorkDirectory();
         }
+    }
+
+    /** Records how a failed attempt ended and what Temporal is told: whatever the interrupt of a lost one threw. */
+    private static RuntimeException ended(StageRuntime runtime, StageInput input, int attempt, String abandoned,
+                                          Exception e) {
+        if (abandoned != null) {
+            runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "LOST", abandoned);
+            return e instanceof AttemptWatch.AttemptAbandonedException lost ? lost
+                    : new AttemptWatch.AttemptAbandonedException(abandoned);
+        }
+        if (e instanceof InvalidInputException) {
+            runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "FAILED", e.getMessage());
+            return ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), StageFailures.INVALID_INPUT, e);
+        }
+        // A stage's own code may wrap the cancel its heartbeat threw (e.g. inside a reader's callback).
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ActivityCanceledException cancelled) {
+                runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "CANCELLED", null);
+                return cancelled;
+            }
+        }
+        runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "FAILED", stackOf(e));
+        return Activity.wrap(e);
     }
 
     /** Most stack traces fit; a deep chain of causes is cut rather than bloating the ledger. */
@@ -138,12 +182,18 @@ public final class StageContext {
      * newest checkpoint that reached the server. Throws if the run was cancelled, so the stage stops.
      */
     public void heartbeat(Object checkpoint) {
+        watch.beat();
         activity.heartbeat(checkpoint);
     }
 
     /** The real path of a file that spec field {@code field} names, if the source roots of the run's team allow it; see {@link StageRuntime#readable}. */
     public Path readable(String field, Path path) {
         return runtime.readable(input.runId(), field, path);
+    }
+
+    /** A stream over a file that spec field {@code field} names, confined to the source roots; see {@link StageRuntime#open}. */
+    public InputStream open(String field, Path path) {
+        return runtime.open(input.runId(), field, path);
     }
 
     /** A fresh budget of what this attempt may read from its sources, under the worker's caps. */

@@ -8,8 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.Ledger;
+import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.web.ledger.LedgerActivitiesImpl;
+import io.restassured.path.json.JsonPath;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -21,6 +25,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +45,8 @@ class AuditTrailTest {
     UserStore users;
     @Inject
     Ledger ledger;
+    @Inject
+    AuditLog audit;
 
     @BeforeAll
     static void yamlIsText() {
@@ -64,11 +72,16 @@ class AuditTrailTest {
     }
 
     @Test
-    void aRunsStateChangesAreAuditedInOrderAndTheChainVerifies() {
+    void aRunsStateChangesAreAuditedInOrderAndTheChainVerifies() throws InterruptedException {
         String id = LifecycleApiTest.submit(AccessControlTest.PLAN_SPEC);
         LifecycleApiTest.awaitStatus(id, "SUCCEEDED");
-        assertEquals(List.of("run.submit", "run.running", "stage.started", "stage.succeeded", "run.succeeded"),
-                actions(id));
+        // The workflow writes the run's status, then audits it: the event follows the status by a moment.
+        List<String> expected = List.of("run.submit", "run.running", "stage.started", "stage.succeeded", "run.succeeded");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!actions(id).equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(expected, actions(id));
         given().get("/api/audit/verify").then().statusCode(200).body("intact", equalTo(true))
                 .body("reason", equalTo("OK")).body("anchoredThrough", notNullValue());
     }
@@ -83,6 +96,37 @@ class AuditTrailTest {
         assertTrue(actions.containsAll(List.of("run.submit", "run.running", "stage.started", "run.cancel",
                 "stage.cancelled", "run.cancelled")), actions.toString());
         assertTrue(actions.indexOf("run.cancel") < actions.indexOf("run.cancelled"), actions.toString());
+    }
+
+    /**
+     * A compute worker starts a retry (it records the attempt in the ledger; it holds no audit key): the control
+     * plane's clock audits it within seconds, while the stage still runs, naming the attempt before it; the
+     * stage's end later audits it once, not again.
+     */
+    @Test
+    void aRetryIsAuditedWhenItStartsNotWhenItsStageEnds() throws InterruptedException {
+        String id = "retry-" + System.nanoTime();
+        ledger.runs().createRun(new NewRun(id, "retry", null, "admin", "{}", "", List.of(), null));
+        long row = ledger.runs().beginStage(id, "data", 1, "key-" + id, "{}", Map.of(), null);
+        ledger.runs().attemptStarted(row, 1, "worker-1", null);
+        ledger.runs().attemptEnded(row, 1, "FAILED", "java.io.IOException: disk gone\n\tat somewhere");
+        long started = System.nanoTime();
+        ledger.runs().attemptStarted(row, 2, "worker-2", null);
+        List<AuditLog.AuditEvent> retried = List.of();
+        while (retried.isEmpty()) {
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5), "stage.retried within 5 s");
+            Thread.sleep(100);
+            retried = audit.events(id, null, 100, 0).stream().filter(e -> e.action().equals("stage.retried")).toList();
+        }
+        System.out.printf("retry audited %d ms after it started%n", (System.nanoTime() - started) / 1_000_000);
+        JsonPath details = JsonPath.from(retried.get(0).details());
+        assertEquals(2, details.getInt("attempt"));
+        assertEquals("worker-2", details.getString("worker"));
+        assertEquals("FAILED", details.getString("previous"));
+        assertEquals("java.io.IOException: disk gone", details.getString("previousError"));
+
+        new LedgerActivitiesImpl(ledger, audit, 0).stageEnded(row, "FAILED", "gave up");
+        assertEquals(List.of("stage.retried", "stage.failed"), actions(id));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.lmforge.activities.evaluation;
 
-import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.activities.model.LanguageModel;
@@ -88,7 +87,8 @@ public final class EvaluateStageActivities implements EvaluateStage {
                     record(context, modelRef, bpb.map(List::of).orElse(List.of()));
                     context.heartbeat(JSON.valueToTree(done));
                 }
-                new EvaluationRun(new TaskEvaluator(scored, batch)).run(tasks, List.copyOf(done), results -> {
+                TaskEvaluator evaluator = new TaskEvaluator(scored, batch, () -> context.heartbeat(JSON.valueToTree(done)));
+                new EvaluationRun(evaluator).run(tasks, List.copyOf(done), results -> {
                     done.addAll(results);
                     record(context, modelRef, results);
                     context.heartbeat(JSON.valueToTree(done));
@@ -133,7 +133,6 @@ public final class EvaluateStageActivities implements EvaluateStage {
         List<Task> tasks = new ArrayList<>();
         for (int i = 0; i < suites.size(); i++) {
             String suite = suites.get(i);
-            Path file;
             if (suite.equals(LifecycleSpec.BUNDLED_SUITE)) {
                 ArtifactRef corpusRef = context.requireInput(Outputs.CORPUS);
                 CorpusManifest corpus = CorpusManifest.read(context.artifacts(), corpusRef.digest());
@@ -141,29 +140,15 @@ public final class EvaluateStageActivities implements EvaluateStage {
                 context.artifacts().download(corpus.parts().get(0).digest(), part);
                 Path dir = work.resolve("suite-small");
                 new SuiteGenerator(part, SUITE_SEED, options.items() != null ? options.items() : 100).write(dir);
-                file = dir.resolve(SuiteGenerator.SUITE_FILE);
+                tasks.addAll(Suite.tasksOf(dir.resolve(SuiteGenerator.SUITE_FILE), TaskFiles.LOCAL));
             } else {
-                file = confined(context, "evaluation.suites[" + i + "]", Path.of(suite));
+                // The suite, its task files and their data: each opened through the source roots of the run's
+                // team, checked again at the open, so no file of the suite reads outside them.
+                String field = "evaluation.suites[" + i + "]";
+                tasks.addAll(Suite.tasksOf(Path.of(suite), file -> context.open(field, file)));
             }
-            tasks.addAll(Suite.isSuite(file) ? Suite.read(file).load() : List.of(TaskLoader.load(file)));
         }
         return tasks;
-    }
-
-    /**
-     * The real path of a user's suite or task file once it, every task file it names and every data file those
-     * name are inside the source roots: all are checked before any task is loaded.
-     */
-    private static Path confined(StageContext context, String field, Path spelled) throws IOException {
-        Path file = context.readable(field, spelled);
-        if (!Files.isRegularFile(file)) {
-            throw new InvalidInputException(field + ": " + spelled + " is not a file this worker can read");
-        }
-        List<Path> taskFiles = Suite.isSuite(file) ? Suite.read(file).tasks() : List.of(file);
-        for (Path task : taskFiles) {
-            context.readable(field, TaskLoader.readSpec(context.readable(field, task)).data());
-        }
-        return file;
     }
 
     private static void record(StageContext context, ArtifactRef model, List<MetricResult> results) {

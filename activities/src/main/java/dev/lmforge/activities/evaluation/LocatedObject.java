@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,10 +41,10 @@ final class LocatedObject {
     record Field(String name, JsonNode value, int line) {
     }
 
-    /** Reads {@code file}: JSON if it ends in {@code .json}, YAML otherwise. */
-    static LocatedObject read(Path file) throws IOException {
+    /** Reads {@code file}, opened by {@code files}: JSON if it ends in {@code .json}, YAML otherwise. */
+    static LocatedObject read(Path file, TaskFiles files) throws IOException {
         ObjectMapper mapper = file.getFileName().toString().endsWith(".json") ? JSON : YAML;
-        try (JsonParser parser = mapper.createParser(file.toFile())) {
+        try (InputStream in = files.open(file); JsonParser parser = mapper.createParser(in)) {
             JsonToken first = parser.nextToken();
             if (first != JsonToken.START_OBJECT) {
                 throw new TaskFileException(file, lineOf(parser), "expected an object of fields at the top level");

@@ -25,12 +25,23 @@ public final class TaskEvaluator {
     private final ModelWithTokenizer model;
     private final LogLikelihoodScorer scorer;
     private final GreedyDecoder decoder;
+    private final Runnable progress;
 
     /** @param batchSize rows per call of the model when scoring choices */
     public TaskEvaluator(ModelWithTokenizer model, int batchSize) {
+        this(model, batchSize, () -> { });
+    }
+
+    /**
+     * @param batchSize rows per call of the model when scoring choices
+     * @param progress  run after each chunk of scored rows and each generation, e.g. a heartbeat, so that a long
+     *                  task still shows it is alive and can be cancelled mid-task
+     */
+    public TaskEvaluator(ModelWithTokenizer model, int batchSize, Runnable progress) {
         this.model = model;
         this.scorer = new LogLikelihoodScorer(model.model(), batchSize);
         this.decoder = new GreedyDecoder(model);
+        this.progress = progress;
     }
 
     /**
@@ -71,6 +82,7 @@ public final class TaskEvaluator {
                 }
             }
             double[] scores = scorer.sumLogProbabilities(rows);
+            progress.run();
             int at = 0;
             for (TaskItem item : task.items().subList(first, end)) {
                 int n = item.choices().size();
@@ -136,6 +148,7 @@ public final class TaskEvaluator {
             GreedyDecoder.Generation generation = decoder.generate(prompt, spec.stop(), spec.maxNewTokens());
             exact.add(spec.answerParser().matches(generation.text(), task.items().get(i).target()) ? 1.0 : 0.0);
             generations.add(generation.tokens());
+            progress.run();
         }
         List<MetricResult> results = new ArrayList<>();
         for (Metric metric : spec.metrics()) {

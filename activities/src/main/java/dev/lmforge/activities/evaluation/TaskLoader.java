@@ -7,9 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,21 +55,25 @@ public final class TaskLoader {
 
     /** Reads the task file and its data. */
     public static Task load(Path file) throws IOException {
-        TaskSpec spec = readSpec(file);
-        List<TaskItem> items = readItems(spec);
+        return load(file, TaskFiles.LOCAL);
+    }
+
+    /** Reads the task file and its data, both opened by {@code files}. */
+    public static Task load(Path file, TaskFiles files) throws IOException {
+        TaskSpec spec = readSpec(file, files);
+        List<TaskItem> items = readItems(spec, files);
         if (items.isEmpty()) {
             throw new TaskFileException(spec.data(), 1, "no items: the data file holds no JSON lines");
         }
         if (spec.fewShot() > items.size() - 1) {
-            throw new TaskFileException(file, LocatedObject.read(file).lineOf("few_shot"), "few_shot " + spec.fewShot()
+            throw new TaskFileException(file, LocatedObject.read(file, files).lineOf("few_shot"), "few_shot " + spec.fewShot()
                     + " needs at least " + (spec.fewShot() + 1) + " items, but " + spec.data() + " has " + items.size());
         }
         return new Task(spec, List.copyOf(items));
     }
 
-    /** Reads and checks the task file alone. */
-    public static TaskSpec readSpec(Path file) throws IOException {
-        LocatedObject task = LocatedObject.read(file);
+    private static TaskSpec readSpec(Path file, TaskFiles files) throws IOException {
+        LocatedObject task = LocatedObject.read(file, files);
         task.allowOnly(FIELDS, "a task file");
         String name = task.nonEmptyText("name");
         TaskType type = type(task);
@@ -152,14 +157,17 @@ public final class TaskLoader {
         return List.copyOf(metrics);
     }
 
-    private static List<TaskItem> readItems(TaskSpec spec) throws IOException {
+    private static List<TaskItem> readItems(TaskSpec spec, TaskFiles files) throws IOException {
         Path data = spec.data();
-        if (!Files.isRegularFile(data)) {
-            throw new TaskFileException(spec.file(), LocatedObject.read(spec.file()).lineOf("data"),
+        InputStream in;
+        try {
+            in = files.open(data);
+        } catch (NoSuchFileException e) {
+            throw new TaskFileException(spec.file(), LocatedObject.read(spec.file(), files).lineOf("data"),
                     "data file " + data + " does not exist");
         }
         List<TaskItem> items = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(CorpusReader.open(data),
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(CorpusReader.decompressed(in, data),
                 StandardCharsets.UTF_8))) {
             int line = 0;
             for (String text = reader.readLine(); text != null; text = reader.readLine()) {

@@ -324,7 +324,15 @@ public final class CorpusReader {
 
     /** Opens a file, decompressing by its extension. */
     public static InputStream open(Path file) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(file), CHUNK);
+        return decompressed(Files.newInputStream(file), file);
+    }
+
+    /**
+     * The content of {@code in}, a stream over the file {@code file} opened some other way (e.g. confined to the
+     * source roots), decompressed by the file's extension; closes {@code in} if that fails.
+     */
+    public static InputStream decompressed(InputStream in, Path file) throws IOException {
+        InputStream raw = new BufferedInputStream(in, CHUNK);
         String name = file.getFileName().toString().toLowerCase();
         try {
             if (name.endsWith(".gz")) {

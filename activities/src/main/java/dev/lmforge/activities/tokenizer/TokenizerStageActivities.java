@@ -106,6 +106,7 @@ public final class TokenizerStageActivities implements TokenizerStage {
                     trainer.addText(text);
                     seen[0] += text.getBytes(StandardCharsets.UTF_8).length;
                 }
+                context.heartbeat(null);   // cheap (the SDK sends at most one every 2 s); a cancel stops the read
             }, (text, end) -> { }));
             context.heartbeat(null);
         }
@@ -120,6 +121,7 @@ public final class TokenizerStageActivities implements TokenizerStage {
         int eos = tokenizer.specialTokenId("<|eos|>");
         TokenShardIndex index;
         Path heldOutFile = shardDir.resolveSibling("held-out.jsonl");
+        Checkpoint trained = new Checkpoint(tokenizerRef.digest());
         try (TokenShardWriter writer = new TokenShardWriter(shardDir, tokenizer.vocabularySize(), eos, config.tokensPerShard());
              HeldOutWriter heldOut = new HeldOutWriter(heldOutFile)) {
             for (int i = 0; i < parts.size(); i++) {
@@ -128,8 +130,9 @@ public final class TokenizerStageActivities implements TokenizerStage {
                     if (end) {
                         writer.endDocument();
                     }
+                    context.heartbeat(trained);
                 }, heldOut::accept));
-                context.heartbeat(new Checkpoint(tokenizerRef.digest()));
+                context.heartbeat(trained);
             }
             index = writer.finish();
         }

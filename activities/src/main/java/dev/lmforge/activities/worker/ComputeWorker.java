@@ -1,6 +1,7 @@
 package dev.lmforge.activities.worker;
 
 import dev.lmforge.activities.AttemptCaps;
+import dev.lmforge.activities.AttemptWatch;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.activities.alignment.AlignStageActivities;
 import dev.lmforge.activities.data.DataStageActivities;
@@ -62,7 +63,12 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         String concurrency = lookup.apply("lmforge.worker.concurrency");
         // Stage activities are CPU- or GPU-bound: a few at a time per worker, not the SDK's default of 200.
         int slots = concurrency == null ? 2 : Integer.parseInt(concurrency.trim());
-        WorkerOptions options = WorkerOptions.newBuilder().setMaxConcurrentActivityExecutionSize(slots).build();
+        WorkerOptions options = WorkerOptions.newBuilder()
+                .setMaxConcurrentActivityExecutionSize(slots)
+                // Heartbeats reach the server within seconds: cancels are seen that fast, and AttemptWatch can
+                // tell when the server has given an attempt up.
+                .setMaxHeartbeatThrottleInterval(AttemptWatch.MAX_THROTTLE)
+                .build();
         WorkerFactory factory = WorkerFactory.newInstance(client);
         for (String queue : queues) {
             Worker worker = factory.newWorker(queue, options);

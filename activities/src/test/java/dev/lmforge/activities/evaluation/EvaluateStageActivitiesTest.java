@@ -11,12 +11,18 @@ import dev.lmforge.activities.model.TrainingSetup;
 import dev.lmforge.activities.text.BpeTokenizer;
 import dev.lmforge.activities.text.CorpusManifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.NewRun;
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.workflows.stage.StageFailures;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import dev.lmforge.workflows.spec.LifecycleSpec.EvaluationOptions;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.EvaluateStage;
@@ -102,12 +108,15 @@ class EvaluateStageActivitiesTest {
     }
 
     private static StageOutput evaluate(Object heartbeat) {
+        return evaluate(heartbeat, null, new EvaluationOptions(null, 8, null, 4));
+    }
+
+    private static StageOutput evaluate(Object heartbeat, String team, EvaluationOptions options) {
         String runId = "eval-" + ++runs;
-        runtime.ledger().runs().createRun(new NewRun(runId, "t", null, "alice", "{}", "", List.of(), null));
+        runtime.ledger().runs().createRun(new NewRun(runId, "t", team, "alice", "{}", "", List.of(), null));
         Map<String, String> digests = new LinkedHashMap<>();
         inputs.forEach((name, ref) -> digests.put(name, ref.digest()));
         long row = runtime.ledger().runs().beginStage(runId, "evaluate-base", 1, "key-" + runId, "{}", digests, null);
-        EvaluationOptions options = new EvaluationOptions(null, 8, null, 4);
         StageInput input = new StageInput(runId, row, "evaluate-base",
                 JSON.valueToTree(new EvaluateStageConfig(options)), inputs);
         TestActivityEnvironment env = TestActivityEnvironment.newInstance();
@@ -135,6 +144,85 @@ class EvaluateStageActivitiesTest {
         assertEquals(out.summary().size(), recorded.size());
         assertTrue(recorded.stream().allMatch(r -> r.model().equals(inputs.get("model").digest())));
         assertEquals(bpb, recorded.stream().filter(r -> r.task().equals("held-out")).findFirst().orElseThrow().value());
+    }
+
+    /**
+     * A suite inside the roots whose task files, or whose tasks' data files, lie outside them: reached by
+     * {@code ..}, a symbolic link, {@code /proc}, lmforge's data folder or another team's root. The worker opens
+     * each one through the source roots, so every probe fails as bad input naming the suite's field, and no
+     * error quotes what the file holds; the same suite run by the team that owns the root is scored.
+     */
+    @Test
+    void aSuiteCannotReachOutsideTheRootsThroughItsTaskOrDataFiles() throws Exception {
+        String secret = "red-team-secret-" + System.nanoTime();
+        Path redRoot = Files.createDirectories(Path.of("target", "red-root-" + System.nanoTime()).toAbsolutePath());
+        Files.writeString(redRoot.resolve("sums.jsonl"), "{\"q\": \"1+1\", \"a\": \"2\", \"s\": \"" + secret
+                + "\"}\n{\"q\": \"2+2\", \"a\": \"4\"}\n");
+        Path redTask = Files.writeString(redRoot.resolve("sums.yaml"), task("sums.jsonl"));
+        UserStore teams = new UserStore(runtime.ledger().jdbc());
+        teams.createTeam("red");
+        teams.createTeam("blue");
+        teams.setSourceRoots("red", List.of(redRoot.toString()));
+        Path stackFile;
+        try (var files = Files.walk(dir.resolve("stack"))) {
+            stackFile = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+
+        Path suites = Files.createDirectories(dir.resolve("suites-" + System.nanoTime()));
+        Files.writeString(suites.resolve("own.jsonl"), "{\"q\": \"3+3\", \"a\": \"6\"}\n{\"q\": \"1+2\", \"a\": \"3\"}\n");
+        Files.createSymbolicLink(suites.resolve("linked.yaml"), redTask);
+        Files.createSymbolicLink(suites.resolve("linked.jsonl"), redRoot.resolve("sums.jsonl"));
+        Map<String, String> taskFiles = new LinkedHashMap<>();
+        taskFiles.put("a .. to a system file", "../".repeat(20) + "etc/passwd");
+        taskFiles.put("a symbolic link to another team's task", "linked.yaml");
+        taskFiles.put("/proc", "/proc/self/environ");
+        taskFiles.put("lmforge's data folder", stackFile.toString());
+        taskFiles.put("another team's root", redTask.toString());
+        Map<String, String> dataFiles = new LinkedHashMap<>();
+        dataFiles.put("data by a symbolic link to another team's", "linked.jsonl");
+        dataFiles.put("data by a .. into another team's root", suites.relativize(redRoot.resolve("sums.jsonl")).toString());
+        dataFiles.put("data in /proc", "/proc/self/environ");
+
+        List<String> probes = new java.util.ArrayList<>();
+        int i = 0;
+        for (Map.Entry<String, String> probe : taskFiles.entrySet()) {
+            Path suite = Files.writeString(suites.resolve("suite-" + i++ + ".yaml"),
+                    "name: hostile\ntasks: [\"" + probe.getValue() + "\"]\n");
+            probes.add(probe.getKey() + "=" + suite);
+        }
+        for (Map.Entry<String, String> probe : dataFiles.entrySet()) {
+            Path suite = Files.writeString(suites.resolve("suite-" + i + ".yaml"),
+                    "name: hostile\ntasks: [task-" + i + ".yaml]\n");
+            Files.writeString(suites.resolve("task-" + i++ + ".yaml"), task(probe.getValue()));
+            probes.add(probe.getKey() + "=" + suite);
+        }
+        int refused = 0;
+        for (String probe : probes) {
+            String name = probe.substring(0, probe.indexOf('='));
+            String suite = probe.substring(probe.indexOf('=') + 1);
+            ActivityFailure failure = assertThrows(ActivityFailure.class, () -> evaluate(null, "blue",
+                    new EvaluationOptions(List.of("small", suite), 8, null, 4)), name);
+            ApplicationFailure cause = (ApplicationFailure) failure.getCause();
+            assertEquals(StageFailures.INVALID_INPUT, cause.getType(), name + ": " + cause.getOriginalMessage());
+            assertTrue(cause.getOriginalMessage().startsWith("evaluation.suites[1]"), name + ": " + cause.getOriginalMessage());
+            for (String leak : List.of(secret, "root:x:0", "PATH=")) {
+                assertFalse(cause.getOriginalMessage().contains(leak), name + " leaks: " + cause.getOriginalMessage());
+            }
+            refused++;
+        }
+        System.out.printf("hostile suites: %d probes, %d refused by field%n", probes.size(), refused);
+
+        Path own = Files.writeString(suites.resolve("own.yaml"), task("own.jsonl"));
+        StageOutput blues = evaluate(null, "blue", new EvaluationOptions(List.of(own.toString()), 8, null, 4));
+        assertTrue(blues.summary().containsKey("sums.exact_match"), blues.summary().toString());
+        StageOutput reds = evaluate(null, "red", new EvaluationOptions(List.of(suites.resolve("suite-4.yaml").toString()),
+                8, null, 4));
+        assertTrue(reds.summary().containsKey("sums.exact_match"), "red reads its own root: " + reds.summary());
+    }
+
+    private static String task(String data) {
+        return "name: sums\ntype: generate\ndata: \"" + data + "\"\nprompt: \"{{q}}=\"\ntarget: \"{{a}}\"\n"
+                + "delimiter: \"\"\nanswer_parser: number\nmax_new_tokens: 2\nmetrics: [exact_match]\n";
     }
 
     @Test

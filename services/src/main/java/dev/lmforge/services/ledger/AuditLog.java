@@ -116,6 +116,24 @@ public final class AuditLog {
         }
     }
 
+    /**
+     * Anchors the head if events were appended since the last anchor and the policy's interval has passed since it:
+     * called on a timer, so that the newest events are pinned within the interval even when no further event
+     * comes to trigger it. Returns the anchor written, if any; a store that is down is tried again next time.
+     */
+    public synchronized Optional<Anchor> anchorIfStale() {
+        List<AuditEvent> head = jdbc.query("SELECT * FROM audit_events ORDER BY id DESC LIMIT 1", AuditLog::eventOf);
+        if (head.isEmpty()) {
+            return Optional.empty();
+        }
+        Anchor last = knownAnchor();
+        if (last != null && (last.id() >= head.get(0).id() || ChronoUnit.MICROS.between(
+                Instant.EPOCH.plus(last.atMicros(), ChronoUnit.MICROS), Instant.now()) < policy.interval().toNanos() / 1000)) {
+            return Optional.empty();
+        }
+        return Optional.of(anchor(head.get(0).id(), head.get(0).hash()));
+    }
+
     private Anchor knownAnchor() {
         if (!lastAnchorKnown) {
             lastAnchor = anchors.newest().orElse(null);

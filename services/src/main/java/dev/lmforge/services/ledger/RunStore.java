@@ -14,6 +14,7 @@ import dev.lmforge.services.ledger.Records.StageRecord;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -199,8 +200,15 @@ public final class RunStore {
      * still running (a stage that already ended is left alone).
      */
     public boolean stageEnded(long stageId, String status, String error) {
-        return jdbc.update("UPDATE stages SET status = ?, error = ?, ended_at = now() WHERE id = ? AND status = 'RUNNING'",
-                status, error, stageId);
+        return jdbc.inTransaction(c -> {
+            boolean ended = execute(c, "UPDATE stages SET status = ?, error = ?, ended_at = now() "
+                    + "WHERE id = ? AND status = 'RUNNING'", status, error, stageId) > 0;
+            // An attempt still marked running lost its worker (a live one would have ended before its stage did).
+            execute(c, "UPDATE stage_attempts SET status = 'LOST', ended_at = now(), error = coalesce(error, ?) "
+                    + "WHERE stage_id = ? AND status = 'RUNNING'", "its worker stopped before the stage ended "
+                    + status, stageId);
+            return ended;
+        });
     }
 
     /**
@@ -271,6 +279,31 @@ public final class RunStore {
     public void attemptEnded(long stageId, int attempt, String status, String error) {
         jdbc.update("UPDATE stage_attempts SET status = ?, error = ?, ended_at = now() WHERE stage_id = ? AND attempt = ?",
                 status, error, stageId, attempt);
+    }
+
+    /**
+     * Attempts beyond the first not yet audited as retries, oldest first, each with the attempt before it (null if
+     * that one was never recorded): all of them, or those of stage row {@code stageId} when it is not null.
+     */
+    public List<Retry> unauditedRetries(Long stageId) {
+        return jdbc.query("SELECT s.run_id, s.stage, a.*, p.status AS previous_status, p.error AS previous_error "
+                + "FROM stage_attempts a JOIN stages s ON s.id = a.stage_id "
+                + "LEFT JOIN stage_attempts p ON p.stage_id = a.stage_id AND p.attempt = a.attempt - 1 "
+                + "WHERE NOT a.retry_audited AND a.attempt > 1 AND (?::bigint IS NULL OR a.stage_id = ?::bigint) "
+                + "ORDER BY a.started_at, a.stage_id, a.attempt", rs -> new Retry(rs.getLong("stage_id"),
+                rs.getString("run_id"), rs.getString("stage"), rs.getInt("attempt"), rs.getString("worker"),
+                instant(rs, "started_at"), rs.getString("previous_status"), rs.getString("previous_error")),
+                stageId, stageId);
+    }
+
+    /** Records that attempt {@code attempt} of stage row {@code stageId} was audited as a retry. */
+    public void retryAudited(long stageId, int attempt) {
+        jdbc.update("UPDATE stage_attempts SET retry_audited = true WHERE stage_id = ? AND attempt = ?", stageId, attempt);
+    }
+
+    /** An attempt beyond the first, with the status and error of the attempt before it. */
+    public record Retry(long stageId, String runId, String stage, int attempt, String worker, Instant startedAt,
+                        String previousStatus, String previousError) {
     }
 
     // ---- stage summaries

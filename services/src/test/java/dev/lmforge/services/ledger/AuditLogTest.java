@@ -169,6 +169,28 @@ class AuditLogTest {
         assertTrue(everyThree.verify().intact());
     }
 
+    /**
+     * The interval's anchor comes from the timer, not the next event: events appended since the last anchor are
+     * pinned once the interval has passed, though nothing else is appended; an anchored head is not anchored again.
+     */
+    @Test
+    void theTimerAnchorsTheHeadOnceTheIntervalHasPassedWithoutAnotherEvent() throws Exception {
+        AuditLog shortInterval = new AuditLog(stack.ledger().jdbc(), key, anchors,
+                new AuditLog.AnchorPolicy(1000, Duration.ofMillis(300)));
+        assertEquals(1L, anchors.newest().orElseThrow().id());
+        Thread.sleep(400);
+        assertTrue(shortInterval.anchorIfStale().isPresent(), "five events were never anchored, the last anchor is old");
+        assertEquals(5L, anchors.newest().orElseThrow().id());
+        shortInterval.append("bob", "run.cancel", "run-6", "{}");
+        assertTrue(shortInterval.anchorIfStale().isEmpty(), "the interval has not passed since the last anchor");
+        Thread.sleep(400);
+        assertEquals(6L, shortInterval.anchorIfStale().orElseThrow().id(), "the interval passed, with no further event");
+        assertEquals(6L, anchors.newest().orElseThrow().id());
+        Thread.sleep(400);
+        assertTrue(shortInterval.anchorIfStale().isEmpty(), "nothing new since the last anchor");
+        assertTrue(shortInterval.verify().intact());
+    }
+
     @Test
     void theKeyFileIsCreatedPrivateAndReadBack() throws Exception {
         Path file = dir.resolve(AuditKey.FILE_NAME);

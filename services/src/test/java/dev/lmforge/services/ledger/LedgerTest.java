@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lmforge.services.RealStack;
 import dev.lmforge.services.artifacts.Digests;
+import dev.lmforge.services.ledger.Records.AttemptRecord;
 import dev.lmforge.services.ledger.Records.LineageGraph;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.services.ledger.Records.StageRecord;
@@ -136,6 +137,33 @@ class LedgerTest {
         // A terminal run is not revived by a late status write.
         runs.setRunStatus("run-attempts", "RUNNING", null);
         assertEquals("INTERRUPTED", runs.run("run-attempts").orElseThrow().status());
+    }
+
+    /**
+     * A retry waits to be audited until the control plane marks it, with the attempt before it; a stage that ends
+     * closes the attempt a dead worker left running.
+     */
+    @Test
+    void retriesWaitForTheirAuditAndAnEndedStageLeavesNoAttemptRunning() {
+        run("run-retries");
+        long stage = runs.beginStage("run-retries", "data", 1, "key-retries", "{}", Map.of(), null);
+        runs.attemptStarted(stage, 1, "worker-a", null);
+        runs.attemptEnded(stage, 1, "FAILED", "java.io.IOException: gone");
+        runs.attemptStarted(stage, 2, "worker-b", null);
+        List<RunStore.Retry> pending = runs.unauditedRetries(stage);
+        assertEquals(1, pending.size());
+        assertEquals(2, pending.get(0).attempt());
+        assertEquals("worker-b", pending.get(0).worker());
+        assertEquals("FAILED", pending.get(0).previousStatus());
+        assertEquals("java.io.IOException: gone", pending.get(0).previousError());
+        assertTrue(runs.unauditedRetries(null).stream().anyMatch(r -> r.stageId() == stage));
+        runs.retryAudited(stage, 2);
+        assertEquals(List.of(), runs.unauditedRetries(stage));
+
+        assertTrue(runs.stageEnded(stage, "CANCELLED", "cancelled"));
+        AttemptRecord second = runs.stage(stage).orElseThrow().attempts().get(1);
+        assertEquals("LOST", second.status());
+        assertTrue(second.error().contains("stopped before the stage ended CANCELLED"), second.error());
     }
 
     @Test

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.LedgerJson;
-import dev.lmforge.services.ledger.Records.AttemptRecord;
 import dev.lmforge.services.ledger.Records.StageRecord;
 import dev.lmforge.workflows.ledger.LedgerActivities;
 import dev.lmforge.workflows.ledger.StageStart;
@@ -102,32 +101,13 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
     }
 
     /**
-     * Audits a stage's end, after one {@code stage.retried} event for each attempt beyond the first. Compute workers
-     * record attempts but hold no audit key, so retries are audited here, when the control plane learns of them.
+     * Audits a stage's end, after the {@code stage.retried} events of any attempt the {@link AuditClock} has not yet
+     * audited, so a stage's retries always come before its end in the log.
      */
     private void auditEnd(long stageRowId, String status, Map<String, Object> extra) {
+        RetryAudit.auditPending(ledger, audit, stageRowId);
         StageRecord stage = ledger.runs().stage(stageRowId).orElseThrow(() ->
                 new IllegalStateException("stage row " + stageRowId + " is not in the ledger"));
-        Map<Integer, AttemptRecord> byNumber = new LinkedHashMap<>();
-        stage.attempts().forEach(a -> byNumber.put(a.attempt(), a));
-        for (AttemptRecord attempt : stage.attempts()) {
-            if (attempt.attempt() > 1) {
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("stage", stage.stage());
-                details.put("row", stageRowId);
-                details.put("attempt", attempt.attempt());
-                details.put("worker", attempt.worker());
-                details.put("startedAt", String.valueOf(attempt.startedAt()));
-                AttemptRecord before = byNumber.get(attempt.attempt() - 1);
-                if (before != null) {
-                    details.put("previous", before.status());
-                    if (before.error() != null) {
-                        details.put("previousError", firstLine(before.error()));
-                    }
-                }
-                audit.append(ACTOR, "stage.retried", stage.runId(), LedgerJson.toJson(details));
-            }
-        }
         Map<String, Object> details = new LinkedHashMap<>(Map.of("stage", stage.stage(), "row", stageRowId,
                 "attempts", stage.attempts().size()));
         details.putAll(extra);
@@ -135,7 +115,7 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
     }
 
     /** The first line of an error, at most 300 characters: the audit log says what happened, the ledger keeps the stack. */
-    private static String firstLine(String error) {
+    static String firstLine(String error) {
         String line = error.lines().findFirst().orElse("");
         return line.length() <= 300 ? line : line.substring(0, 300) + "...";
     }

@@ -113,6 +113,9 @@ public class RunService {
         String name = spec.name() != null ? spec.name() : "lifecycle";
         ledger.runs().createRun(new NewRun(id, name, spec.team(), actor, SpecParser.toJson(spec), specText,
                 spec.stageList().stream().map(Stage::id).toList(), resumedFrom));
+        // Audited before the workflow starts, so the request always precedes the run.running its workflow audits.
+        audit.append(actor, resumedFrom == null ? "run.submit" : "run.resume", id,
+                LedgerJson.toJson(resumedFrom == null ? Map.of("name", name) : Map.of("name", name, "resumedFrom", resumedFrom)));
         WorkflowClient client = controlPlane.client();
         String workflowId = "lifecycle-" + id;
         try {
@@ -123,10 +126,9 @@ public class RunService {
             ledger.runs().setWorkflowIds(id, workflowId, execution.getRunId());
         } catch (RuntimeException e) {
             ledger.runs().deleteUnstartedRun(id);
+            audit.append("system", "run.unstarted", id, LedgerJson.toJson(Map.of("error", String.valueOf(e.getMessage()))));
             throw new ProblemException(503, "Service Unavailable", "could not start the run's workflow: " + e.getMessage());
         }
-        audit.append(actor, resumedFrom == null ? "run.submit" : "run.resume", id,
-                LedgerJson.toJson(resumedFrom == null ? Map.of("name", name) : Map.of("name", name, "resumedFrom", resumedFrom)));
         return ledger.runs().run(id).orElseThrow();
     }
 

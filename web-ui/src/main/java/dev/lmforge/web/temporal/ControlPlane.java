@@ -6,6 +6,7 @@ import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.LedgerSchema;
 import dev.lmforge.web.ControlPlaneServices;
+import dev.lmforge.web.ledger.AuditClock;
 import dev.lmforge.web.ledger.LedgerActivitiesImpl;
 import dev.lmforge.workflows.ComputeWorkerLauncher;
 import dev.lmforge.workflows.LifecycleWorkflowImpl;
@@ -61,6 +62,7 @@ public class ControlPlane {
     private WorkerFactory factory;
     private AutoCloseable computeWorker;
     private TemporalMode mode;
+    private AuditClock auditClock;
 
     void start(@Observes @Priority(1) StartupEvent event) throws Exception {
         // As the owner, once; everything after, this process included, works as the application role.
@@ -72,6 +74,7 @@ public class ControlPlane {
         artifacts.ensureBucket();
         // Pin the log as it stands before anything is appended, so a cut made while lmforge was down shows.
         audit.anchorNow();
+        auditClock = new AuditClock(ledger, audit);
         mode = TemporalMode.from(settings, ControlPlaneServices::lookup);
         service = WorkflowServiceStubs.newServiceStubs(
                 WorkflowServiceStubsOptions.newBuilder().setTarget(settings.temporalTarget()).build());
@@ -144,6 +147,9 @@ public class ControlPlane {
     }
 
     void stop(@Observes ShutdownEvent event) throws Exception {
+        if (auditClock != null) {
+            auditClock.close();
+        }
         if (computeWorker != null) {
             computeWorker.close();
         }
