@@ -37,6 +37,7 @@ public final class LmforgeCli {
         all.add(new TrainBenchCommand());
         all.add(new EvalCommand());
         all.add(new AlignCommand());
+        all.add(new ModelCommand());
         return new LmforgeCli(all);
     }
 

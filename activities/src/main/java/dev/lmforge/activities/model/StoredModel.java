@@ -7,6 +7,7 @@ import dev.lmforge.activities.InvalidInputException;
 import dev.lmforge.activities.text.BpeTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,21 +24,32 @@ public final class StoredModel {
     }
 
     /**
-     * The model at {@code path}, computing in float32 on {@code threads} threads.
+     * The model at {@code path}, computing in float32 on {@code threads} threads. An archive is unzipped into a
+     * temporary folder, deleted when the model is closed.
      *
-     * @param scratch an empty or new folder to unzip an archive into
      * @throws InvalidInputException if {@code path} is none of the forms, naming what is missing
      */
-    public static Opened open(Path path, Path scratch, int threads) throws IOException {
+    public static Opened open(Path path, int threads) throws IOException {
         if (!Files.exists(path)) {
             throw new InvalidInputException(path + " does not exist");
         }
-        Path folder = path;
-        if (Files.isRegularFile(path)) {
-            try (InputStream in = Files.newInputStream(path)) {
-                folder = ModelArchive.unzip(in, scratch);
-            }
+        if (!Files.isRegularFile(path)) {
+            return open(path, null, threads);
         }
+        Path scratch = Files.createTempDirectory("lmforge-model");
+        try {
+            try (InputStream in = Files.newInputStream(path)) {
+                ModelArchive.unzip(in, scratch);
+            }
+            return open(scratch, scratch, threads);
+        } catch (IOException | RuntimeException e) {
+            ModelArchive.delete(scratch);
+            throw e;
+        }
+    }
+
+    private static Opened open(Path path, Path scratch, int threads) throws IOException {
+        Path folder = path;
         DecoderLanguageModel model;
         if (Files.isRegularFile(folder.resolve(HfLlamaConfig.FILE_NAME))) {
             model = HfExporter.load(folder, threads);
@@ -62,18 +74,29 @@ public final class StoredModel {
         }
         try {
             BpeTokenizer tokenizer = BpeTokenizer.load(folder.resolve(BpeTokenizer.FILE_NAME));
-            return new Opened(model, ModelWithTokenizer.of(model, tokenizer));
+            return new Opened(model, ModelWithTokenizer.of(model, tokenizer), scratch);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
         }
     }
 
-    /** An opened model: the decoder (to export it) and the same decoder with its tokenizer. */
-    public record Opened(DecoderLanguageModel decoder, ModelWithTokenizer model) implements AutoCloseable {
+    /**
+     * An opened model: the decoder (to export it) and the same decoder with its tokenizer; {@code scratch} is the
+     * folder an archive was unzipped into, or null.
+     */
+    public record Opened(DecoderLanguageModel decoder, ModelWithTokenizer model, Path scratch)
+            implements AutoCloseable {
         @Override
         public void close() {
             decoder.close();
+            if (scratch != null) {
+                try {
+                    ModelArchive.delete(scratch);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot delete " + scratch, e);
+                }
+            }
         }
     }
 }
