@@ -1,5 +1,6 @@
 package dev.lmforge.activities.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,10 +13,17 @@ import dev.lmforge.activities.model.StoredModel;
 import dev.lmforge.activities.model.TokenSampler;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -29,11 +37,15 @@ import java.util.stream.Stream;
  *   --seed S] [--json]}: greedy by default; {@code --chat} wraps the prompt in the chat template SFT trains on
  *   (its text stays plain text, special token spellings included).</li>
  * </ul>
- * Run ids and artifact digests are not resolved here: download the model artifact first.
+ * MODEL may also be a model artifact's digest or a run id (its final model: the aligned one when there is one),
+ * fetched from the running lmforge's API as the run commands reach it ({@code LMFORGE_URL}, {@code LMFORGE_TOKEN}).
  */
 public final class ModelCommand implements Command {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{64}");
+    /** A digest (optionally {@code sha256:}) or a run id: letters, digits, '-', '_' and '.'. */
+    private static final Pattern RUN_OR_DIGEST = Pattern.compile("(sha256:)?[0-9a-f]{64}|[A-Za-z0-9._-]{1,128}");
 
     @Override
     public String name() {
@@ -59,7 +71,7 @@ public final class ModelCommand implements Command {
         };
     }
 
-    private static int export(Args args, PrintStream out) throws IOException {
+    private static int export(Args args, PrintStream out) throws Exception {
         args.allowOnly("format", "dtype", "out", "threads");
         String format = args.require("format");
         if (!format.equals("hf")) {
@@ -72,7 +84,7 @@ public final class ModelCommand implements Command {
             throw new Args.UsageException("--out: " + target + " exists and is not an empty folder");
         }
         long started = System.nanoTime();
-        try (StoredModel.Opened opened = open(args.positional(1, "MODEL (a model zip or folder)"), args)) {
+        try (StoredModel.Opened opened = open(args.positional(1, "MODEL (a model zip or folder, a model digest or a run id)"), args)) {
             HfExporter.export(opened.decoder(), opened.model().tokenizer(), dtype, target);
         }
         long bytes;
@@ -84,7 +96,7 @@ public final class ModelCommand implements Command {
         return 0;
     }
 
-    private static int score(Args args, PrintStream out) throws IOException {
+    private static int score(Args args, PrintStream out) throws Exception {
         args.allowOnly("model", "text", "json", "threads");
         String text = args.require("text");
         try (StoredModel.Opened opened = open(args.require("model"), args)) {
@@ -120,7 +132,7 @@ public final class ModelCommand implements Command {
         return 0;
     }
 
-    private static int generate(Args args, PrintStream out) throws IOException {
+    private static int generate(Args args, PrintStream out) throws Exception {
         args.allowOnly("model", "prompt", "chat", "max-tokens", "temperature", "top-p", "seed", "json", "threads");
         String prompt = args.require("prompt");
         long maxTokens = args.getLong("max-tokens", -1);
@@ -196,17 +208,66 @@ public final class ModelCommand implements Command {
         }
     }
 
-    private static StoredModel.Opened open(String model, Args args) throws IOException {
+    private static StoredModel.Opened open(String model, Args args) throws Exception {
         int threads = (int) args.getLong("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) {
             throw new Args.UsageException("--threads: must be at least 1");
         }
         Path path = Path.of(model);
-        if (!Files.exists(path)) {
-            throw new Args.UsageException("MODEL: " + model + " is not a file or folder; give a model artifact's "
-                    + "zip, that zip unpacked, or an exported Hugging Face folder");
+        if (Files.exists(path)) {
+            return StoredModel.open(path, threads);
         }
-        return StoredModel.open(path, threads);
+        if (!RUN_OR_DIGEST.matcher(model).matches()) {
+            throw new Args.UsageException("MODEL: " + model + " is not a file or folder, an artifact digest or a run "
+                    + "id; give a model artifact's zip, that zip unpacked, or an exported Hugging Face folder");
+        }
+        Path zip = Files.createTempFile("lmforge-model", ".zip");
+        try {
+            download(modelDigest(model.startsWith("sha256:") ? model.substring(7) : model), zip);
+            return StoredModel.open(zip, threads);
+        } finally {
+            Files.deleteIfExists(zip);
+        }
+    }
+
+    /**
+     * The digest of the model {@code id} names through the running lmforge's API: an artifact digest of kind
+     * {@code model}, or a run's final model (the last stage's in lifecycle order that produced one).
+     */
+    static String modelDigest(String id) throws Exception {
+        if (DIGEST.matcher(id).matches()) {
+            JsonNode artifact = RunCommands.call("GET", "/api/artifacts/" + id, HttpRequest.BodyPublishers.noBody(),
+                    null);
+            if (!"model".equals(artifact.path("kind").asText())) {
+                throw new Args.UsageException("MODEL: artifact " + id + " is a " + artifact.path("kind").asText()
+                        + ", not a model");
+            }
+            return id;
+        }
+        JsonNode run = RunCommands.call("GET", "/api/runs/" + URLEncoder.encode(id, StandardCharsets.UTF_8),
+                HttpRequest.BodyPublishers.noBody(), null);
+        String digest = null;
+        for (JsonNode stage : run.path("stages")) {
+            if (stage.path("outputs").hasNonNull("model")) {
+                digest = stage.path("outputs").path("model").asText();
+            }
+        }
+        if (digest == null) {
+            throw new Args.UsageException("MODEL: run " + id + " has produced no model yet");
+        }
+        return digest;
+    }
+
+    /** Streams artifact {@code digest}'s content into {@code file}. */
+    private static void download(String digest, Path file) throws Exception {
+        String base = System.getenv().getOrDefault("LMFORGE_URL", "http://127.0.0.1:8080");
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/artifacts/" + digest + "/content"))
+                .header("Authorization", "Bearer " + RunCommands.token()).GET().build();
+        HttpResponse<Path> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofFile(file));
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("downloading model " + digest + " from " + base + " answered "
+                    + response.statusCode());
+        }
     }
 
     private static boolean isEmpty(Path folder) throws IOException {

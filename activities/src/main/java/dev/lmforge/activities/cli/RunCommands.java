@@ -221,7 +221,7 @@ final class RunCommands {
         }
     }
 
-    private static JsonNode call(String method, String path, HttpRequest.BodyPublisher body, String contentType) throws Exception {
+    static JsonNode call(String method, String path, HttpRequest.BodyPublisher body, String contentType) throws Exception {
         String base = System.getenv().getOrDefault("LMFORGE_URL", "http://127.0.0.1:8080");
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).method(method, body)
                 .timeout(Duration.ofSeconds(60)).header("Accept", "application/json")
@@ -244,7 +244,7 @@ final class RunCommands {
     }
 
     /** {@code LMFORGE_TOKEN}, else the local stack's token file; a clear error when there is neither. */
-    private static String token() throws IOException {
+    static String token() throws IOException {
         String token = System.getenv("LMFORGE_TOKEN");
         if (token != null && !token.isBlank()) {
             return token.strip();

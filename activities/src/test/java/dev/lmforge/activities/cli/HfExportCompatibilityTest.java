@@ -78,7 +78,7 @@ class HfExportCompatibilityTest {
         List<String> documents = documents();
         List<SftExample> sft = AlignmentData.bundledSft();
         BpeTokenizer tokenizer = tokenizer(documents, sft);
-        Path zip = trainAndStore(tokenizer, documents);
+        Path zip = ModelZips.trainAndStore(tokenizer, documents, dir, 40);
 
         Path hf = dir.resolve("hf");
         assertEquals(0, cli("model", "export", zip.toString(), "--format", "hf", "--out", hf.toString()).code());
@@ -175,36 +175,6 @@ class HfExportCompatibilityTest {
         documents.stream().limit(200).forEach(trainer::addText);
         sft.forEach(e -> e.messages().forEach(m -> trainer.addText(m.content())));
         return trainer.train();
-    }
-
-    /** A small decoder trained a little on the corpus, stored as the stages store a model (a zip). */
-    private Path trainAndStore(BpeTokenizer tokenizer, List<String> documents) throws IOException {
-        ModelShape shape = new ModelShape(2, 64, 4, 2, 128, tokenizer.vocabularySize());
-        TrainingSetup setup = new TrainingSetup(shape, OptimizerSettings.paper(), 8, 1, ComputePrecision.FLOAT32,
-                3, 2, null);
-        List<Integer> stream = new ArrayList<>();
-        int eos = tokenizer.specialTokenId("<|eos|>");
-        for (String document : documents) {
-            for (int id : tokenizer.encode(document)) {
-                stream.add(id);
-            }
-            stream.add(eos);
-        }
-        int width = shape.seqLen() + 1;
-        Path folder = dir.resolve("model");
-        try (DecoderTrainer trainer = new DecoderTrainer(setup)) {
-            for (int step = 0; step < 40; step++) {
-                int[] rows = new int[8 * width];
-                for (int i = 0; i < rows.length; i++) {
-                    rows[i] = stream.get((step * rows.length + i) % stream.size());
-                }
-                trainer.step(rows, null, 3e-3);
-            }
-            ModelArchive.writeServingForms(trainer, tokenizer, folder);
-        }
-        tokenizer.save(folder);
-        Files.write(folder.resolve(ModelArchive.DESCRIPTION), JSON.writeValueAsBytes(Map.of("shape", shape)));
-        return ModelArchive.zip(folder, dir.resolve("model.zip"));
     }
 
     private static ArrayNode messages(List<ChatMessage> messages) {
