@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * {@code tokenizer_config.json} beside an exported {@code tokenizer.json}: the fast tokenizer class, the special
@@ -26,13 +27,14 @@ public final class HfTokenizerConfig {
     public static final String FILE_NAME = "tokenizer_config.json";
 
     /** The roles the template knows, as the SFT files name them; each opens its turn with {@code <|role|>}. */
-    static final String[] ROLES = {"system", "user", "assistant"};
+    public static final List<String> ROLES = List.of("system", "user", "assistant");
 
     /** lmforge's chat format (the alignment stage's {@code ChatTemplate}) as a Jinja chat template. */
     public static final String CHAT_TEMPLATE = "{{ '" + ModelWithTokenizer.DOCUMENT_START + "' }}"
             + "{% for message in messages %}"
-            + "{% if message['role'] not in ['system', 'user', 'assistant'] %}"
-            + "{{ raise_exception('role ' + message['role'] + ' is not system, user or assistant') }}{% endif %}"
+            + "{% if message['role'] not in ['" + String.join("', '", ROLES) + "'] %}"
+            + "{{ raise_exception('role ' + message['role'] + ' is not one of " + String.join(", ", ROLES)
+            + "') }}{% endif %}"
             + "{{ '<|' + message['role'] + '|>' + message['content'] }}"
             + "{% if message['role'] == 'assistant' %}{{ '" + ModelWithTokenizer.DOCUMENT_END + "' }}{% endif %}"
             + "{% endfor %}"
