@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in {@code src/test/python/check_hf_export.py}: per-position log-probabilities agree with {@code lmforge model
  * score} within 1e-4, greedy generations of 32 tokens are identical to {@code lmforge model generate},
  * {@code apply_chat_template} renders exactly the ids SFT trains on, and {@code tokenizers} gives lmforge's ids on
- * the corpus and on adversarial strings.
+ * the corpus and on adversarial strings. The bfloat16 export loads too and scores within 0.1 nats.
  *
  * <p>The Python environment comes from {@code src/test/python/hf-venv.sh} (pinned, installed once per machine;
  * {@code LMFORGE_HF_PYTHON} names another python). If it cannot be had the test fails; only
@@ -82,6 +82,9 @@ class HfExportCompatibilityTest {
 
         Path hf = dir.resolve("hf");
         assertEquals(0, cli("model", "export", zip.toString(), "--format", "hf", "--out", hf.toString()).code());
+        Path bf16 = dir.resolve("hf-bf16");
+        assertEquals(0, cli("model", "export", zip.toString(), "--format", "hf", "--dtype", "bf16", "--out",
+                bf16.toString()).code());
 
         ObjectNode cases = JSON.createObjectNode();
         ArrayNode score = cases.putArray("score");
@@ -133,7 +136,7 @@ class HfExportCompatibilityTest {
 
         Path reportFile = dir.resolve("report.json");
         Process check = new ProcessBuilder(python.toString(), "src/test/python/check_hf_export.py", hf.toString(),
-                casesFile.toString(), reportFile.toString()).redirectErrorStream(true)
+                casesFile.toString(), reportFile.toString(), bf16.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("check.log").toFile()).start();
         if (!check.waitFor(10, TimeUnit.MINUTES)) {
             check.destroyForcibly();
@@ -155,6 +158,9 @@ class HfExportCompatibilityTest {
         // The documented difference: content spelling a special token is plain text to lmforge, a token to
         // transformers' chat template.
         assertEquals(false, report.path("chat").path("specialInContent").get(0).path("same").asBoolean(true));
+        assertEquals("[\"torch.bfloat16\"]", report.path("bf16").path("storedDtypes").toString());
+        // bfloat16 keeps 8 bits of mantissa: the scores move, a little.
+        assertTrue(report.path("bf16").path("maxAbsDifference").asDouble() < 0.1, report.toString());
         assertEquals(texts.size(), report.path("encode").path("texts").asInt());
         assertEquals(0, report.path("encode").path("mismatches").size(), report.toString());
     }
