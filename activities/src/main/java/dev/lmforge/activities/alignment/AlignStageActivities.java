@@ -373,7 +373,7 @@ public final class AlignStageActivities implements AlignStage {
 
             Map<String, ArtifactRef> outputs = new LinkedHashMap<>();
             outputs.put(Outputs.MODEL, context.putArtifact(exportModel(trainer, base, baseRef, tokenizerFile,
-                    reportBytes, work), "model", Map.of("format", "tensorflow-saved-model+tokenizer", "aligned", true,
+                    reportBytes, work), "model", Map.of("format", "tensorflow-saved-model+hf-llama+tokenizer", "aligned", true,
                     "lineage", lineage)));
             outputs.put(Outputs.CHECKPOINT, last.get().artifact());
             outputs.put(Outputs.REPORT, context.putArtifact(reportBytes, "alignment-report", lineage));
@@ -402,19 +402,19 @@ public final class AlignStageActivities implements AlignStage {
         return JSON.treeToValue(found.state().stageState(), AlignmentState.class);
     }
 
-    /** The aligned model as pretraining exports one: the SavedModel, the tokenizer, and a description. */
+    /** The aligned model as pretraining exports one: the SavedModel, the Hugging Face folder, the tokenizer, a description. */
     private static Path exportModel(DecoderTrainer trainer, TrainingCheckpoint base, ArtifactRef baseRef,
                                     Path tokenizerFile, byte[] report, Path work) throws IOException {
         Path dir = work.resolve("model");
-        trainer.exportSavedModel(dir.resolve("saved_model"));
+        ModelArchive.writeServingForms(trainer, BpeTokenizer.load(tokenizerFile), dir);
         Files.copy(tokenizerFile, dir.resolve(BpeTokenizer.FILE_NAME));
         Map<String, Object> description = new LinkedHashMap<>();
-        description.put("format", "lmforge-model-v1");
+        description.put("format", "lmforge-model-v2");
         description.put("shape", base.shape());
         description.put("steps", trainer.step());
         description.put("aligned", true);
         description.put("base", baseRef.digest());
-        Files.write(dir.resolve("model.json"), JSON.writeValueAsBytes(description));
+        Files.write(dir.resolve(ModelArchive.DESCRIPTION), JSON.writeValueAsBytes(description));
         Files.write(dir.resolve("alignment-report.json"), report);
         return ModelArchive.zip(dir, work.resolve("model.zip"));
     }

@@ -1,6 +1,7 @@
 package dev.lmforge.activities.cli;
 
 import dev.lmforge.activities.bench.DataBenchCommand;
+import dev.lmforge.activities.bench.ExportBenchCommand;
 import dev.lmforge.activities.bench.TokenizerBenchCommand;
 import dev.lmforge.activities.bench.TrainBenchCommand;
 import java.io.IOException;
@@ -65,8 +66,10 @@ public final class LmforgeCli {
         all.add(new DataBenchCommand());
         all.add(new TokenizerBenchCommand());
         all.add(new TrainBenchCommand());
+        all.add(new ExportBenchCommand());
         all.add(new EvalCommand());
         all.add(new AlignCommand());
+        all.add(new ModelCommand());
         return new LmforgeCli(all);
     }
 

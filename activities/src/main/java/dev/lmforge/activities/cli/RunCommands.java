@@ -544,7 +544,7 @@ final class RunCommands {
         }
     }
 
-    private static JsonNode call(String method, String path, HttpRequest.BodyPublisher body, String contentType) throws Exception {
+    static JsonNode call(String method, String path, HttpRequest.BodyPublisher body, String contentType) throws Exception {
         HttpResponse<String> response = send(request(method, path, body, contentType).header("Accept", "application/json").build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() >= 400) {
@@ -591,7 +591,7 @@ final class RunCommands {
     }
 
     /** {@code LMFORGE_TOKEN}, else the local stack's token file; a clear error when there is neither. */
-    private static String token() throws IOException {
+    static String token() throws IOException {
         String token = System.getenv("LMFORGE_TOKEN");
         if (token != null && !token.isBlank()) {
             return token.strip();

@@ -1,16 +1,23 @@
 package dev.lmforge.activities.model;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
+import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -25,6 +32,9 @@ import org.tensorflow.types.family.TFloating;
  */
 public final class DecoderLanguageModel implements LanguageModel {
 
+    /** The key of the SavedModel's serving signature. */
+    public static final String SERVING_SIGNATURE = "serving_default";
+
     private final TrainingSetup setup;
     private final Graph graph;
     private final Session session;
@@ -35,20 +45,64 @@ public final class DecoderLanguageModel implements LanguageModel {
     private final InferenceOps ops;
 
     /** The graph's handles, free of the parameter type; keys and values come one per layer. */
-    private record InferenceOps(Operand<TFloat32> targetLogProbabilities, List<Operand<?>> pastKeys,
-                                List<Operand<?>> pastValues, Operand<TFloat32> nextLogProbabilities,
-                                List<Operand<?>> keys, List<Operand<?>> values) {
+    private record InferenceOps(Operand<TFloat32> targetLogProbabilities, Operand<TFloat32> logits,
+                                List<Operand<?>> pastKeys, List<Operand<?>> pastValues,
+                                Operand<TFloat32> nextLogProbabilities, List<Operand<?>> keys,
+                                List<Operand<?>> values, List<ParameterOps> parameters) {
+    }
+
+    /** One variable: its name and shape, its value as float32, and an assignment from a fed float32 tensor. */
+    private record ParameterOps(String name, Shape shape, Operand<TFloat32> value, Placeholder<TFloat32> feed,
+                                Op assign) {
     }
 
     /**
      * Builds the model of {@code setup} (its shape, precision, threads and device; batch sizes are the scoring
-     * batch) and reads its weights from {@code checkpoint}, a {@link DecoderTrainer#save} directory.
+     * batch) and reads its weights from {@code checkpoint}, a {@link DecoderTrainer#save} directory or a
+     * SavedModel's {@code variables} folder (only the model's variables are read; optimizer state is ignored).
      */
     public DecoderLanguageModel(TrainingSetup setup, Path checkpoint) {
-        Path index = checkpoint.resolve(DecoderTrainer.CHECKPOINT_PREFIX + ".index");
-        if (!Files.isRegularFile(index)) {
-            throw new IllegalArgumentException("no checkpoint in " + checkpoint + ": " + index + " is missing");
+        this(setup);
+        try {
+            Path index = checkpoint.resolve(DecoderTrainer.CHECKPOINT_PREFIX + ".index");
+            if (!Files.isRegularFile(index)) {
+                throw new IllegalArgumentException("no checkpoint in " + checkpoint + ": " + index + " is missing");
+            }
+            session.restore(checkpoint.resolve(DecoderTrainer.CHECKPOINT_PREFIX).toString());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
+    }
+
+    /** Where {@link #ofWeights} reads each variable's values, row-major in lmforge's layout. */
+    @FunctionalInterface
+    interface WeightSource {
+        float[] values(String variable, Shape shape) throws IOException;
+    }
+
+    /** The model of {@code setup} with the weights {@code source} gives for each variable. */
+    static DecoderLanguageModel ofWeights(TrainingSetup setup, WeightSource source) throws IOException {
+        DecoderLanguageModel model = new DecoderLanguageModel(setup);
+        try {
+            for (ParameterOps parameter : model.ops.parameters()) {
+                float[] values = source.values(parameter.name(), parameter.shape());
+                if (values.length != parameter.shape().size()) {
+                    throw new IllegalArgumentException(parameter.name() + " needs " + parameter.shape().size()
+                            + " values, not " + values.length);
+                }
+                try (TFloat32 tensor = TFloat32.tensorOf(parameter.shape(), DataBuffers.of(values, true, false))) {
+                    model.session.runner().feed(parameter.feed(), tensor).addTarget(parameter.assign()).run();
+                }
+            }
+            return model;
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private DecoderLanguageModel(TrainingSetup setup) {
         this.setup = setup;
         this.graph = new Graph();
         try {
@@ -66,19 +120,23 @@ public final class DecoderLanguageModel implements LanguageModel {
             graph.close();
             throw e;
         }
-        try {
-            session.restore(checkpoint.resolve(DecoderTrainer.CHECKPOINT_PREFIX).toString());
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
     }
 
     private <T extends TFloating> InferenceOps build(Ops tf, Class<T> type) {
         DecoderModel<T> model = new DecoderModel<>(tf, setup.shape(), setup.precision(), type,
                 setup.optimizer().initStd(), setup.seed());
-        Operand<TFloat32> scored = tf.dtypes.cast(
-                model.targetLogProbabilities(model.logits(inputs), targets), TFloat32.class);
+        Operand<T> logits = model.logits(inputs);
+        Operand<TFloat32> scored = tf.dtypes.cast(model.targetLogProbabilities(logits, targets), TFloat32.class);
+        Operand<TInt32> logitsShape = tf.concat(List.of(tf.shape(inputs),
+                tf.constant(new int[] {setup.shape().vocab()})), tf.constant(0));
+        Operand<TFloat32> servingLogits = tf.dtypes.cast(tf.reshape(logits, logitsShape), TFloat32.class);
+        List<ParameterOps> parameters = new ArrayList<>();
+        for (DecoderModel.Parameter<T> parameter : model.parameters()) {
+            Placeholder<TFloat32> feed = tf.placeholder(TFloat32.class);
+            parameters.add(new ParameterOps(parameter.name(), parameter.shape(),
+                    tf.dtypes.cast(parameter.variable(), TFloat32.class), feed,
+                    tf.assign(parameter.variable(), tf.dtypes.cast(feed, type))));
+        }
 
         List<Operand<T>> pastKeys = new ArrayList<>();
         List<Operand<T>> pastValues = new ArrayList<>();
@@ -91,8 +149,50 @@ public final class DecoderLanguageModel implements LanguageModel {
                 tf.constant(1));
         Operand<TFloat32> next = tf.dtypes.cast(
                 tf.gather(tf.nn.logSoftmax(step.logits()), last, tf.constant(0)), TFloat32.class);
-        return new InferenceOps(scored, List.copyOf(pastKeys), List.copyOf(pastValues), next,
-                List.copyOf(step.keys()), List.copyOf(step.values()));
+        return new InferenceOps(scored, servingLogits, List.copyOf(pastKeys), List.copyOf(pastValues), next,
+                List.copyOf(step.keys()), List.copyOf(step.values()), List.copyOf(parameters));
+    }
+
+    /** The model's shape. */
+    public ModelShape shape() {
+        return setup.shape();
+    }
+
+    /** Every variable's name and shape, in creation order. */
+    Map<String, Shape> variables() {
+        Map<String, Shape> variables = new LinkedHashMap<>();
+        ops.parameters().forEach(p -> variables.put(p.name(), p.shape()));
+        return variables;
+    }
+
+    /** The values of variable {@code name}, row-major, as float32. */
+    float[] weights(String name) {
+        ParameterOps parameter = ops.parameters().stream().filter(p -> p.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the model has no variable " + name));
+        try (Result result = session.runner().fetch(parameter.value()).run()) {
+            float[] values = new float[Math.toIntExact(parameter.shape().size())];
+            ((TFloat32) result.get(0)).copyTo(DataBuffers.of(values, false, false));
+            return values;
+        }
+    }
+
+    /**
+     * Writes a TensorFlow SavedModel holding only what serving needs, the model's weights and its forward pass
+     * (no optimizer state, no gradients): its {@value #SERVING_SIGNATURE} signature maps
+     * {@code tokens} (int32 {@code [batch, positions]}, positions up to seqLen) to {@code logits} (float32
+     * {@code [batch, positions, vocab]}).
+     */
+    public void exportSavedModel(Path directory) {
+        Signature signature = Signature.builder()
+                .key(SERVING_SIGNATURE)
+                .input("tokens", inputs)
+                .output("logits", ops.logits())
+                .build();
+        try {
+            SavedModelBundle.exporter(directory.toString()).withSession(session).withSignature(signature).export();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot export a SavedModel to " + directory, e);
+        }
     }
 
     @Override

@@ -27,11 +27,11 @@ import org.tensorflow.types.family.TNumber;
  */
 final class DecoderModel<T extends TFloating> {
 
-    /** RMSNorm's epsilon, as in LLaMA (the paper does not give one). */
-    private static final double NORM_EPSILON = 1e-6;
+    /** RMSNorm's epsilon, as in LLaMA (the paper does not give one); exports write it into their configs. */
+    static final double NORM_EPSILON = 1e-6;
 
     /** Rotary embeddings' base wavelength, as in RoFormer and LLaMA (the paper does not give one). */
-    private static final double ROPE_BASE = 10_000;
+    static final double ROPE_BASE = 10_000;
 
     /** Added to the attention scores of future positions: its exponential underflows to exactly zero. */
     private static final double MASKED = -1e9;

@@ -14,9 +14,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
-import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
@@ -41,9 +39,6 @@ public final class DecoderTrainer implements AutoCloseable {
     /** File prefix of the variables inside a {@link #save} directory. */
     static final String CHECKPOINT_PREFIX = "variables";
 
-    /** The key of the SavedModel's serving signature. */
-    public static final String SERVING_SIGNATURE = "serving_default";
-
     private final TrainingSetup setup;
     private final Graph graph;
     private final Session session;
@@ -52,13 +47,12 @@ public final class DecoderTrainer implements AutoCloseable {
     private final Placeholder<TFloat32> weights;
     private final Placeholder<TFloat64> weightTotal;
     private final Placeholder<TFloat64> learningRateFeed;
-    private final Placeholder<TInt32> servingTokens;
     private final Placeholder<TString> weightsPrefix;
     private final TrainingOps ops;
 
     /** The graph's handles, free of the parameter type. */
     private record TrainingOps(Operand<TFloat64> loss, Operand<TFloat32> targetLogProbabilities, Op accumulate, Op update, Operand<TFloat64> gradientNorm,
-                               Operand<TInt64> step, Operand<TFloat32> servingLogits, Op restoreWeights,
+                               Operand<TInt64> step, Op restoreWeights,
                                long parameterCount, List<String> parameterNames) {
     }
 
@@ -76,7 +70,6 @@ public final class DecoderTrainer implements AutoCloseable {
             weights = tf.withName("loss_weights").placeholder(TFloat32.class);
             weightTotal = tf.withName("loss_weight_total").placeholder(TFloat64.class);
             learningRateFeed = tf.withName("learning_rate").placeholder(TFloat64.class);
-            servingTokens = tf.withName("tokens").placeholder(TInt32.class);
             weightsPrefix = tf.withName("weights_prefix").placeholder(TString.class);
             ops = build(tf, setup.precision().parameterType());
             session = new Session(graph, TensorFlowRuntime.sessionConfig(setup.threads()));
@@ -112,13 +105,9 @@ public final class DecoderTrainer implements AutoCloseable {
             updateOp = accumulator.resetAfter(update.op());
         }
 
-        Operand<TInt32> logitsShape = tf.concat(List.of(tf.shape(servingTokens),
-                tf.constant(new int[] {setup.shape().vocab()})), tf.constant(0));
-        Operand<TFloat32> servingLogits = tf.withName("logits").dtypes.cast(
-                tf.reshape(model.logits(servingTokens), logitsShape), TFloat32.class);
         long count = parameters.stream().mapToLong(p -> p.shape().size()).sum();
         return new TrainingOps(tf.dtypes.cast(loss, TFloat64.class), targetLogProbabilities, accumulate, updateOp,
-                tf.dtypes.cast(update.gradientNorm(), TFloat64.class), adamW.step(), servingLogits,
+                tf.dtypes.cast(update.gradientNorm(), TFloat64.class), adamW.step(),
                 restoreWeights(tf, parameters, type), count,
                 parameters.stream().map(DecoderModel.Parameter::name).toList());
     }
@@ -314,24 +303,6 @@ public final class DecoderTrainer implements AutoCloseable {
             throw new IllegalArgumentException("no checkpoint in " + directory + ": " + index + " is missing");
         }
         return directory.resolve(CHECKPOINT_PREFIX).toString();
-    }
-
-    /**
-     * Writes a TensorFlow SavedModel whose {@value #SERVING_SIGNATURE} signature maps {@code tokens}
-     * (int32 {@code [batch, positions]}, positions up to seqLen) to {@code logits} (float32
-     * {@code [batch, positions, vocab]}).
-     */
-    public void exportSavedModel(Path directory) {
-        Signature signature = Signature.builder()
-                .key(SERVING_SIGNATURE)
-                .input("tokens", servingTokens)
-                .output("logits", ops.servingLogits())
-                .build();
-        try {
-            SavedModelBundle.exporter(directory.toString()).withSession(session).withSignature(signature).export();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot export a SavedModel to " + directory, e);
-        }
     }
 
     /** The current values of the variable named {@code name} (a weight, an AdamW moment), flattened; for tests. */

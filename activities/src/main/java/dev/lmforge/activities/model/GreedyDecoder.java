@@ -5,14 +5,23 @@ import java.util.List;
 
 /**
  * Greedy decoding through the model's key/value cache ({@link LanguageModel#startDecoding}): the most likely
- * token each step, until the document end token, a stop sequence, or the token limit.
+ * token each step (or, given a {@link TokenSampler}, a drawn one), until the document end token, a stop sequence,
+ * or the token limit.
  */
 public final class GreedyDecoder {
 
     private final ModelWithTokenizer model;
+    private final TokenSampler sampler;
 
+    /** Greedy: the most likely token each step. */
     public GreedyDecoder(ModelWithTokenizer model) {
+        this(model, null);
+    }
+
+    /** Draws each token with {@code sampler}; greedy when it is null. */
+    public GreedyDecoder(ModelWithTokenizer model, TokenSampler sampler) {
         this.model = model;
+        this.sampler = sampler;
     }
 
     /** Why a generation ended. */
@@ -58,7 +67,8 @@ public final class GreedyDecoder {
         int[] chosen = new int[maxNewTokens];
         try (LanguageModel.Decoding decoding = model.model().startDecoding(kept)) {
             for (int step = 0; step < maxNewTokens; step++) {
-                int token = argmax(decoding.nextLogProbabilities());
+                float[] next = decoding.nextLogProbabilities();
+                int token = sampler == null ? argmax(next) : sampler.choose(next);
                 if (token == end) {
                     int[] tokens = Arrays.copyOf(chosen, step);
                     return new Generation(model.tokenizer().decode(tokens), tokens, StopReason.DOCUMENT_END);

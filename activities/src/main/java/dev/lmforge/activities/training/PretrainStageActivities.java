@@ -356,23 +356,24 @@ public final class PretrainStageActivities implements PretrainStage {
                 "TrainingDiverged");
     }
 
-    /** The model as one artifact: the SavedModel, the tokenizer and a description of both. */
+    /** The model as one artifact: the SavedModel, the Hugging Face folder, the tokenizer and a description. */
     private static ArtifactRef export(StageContext context, DecoderTrainer trainer, TrainingJob job,
                                       ArtifactRef tokenizerRef, long step, long tokens, double loss, Path work)
             throws IOException {
         Path dir = work.resolve("model");
-        trainer.exportSavedModel(dir.resolve("saved_model"));
+        Files.createDirectories(dir);
         context.artifacts().download(tokenizerRef.digest(), dir.resolve(BpeTokenizer.FILE_NAME));
+        ModelArchive.writeServingForms(trainer, BpeTokenizer.load(dir.resolve(BpeTokenizer.FILE_NAME)), dir);
         Map<String, Object> description = new LinkedHashMap<>();
-        description.put("format", "lmforge-model-v1");
+        description.put("format", "lmforge-model-v2");
         description.put("shape", job.shape());
         description.put("steps", step);
         description.put("tokens", tokens);
         description.put("loss", loss);
         description.put("tokenizer", tokenizerRef.digest());
-        Files.write(dir.resolve("model.json"), JSON.writeValueAsBytes(description));
+        Files.write(dir.resolve(ModelArchive.DESCRIPTION), JSON.writeValueAsBytes(description));
         Path zip = ModelArchive.zip(dir, work.resolve("model.zip"));
-        return context.putArtifact(zip, "model", Map.of("format", "tensorflow-saved-model+tokenizer",
+        return context.putArtifact(zip, "model", Map.of("format", "tensorflow-saved-model+hf-llama+tokenizer",
                 "parameters", trainer.parameterCount(), "steps", step, "loss", loss));
     }
 

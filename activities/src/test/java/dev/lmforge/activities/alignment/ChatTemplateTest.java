@@ -1,6 +1,8 @@
 package dev.lmforge.activities.alignment;
 
 import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.model.HfTokenizerConfig;
+import dev.lmforge.activities.model.ModelWithTokenizer;
 import dev.lmforge.activities.text.BpeTokenizer;
 import dev.lmforge.activities.tokenizer.BpeTrainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -17,6 +19,21 @@ class ChatTemplateTest {
 
     private final BpeTokenizer tokenizer = TinyChatModels.tokenizer();
     private final ChatTemplate template = new ChatTemplate(tokenizer);
+
+    /**
+     * The Jinja chat template of the Hugging Face export spells the same tokens as this template (transformers
+     * renders it against SFT's ids in HfExportCompatibilityTest).
+     */
+    @Test
+    void theExportedJinjaTemplateNamesTheseTokens() {
+        assertEquals(ModelWithTokenizer.DOCUMENT_START, ChatTemplate.BEGIN);
+        assertEquals(ModelWithTokenizer.DOCUMENT_END, ChatTemplate.END_OF_TURN);
+        assertEquals(HfTokenizerConfig.PADDING, ChatTemplate.PADDING);
+        assertEquals(HfTokenizerConfig.ROLES, Arrays.stream(ChatRole.values()).map(ChatRole::jsonName).toList());
+        for (ChatRole role : ChatRole.values()) {
+            assertEquals("<|" + role.jsonName() + "|>", role.token());
+        }
+    }
 
     @Test
     void onlyAssistantTextAndItsEndAreTrained() {

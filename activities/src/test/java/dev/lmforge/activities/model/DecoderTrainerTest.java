@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
@@ -206,12 +209,19 @@ class DecoderTrainerTest {
     }
 
     @Test
-    void exportedSavedModelServesTheTrainersLogits(@TempDir Path dir) {
+    void servingSavedModelGivesTheTrainersLogitsAndHoldsOnlyTheWeights(@TempDir Path dir) throws IOException {
         int[] tokens = TinyDecoders.randomRows(2, 9);
         try (DecoderTrainer trainer = new DecoderTrainer(TinyDecoders.setup(2, 1, ComputePrecision.FLOAT32))) {
             trainer.step(tokens, null, LEARNING_RATE);
             double expected = trainer.loss(tokens, 2);
-            trainer.exportSavedModel(dir.resolve("model"));
+            trainer.save(dir.resolve("checkpoint"));
+            try (DecoderLanguageModel model = new DecoderLanguageModel(trainer.setup(), dir.resolve("checkpoint"))) {
+                model.exportSavedModel(dir.resolve("model"));
+            }
+            // The checkpoint carries AdamW's two moments beside the weights; the SavedModel the weights alone.
+            long weightBytes = 4 * trainer.parameterCount();
+            assertTrue(dataBytes(dir.resolve("checkpoint")) >= 3 * weightBytes);
+            assertTrue(dataBytes(dir.resolve("model").resolve("variables")) < weightBytes + 4096);
             int seqLen = TinyDecoders.SHAPE.seqLen();
             int vocab = TinyDecoders.SHAPE.vocab();
             int[] inputs = new int[2 * seqLen];
@@ -220,7 +230,7 @@ class DecoderTrainerTest {
             }
             try (SavedModelBundle bundle = SavedModelBundle.load(dir.resolve("model").toString());
                  TInt32 input = TInt32.tensorOf(Shape.of(2, seqLen), DataBuffers.of(inputs, true, false));
-                 Result result = bundle.function(DecoderTrainer.SERVING_SIGNATURE).call(Map.of("tokens", input))) {
+                 Result result = bundle.function(DecoderLanguageModel.SERVING_SIGNATURE).call(Map.of("tokens", input))) {
                 TFloat32 logits = (TFloat32) result.get("logits").orElseThrow();
                 assertEquals(Shape.of(2, seqLen, vocab), logits.shape());
                 double nll = 0;
@@ -240,6 +250,16 @@ class DecoderTrainerTest {
                 }
                 assertEquals(expected, nll / (2 * seqLen), 1e-5);
             }
+        }
+    }
+
+    private static long dataBytes(Path variables) throws IOException {
+        try (Stream<Path> files = Files.list(variables)) {
+            long total = 0;
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("variables.data")).toList()) {
+                total += Files.size(file);
+            }
+            return total;
         }
     }
 

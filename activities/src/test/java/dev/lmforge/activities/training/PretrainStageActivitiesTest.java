@@ -2,6 +2,10 @@ package dev.lmforge.activities.training;
 
 import dev.lmforge.activities.RealStageRuntime;
 import dev.lmforge.activities.StageRuntime;
+import dev.lmforge.activities.model.LanguageModel;
+import dev.lmforge.activities.model.ModelArchive;
+import dev.lmforge.activities.model.StoredModel;
+import dev.lmforge.activities.model.TrainingCheckpoint;
 import dev.lmforge.activities.planning.BudgetPlanner;
 import dev.lmforge.activities.planning.BudgetRequest;
 import dev.lmforge.activities.text.BpeTokenizer;
@@ -9,6 +13,7 @@ import dev.lmforge.activities.text.TokenShardIndex;
 import dev.lmforge.activities.text.TokenShardWriter;
 import dev.lmforge.activities.text.TokenShards;
 import dev.lmforge.activities.tokenizer.BpeTrainer;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -163,6 +168,41 @@ class PretrainStageActivitiesTest {
         assertEquals(losses.get(losses.size() - 1).value(), first.summary().get("loss"), 1e-12);
         double heldOut = first.summary().get("heldOutLoss");
         assertTrue(heldOut < start - 0.5 && heldOut > end - 1.5, "held-out loss " + heldOut + " near the training loss " + end);
+    }
+
+    /**
+     * The model artifact holds the serving SavedModel and the Hugging Face folder; both score as the final
+     * checkpoint does, and the SavedModel carries the weights only, not the checkpoint's AdamW moments.
+     */
+    @Test
+    void theModelArtifactServesInBothFormsAsTheFinalCheckpoint(@TempDir Path tmp) throws Exception {
+        Path zip = tmp.resolve("model.zip");
+        runtime.artifacts().download(first.outputs().get(Outputs.MODEL).digest(), zip);
+        Path unzipped = tmp.resolve("unzipped");
+        try (var in = Files.newInputStream(zip)) {
+            ModelArchive.unzip(in, unzipped);
+        }
+        TrainingCheckpoint state;
+        try (var in = runtime.artifacts().open(first.outputs().get(Outputs.CHECKPOINT).digest())) {
+            state = TrainingCheckpoint.unpack(in, tmp.resolve("checkpoint"));
+        }
+        int[][] rows = {new int[state.shape().seqLen() + 1]};
+        for (int i = 0; i < rows[0].length; i++) {
+            rows[0][i] = (i * 31 + 7) % state.shape().vocab();
+        }
+        try (LanguageModel checkpoint = state.languageModel(tmp.resolve("checkpoint"), 1);
+             StoredModel.Opened archive = StoredModel.open(zip, 1);
+             StoredModel.Opened hf = StoredModel.open(unzipped.resolve(ModelArchive.HF_FOLDER), 1)) {
+            float[] expected = checkpoint.tokenLogProbabilities(rows)[0];
+            assertArrayEquals(expected, archive.model().model().tokenLogProbabilities(rows)[0], 1e-5f);
+            assertArrayEquals(expected, hf.model().model().tokenLogProbabilities(rows)[0], 1e-5f);
+        }
+        long weights = 4 * first.summary().get("parameters").longValue();
+        long savedModelVariables;
+        try (var files = Files.list(unzipped.resolve(ModelArchive.SAVED_MODEL).resolve("variables"))) {
+            savedModelVariables = files.mapToLong(f -> f.toFile().length()).sum();
+        }
+        assertTrue(savedModelVariables < weights + 8192, savedModelVariables + " bytes for " + weights + " of weights");
     }
 
     @Test

@@ -37,7 +37,7 @@ public enum Stage {
             Set.of(), Set.of(Outputs.TOKENS), Set.of(Outputs.PLAN, Outputs.SCALING_FIT),
             (spec, dumps) -> PlanStageConfig.of(spec),
             new StageActivity<>(PlanStage.class, PlanStage::plan)),
-    PRETRAIN("pretrain", QueueKind.GPU, 1, Duration.ofDays(60), Duration.ofSeconds(60), 100,
+    PRETRAIN("pretrain", QueueKind.GPU, 2, Duration.ofDays(60), Duration.ofSeconds(60), 100,
             Set.of(Outputs.PLAN, Outputs.TOKENS, Outputs.TOKENIZER), Set.of(Outputs.HELD_OUT, Outputs.SCALING_FIT),
             Set.of(Outputs.MODEL, Outputs.CHECKPOINT, Outputs.BOUNDARY_CHECKPOINT),
             (spec, dumps) -> new PretrainStageConfig(spec.training()),
@@ -49,7 +49,7 @@ public enum Stage {
             (spec, dumps) -> new EvaluateStageConfig(spec.evaluation()),
             new StageActivity<>(EvaluateStage.class, EvaluateStage::evaluate)),
     /** Its SFT and preference data come from {@link AlignStage#snapshotData}, not from an earlier stage. */
-    ALIGN("align", QueueKind.GPU, 2, Duration.ofDays(7), Duration.ofSeconds(60), 20,
+    ALIGN("align", QueueKind.GPU, 3, Duration.ofDays(7), Duration.ofSeconds(60), 20,
             Set.of(Outputs.CHECKPOINT, Outputs.TOKENIZER), Set.of(Outputs.SFT_DATA, Outputs.PREFERENCE_DATA),
             Set.of(Outputs.MODEL, Outputs.CHECKPOINT, Outputs.REPORT),
             (spec, dumps) -> AlignStageConfig.of(spec),
