@@ -67,6 +67,26 @@ class ArtifactStoreTest {
     }
 
     @Test
+    void theProcessCountsTheBytesItSendsAndReadsButNotAStoredFileSentAgain() throws Exception {
+        byte[] content = random(1_500_000, 7);
+        Path file = dir.resolve("counted.bin");
+        Files.write(file, content);
+        long sent = store.bytesUploaded();
+        long read = store.bytesRead();
+        String digest = store.put(file).digest();
+        assertEquals(sent + content.length, store.bytesUploaded(), "a new file is sent whole");
+        store.put(file);
+        store.put(content);
+        assertEquals(sent + content.length, store.bytesUploaded(), "stored content is not sent again");
+        store.readAllBytes(digest);
+        store.download(digest, dir.resolve("counted-copy.bin"));
+        try (InputStream range = store.openRange(digest, 10, 100)) {
+            range.readAllBytes();
+        }
+        assertEquals(read + 2L * content.length + 100, store.bytesRead(), "a read, a download and a range");
+    }
+
+    @Test
     void aStreamLargerThanOnePartIsUploadedInPartsAndReadBackWhole() {
         byte[] content = random(40 * 1024 * 1024 + 17, 2);
         ArtifactStore.StoredObject stored = store.put(new ByteArrayInputStream(content));
