@@ -13,37 +13,39 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The smoke run of {@code lmforge bench tokenizer}: the benchmark at its smallest size (the bundled sample corpus, a
- * 300-id vocabulary, a tenth of a second per throughput figure), so it cannot rot unnoticed. It checks only that the
- * benchmark runs to the end and prints every figure as a finite number; the figures themselves are not judged.
+ * The smoke run of {@code lmforge bench tokenizer --against hf}: the benchmark at its smallest size (two files of the
+ * bundled sample corpus, a 300-id vocabulary, a tenth of a second per throughput figure), so it cannot rot
+ * unnoticed. It checks that both sides ran (Hugging Face tokenizers installed and answering), that they gave the
+ * same ids for every document, and that every figure is a finite positive number; the figures are not judged.
  */
 class TokenizerBenchCommandTest {
 
-    private static final Pattern ENCODE = Pattern.compile(
-        "encode, \\d+ threads?: +lmforge +(\\S+) MB/s +Hugging Face +(\\S+) MB/s +ratio (\\S+)x");
+    private static final Pattern PEER = Pattern.compile(
+        "peer ([^:]+): lmforge (\\S+) (MB/s|s|MB), hf[ a-z_]* (\\S+) (MB/s|s|MB), ratio (\\S+)");
 
     @Test
-    void smokeRunPrintsEveryFigure() throws Exception {
+    void smokeRunAgainstHuggingFaceAgreesAndPrintsEveryFigure() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         int exit = new TokenizerBenchCommand().run(Args.parse(List.of(
                 "--corpus", "../samples/corpus/dump-2024-01.jsonl", "--corpus", "../samples/corpus/dump-2024-03.jsonl.zst",
-                "--vocab-size", "300", "--seconds", "0.1", "--threads", "2")),
+                "--vocab-size", "300", "--seconds", "0.1", "--threads", "2", "--against", "hf")),
             new PrintStream(printed, true, StandardCharsets.UTF_8), System.err);
         String out = printed.toString(StandardCharsets.UTF_8);
 
         assertEquals(0, exit, out);
-        assertTrue(out.matches("(?s).*train \\d+ ids: [0-9.]+ s.*"), out);
+        assertTrue(out.matches("(?s).*train 300 ids: [0-9.]+ s.*"), out);
         assertTrue(out.matches("(?s).*compression: [0-9.]+ bytes per token.*"), out);
-        assertTrue(out.matches("(?s).*documents where the ids differ: 0 of [1-9]\\d*.*"), out);
-        Matcher encode = ENCODE.matcher(out);
+        assertTrue(out.matches("(?s).*ids: identical for all [1-9]\\d* documents.*"), out);
+        assertTrue(out.matches("(?s).*merges: lmforge 38, hf 38; .*"), out);
+        Matcher peer = PEER.matcher(out);
         int lines = 0;
-        while (encode.find()) {
+        while (peer.find()) {
             lines++;
-            for (int group = 1; group <= 3; group++) {
-                double figure = Double.parseDouble(encode.group(group));
-                assertTrue(Double.isFinite(figure) && figure > 0, "figure " + encode.group(group) + " in " + encode.group());
+            for (int group : new int[] {2, 4, 6}) {
+                double figure = Double.parseDouble(peer.group(group));
+                assertTrue(Double.isFinite(figure) && figure > 0, "figure " + peer.group(group) + " in " + peer.group());
             }
         }
-        assertEquals(2, lines, out);
+        assertEquals(6, lines, out);
     }
 }
