@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Python peers that {@code lmforge bench ... --against} compares with (Hugging Face {@code tokenizers},
@@ -70,45 +69,21 @@ final class PythonPeers {
         Files.writeString(file, resource(script));
         List<String> command = new ArrayList<>(List.of(venv.resolve("bin/python").toString(), file.toString()));
         command.addAll(arguments);
-        String out = exec(command, environment, timeoutMinutes).strip();
-        String last = out.substring(out.lastIndexOf('\n') + 1);
+        String last = ChildProcess.lastLine(exec(command, environment, timeoutMinutes));
         try {
             return JSON.readTree(last);
         } catch (IOException e) {
-            throw new PeerUnavailable(script + " printed no JSON figures at the end: " + tail(last));
+            throw new PeerUnavailable(script + " printed no JSON figures at the end: " + ChildProcess.tail(last));
         }
     }
 
     private static String exec(List<String> command, Map<String, String> environment, long minutes)
             throws PeerUnavailable, IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(environment);
-        Process process;
         try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new PeerUnavailable("cannot start " + command.get(0) + ": " + e.getMessage());
+            return ChildProcess.output(command, environment, minutes);
+        } catch (ChildProcess.Failed e) {
+            throw new PeerUnavailable(e.getMessage());
         }
-        process.getOutputStream().close();
-        byte[] output;
-        try (InputStream in = process.getInputStream()) {
-            output = in.readAllBytes();   // the scripts print a few lines; pip --quiet only its errors
-        }
-        if (!process.waitFor(minutes, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new PeerUnavailable(Path.of(command.get(1)).getFileName() + " ran past " + minutes + " minutes");
-        }
-        String text = new String(output, StandardCharsets.UTF_8);
-        if (process.exitValue() != 0) {
-            throw new PeerUnavailable(String.join(" ", command.subList(0, Math.min(3, command.size())))
-                + " exited with " + process.exitValue() + ": " + tail(text));
-        }
-        return text;
-    }
-
-    private static String tail(String text) {
-        String t = text.strip();
-        return t.length() > 2000 ? "..." + t.substring(t.length() - 2000) : t;
     }
 
     private static String resource(String name) throws IOException {

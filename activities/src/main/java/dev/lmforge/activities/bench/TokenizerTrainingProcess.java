@@ -7,14 +7,12 @@ import dev.lmforge.activities.text.BpeTokenizer;
 import dev.lmforge.activities.text.CorpusReader;
 import dev.lmforge.activities.tokenizer.BpeTrainer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
  * lmforge's side of the tokenizer training comparison, in a process of its own so that its peak resident memory
@@ -77,17 +75,10 @@ final class TokenizerTrainingProcess {
             .filter(a -> a.startsWith("-X") || a.startsWith("-D")).forEach(command::add);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), TokenizerTrainingProcess.class.getName(),
             Integer.toString(vocabularySize), documents.toString(), outDir.toString()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        String out;
-        try (InputStream in = process.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            return JSON.readTree(ChildProcess.lastLine(ChildProcess.output(command, Map.of(), 30)));
+        } catch (ChildProcess.Failed e) {
+            throw new IOException("the lmforge training process failed: " + e.getMessage(), e);
         }
-        if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            process.destroyForcibly();
-            throw new IOException("the lmforge training process failed: "
-                + (out.length() > 2000 ? "..." + out.substring(out.length() - 2000) : out));
-        }
-        return JSON.readTree(out.substring(out.lastIndexOf('\n') + 1));
     }
 }
