@@ -31,15 +31,18 @@ final class TokenizerTrainingProcess {
         int vocabularySize = Integer.parseInt(words[0]);
         List<String> documents = new ArrayList<>();
         CorpusReader.readText(Path.of(words[1]), (text, ends) -> documents.add(text));
+        long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         long start = System.nanoTime();
         BpeTrainer trainer = new BpeTrainer(vocabularySize);
         documents.forEach(trainer::addText);
         long counted = System.nanoTime();
         BpeTokenizer tokenizer = trainer.train();
         long trained = System.nanoTime();
+        long trainedCpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         Path file = tokenizer.save(Files.createDirectories(Path.of(words[2])));
         ObjectNode figures = JSON.createObjectNode()
             .put("seconds", (trained - start) / 1e9)
+            .put("cpuSeconds", (trainedCpu - cpu) / 1e9)
             .put("countingSeconds", (counted - start) / 1e9)
             .put("mergingSeconds", (trained - counted) / 1e9)
             .put("distinctPieces", trainer.distinctPieces())

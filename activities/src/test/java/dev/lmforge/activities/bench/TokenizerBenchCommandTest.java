@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizerBenchCommandTest {
 
     private static final Pattern PEER = Pattern.compile(
-        "peer ([^:]+): lmforge (\\S+) (MB/s|s|MB), hf[ a-z_]* (\\S+) (MB/s|s|MB), ratio (\\S+)");
+        "peer ([^:]+): lmforge (\\S+) (MB/CPU s|MB/s|CPU s|s|MB), hf[ a-z_]* (\\S+) (MB/CPU s|MB/s|CPU s|s|MB), ratio (\\S+)");
 
     @TempDir
     Path dir;
