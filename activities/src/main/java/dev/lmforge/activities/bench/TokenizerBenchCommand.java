@@ -100,7 +100,7 @@ public final class TokenizerBenchCommand implements Command {
             // One thread: bytes per CPU second, the per-core figure; all threads: bytes per wall second.
             double ours1 = throughput(documents, lmforge, 1, seconds).cpuMBps();
             double oursN = throughput(documents, lmforge, threads, seconds).wallMBps();
-            out.printf("encode, 1 thread:   lmforge %7.1f MB/s per CPU second%n", ours1);
+            out.printf("encode, 1 thread:   lmforge %7.1f MB per CPU second%n", ours1);
             out.printf("encode, %d threads: lmforge %7.1f MB/s%n", threads, oursN);
             if (against == null) {
                 return 0;
