@@ -34,6 +34,12 @@ import java.util.Map;
  * and SHA-256 hashing the same bytes, and the pipeline's peak heap. Run it with a small heap to show that memory
  * does not grow with the corpus: {@code JAVA_OPTS=-Xmx64m lmforge bench data} generates 256 MB. Its smoke run is
  * {@code DataBenchCommandTest}.
+ *
+ * <p>{@code lmforge bench data --against datatrove [--sample DIR] [--size-mb N]} instead compares lmforge's MinHash
+ * deduplication with datatrove's and datasketch's (see {@link DedupComparison}) on the bundled sample corpus
+ * ({@code samples/corpus}, with its {@code planted.tsv}) and on a generated corpus of {@code N} MB (1 GB by default)
+ * with planted exact and near copies, and ends with one {@code peer ...} line per comparison. If the peers cannot be
+ * installed it says why and prints lmforge's figures alone.
  */
 public final class DataBenchCommand implements Command {
 
@@ -65,7 +71,10 @@ public final class DataBenchCommand implements Command {
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
-        args.allowOnly("size-mb", "dir", "partitions", "json");
+        args.allowOnly("size-mb", "dir", "partitions", "json", "against", "sample");
+        if (args.has("against")) {
+            return against(args, out, err);
+        }
         long heap = Runtime.getRuntime().maxMemory();
         // Four times the heap by default, within [32 MB, 1 GB] so that a default-sized heap does not fill the disk.
         long sizeBytes = (long) (args.getDouble("size-mb", Math.min(1024, Math.max(32, 4 * heap / MB))) * MB);
@@ -136,6 +145,53 @@ public final class DataBenchCommand implements Command {
                 figures.forEach((k, v) -> out.printf("%-22s %s%n", k, v instanceof Double d ? String.format("%.4g", d) : v));
                 out.println("(MB/s per core: bytes over this thread's CPU time; pipelineToReadSha256 = pipeline MB/s / read+SHA-256 MB/s)");
             }
+            return 0;
+        } finally {
+            if (!args.has("dir")) {
+                WorkDirectory.delete(dir);
+            }
+        }
+    }
+
+    private static int against(Args args, PrintStream out, PrintStream err) throws Exception {
+        if (!args.require("against").equals("datatrove")) {
+            throw new Args.UsageException("--against: only 'datatrove' (with datasketch) is known, got '"
+                + args.require("against") + "'");
+        }
+        if (args.has("json")) {
+            throw new Args.UsageException("--json: not with --against, whose figures are lines of text");
+        }
+        long sizeBytes = (long) (args.getDouble("size-mb", 1024) * MB);
+        Path sample = Path.of(args.has("sample") ? args.require("sample") : "samples/corpus");
+        DataConfig config = DataConfig.defaults().withPartitions((int) args.getLong("partitions", 4));
+        PythonPeers peers;
+        try {
+            peers = PythonPeers.prepare(err);
+        } catch (PythonPeers.PeerUnavailable e) {
+            out.println("peer datatrove, datasketch: unavailable, lmforge's figures only: " + e.getMessage());
+            peers = null;
+        }
+        out.printf("cores: %d available; every side on one thread%n", Runtime.getRuntime().availableProcessors());
+        Path dir = args.has("dir") ? Files.createDirectories(Path.of(args.require("dir")))
+                : Files.createTempDirectory("lmforge-bench-data");
+        try {
+            DedupComparison comparison = new DedupComparison(config, out);
+            List<String> lines = new ArrayList<>();
+            if (Files.isRegularFile(sample.resolve("planted.tsv"))) {
+                List<Path> dumps;
+                try (var listed = Files.list(sample)) {
+                    dumps = listed.filter(p -> p.getFileName().toString().startsWith("dump-")).sorted().toList();
+                }
+                lines.addAll(comparison.compare("sample", dumps, sample.resolve("planted.tsv"), dir.resolve("sample"), peers));
+            } else {
+                out.println("no sample corpus at " + sample + " (no planted.tsv there): generated corpus only");
+            }
+            err.printf("generating %.0f MB in %s ...%n", sizeBytes / MB, dir);
+            Path planted = dir.resolve("planted.tsv");
+            List<Path> files = new SyntheticCorpus(7).writeDumps(dir.resolve("in"), 4, sizeBytes / 4, 0.15, 0.15, planted)
+                .stream().map(SyntheticCorpus.Dump::file).toList();
+            lines.addAll(comparison.compare("generated", files, planted, dir.resolve("generated"), peers));
+            lines.forEach(out::println);
             return 0;
         } finally {
             if (!args.has("dir")) {

@@ -2,6 +2,8 @@ package dev.lmforge.activities.data;
 
 import dev.lmforge.activities.text.Document;
 import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -88,6 +90,24 @@ public final class SyntheticCorpus {
      */
     public List<Dump> writeDumps(Path dir, int dumps, long bytesPerDump, double exactShare, double nearShare)
             throws IOException {
+        return writeDumps(dir, dumps, bytesPerDump, exactShare, nearShare, null);
+    }
+
+    /**
+     * {@link #writeDumps(Path, int, long, double, double)}, and when {@code planted} is not null, the ground truth
+     * there in the bundled sample corpus's {@code planted.tsv} form: one line per record with its id, dump, the
+     * document it copies ({@code k<number>}) and how ({@code original}, {@code exact} or {@code near}).
+     */
+    public List<Dump> writeDumps(Path dir, int dumps, long bytesPerDump, double exactShare, double nearShare,
+                                 Path planted) throws IOException {
+        try (Writer truth = planted == null ? Writer.nullWriter() : Files.newBufferedWriter(planted)) {
+            truth.write("id\tdump\tbase\tkind\n");
+            return writeAll(dir, dumps, bytesPerDump, exactShare, nearShare, truth);
+        }
+    }
+
+    private List<Dump> writeAll(Path dir, int dumps, long bytesPerDump, double exactShare, double nearShare,
+                                  Writer truth) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
         List<Dump> written = new ArrayList<>();
         long next = 0;
@@ -106,7 +126,9 @@ public final class SyntheticCorpus {
                     String text = copy && roll >= exactShare ? nearCopy(document(k), random.nextLong()) : document(k);
                     within += inDump.add(k) ? 0 : 1;
                     anywhere += copy ? 1 : 0;
-                    out.write(new Document("d" + dump + "-" + out.records(), text, dump, "synthetic", "en", Map.of()));
+                    String id = "d" + dump + "-" + out.records();
+                    out.write(new Document(id, text, dump, "synthetic", "en", Map.of()));
+                    truth.write(id + "\t" + dump + "\tk" + k + "\t" + (!copy ? "original" : roll < exactShare ? "exact" : "near") + "\n");
                     bytes += text.length();   // ASCII: one byte a character
                 }
                 out.commit();
