@@ -60,7 +60,7 @@ public final class OutboxEvents {
                     p.put("runName", run.name());
                     p.put("startTime", millis(run.startedAt()));
                     p.set("tags", JSON.valueToTree(Map.of("lmforge.run_id", runId, "lmforge.status", status,
-                            "lmforge.console", s.consoleUrl() + "/runs/" + runId, "lmforge.owner", run.owner())));
+                            "lmforge.console", s.consoleUrl() + "/run.html?id=" + runId, "lmforge.owner", run.owner())));
                     p.set("params", params(run.spec()));
                 } else {
                     p.put("status", mlflowStatus(status));
@@ -92,7 +92,7 @@ public final class OutboxEvents {
                 tags.put("lmforge.stage_row", Long.toString(stageRow));
                 tags.put("lmforge.cache_key", stage.cacheKey());
                 tags.put("lmforge.reused", Boolean.toString(stage.reusedFrom() != null));
-                tags.put("lmforge.console", s.consoleUrl() + "/runs/" + run.id());
+                tags.put("lmforge.console", s.consoleUrl() + "/run.html?id=" + run.id());
                 p.set("tags", JSON.valueToTree(tags));
                 p.set("params", params(stage.config()));
                 enqueue(run.id(), Outbox.MLFLOW, s.mlflowTrackingUri(), "stage:" + stageRow + ":start", "stage.start",

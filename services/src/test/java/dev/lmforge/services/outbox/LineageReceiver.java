@@ -9,25 +9,25 @@ import java.util.List;
 
 /**
  * A local HTTP endpoint that receives OpenLineage events as a catalog would (POST {@code /api/v1/lineage}) and
- * keeps their bodies in arrival order; {@code answer} is the status it replies with.
+ * keeps their bodies in arrival order; {@code answer} is the status it replies with. Shared with web-ui's tests.
  */
-final class LineageReceiver implements AutoCloseable {
+public final class LineageReceiver implements AutoCloseable {
 
     private final int port;
     private final int answer;
     private final List<String> bodies = new ArrayList<>();
     private HttpServer server;
 
-    LineageReceiver(int port, int answer) {
+    public LineageReceiver(int port, int answer) {
         this.port = port;
         this.answer = answer;
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 
-    LineageReceiver start() throws IOException {
+    public LineageReceiver start() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         server.createContext("/api/v1/lineage", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
@@ -43,7 +43,7 @@ final class LineageReceiver implements AutoCloseable {
         return this;
     }
 
-    List<String> bodies() {
+    public List<String> bodies() {
         synchronized (bodies) {
             return List.copyOf(bodies);
         }

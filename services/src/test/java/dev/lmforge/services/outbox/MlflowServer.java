@@ -15,31 +15,32 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real MLflow tracking server (PyPI {@code mlflow}, pinned in {@code infra/scripts/mlflow-venv.sh}, which installs
- * it into a virtual environment under the data folder once) with a SQLite backend on 127.0.0.1, for a test.
+ * it into a virtual environment under the data folder once) with a SQLite backend on 127.0.0.1, for a test;
+ * web-ui's outbox test uses it through services' test-jar.
  */
-final class MlflowServer implements AutoCloseable {
+public final class MlflowServer implements AutoCloseable {
 
     private final Path dir;
     private final int port;
     private Process process;
 
-    MlflowServer(Path dir, int port) {
+    public MlflowServer(Path dir, int port) {
         this.dir = dir;
         this.port = port;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    String uri() {
+    public String uri() {
         return "http://127.0.0.1:" + port;
     }
 
     /** The path of the {@code mlflow} command, installing it first when needed. */
-    static String command() throws IOException, InterruptedException {
+    public static String command() throws IOException, InterruptedException {
         Path script = Path.of("..", "infra", "scripts", "mlflow-venv.sh").toAbsolutePath().normalize();
         Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -49,7 +50,7 @@ final class MlflowServer implements AutoCloseable {
         return out;
     }
 
-    MlflowServer start() throws IOException, InterruptedException {
+    public MlflowServer start() throws IOException, InterruptedException {
         Files.createDirectories(dir);
         process = new ProcessBuilder(List.of(command(), "server", "--backend-store-uri",
                 "sqlite:///" + dir.resolve("mlflow.db").toAbsolutePath(), "--default-artifact-root",

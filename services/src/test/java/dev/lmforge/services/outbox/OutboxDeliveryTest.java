@@ -475,7 +475,7 @@ class OutboxDeliveryTest {
         assertEquals("FINISHED", parent.path("info").path("status").asText());
         Map<String, String> tags = pairs(parent.path("data").path("tags"));
         assertEquals("SUCCEEDED", tags.get("lmforge.status"));
-        assertEquals("http://console.test/runs/" + run.runId(), tags.get("lmforge.console"));
+        assertEquals("http://console.test/run.html?id=" + run.runId(), tags.get("lmforge.console"));
         Map<String, String> params = pairs(parent.path("data").path("params"));
         assertEquals(Integer.toString(LOSS_POINTS), params.get("training.steps"));
         assertEquals("samples/corpus", params.get("corpus.sources.0.path"));
