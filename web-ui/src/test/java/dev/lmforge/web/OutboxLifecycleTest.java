@@ -1,5 +1,6 @@
 package dev.lmforge.web;
 
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -8,14 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.assertions.LocatorAssertions;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.outbox.LineageReceiver;
 import dev.lmforge.services.outbox.MlflowServer;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.net.URI;
+import java.net.URL;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,6 +58,10 @@ class OutboxLifecycleTest {
 
     @Inject
     UserStore users;
+    @TestHTTPResource("/")
+    URL base;
+    @ConfigProperty(name = "lmforge.data-dir")
+    String dataDir;
 
     @BeforeAll
     static void sinks() throws Exception {
@@ -177,6 +187,43 @@ class OutboxLifecycleTest {
         for (Map<String, Object> s : scores.<Map<String, Object>>getList("findAll { it.stage == 'evaluate-base' }")) {
             String key = ("eval." + s.get("task") + "." + s.get("metric")).replaceAll("[^A-Za-z0-9_\\-./ ]", "_");
             assertEquals(((Number) s.get("value")).doubleValue(), logged.get(key), 1e-6, key + " in " + logged.keySet());
+        }
+    }
+
+    /**
+     * In the browser: an admin sets the team's OpenLineage endpoint on the Admin page (a bad one is refused naming
+     * the field), to a receiver that answers 400; the run page then shows its events failed, with the error naming
+     * the endpoint, while the run itself succeeded.
+     */
+    @Test
+    void theAdminPageSetsATeamsEndpointAndTheRunPageShowsItsDeliveries() throws Exception {
+        LocatorAssertions.ContainsTextOptions wait = new LocatorAssertions.ContainsTextOptions().setTimeout(60_000);
+        try (LineageReceiver refusing = new LineageReceiver(MlflowServer.freePort(), 400).start();
+             ConsoleBrowser browser = ConsoleBrowser.launch()) {
+            Page page = browser.signedIn(base.toString(), "admin", ConsoleBrowser.adminPassword(Path.of(dataDir)));
+            page.navigate(base + "admin.html");
+            page.waitForSelector("#team-integrations[data-loads]");
+            page.selectOption("#integrations-team", "lineage");
+            page.waitForFunction("Number(document.getElementById('team-integrations').dataset.loads) >= 2");
+            page.fill("#int-openLineageUrl", "gopher://nowhere");
+            page.fill("#int-mlflowTrackingUri", "");
+            page.click("#team-integrations button[type=submit]");
+            assertThat(page.locator("#integrations-error")).containsText("openLineageUrl", wait);
+            page.fill("#int-openLineageUrl", refusing.url());
+            page.click("#team-integrations button[type=submit]");
+            assertThat(page.locator("#integrations-effective")).containsText("OpenLineage " + refusing.url(), wait);
+            assertThat(page.locator("#integrations-effective")).containsText("MLflow off", wait);
+            ConsoleBrowser.screenshot(page.locator("#team-integrations"), "admin-integrations");
+
+            String id = LifecycleApiTest.submit("name: refused\nteam: lineage\nstages: [data, plan]\ncorpus:\n  sources:\n"
+                    + "    - path: " + LifecycleApiTest.CORPUS + "\ncompute:\n  budget: 1.0e15\n");
+            LifecycleApiTest.awaitStatus(id, "SUCCEEDED");
+            page.navigate(base + "run.html?id=" + id);
+            assertThat(page.locator("#deliveries tr[data-sink=openlineage]")).containsText("failed", wait);
+            assertThat(page.locator("#deliveries tr[data-sink=openlineage]")).containsText("HTTP 400 from " + refusing.url(), wait);
+            ConsoleBrowser.screenshot(page.locator("#deliveries-section"), "run-deliveries");
+            assertEquals(List.of(), browser.policyViolations(), "the pages work under their Content-Security-Policy");
+            page.context().close();
         }
     }
 

@@ -75,10 +75,7 @@ public final class OutboxEvents {
 
     /** After a stage row was opened: START, and for a reused row at once its end. */
     public void stageBegun(long stageRow) {
-        safely("stage row " + stageRow + " began", () -> {
-            StageRecord stage = ledger.runs().stage(stageRow).orElseThrow();
-            RunRecord run = ledger.runs().run(stage.runId()).orElseThrow();
-            IntegrationSettings s = forRun(run);
+        forStage(stageRow, "began", (stage, run, s) -> {
             if (s.openLineageUrl() != null) {
                 enqueue(run.id(), Outbox.OPENLINEAGE, s.openLineageUrl(), "stage:" + stageRow + ":START", "START",
                         lineage(s).stageEvent(stage, EventType.START, stage.startedAt()));
@@ -106,10 +103,7 @@ public final class OutboxEvents {
 
     /** When a stage row starts to run on a worker (it got its slot): RUNNING. */
     public void stageRunning(long stageRow) {
-        safely("stage row " + stageRow + " running", () -> {
-            StageRecord stage = ledger.runs().stage(stageRow).orElseThrow();
-            RunRecord run = ledger.runs().run(stage.runId()).orElseThrow();
-            IntegrationSettings s = forRun(run);
+        forStage(stageRow, "running", (stage, run, s) -> {
             if (s.openLineageUrl() != null) {
                 enqueue(run.id(), Outbox.OPENLINEAGE, s.openLineageUrl(), "stage:" + stageRow + ":RUNNING", "RUNNING",
                         lineage(s).stageEvent(stage, EventType.RUNNING, Instant.now()));
@@ -119,10 +113,19 @@ public final class OutboxEvents {
 
     /** After a stage row ended (succeeded, failed, cancelled, interrupted). */
     public void stageEnded(long stageRow) {
-        safely("stage row " + stageRow + " ended", () -> {
+        forStage(stageRow, "ended", this::ended);
+    }
+
+    /** What a hook does with a stage row, its run and the run's team's settings. */
+    private interface StageHook {
+        void queue(StageRecord stage, RunRecord run, IntegrationSettings settings);
+    }
+
+    private void forStage(long stageRow, String what, StageHook hook) {
+        safely("stage row " + stageRow + " " + what, () -> {
             StageRecord stage = ledger.runs().stage(stageRow).orElseThrow();
             RunRecord run = ledger.runs().run(stage.runId()).orElseThrow();
-            ended(stage, run, forRun(run));
+            hook.queue(stage, run, forRun(run));
         });
     }
 

@@ -57,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OutboxDeliveryTest {
 
-    static final int LOSS_POINTS = 2500;
+    static final int LOSS_POINTS = 1200; // more than one log-batch of 1000
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -203,8 +203,11 @@ class OutboxDeliveryTest {
             t0 = System.nanoTime();
             Lifecycle run = lifecycle(events, "run-outage", "team-outage", null);
             long down = System.nanoTime() - t0;
-            System.out.printf("outbox outage: lifecycle with sinks off %.1f ms, with both sinks down %.1f ms (ratio %.2f, %d cores)%n",
-                    off / 1e6, down / 1e6, (double) down / off, Runtime.getRuntime().availableProcessors());
+            int queuedCount = outbox.events(run.runId()).size();
+            System.out.printf("outbox outage: a 5-stage lifecycle whose stages do no work took %.1f ms with the sinks off, "
+                            + "%.1f ms with both sinks down (ratio %.2f; %d events queued, %.1f ms each; %d cores)%n",
+                    off / 1e6, down / 1e6, (double) down / off, queuedCount, (down - off) / 1e6 / queuedCount,
+                    Runtime.getRuntime().availableProcessors());
             assertTrue(outbox.events("run-off").isEmpty(), "a team with the integrations off queues nothing");
             Thread.sleep(1000);
             List<DeliveryStatus> during = outbox.status(run.runId());
