@@ -202,9 +202,11 @@ class OutboxLifecycleTest {
              ConsoleBrowser browser = ConsoleBrowser.launch()) {
             Page page = browser.signedIn(base.toString(), "admin", ConsoleBrowser.adminPassword(Path.of(dataDir)));
             page.navigate(base + "admin.html");
-            page.waitForSelector("#team-integrations[data-loads]");
+            // The page loads a team's settings into the form asynchronously: edit only once that has happened.
+            assertThat(page.locator("#team-integrations[data-loads]")).hasCount(1);
+            String loads = page.locator("#team-integrations").getAttribute("data-loads");
             page.selectOption("#integrations-team", "lineage");
-            page.waitForFunction("Number(document.getElementById('team-integrations').dataset.loads) >= 2");
+            page.waitForCondition(() -> !loads.equals(page.locator("#team-integrations").getAttribute("data-loads")));
             page.fill("#int-openLineageUrl", "gopher://nowhere");
             page.fill("#int-mlflowTrackingUri", "");
             page.click("#team-integrations button[type=submit]");
