@@ -13,6 +13,7 @@ CREATE TABLE outbox_events (
     attempts        int         NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_error      text,
+    last_attempt_at timestamptz,
     created_at      timestamptz NOT NULL DEFAULT now(),
     delivered_at    timestamptz
 );

@@ -64,13 +64,13 @@ public final class Outbox {
     }
 
     public void delivered(long id) {
-        jdbc.update("UPDATE outbox_events SET status = 'delivered', attempts = attempts + 1, delivered_at = now() "
+        jdbc.update("UPDATE outbox_events SET status = 'delivered', attempts = attempts + 1, delivered_at = now(), last_attempt_at = now() "
                 + "WHERE id = ? AND status = 'pending'", id);
     }
 
     /** Records a failed attempt: tried again after {@code retryAfterMillis}, or, with null, failed for good. */
     public void attemptFailed(long id, String error, Long retryAfterMillis) {
-        jdbc.update("UPDATE outbox_events SET attempts = attempts + 1, last_error = ?, "
+        jdbc.update("UPDATE outbox_events SET attempts = attempts + 1, last_error = ?, last_attempt_at = now(), "
                         + "status = CASE WHEN ?::bigint IS NULL THEN 'failed' ELSE 'pending' END, "
                         + "next_attempt_at = now() + make_interval(secs => COALESCE(?::bigint, 0) / 1000.0) "
                         + "WHERE id = ? AND status = 'pending'",
@@ -87,7 +87,7 @@ public final class Outbox {
         return jdbc.query("SELECT sink, endpoint, count(*) FILTER (WHERE status = 'delivered'), "
                         + "count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'failed'), "
                         + "(array_agg(last_error ORDER BY id DESC) FILTER (WHERE last_error IS NOT NULL AND status <> 'delivered'))[1], "
-                        + "max(created_at) FILTER (WHERE last_error IS NOT NULL AND status <> 'delivered') "
+                        + "max(last_attempt_at) FILTER (WHERE last_error IS NOT NULL AND status <> 'delivered') "
                         + "FROM outbox_events WHERE run_id = ? GROUP BY sink, endpoint ORDER BY sink, endpoint",
                 rs -> new DeliveryStatus(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
                         rs.getString(6), rs.getTimestamp(7) == null ? null : rs.getTimestamp(7).toInstant()), runId);
