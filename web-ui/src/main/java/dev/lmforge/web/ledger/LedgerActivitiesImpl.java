@@ -5,6 +5,7 @@ import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.StageRecord;
+import dev.lmforge.services.outbox.OutboxEvents;
 import dev.lmforge.workflows.ledger.LedgerActivities;
 import dev.lmforge.workflows.ledger.StageStart;
 import dev.lmforge.workflows.stage.ArtifactRef;
@@ -29,19 +30,26 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
     private final Ledger ledger;
     private final AuditLog audit;
     private final int teamStagesPerQueue;
+    private final OutboxEvents outbox;
 
     /**
      * @param teamStagesPerQueue how many stages of one team may run at once on one task queue; 0 for no limit
      */
-    public LedgerActivitiesImpl(Ledger ledger, AuditLog audit, int teamStagesPerQueue) {
+    public LedgerActivitiesImpl(Ledger ledger, AuditLog audit, int teamStagesPerQueue, OutboxEvents outbox) {
         this.ledger = ledger;
         this.audit = audit;
         this.teamStagesPerQueue = teamStagesPerQueue;
+        this.outbox = outbox;
     }
 
     @Override
     public boolean claimSlot(long stageRowId, String queue) {
-        return ledger.runs().claimSlot(stageRowId, queue, teamStagesPerQueue > 0 ? teamStagesPerQueue : Integer.MAX_VALUE);
+        boolean claimed = ledger.runs().claimSlot(stageRowId, queue, teamStagesPerQueue > 0 ? teamStagesPerQueue : Integer.MAX_VALUE);
+        if (claimed) {
+            // The stage is about to run on a worker: OpenLineage's RUNNING (queued once per row).
+            outbox.stageRunning(stageRowId);
+        }
+        return claimed;
     }
 
     @Override
@@ -53,6 +61,7 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
                 details.put("error", firstLine(error));
             }
             audit.append(ACTOR, "run." + status.toLowerCase(Locale.ROOT), runId, LedgerJson.toJson(details));
+            outbox.runStatusChanged(runId, status);
         }
     }
 
@@ -71,6 +80,7 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
             details.put("reusedFrom", reusedFrom);
         }
         audit.append(ACTOR, reusedFrom == null ? "stage.started" : "stage.reused", runId, LedgerJson.toJson(details));
+        outbox.stageBegun(row);
         StageOutput reused = hit.map(h -> new StageOutput(outputsOf(h), LedgerJson.summaryOf(h.summary()))).orElse(null);
         return new StageStart(row, key, reused, reusedFrom);
     }
@@ -91,12 +101,14 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
         output.outputs().forEach((name, ref) -> digests.put(name, ref.digest()));
         ledger.runs().stageSucceeded(stageRowId, digests, LedgerJson.toJson(output.summary()));
         auditEnd(stageRowId, "SUCCEEDED", Map.of("outputs", digests));
+        outbox.stageEnded(stageRowId);
     }
 
     @Override
     public void stageEnded(long stageRowId, String status, String error) {
         if (ledger.runs().stageEnded(stageRowId, status, error)) {
             auditEnd(stageRowId, status, error == null ? Map.of() : Map.of("error", firstLine(error)));
+            outbox.stageEnded(stageRowId);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.LedgerSchema;
+import dev.lmforge.services.outbox.OutboxEvents;
 import dev.lmforge.web.ControlPlaneServices;
 import dev.lmforge.web.ledger.AuditClock;
 import dev.lmforge.web.ledger.LedgerActivitiesImpl;
@@ -56,6 +57,8 @@ public class ControlPlane {
     RunReconciler reconciler;
     @Inject
     AuditLog audit;
+    @Inject
+    OutboxEvents outboxEvents;
 
     private WorkflowServiceStubs service;
     private WorkflowClient client;
@@ -84,7 +87,7 @@ public class ControlPlane {
                 .setNamespace(settings.temporalNamespace()).setIdentity("control@" + pid).build());
         factory = WorkerFactory.newInstance(client);
         Worker worker = factory.newWorker(settings.controlQueue());
-        registerControlWork(worker, ledger, audit);
+        registerControlWork(worker, ledger, audit, outboxEvents);
         factory.start();
         if (Boolean.parseBoolean(ControlPlaneServices.lookup("lmforge.local-compute"))) {
             WorkflowClient computeClient = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder()
@@ -104,13 +107,16 @@ public class ControlPlane {
     /** The configuration key of the per-team limit of running stages on one task queue (0, the default: none). */
     public static final String TEAM_STAGES_KEY = "lmforge.limits.team-stages-per-queue";
 
-    /** Registers the control queue's work: every workflow type and the ledger activities. */
-    public static void registerControlWork(Worker worker, Ledger ledger, AuditLog audit) {
+    /**
+     * Registers the control queue's work: every workflow type and the ledger activities, which queue the outbox's
+     * events through {@code outboxEvents}.
+     */
+    public static void registerControlWork(Worker worker, Ledger ledger, AuditLog audit, OutboxEvents outboxEvents) {
         worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
                 ScalingSweepWorkflowImpl.class, PlanPreviewWorkflowImpl.class);
         String limit = ControlPlaneServices.lookup(TEAM_STAGES_KEY);
         worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger, audit,
-                limit == null || limit.isBlank() ? 0 : Integer.parseInt(limit.strip())));
+                limit == null || limit.isBlank() ? 0 : Integer.parseInt(limit.strip()), outboxEvents));
     }
 
     /** Waits until Temporal answers, saying every 10 s that it does not (and why). */

@@ -4,6 +4,7 @@ import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.RunStore;
+import dev.lmforge.services.outbox.OutboxEvents;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -12,6 +13,7 @@ import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jboss.logging.Logger;
@@ -32,12 +34,18 @@ public class RunReconciler {
     RunStore runStore;
     @Inject
     AuditLog audit;
+    @Inject
+    OutboxEvents outbox;
 
     public void reconcile(WorkflowServiceStubs service, String namespace) {
         for (RunRecord run : runStore.runsWithStatus(Set.of("QUEUED", "RUNNING", "PAUSED"))) {
             String reason = whyInterrupted(service, namespace, run);
             if (reason != null) {
+                List<Long> open = runStore.stages(run.id()).stream().filter(s -> s.status().equals("RUNNING"))
+                        .map(s -> s.id()).toList();
                 runStore.interruptRun(run.id(), reason);
+                open.forEach(outbox::stageEnded);
+                outbox.runStatusChanged(run.id(), "INTERRUPTED");
                 audit.append("system", "run.interrupted", run.id(), LedgerJson.toJson(Map.of("reason", reason)));
                 LOG.warnf("run %s is INTERRUPTED: %s; 'lmforge resume %s' goes on from its completed stages",
                         run.id(), reason, run.id());

@@ -1,0 +1,143 @@
+package dev.lmforge.web.api;
+
+import dev.lmforge.services.ledger.AuditLog;
+import dev.lmforge.services.ledger.LedgerJson;
+import dev.lmforge.services.ledger.Outbox;
+import dev.lmforge.services.ledger.Outbox.TeamIntegration;
+import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.services.ledger.UserStore.Role;
+import dev.lmforge.services.outbox.IntegrationSettings;
+import dev.lmforge.web.auth.Caller;
+import dev.lmforge.web.auth.Permissions;
+import dev.lmforge.web.problem.ProblemException;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A team's OpenLineage and MLflow endpoints, which override the process-wide ones ({@code LMFORGE_OPENLINEAGE_URL},
+ * {@code LMFORGE_MLFLOW_TRACKING_URI}) for its runs; admins only, to read and to set, since an endpoint receives the
+ * team's lineage and metrics. The API key stays process-wide configuration and is never shown.
+ */
+@Path("/api/teams/{team}/integrations")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class TeamIntegrationsResource {
+
+    private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
+
+    @Inject
+    UserStore users;
+    @Inject
+    Outbox outbox;
+    @Inject
+    IntegrationSettings settings;
+    @Inject
+    AuditLog audit;
+    @Inject
+    Caller caller;
+
+    /**
+     * A team's own settings (null: the process-wide one applies) and what its runs use in effect.
+     *
+     * @param disabled true turns both sinks off for the team's runs
+     */
+    public record TeamIntegrations(String team, String openLineageUrl, String openLineageNamespace,
+                                   String mlflowTrackingUri, String mlflowExperimentBy, boolean disabled,
+                                   Effective effective) {
+    }
+
+    /** What the team's runs use: null where a sink is off. */
+    public record Effective(String openLineageUrl, String openLineageNamespace, String mlflowTrackingUri,
+                            String mlflowExperimentBy) {
+    }
+
+    /** The settings to store; a null or blank value means the process-wide one. */
+    public record NewIntegrations(String openLineageUrl, String openLineageNamespace, String mlflowTrackingUri,
+                                  String mlflowExperimentBy, Boolean disabled) {
+    }
+
+    @GET
+    public TeamIntegrations get(@PathParam("team") String team) {
+        Permissions.requireRole(caller.user(), Role.ADMIN, "read a team's integrations");
+        requireTeam(team);
+        return view(team);
+    }
+
+    @PUT
+    public TeamIntegrations set(@PathParam("team") String team, NewIntegrations body) {
+        var admin = caller.user();
+        Permissions.requireRole(admin, Role.ADMIN, "set a team's integrations");
+        requireTeam(team);
+        NewIntegrations b = body == null ? new NewIntegrations(null, null, null, null, null) : body;
+        List<ProblemException.FieldError> errors = new ArrayList<>();
+        String olUrl = blankToNull(b.openLineageUrl());
+        String mlflowUri = blankToNull(b.mlflowTrackingUri());
+        String namespace = blankToNull(b.openLineageNamespace());
+        String experimentBy = blankToNull(b.mlflowExperimentBy());
+        check(errors, "openLineageUrl", olUrl, true);
+        check(errors, "mlflowTrackingUri", mlflowUri, false);
+        if (namespace != null && !NAMESPACE.matcher(namespace).matches()) {
+            errors.add(new ProblemException.FieldError("openLineageNamespace",
+                    "1 to 200 of letters, digits and . _ : / -"));
+        }
+        if (experimentBy != null && !experimentBy.equals("team") && !experimentBy.equals("spec")) {
+            errors.add(new ProblemException.FieldError("mlflowExperimentBy", "'team' or 'spec'"));
+        }
+        if (!errors.isEmpty()) {
+            throw new ProblemException(400, "Invalid Integrations", errors.get(0).field() + ": "
+                    + errors.get(0).message(), errors);
+        }
+        boolean disabled = Boolean.TRUE.equals(b.disabled());
+        outbox.setTeam(new TeamIntegration(team, olUrl, namespace, mlflowUri, experimentBy, disabled));
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("openLineageUrl", olUrl);
+        details.put("openLineageNamespace", namespace);
+        details.put("mlflowTrackingUri", mlflowUri);
+        details.put("mlflowExperimentBy", experimentBy);
+        details.put("disabled", disabled);
+        audit.append(admin.name(), "team.integrations.set", "team:" + team, LedgerJson.toJson(details));
+        return view(team);
+    }
+
+    private static void check(List<ProblemException.FieldError> errors, String field, String url, boolean openLineage) {
+        if (url == null) {
+            return;
+        }
+        try {
+            IntegrationSettings.requireEndpoint(field, url, openLineage);
+        } catch (IllegalArgumentException e) {
+            // The message names the field and the rule, never the value (it may be long or carry a secret).
+            errors.add(new ProblemException.FieldError(field, e.getMessage().substring(field.length()).strip()));
+        }
+    }
+
+    private void requireTeam(String team) {
+        if (!users.teams().contains(team)) {
+            throw ProblemException.notFound("no team '" + team + "'");
+        }
+    }
+
+    private TeamIntegrations view(String team) {
+        TeamIntegration own = outbox.team(team).orElse(new TeamIntegration(team, null, null, null, null, false));
+        IntegrationSettings in = settings.forTeam(own);
+        return new TeamIntegrations(team, own.openLineageUrl(), own.openLineageNamespace(), own.mlflowTrackingUri(),
+                own.mlflowExperimentBy(), own.disabled(), new Effective(in.openLineageUrl(),
+                in.openLineageUrl() == null ? null : in.openLineageNamespace(), in.mlflowTrackingUri(),
+                in.mlflowTrackingUri() == null ? null : in.mlflowExperimentBy()));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}
