@@ -12,6 +12,7 @@ import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.services.outbox.OutboxEvents;
 import dev.lmforge.web.ledger.LedgerActivitiesImpl;
 import io.restassured.path.json.JsonPath;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -47,6 +48,8 @@ class AuditTrailTest {
     Ledger ledger;
     @Inject
     AuditLog audit;
+    @Inject
+    OutboxEvents outboxEvents;
 
     @BeforeAll
     static void yamlIsText() {
@@ -125,7 +128,7 @@ class AuditTrailTest {
         assertEquals("FAILED", details.getString("previous"));
         assertEquals("java.io.IOException: disk gone", details.getString("previousError"));
 
-        new LedgerActivitiesImpl(ledger, audit, 0).stageEnded(row, "FAILED", "gave up");
+        new LedgerActivitiesImpl(ledger, audit, 0, outboxEvents).stageEnded(row, "FAILED", "gave up");
         assertEquals(List.of("stage.retried", "stage.failed"), actions(id));
     }
 

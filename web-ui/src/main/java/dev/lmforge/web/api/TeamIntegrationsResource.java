@@ -23,6 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * A team's OpenLineage and MLflow endpoints, which override the process-wide ones ({@code LMFORGE_OPENLINEAGE_URL},
@@ -32,6 +36,7 @@ import java.util.regex.Pattern;
 @Path("/api/teams/{team}/integrations")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "integrations", description = "OpenLineage and MLflow: per-team endpoints and what was delivered")
 public class TeamIntegrationsResource {
 
     private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9._:/-]{1,200}");
@@ -68,14 +73,28 @@ public class TeamIntegrationsResource {
     }
 
     @GET
-    public TeamIntegrations get(@PathParam("team") String team) {
+    @Operation(summary = "Read a team's integrations", description = "The team's own OpenLineage and MLflow settings "
+            + "(null where the process-wide one applies) and what its runs use in effect. Admins only.")
+    @APIResponse(responseCode = "200", description = "The team's settings and the effective ones.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
+    @APIResponse(responseCode = "404", description = "No such team.")
+    public TeamIntegrations get(@Parameter(description = "The team's name.") @PathParam("team") String team) {
         Permissions.requireRole(caller.user(), Role.ADMIN, "read a team's integrations");
         requireTeam(team);
         return view(team);
     }
 
     @PUT
-    public TeamIntegrations set(@PathParam("team") String team, NewIntegrations body) {
+    @Operation(summary = "Set a team's integrations", description = "Stores the team's OpenLineage URL and namespace, "
+            + "MLflow tracking URI and experiment grouping (team or spec), or turns both sinks off for its runs; a "
+            + "blank value falls back to the process-wide setting. Audited. Admins only.")
+    @APIResponse(responseCode = "200", description = "The settings as stored, and the effective ones.")
+    @APIResponse(responseCode = "400", description = "A field is malformed (named in the problem), e.g. a URL "
+            + "that is not http(s) or carries credentials.")
+    @APIResponse(responseCode = "403", description = "The caller is not an admin.")
+    @APIResponse(responseCode = "404", description = "No such team.")
+    public TeamIntegrations set(@Parameter(description = "The team's name.") @PathParam("team") String team,
+                                NewIntegrations body) {
         var admin = caller.user();
         Permissions.requireRole(admin, Role.ADMIN, "set a team's integrations");
         requireTeam(team);

@@ -8,6 +8,7 @@ import dev.lmforge.services.ledger.OperationsReadings.Snapshot;
 import dev.lmforge.web.temporal.ControlPlane;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.MultiGauge.Row;
@@ -72,6 +73,7 @@ public class OperationsMetrics {
     private final AtomicLong auditHead = new AtomicLong();
     private final AtomicLong lastRefresh = new AtomicLong();
     private ScheduledExecutorService refresher;
+    private final List<Meter> meters = new ArrayList<>();
 
     void start(@Observes StartupEvent event) {
         readings = new OperationsReadings(ledger.jdbc());
@@ -85,15 +87,15 @@ public class OperationsMetrics {
         checkpointAge = gauge("lmforge.training.checkpoint.age.seconds", "Seconds since a running run's newest checkpoint");
         queueBacklog = gauge("lmforge.task.queue.backlog", "Tasks waiting on each Temporal task queue (Temporal's estimate)");
         queuePollers = gauge("lmforge.task.queue.pollers", "Workers polling each Temporal task queue");
-        Gauge.builder("lmforge.audit.chain.head", auditHead, AtomicLong::get)
-                .description("Id of the newest audit event").register(registry);
-        Gauge.builder("lmforge.metrics.refreshed.age.seconds", lastRefresh,
+        meters.add(Gauge.builder("lmforge.audit.chain.head", auditHead, AtomicLong::get)
+                .description("Id of the newest audit event").register(registry));
+        meters.add(Gauge.builder("lmforge.metrics.refreshed.age.seconds", lastRefresh,
                         at -> at.get() == 0 ? Double.NaN : (System.currentTimeMillis() - at.get()) / 1000.0)
-                .description("Seconds since lmforge's metrics were last read from the ledger and Temporal").register(registry);
-        FunctionCounter.builder("lmforge.artifact.bytes", artifacts, ArtifactStore::bytesUploaded)
-                .tag("direction", "in").description("Artifact bytes this process sent to the store").register(registry);
-        FunctionCounter.builder("lmforge.artifact.bytes", artifacts, ArtifactStore::bytesRead)
-                .tag("direction", "out").description("Artifact bytes this process read from the store").register(registry);
+                .description("Seconds since lmforge's metrics were last read from the ledger and Temporal").register(registry));
+        meters.add(FunctionCounter.builder("lmforge.artifact.bytes", artifacts, ArtifactStore::bytesUploaded)
+                .tag("direction", "in").description("Artifact bytes this process sent to the store").register(registry));
+        meters.add(FunctionCounter.builder("lmforge.artifact.bytes", artifacts, ArtifactStore::bytesRead)
+                .tag("direction", "out").description("Artifact bytes this process read from the store").register(registry));
         refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lmforge-metrics");
             t.setDaemon(true);
@@ -102,10 +104,21 @@ public class OperationsMetrics {
         refresher.scheduleWithFixedDelay(this::refresh, 0, REFRESH_SECONDS, TimeUnit.SECONDS);
     }
 
+    /**
+     * Stops reading and takes every meter off the registry: a registry that outlives this application (a restart
+     * in dev mode or between test classes) would otherwise keep meters bound to this instance's objects and hand
+     * them back, dead, to the next one that registers the same names.
+     */
     void stop(@Observes ShutdownEvent event) {
         if (refresher != null) {
             refresher.shutdownNow();
         }
+        for (MultiGauge gauge : List.of(runs, stageExecutions, stageAttempts, stageMeanSeconds, stageMaxSeconds,
+                workerAttempts, training, checkpointAge, queueBacklog, queuePollers)) {
+            gauge.register(List.of(), true);
+        }
+        meters.forEach(registry::remove);
+        meters.clear();
     }
 
     private MultiGauge gauge(String name, String description) {
