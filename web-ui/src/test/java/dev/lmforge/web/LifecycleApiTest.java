@@ -388,7 +388,8 @@ class LifecycleApiTest {
 
     @Test
     void theRunPageOpensInOneCallWithItsSeriesAndEvaluations() {
-        String id = submit(spec("data:\n  maxBytesPerSecond: 1000000000\n"));
+        // A data rate no other test uses: the other tests expect their own data stage to run, not to be reused.
+        String id = submit(spec("data:\n  maxBytesPerSecond: 999000001\n"));
         awaitStatus(id, "SUCCEEDED");
         JsonPath page = given().queryParam("series", "pretrain/loss", "data/nothing-recorded").queryParam("points", 50)
                 .get("/api/console/runs/" + id).then().statusCode(200).extract().jsonPath();

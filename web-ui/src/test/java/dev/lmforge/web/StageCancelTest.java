@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,6 +92,29 @@ class StageCancelTest {
     @MethodSource("kinds")
     void aCancelledStageStopsWithinSecondsAndTheRunIsCancelled(String kind, String stage, String stages, String extra,
                                                                String heartbeat) throws Exception {
+        // The tokenizer trains the sample corpus in a few seconds, so on an idle machine it can end before the cancel
+        // reaches it; that run proves nothing about cancelling, so it is tried again with another vocabulary size
+        // (a new cache key), three times in all, and then the case is reported as not run (aborted), not passed.
+        for (int attempt = 0; ; attempt++) {
+            String tried = extra.replace("vocabSize: 60000", "vocabSize: " + (60000 - 1000 * attempt));
+            JsonPath done = cancelOnce(kind, stage, stages, tried, heartbeat);
+            if (stage.equals("tokenizer") && "SUCCEEDED".equals(done.getString("status"))) {
+                // Not a failure to cancel, and not a pass either: on an idle machine the stage outruns the cancel.
+                Assumptions.assumeTrue(attempt < 2, "the tokenizer stage ended before the cancel reached it, "
+                        + "three times: this machine trains the sample corpus faster than a cancel travels");
+                System.out.printf("cancel of %s: the stage ended before the cancel reached it; trying again%n", kind);
+                continue;
+            }
+            assertEquals("CANCELLED", done.getString("status"), done.prettify());
+            assertEquals("CANCELLED", stageOf(done, stage).get("status"), done.prettify());
+            assertTrue(!hasRunningAttempt(stageOf(done, stage)), "no attempt left running: " + done.prettify());
+            return;
+        }
+    }
+
+    /** Submits the run, cancels it while {@code stage} works, and answers the run as it ended. */
+    private JsonPath cancelOnce(String kind, String stage, String stages, String extra, String heartbeat)
+            throws Exception {
         String id = LifecycleApiTest.submit("name: cancel-" + kind.replace(' ', '-') + "\nstages: " + stages + "\n"
                 + extra);
         // Working: the stage's activity runs on the worker (the sweep's probes before the plan's own activity).
@@ -108,10 +132,8 @@ class StageCancelTest {
         JsonPath done = LifecycleApiTest.await(id, r -> !"RUNNING".equals(r.getString("status")), kind + " ended");
         Duration took = Duration.ofNanos(System.nanoTime() - cancelled);
         System.out.printf("cancel of %s: run %s after %d ms%n", kind, done.getString("status"), took.toMillis());
-        assertEquals("CANCELLED", done.getString("status"), done.prettify());
-        assertEquals("CANCELLED", stageOf(done, stage).get("status"), done.prettify());
         assertTrue(took.compareTo(STOPPED_WITHIN) < 0, kind + " took " + took.toMillis() + " ms to stop");
-        assertTrue(!hasRunningAttempt(stageOf(done, stage)), "no attempt left running: " + done.prettify());
+        return done;
     }
 
     @SuppressWarnings("unchecked")
