@@ -81,7 +81,7 @@ class StageCancelTest {
                                 + "    batchSizes: 4\n    learningRates: 4\n"), null),
                 Arguments.of("pretrain", "pretrain", upToPretrain + "]", "compute:\n  budget: 5.0e13\n" + PREFIX, null),
                 Arguments.of("evaluate", "evaluate-base", upToPretrain + ", evaluate-base]",
-                        small + PREFIX + "evaluation:\n  suites: [small]\n  items: 5000\n", null),
+                        small + PREFIX + "evaluation:\n  suites: [small]\n  items: 700\n", null),
                 Arguments.of("sft", "align", upToPretrain + ", align]", small + PREFIX + "sft:\n  epochs: 100000\n",
                         "\"phase\":\"sft\""),
                 Arguments.of("dpo", "align", upToPretrain + ", align]",
