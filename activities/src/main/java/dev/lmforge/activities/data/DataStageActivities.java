@@ -7,6 +7,7 @@ import dev.lmforge.activities.text.CorpusReader;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.sources.SourceRoots;
+import dev.lmforge.workflows.spec.DataSettings;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.DataStage;
@@ -22,10 +23,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The data stage's activities on a compute worker; see {@link DataStage}. */
 public final class DataStageActivities implements DataStage {
@@ -45,7 +48,7 @@ public final class DataStageActivities implements DataStage {
     @Override
     public List<RawDump> snapshotSources(String runId, List<CorpusSource> sources) {
         try {
-            List<Runnable> snapshots = new ArrayList<>();
+            List<PendingSnapshot> snapshots = new ArrayList<>();
             List<RawDump> dumps = new ArrayList<>();
             for (int i = 0; i < sources.size(); i++) {
                 CorpusSource source = sources.get(i);
@@ -56,14 +59,23 @@ public final class DataStageActivities implements DataStage {
                     snapshots.addAll(snapshotsLocal(runId, source, field, dumps));
                 }
             }
-            snapshots.forEach(Runnable::run);
+            long pathBytes = snapshots.stream().mapToLong(s -> s.path().getBytes(StandardCharsets.UTF_8).length).sum();
+            Optional<String> tooMany = DataSettings.tooManyFiles(snapshots.size(), pathBytes);
+            if (tooMany.isPresent()) {
+                throw new InvalidInputException(tooMany.get());
+            }
+            snapshots.forEach(s -> s.store().run());
             return dumps;
         } catch (InvalidInputException e) {
             throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), StageFailures.INVALID_INPUT);
         }
     }
 
-    private List<Runnable> snapshotsLocal(String runId, CorpusSource source, String field, List<RawDump> dumps) {
+    /** A source file found and checked, to be stored once every file is known to fit the stage's caps. */
+    private record PendingSnapshot(String path, Runnable store) {
+    }
+
+    private List<PendingSnapshot> snapshotsLocal(String runId, CorpusSource source, String field, List<RawDump> dumps) {
         Path path = runtime.readable(runId, field, Path.of(source.path()));
         List<Path> files;
         try {
@@ -71,25 +83,25 @@ public final class DataStageActivities implements DataStage {
         } catch (IOException e) {
             throw Activity.wrap(e);
         }
-        List<Runnable> snapshots = new ArrayList<>();
+        List<PendingSnapshot> snapshots = new ArrayList<>();
         for (Path file : files) {
             Path real = runtime.readable(runId, field, file);
             if (!Files.isRegularFile(real)) {
                 throw new InvalidInputException(field + ": " + real + " is not a regular file");
             }
-            snapshots.add(() -> {
+            snapshots.add(new PendingSnapshot(file.toString(), () -> {
                 try (InputStream in = runtime.open(runId, field, real)) {
                     record(source, file.toString(), runtime.artifacts().put(in), dumps);
                 } catch (IOException e) {
                     throw Activity.wrap(e);
                 }
-            });
+            }));
         }
         return snapshots;
     }
 
     /** {@code s3://bucket/prefix} on the configured S3 service: every readable object under the prefix. */
-    private List<Runnable> snapshotsS3(String runId, CorpusSource source, String field, List<RawDump> dumps) {
+    private List<PendingSnapshot> snapshotsS3(String runId, CorpusSource source, String field, List<RawDump> dumps) {
         runtime.readableS3(runId, field, source.path());
         String rest = source.path().substring(S3_SCHEME.length());
         int slash = rest.indexOf('/');
@@ -101,11 +113,12 @@ public final class DataStageActivities implements DataStage {
             throw new InvalidInputException(field + ": no readable objects (.jsonl, .json, .txt, optionally .gz or "
                     + ".zst) under " + source.path());
         }
-        List<Runnable> snapshots = new ArrayList<>();
+        List<PendingSnapshot> snapshots = new ArrayList<>();
         for (ArtifactStore.ExternalObject object : objects) {
             String location = S3_SCHEME + bucket + "/" + object.key();
             runtime.readableS3(runId, field, location);
-            snapshots.add(() -> record(source, location, runtime.artifacts().copyIn(object), dumps));
+            snapshots.add(new PendingSnapshot(location,
+                    () -> record(source, location, runtime.artifacts().copyIn(object), dumps)));
         }
         return snapshots;
     }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.LedgerJson;
+import dev.lmforge.workflows.spec.DataSettings;
 import dev.lmforge.workflows.data.DataSteps;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStageConfig;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +77,10 @@ public final class DataStepActivities implements DataSteps {
             config = DataConfig.from(stage.options());
         } catch (IllegalArgumentException e) {
             throw ApplicationFailure.newNonRetryableFailure("data: " + e.getMessage(), StageFailures.INVALID_INPUT);
+        }
+        Optional<String> tooMany = DataSettings.tooManyBandFiles(stage.dumps().size(), config.partitions());
+        if (tooMany.isPresent()) {
+            throw ApplicationFailure.newNonRetryableFailure(tooMany.get(), StageFailures.INVALID_INPUT);
         }
         return StageContext.run(runtime, input, CorpusIngest.Checkpoint.class, context -> {
             List<IngestedCorpus.Shard> shards = new ArrayList<>();

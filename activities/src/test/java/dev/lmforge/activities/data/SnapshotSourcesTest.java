@@ -9,6 +9,7 @@ import dev.lmforge.activities.RealStageRuntime;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.services.RealStack;
 import dev.lmforge.services.artifacts.Digests;
+import dev.lmforge.workflows.spec.DataSettings;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.DataStage;
 import dev.lmforge.workflows.stage.RawDump;
@@ -116,5 +117,19 @@ class SnapshotSourcesTest {
             assertFalse(message.contains("root:") || message.contains("secret"), "no file content in " + message);
         }
         assertTrue(runtime.ledger().artifacts().artifact(Digests.sha256(good)).isEmpty(), "nothing was stored");
+    }
+
+    /** A folder of more files than one data stage takes is refused by the cap's rule before any file is stored. */
+    @Test
+    void aFolderOfMoreFilesThanADataStageTakesIsRefusedBeforeAnyIsStored() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("many"));
+        for (int i = 0; i <= DataSettings.MAX_RAW_DUMPS; i++) {
+            Files.writeString(folder.resolve(String.format("part-%05d.jsonl", i)), "{\"text\": \"file " + i + "\"}\n");
+        }
+        ActivityFailure e = assertThrows(ActivityFailure.class, () -> snapshot(folder.toString()));
+        String message = e.getCause().getMessage();
+        assertTrue(message.contains("corpus.sources: 2,001 files, more than the 2,000 one data stage takes"), message);
+        assertTrue(runtime.ledger().artifacts().artifact(Digests.sha256(folder.resolve("part-00000.jsonl"))).isEmpty(),
+                "nothing was stored");
     }
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
@@ -24,6 +26,23 @@ public final class DataSettings {
 
     /** The most LSH partitions a spec may ask for: each is one activity and one file per shard. */
     static final int MAX_PARTITIONS = 1024;
+
+    /**
+     * The most source files (raw dumps) one data stage takes. The data workflow runs three activities per file and
+     * passes every file's shard record through its history; at 2,000 files that history holds about 19,000 events
+     * and 18 MB, and the largest event (the stage's final step, every shard's records) 1.3 MB, inside a real
+     * Temporal server's 51,200 events, 50 MB and 2 MB per payload (measured by {@code DataWorkflowLimitsTest}).
+     */
+    public static final int MAX_RAW_DUMPS = 2_000;
+
+    /** The most bytes of source file names one data stage takes (UTF-8, summed): 131 bytes a file at 2,000 files. */
+    public static final int MAX_RAW_DUMP_PATH_BYTES = 256 * 1024;
+
+    /**
+     * The most band files (files times {@code partitions}) one data stage makes: every band file's digest passes the
+     * data workflow's history twice (a signing's result, a pair search's input), 100,000 of them 14 MB.
+     */
+    public static final int MAX_BAND_FILES = 100_000;
 
     /** The seed of the MinHash permutations and of the remix's sampling. */
     private static final long SEED = 20240101L;
@@ -142,6 +161,33 @@ public final class DataSettings {
             }
         }
         return problems;
+    }
+
+    /**
+     * Why {@code files} source files whose names take {@code pathBytes} are more than one data stage takes, or
+     * empty when they are not; the message names the field and the cap.
+     */
+    public static Optional<String> tooManyFiles(int files, long pathBytes) {
+        if (files > MAX_RAW_DUMPS) {
+            return Optional.of(String.format(Locale.ROOT, "corpus.sources: %,d files, more than the %,d one data stage "
+                    + "takes (its workflow's history grows with every file); merge small files into larger ones",
+                    files, MAX_RAW_DUMPS));
+        }
+        if (pathBytes > MAX_RAW_DUMP_PATH_BYTES) {
+            return Optional.of(String.format(Locale.ROOT, "corpus.sources: the %,d files' names take %,d bytes, more "
+                    + "than the %,d one data stage takes; use shorter paths or fewer files", files, pathBytes,
+                    MAX_RAW_DUMP_PATH_BYTES));
+        }
+        return Optional.empty();
+    }
+
+    /** Why {@code files} files in {@code partitions} partitions make too many band files, or empty. */
+    public static Optional<String> tooManyBandFiles(int files, int partitions) {
+        long bandFiles = (long) files * partitions;
+        return bandFiles <= MAX_BAND_FILES ? Optional.empty() : Optional.of(String.format(Locale.ROOT,
+                "data.partitions: %,d files in %,d partitions make %,d band files, more than the %,d one data stage "
+                        + "makes; ask for at most %,d partitions", files, partitions, bandFiles, MAX_BAND_FILES,
+                Math.max(1, MAX_BAND_FILES / files)));
     }
 
     /** The value at dotted {@code path}, or null when it is absent or null. */
