@@ -11,7 +11,9 @@ async function start() {
   try {
     runs = await api('/api/compare?' + new URLSearchParams(ids.map(id => ['run', id])));
   } catch (e) {
+    // Nothing is compared: the error stands alone, no section waits on data that will not come.
     document.getElementById('error').replaceChildren(errorBox(e));
+    document.getElementById('loss').replaceChildren();
     return;
   }
   const head = el('tr', {}, el('th', {}), runs.map(r => el('th', {'data-run': r.id}, runLink(r.id))));
@@ -23,9 +25,14 @@ async function start() {
   document.getElementById('stages').replaceChildren(stagesTable(runs));
   document.getElementById('diffs').replaceChildren(...runs.slice(1).map(r => el('div', {},
     el('h3', {}, runLink(runs[0].id), ' → ', runLink(r.id)), specDiff(runs[0].specSource, r.specSource))));
-  const curves = await Promise.all(runs.map(r => seriesPoints(r.id, 'pretrain', 'loss')));
-  document.getElementById('loss').replaceChildren(chart({title: 'pretraining loss', id: 'chart-loss-overlay', logY: true,
-    xLabel: 'step', series: runs.map((r, i) => ({label: `${r.name} (${r.id.slice(-6)})`, points: curves[i]}))}));
+  const loss = document.getElementById('loss');
+  try {
+    const curves = await Promise.all(runs.map(r => seriesPoints(r.id, 'pretrain', 'loss')));
+    loss.replaceChildren(chart({title: 'pretraining loss', id: 'chart-loss-overlay', logY: true,
+      xLabel: 'step', series: runs.map((r, i) => ({label: `${r.name} (${r.id.slice(-6)})`, points: curves[i]}))}));
+  } catch (e) {
+    loss.replaceChildren(errorBox(e));
+  }
 }
 
 /** One row per figure that any run has; {@code key} names a row, {@code cells} gives each run's value or null. */

@@ -393,6 +393,16 @@ class ConsoleBrowserTest {
         assertThat(page.locator(".diff .del").filter(new Locator.FilterOptions().setHasText("budget: 1.0e18"))).hasCount(1);
         assertThat(page.locator(".diff .add").filter(new Locator.FilterOptions().setHasText("name: charted-b"))).hasCount(1);
         screenshot("compare");
+
+        // The same run ticked twice is one run: the page says why it compares nothing and waits on nothing.
+        open("/compare.html?run=" + first + "&run=" + first);
+        assertThat(page.locator("#error")).containsText("2 to 8 distinct runs");
+        assertThat(page.locator("#loss")).not().containsText("loading");
+        for (int width : new int[] {1280, 1920}) {
+            page.setViewportSize(width, 900);
+            screenshot("compare-same-run-" + width);
+        }
+        page.setViewportSize(1360, 900);
     }
 
     /** A user changes their password on the Account page, and only the new one signs them in after. */
