@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.ledger.Records.NewRun;
 import dev.lmforge.workflows.data.DataSteps;
+import dev.lmforge.workflows.spec.LifecycleSpec;
+import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.DataStage;
 import dev.lmforge.workflows.stage.DataStageConfig;
@@ -99,6 +101,31 @@ class DataStepCapsTest {
         } finally {
             env.close();
             cappedEnv.close();
+        }
+    }
+
+    /**
+     * More band files than one data stage makes (101 files in 1,000 partitions) are refused at ingest, naming
+     * {@code data.partitions}, before any file is read: the dumps here are never opened.
+     */
+    @Test
+    void anIngestOfMoreBandFilesThanAStageMakesIsRefusedNamingThePartitions() {
+        RawDump dump = new RawDump(new ArtifactRef("0".repeat(64), "raw-dump", 1), "d.jsonl", "d", null, null);
+        LifecycleSpec.DataOptions options = new LifecycleSpec.DataOptions(null, 1000, null, null, null, null);
+        StageInput input = new StageInput("run-band-files", 1, "data", new ObjectMapper().valueToTree(
+                new DataStageConfig(options, java.util.Collections.nCopies(101, dump))), Map.of());
+        TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+        try {
+            env.registerActivitiesImplementations(new DataStepActivities(stack.runtime()));
+            ActivityFailure failure = assertThrows(ActivityFailure.class,
+                    () -> env.newActivityStub(DataSteps.class, ONCE).ingestDumps(input));
+            ApplicationFailure cause = (ApplicationFailure) failure.getCause();
+            assertTrue(cause.isNonRetryable());
+            assertEquals(StageFailures.INVALID_INPUT, cause.getType());
+            assertTrue(cause.getOriginalMessage().startsWith("data.partitions: 101 files in 1,000 partitions make "
+                    + "101,000 band files"), cause.getOriginalMessage());
+        } finally {
+            env.close();
         }
     }
 }

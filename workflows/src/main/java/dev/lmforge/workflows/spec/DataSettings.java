@@ -29,9 +29,10 @@ public final class DataSettings {
 
     /**
      * The most source files (raw dumps) one data stage takes. The data workflow runs three activities per file and
-     * passes every file's shard record through its history; at 2,000 files that history holds about 19,000 events
-     * and 18 MB, and the largest event (the stage's final step, every shard's records) 1.3 MB, inside a real
-     * Temporal server's 51,200 events, 50 MB and 2 MB per payload (measured by {@code DataWorkflowLimitsTest}).
+     * passes every file's shard record through its history; at 2,000 files in 50 partitions, with names using up
+     * {@link #MAX_RAW_DUMP_PATH_BYTES}, that history holds about 19,000 events and 30 MB, and its largest event (the
+     * stage's final step, every shard's records) 1.5 MB, inside a real Temporal server's 51,200 events, 50 MB and
+     * 2 MB per payload (measured by {@code DataWorkflowLimitsTest}).
      */
     public static final int MAX_RAW_DUMPS = 2_000;
 
@@ -42,7 +43,7 @@ public final class DataSettings {
      * The most band files (files times {@code partitions}) one data stage makes: every band file's digest passes the
      * data workflow's history twice (a signing's result, a pair search's input), 100,000 of them 14 MB.
      */
-    public static final int MAX_BAND_FILES = 100_000;
+    static final int MAX_BAND_FILES = 100_000;
 
     /** The seed of the MinHash permutations and of the remix's sampling. */
     private static final long SEED = 20240101L;
