@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One attempt of a stage activity on a compute worker. It records the attempt in the ledger (which worker,
  * resumed from which checkpoint), hands the stage the checkpoint that the previous attempt left in its
- * heartbeat details, heartbeats new checkpoints, stores artifacts and metrics against the run, and turns
+ * heartbeat details, heartbeats new checkpoints, stores artifacts and metrics against the run, captures the
+ * attempt's log lines ({@link AttemptLogs}), and turns
  * {@link InvalidInputException} into a failure that Temporal does not retry.
  */
 public final class StageContext {
@@ -70,6 +71,7 @@ public final class StageContext {
             throw Activity.wrap(e);
         }
         StageContext context = new StageContext(runtime, input, activity, watch);
+        AttemptLogs.Capture log = runtime.logs().capture(input.stageRowId(), attempt);
         try {
             Optional<?> checkpoint = activity.getHeartbeatDetails(checkpointType);
             runtime.ledger().runs().attemptStarted(input.stageRowId(), attempt, runtime.workerIdentity(),
@@ -90,6 +92,7 @@ public final class StageContext {
         } finally {
             watch.close();
             context.deleteWorkDirectory();
+            log.close();
         }
     }
 
