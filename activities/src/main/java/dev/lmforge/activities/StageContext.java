@@ -76,6 +76,10 @@ public final class StageContext {
             Optional<?> checkpoint = activity.getHeartbeatDetails(checkpointType);
             runtime.ledger().runs().attemptStarted(input.stageRowId(), attempt, runtime.workerIdentity(),
                     checkpoint.map(LedgerJson::toJson).orElse(null));
+            // The first line of the attempt's log: where and from what it runs.
+            LOG.info("{} attempt {} of run {} ({}) on worker {}{}", input.stage(), attempt, input.runId(),
+                    activity.getInfo().getActivityType(), runtime.workerIdentity(),
+                    checkpoint.isPresent() ? ", resuming from its previous attempt's checkpoint" : "");
             T result;
             try {
                 result = body.run(context);
@@ -86,8 +90,10 @@ public final class StageContext {
                 throw new AttemptWatch.AttemptAbandonedException(watch.abandoned());
             }
             runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "SUCCEEDED", null);
+            LOG.info("{} attempt {} succeeded", input.stage(), attempt);
             return result;
         } catch (Exception e) {
+            LOG.warn("{} attempt {} ended: {}", input.stage(), attempt, e.toString());
             throw ended(runtime, input, attempt, watch.abandoned(), e);
         } finally {
             watch.close();
