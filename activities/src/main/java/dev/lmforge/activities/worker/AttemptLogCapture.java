@@ -143,6 +143,8 @@ final class AttemptLogCapture implements AttemptLogs {
                 return;
             }
             installed = true;
+            // Asked before standard error is wrapped: a console handler made now keeps the true stream, so a JUL
+            // line is caught once, by the sink, not again by the tee.
             java.util.logging.Logger.getLogger("").addHandler(new JulSink());
             // slf4j-simple looks System.err up at every line; the JBoss log manager's console does not print there.
             if (LoggerFactory.getILoggerFactory().getClass().getName().startsWith("org.slf4j.simple")) {

@@ -87,6 +87,7 @@ class AttemptLogCaptureTest {
         for (String absent : List.of("hunter2", "the-s3-secret", "bystander line", "after the attempt")) {
             assertFalse(text.contains(absent), absent + " in:\n" + text);
         }
+        assertEquals(1, text.split("through java.util.logging", -1).length - 1, "a JUL line is caught once:\n" + text);
         assertTrue(store.read("run-capture", "pretrain", 2).isEmpty(), "no log for an attempt that never ran");
     }
 

@@ -197,6 +197,7 @@ class ConsoleBrowserTest {
         assertThat(log).hasAttribute("data-complete", "true");
         assertThat(log).containsText("pretrain attempt 1 of run");
         assertThat(log).containsText("pretrain: trained");
+        ConsoleBrowser.screenshot(page.locator("#attempts"), "run-attempt-log");
         page.locator("[data-log-toggle='pretrain/1']").click();
         assertThat(log).hasCount(0);
         ConsoleBrowser.screenshot(page.locator("#charts-section"), "run-succeeded-charts");
