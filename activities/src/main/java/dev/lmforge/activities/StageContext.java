@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One attempt of a stage activity on a compute worker. It records the attempt in the ledger (which worker,
  * resumed from which checkpoint), hands the stage the checkpoint that the previous attempt left in its
- * heartbeat details, heartbeats new checkpoints, stores artifacts and metrics against the run, and turns
+ * heartbeat details, heartbeats new checkpoints, stores artifacts and metrics against the run, captures the
+ * attempt's log lines ({@link AttemptLogs}), and turns
  * {@link InvalidInputException} into a failure that Temporal does not retry.
  */
 public final class StageContext {
@@ -70,10 +71,15 @@ public final class StageContext {
             throw Activity.wrap(e);
         }
         StageContext context = new StageContext(runtime, input, activity, watch);
+        AttemptLogs.Capture log = runtime.logs().capture(input.stageRowId(), attempt);
         try {
             Optional<?> checkpoint = activity.getHeartbeatDetails(checkpointType);
             runtime.ledger().runs().attemptStarted(input.stageRowId(), attempt, runtime.workerIdentity(),
                     checkpoint.map(LedgerJson::toJson).orElse(null));
+            // The first line of the attempt's log: where and from what it runs.
+            LOG.info("{} attempt {} of run {} ({}) on worker {}{}", input.stage(), attempt, input.runId(),
+                    activity.getInfo().getActivityType(), runtime.workerIdentity(),
+                    checkpoint.isPresent() ? ", resuming from its previous attempt's checkpoint" : "");
             T result;
             try {
                 result = body.run(context);
@@ -84,12 +90,15 @@ public final class StageContext {
                 throw new AttemptWatch.AttemptAbandonedException(watch.abandoned());
             }
             runtime.ledger().runs().attemptEnded(input.stageRowId(), attempt, "SUCCEEDED", null);
+            LOG.info("{} attempt {} succeeded", input.stage(), attempt);
             return result;
         } catch (Exception e) {
+            LOG.warn("{} attempt {} ended: {}", input.stage(), attempt, e.toString());
             throw ended(runtime, input, attempt, watch.abandoned(), e);
         } finally {
             watch.close();
             context.deleteWorkDirectory();
+            log.close();
         }
     }
 

@@ -12,10 +12,17 @@ import java.nio.file.Path;
 
 /**
  * What every stage activity on a compute worker shares: the ledger, the artifact store, the worker's name, the
- * source roots it checks every spec path against before reading it, and the caps on what one attempt may read.
+ * source roots it checks every spec path against before reading it, the caps on what one attempt may read, and
+ * where each attempt's log lines go.
  */
 public record StageRuntime(Ledger ledger, ArtifactStore artifacts, String workerIdentity, SourceRoots sources,
-                           AttemptCaps caps) {
+                           AttemptCaps caps, AttemptLogs logs) {
+
+    /** A runtime that keeps no attempt logs. */
+    public StageRuntime(Ledger ledger, ArtifactStore artifacts, String workerIdentity, SourceRoots sources,
+                        AttemptCaps caps) {
+        this(ledger, artifacts, workerIdentity, sources, caps, AttemptLogs.NONE);
+    }
 
     /**
      * The real path of a file or folder that spec field {@code field} of run {@code runId} names, if the source

@@ -3,6 +3,7 @@ package dev.lmforge.web;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.ArtifactLedger;
+import dev.lmforge.services.ledger.AttemptLogStore;
 import dev.lmforge.services.ledger.AuditAnchors;
 import dev.lmforge.services.ledger.AuditKey;
 import dev.lmforge.services.ledger.AuditLog;
@@ -91,6 +92,12 @@ public class ControlPlaneServices {
     @Singleton
     UserStore userStore(Ledger ledger) {
         return new UserStore(ledger.jdbc());
+    }
+
+    @Produces
+    @Singleton
+    AttemptLogStore attemptLogStore(Ledger ledger) {
+        return new AttemptLogStore(ledger.jdbc());
     }
 
     @Produces

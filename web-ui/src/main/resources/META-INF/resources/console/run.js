@@ -8,6 +8,10 @@ const runId = param('id');
 const reusedRows = new Map();   // stage row id → its row (fetched once), to name the run a cache hit came from
 let current = null;
 let shownReport = null;
+/** The attempt logs open on the page, by `stage/attempt`: {text, complete, timer, readsSinceEnd}, kept across redraws. */
+const openLogs = new Map();
+/** How often an open log of a running attempt is read again; the worker saves it every 3 s. */
+const LOG_REFRESH_MS = 3000;
 
 nav('runs');
 const me = await session();
@@ -127,17 +131,78 @@ function reusedRunLink(rowId) {
 }
 
 function attemptsTable(stages) {
-  const rows = stages.flatMap(s => s.attempts.map(a => el('tr', {},
-    el('td', {}, s.stage), el('td', {class: 'num'}, a.attempt), el('td', {class: 'mono'}, a.worker), el('td', {}, badge(a.status)),
-    el('td', {class: 'small'}, a.resumedFromCheckpoint ? attemptCheckpoint(a.resumedFromCheckpoint) : ''),
-    el('td', {class: 'small'}, fmtTime(a.startedAt)),
-    el('td', {class: 'num small'}, fmtDuration(a.startedAt, a.endedAt)),
-    el('td', {}, a.error ? attemptError(a.error) : ''))));
+  const rows = stages.flatMap(s => s.attempts.flatMap(a => {
+    const key = `${s.stage}/${a.attempt}`;
+    const row = el('tr', {},
+      el('td', {}, s.stage), el('td', {class: 'num'}, a.attempt), el('td', {class: 'mono'}, a.worker), el('td', {}, badge(a.status)),
+      el('td', {class: 'small'}, a.resumedFromCheckpoint ? attemptCheckpoint(a.resumedFromCheckpoint) : ''),
+      el('td', {class: 'small'}, fmtTime(a.startedAt)),
+      el('td', {class: 'num small'}, fmtDuration(a.startedAt, a.endedAt)),
+      el('td', {}, a.error ? attemptError(a.error) : ''),
+      el('td', {}, el('button', {type: 'button', class: 'small', 'data-log-toggle': key,
+        onclick: () => toggleLog(s.stage, a.attempt)}, openLogs.has(key) ? 'hide log' : 'log')));
+    const log = openLogs.get(key);
+    return log ? [row, el('tr', {class: 'attempt-log'}, el('td', {colspan: 9},
+      el('pre', {class: 'log', 'data-log': key, 'data-complete': String(log.complete)}, log.text)))] : [row];
+  }));
   if (rows.length === 0) return el('p', {class: 'muted'}, 'no attempts: no stage has run here (yet)');
   return el('table', {id: 'attempts'},
-    el('thead', {}, el('tr', {}, ['stage', 'attempt', 'worker', 'status', 'resumed from checkpoint', 'started', 'duration', 'error']
+    el('thead', {}, el('tr', {}, ['stage', 'attempt', 'worker', 'status', 'resumed from checkpoint', 'started', 'duration', 'error', 'log']
       .map(h => el('th', {}, h)))),
     el('tbody', {}, rows));
+}
+
+/** Opens or closes the log of one attempt under its row. */
+function toggleLog(stage, attempt) {
+  const key = `${stage}/${attempt}`;
+  const open = openLogs.get(key);
+  if (open) {
+    clearTimeout(open.timer);
+    openLogs.delete(key);
+  } else {
+    openLogs.set(key, {text: 'loading the log…', complete: false, timer: null});
+    readLog(stage, attempt);
+  }
+  render(current);
+}
+
+/**
+ * Reads an open attempt log and shows it in place; read again every few seconds until the server says it is
+ * complete (the attempt has ended). No log yet is said so, and looked for again while the attempt runs.
+ */
+async function readLog(stage, attempt) {
+  const key = `${stage}/${attempt}`;
+  let text;
+  let complete = false;
+  try {
+    const response = await fetch(`/api/runs/${encodeURIComponent(runId)}/stages/${encodeURIComponent(stage)}/attempts/${attempt}/log`,
+      {headers: {Accept: 'text/plain, application/problem+json'}});
+    if (response.ok) {
+      text = await response.text();
+      complete = response.headers.get('X-Lmforge-Log-Complete') === 'true';
+      if (!text) text = complete ? '(the attempt logged nothing)' : '(nothing logged yet)';
+    } else {
+      const problem = await response.json().catch(() => null);
+      text = response.status === 404 ? 'no log saved for this attempt (yet)'
+        : `could not read the log: ${problem && problem.detail ? problem.detail : response.status}`;
+    }
+  } catch (e) {
+    text = `could not read the log: ${e.message}`;
+  }
+  const log = openLogs.get(key);
+  if (!log) return;   // closed meanwhile
+  const running = current && current.stages.some(s => s.stage === stage
+    && s.attempts.some(a => a.attempt === attempt && a.status === 'RUNNING'));
+  // The worker saves the complete log just after it records the attempt's end: a few more reads catch it; a log
+  // of a worker that died stays incomplete, and is not read forever.
+  log.readsSinceEnd = running ? 0 : (log.readsSinceEnd || 0) + 1;
+  Object.assign(log, {text, complete});
+  if (!complete && log.readsSinceEnd <= 3) log.timer = setTimeout(() => readLog(stage, attempt), LOG_REFRESH_MS);
+  const pre = document.querySelector(`pre[data-log="${CSS.escape(key)}"]`);
+  if (pre) {
+    pre.textContent = text;
+    pre.dataset.complete = String(complete);
+  }
 }
 
 /** The checkpoint an attempt resumed from (as its heartbeat carried it): a short label, the whole of it folded. */

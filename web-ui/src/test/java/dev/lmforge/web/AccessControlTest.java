@@ -169,6 +169,11 @@ class AccessControlTest {
         as(rita).get("/api/artifacts/" + plan + "/content").then().statusCode(404);
         as(rita).get("/api/console/stages/" + row).then().statusCode(404);
         as(bert).get("/api/console/stages/" + row).then().statusCode(200);
+        // So is the log of its plan attempt.
+        String log = "/api/runs/" + blueRun + "/stages/plan/attempts/1/log";
+        as(bert).get(log).then().statusCode(200).contentType(containsString("text/plain"))
+                .body(containsString("plan attempt 1 of run " + blueRun));
+        as(rita).get(log).then().statusCode(404).contentType("application/problem+json");
     }
 
     private static Response awaitSucceeded(String token, String id) {

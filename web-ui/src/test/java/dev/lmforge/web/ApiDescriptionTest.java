@@ -135,6 +135,8 @@ class ApiDescriptionTest {
         assertTrue(paths.path("/api/runs").path("post").path("responses").has("413"));
         assertTrue(paths.path("/api/runs/{id}/events").path("get").path("responses").has("429"));
         assertTrue(paths.path("/api/runs/{id}/metrics/{stage}/{name}").path("get").path("responses").has("404"));
+        assertTrue(paths.path("/api/runs/{id}/stages/{stage}/attempts/{attempt}/log").path("get").path("responses")
+                .path("200").path("headers").has("X-Lmforge-Log-Complete"));
         assertTrue(api.path("components").path("schemas").path("Problem").path("properties").has("detail"));
     }
 
@@ -171,6 +173,10 @@ class ApiDescriptionTest {
                 .body("detail", containsString("no metric 'no_such_series' for stage 'pretrain'"));
         given().get("/api/runs/no-such-run/metrics/pretrain/loss").then().statusCode(404)
                 .contentType("application/problem+json");
+        given().get("/api/runs/" + id + "/stages/data/attempts/99/log").then().statusCode(404)
+                .contentType("application/problem+json").body("detail", containsString("no log for attempt 99"));
+        given().get("/api/runs/" + id + "/stages/data/attempts/0/log").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("attempt:"));
         given().post("/api/runs/" + id + "/cancel");
     }
 }

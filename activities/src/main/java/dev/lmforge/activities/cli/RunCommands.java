@@ -37,8 +37,7 @@ import java.util.regex.Pattern;
 /**
  * The commands that talk to a running lmforge through its REST API ({@code LMFORGE_URL}, default
  * {@code http://127.0.0.1:8080}): {@code run}, {@code runs}, {@code status}, {@code resume}, {@code pause},
- * {@code cancel}, {@code compare}, {@code audit}, {@code artifacts}, {@code lineage}; and {@code logs}, which says it
- * is not built. Each call sends {@code Authorization: Bearer} with the API token in {@code LMFORGE_TOKEN} or,
+ * {@code cancel}, {@code compare}, {@code audit}, {@code artifacts}, {@code lineage}, {@code logs}. Each call sends {@code Authorization: Bearer} with the API token in {@code LMFORGE_TOKEN} or,
  * failing that, the one the local stack keeps in {@code DATA_DIR/cli-token}. Errors come back as problem
  * details, which are printed as they are.
  */
@@ -229,15 +228,61 @@ final class RunCommands {
                     out.print(a.has("json") ? pretty(graph) : lineageTree(graph, digest, up));
                     return 0;
                 }),
-                command("logs", "NOT BUILT: stage attempt logs are not stored yet", Help.of(
-                        "Not built: lmforge does not yet store the log of each stage attempt anywhere, so there is "
-                        + "nothing to show. 'lmforge status RUN' shows each attempt's worker, status and error; a "
-                        + "worker's own output has the rest.")
-                        .usage("logs RUN [STAGE]")
-                        .example("lmforge status run-20261207-0001"), (a, out, err) -> {
-                    throw new IllegalStateException("not built: stage attempt logs are not stored yet; "
-                            + "'lmforge status RUN' shows each attempt's worker, status and error");
+                command("logs", "the log of a stage attempt: RUN STAGE [--attempt N]", Help.of(
+                        "Prints the log of one attempt of a run's stage as its compute worker captured it: the first "
+                        + "64 KiB and the last 192 KiB of its lines, with a line saying how many bytes between them "
+                        + "were dropped, secrets redacted. Without --attempt, the stage's newest attempt. While the "
+                        + "attempt runs, its log is saved every few seconds and a note on standard error says it "
+                        + "goes on: run the command again for more.")
+                        .usage("logs RUN STAGE [--attempt N]")
+                        .option("--attempt N", "which attempt, 1 for the first (default: the newest)")
+                        .example("lmforge logs run-20261207-0001 pretrain")
+                        .example("lmforge logs run-20261207-0001 pretrain --attempt 1"), (a, out, err) -> {
+                    a.allowOnly("attempt");
+                    String runId = a.positional(0, "RUN");
+                    String stage = a.positional(1, "STAGE");
+                    long attempt = a.getLong("attempt", 0);
+                    if (a.has("attempt") && attempt < 1) {
+                        throw new Args.UsageException("--attempt: an attempt number, 1 or more, got " + a.get("attempt", ""));
+                    }
+                    if (attempt == 0) {
+                        attempt = newestAttempt(call("GET", "/api/runs/" + encode(runId),
+                                HttpRequest.BodyPublishers.noBody(), null), stage);
+                    }
+                    HttpResponse<String> log = send(request("GET", "/api/runs/" + encode(runId) + "/stages/"
+                                    + encode(stage) + "/attempts/" + attempt + "/log", HttpRequest.BodyPublishers.noBody(),
+                                    null).header("Accept", "text/plain, application/problem+json").build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (log.statusCode() >= 400) {
+                        throw problem(log.statusCode(), log.body());
+                    }
+                    out.print(log.body());
+                    if (!log.headers().firstValue("X-Lmforge-Log-Complete").orElse("true").equals("true")) {
+                        err.println("(attempt " + attempt + " of " + stage + " is still running; its log goes on)");
+                    }
+                    return 0;
                 }));
+    }
+
+    /** The number of the newest attempt of {@code stage} in a run view; an error naming the run's stages if none. */
+    static long newestAttempt(JsonNode run, String stage) {
+        List<String> stages = new ArrayList<>();
+        for (JsonNode s : run.path("stages")) {
+            stages.add(s.path("stage").asText());
+            if (s.path("stage").asText().equals(stage)) {
+                long newest = 0;
+                for (JsonNode attempt : s.path("attempts")) {
+                    newest = Math.max(newest, attempt.path("attempt").asLong());
+                }
+                if (newest == 0) {
+                    throw new IllegalStateException("stage " + stage + " of run " + run.path("id").asText()
+                            + " has no attempt yet");
+                }
+                return newest;
+            }
+        }
+        throw new IllegalStateException("run " + run.path("id").asText() + " has no stage '" + stage + "'; its stages: "
+                + (stages.isEmpty() ? "none" : String.join(", ", stages)));
     }
 
     /**

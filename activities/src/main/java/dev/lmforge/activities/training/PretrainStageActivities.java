@@ -43,6 +43,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Future;
@@ -201,6 +202,9 @@ public final class PretrainStageActivities implements PretrainStage {
                     lastCheckpoint = System.nanoTime();
                 }
                 if (System.nanoTime() - lastFlush >= METRIC_FLUSH.toNanos()) {
+                    // The attempt's log shows progress as often as the console's charts get it.
+                    LOG.info("pretrain: step {}/{} loss {} lr {} tokens {}", step, job.totalSteps(),
+                            String.format(Locale.ROOT, "%.4f", loss), String.format(Locale.ROOT, "%.3g", lr), tokens);
                     flush(context, metrics);
                     lastFlush = System.nanoTime();
                 }
@@ -209,6 +213,8 @@ public final class PretrainStageActivities implements PretrainStage {
                         newest == null ? 0 : newest.state().step()));
             }
             flush(context, metrics);
+            LOG.info("pretrain: trained {} steps, {} tokens, final loss {}", step, tokens,
+                    String.format(Locale.ROOT, "%.4f", loss));
             Future<CheckpointUploader.Uploaded> last = checkpoint(trainer, uploader, job, data, step, tokens, loss,
                     false, true, work);
             ArtifactRef model = export(context, trainer, job, tokenizerRef, step, tokens, loss, work);

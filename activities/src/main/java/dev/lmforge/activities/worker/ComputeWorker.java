@@ -14,6 +14,7 @@ import dev.lmforge.activities.tokenizer.TokenizerStageActivities;
 import dev.lmforge.activities.training.PretrainStageActivities;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
+import dev.lmforge.services.ledger.AttemptLogStore;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.WorkerRegistry;
 import dev.lmforge.services.sources.SourceRoots;
@@ -34,13 +35,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A compute worker: every built stage's activities, polling the given task queues, with its own connections
- * to the ledger and the artifact store. {@code lmforge worker --queue NAME} runs one on its own; in local mode
+ * to the ledger and the artifact store, capturing each stage attempt's log ({@link AttemptLogCapture}).
+ * {@code lmforge worker --queue NAME} runs one on its own; in local mode
  * the control plane runs one in process through {@link ComputeWorkerLauncher}. It reports itself to the ledger
  * every few seconds ({@link WorkerRegistry}).
  */
@@ -58,8 +61,12 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         dataSource.setPassword(settings.jdbcAppPassword());
         Ledger ledger = Ledger.over(dataSource);
         String identity = client.getOptions().getIdentity();
+        // The worker's own secrets are redacted from attempt logs wherever they appear; the default password is none.
+        List<String> secrets = Stream.of(settings.jdbcAppPassword(), settings.s3AccessKey(), settings.s3SecretKey())
+                .filter(s -> !LmforgeSettings.DEFAULT_APP_PASSWORD.equals(s)).toList();
+        AttemptLogCapture logs = new AttemptLogCapture(new AttemptLogStore(ledger.jdbc()), secrets);
         StageRuntime runtime = new StageRuntime(ledger, ArtifactStore.of(settings),
-                identity, SourceRoots.from(lookup, settings), AttemptCaps.from(lookup));
+                identity, SourceRoots.from(lookup, settings), AttemptCaps.from(lookup), logs);
         String concurrency = lookup.apply("lmforge.worker.concurrency");
         // Stage activities are CPU- or GPU-bound: a few at a time per worker, not the SDK's default of 200.
         int slots = concurrency == null ? 2 : Integer.parseInt(concurrency.trim());
@@ -84,6 +91,7 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
             reporter.shutdownNow();
             factory.shutdownNow();
             factory.awaitTermination(10, TimeUnit.SECONDS);
+            logs.close();
         };
     }
 

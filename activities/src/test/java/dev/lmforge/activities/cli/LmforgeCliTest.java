@@ -132,11 +132,23 @@ class LmforgeCliTest {
     }
 
     @Test
-    void logsSaysItIsNotBuilt() {
-        Result r = run("logs", "run-1");
-        assertEquals(1, r.code());
-        assertTrue(r.err().startsWith("lmforge logs: not built: stage attempt logs are not stored yet"), r.err());
-        assertTrue(run("logs", "--help").out().contains("Not built"));
+    void logsNamesTheStageAndAnAttemptNumber() throws Exception {
+        Result noStage = run("logs", "run-1");
+        assertEquals(2, noStage.code());
+        assertTrue(noStage.err().startsWith("lmforge logs: missing STAGE"), noStage.err());
+        Result zero = run("logs", "run-1", "pretrain", "--attempt", "0");
+        assertEquals(2, zero.code());
+        assertTrue(zero.err().startsWith("lmforge logs: --attempt: an attempt number, 1 or more"), zero.err());
+        assertTrue(run("logs", "--help").out().contains("--attempt N"));
+        JsonNode view = JSON.readTree("""
+                {"id": "run-1", "stages": [{"stage": "data", "attempts": [{"attempt": 1}]},
+                  {"stage": "pretrain", "attempts": [{"attempt": 1}, {"attempt": 3}, {"attempt": 2}]},
+                  {"stage": "evaluate", "attempts": []}]}""");
+        assertEquals(3, RunCommands.newestAttempt(view, "pretrain"));
+        assertEquals("stage evaluate of run run-1 has no attempt yet", assertThrows(IllegalStateException.class,
+                () -> RunCommands.newestAttempt(view, "evaluate")).getMessage());
+        assertEquals("run run-1 has no stage 'align'; its stages: data, pretrain, evaluate",
+                assertThrows(IllegalStateException.class, () -> RunCommands.newestAttempt(view, "align")).getMessage());
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -191,6 +191,15 @@ class ConsoleBrowserTest {
         assertThat(page.locator("#chart-loss polyline")).isVisible();
         assertThat(page.locator("[data-evaluation-stage=evaluate-chat] table.evaluation tbody tr").first()).isVisible();
         screenshot("run-succeeded");
+        // The pretrain attempt's log, opened under its row: what its worker captured, complete once it ended.
+        page.locator("[data-log-toggle='pretrain/1']").click();
+        Locator log = page.locator("pre[data-log='pretrain/1']");
+        assertThat(log).hasAttribute("data-complete", "true");
+        assertThat(log).containsText("pretrain attempt 1 of run");
+        assertThat(log).containsText("pretrain: trained");
+        ConsoleBrowser.screenshot(page.locator("#attempts"), "run-attempt-log");
+        page.locator("[data-log-toggle='pretrain/1']").click();
+        assertThat(log).hasCount(0);
         ConsoleBrowser.screenshot(page.locator("#charts-section"), "run-succeeded-charts");
         ConsoleBrowser.screenshot(page.locator("#evaluations-section"), "run-succeeded-evaluations");
 
