@@ -210,14 +210,24 @@ public final class StageContext {
         return new ReadBudget(runtime.caps());
     }
 
-    /** Stores a file as an artifact and records its metadata. */
-    public ArtifactRef putArtifact(Path file, String kind, Map<String, ?> metadata) {
-        return record(runtime.artifacts().put(file), kind, metadata);
+    /** This attempt's run, stage and stage row, as the writer of what it stores. */
+    public Producer producer() {
+        return producerOf(input);
     }
 
-    /** Stores bytes as an artifact and records its metadata. */
+    /** The run, stage and stage row of {@code input}, as the writer of what its attempts store. */
+    public static Producer producerOf(StageInput input) {
+        return new Producer(input.runId(), input.stage(), input.stageRowId());
+    }
+
+    /** Stores a file as an artifact of this stage ({@link StageRuntime#store}) and records its metadata. */
+    public ArtifactRef putArtifact(Path file, String kind, Map<String, ?> metadata) {
+        return record(runtime.store(file, kind, producer()), kind, metadata);
+    }
+
+    /** Stores bytes as an artifact of this stage ({@link StageRuntime#store}) and records its metadata. */
     public ArtifactRef putArtifact(byte[] bytes, String kind, Map<String, ?> metadata) {
-        return record(runtime.artifacts().put(bytes), kind, metadata);
+        return record(runtime.store(bytes, kind, producer()), kind, metadata);
     }
 
     private ArtifactRef record(ArtifactStore.StoredObject stored, String kind, Map<String, ?> metadata) {

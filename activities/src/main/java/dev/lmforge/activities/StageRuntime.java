@@ -3,6 +3,7 @@ package dev.lmforge.activities;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.Records.RunRecord;
+import dev.lmforge.services.ledger.Records.StoredObjectRecord;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.sources.SourceRefusedException;
 import dev.lmforge.services.sources.SourceRoots;
@@ -59,6 +60,38 @@ public record StageRuntime(Ledger ledger, ArtifactStore artifacts, String worker
         } catch (SourceRefusedException e) {
             throw new InvalidInputException(e.getMessage());
         }
+    }
+
+    /**
+     * Stores a file that {@code producer} wrote as {@code kind}: typed and labelled for S3 tools, and recorded in
+     * the ledger's stored objects, so that nothing in the store is there without a record of who put it there.
+     */
+    public ArtifactStore.StoredObject store(Path file, String kind, Producer producer) {
+        return recorded(artifacts.put(file, producer.describe(kind, file.getFileName().toString())), kind, producer);
+    }
+
+    /** Stores bytes that {@code producer} wrote as {@code kind}, as {@link #store(Path, String, Producer)} does. */
+    public ArtifactStore.StoredObject store(byte[] bytes, String kind, Producer producer) {
+        return recorded(artifacts.put(bytes, producer.describe(kind)), kind, producer);
+    }
+
+    /**
+     * Stores a stream that {@code producer} read from the file {@code fileName} as {@code kind}, as
+     * {@link #store(Path, String, Producer)} does.
+     */
+    public ArtifactStore.StoredObject store(InputStream in, String fileName, String kind, Producer producer) {
+        return recorded(artifacts.put(in, producer.describe(kind, fileName)), kind, producer);
+    }
+
+    /** Copies an object of another bucket in as {@code kind}, as {@link #store(Path, String, Producer)} stores a file. */
+    public ArtifactStore.StoredObject store(ArtifactStore.ExternalObject object, String kind, Producer producer) {
+        return recorded(artifacts.copyIn(object, producer.describe(kind, object.key())), kind, producer);
+    }
+
+    private ArtifactStore.StoredObject recorded(ArtifactStore.StoredObject stored, String kind, Producer producer) {
+        ledger.artifacts().recordStoredObject(new StoredObjectRecord(stored.digest(), kind, producer.runId(),
+                producer.stage(), producer.stageRowId(), stored.sizeBytes(), null));
+        return stored;
     }
 
     /** The shared roots and those of the run's team, read from the ledger (the worker trusts no one's word). */

@@ -153,6 +153,18 @@ class RequestHardeningTest {
     }
 
     @Test
+    void anArtifactDownloadIsAnAttachmentNamedByItsKindDigestAndType() {
+        byte[] bytes = "{\"format\": 1}".getBytes(StandardCharsets.UTF_8);
+        String digest = store.put(bytes).digest();
+        ledger.artifacts().recordArtifact(digest, "data-report", bytes.length, "{}");
+        String disposition = "attachment; filename=\"data-report-" + digest.substring(0, 12) + ".json\"";
+        given().get("/api/artifacts/" + digest + "/content").then().statusCode(200)
+                .header("Content-Disposition", disposition);
+        given().header("Range", "bytes=0-1").get("/api/artifacts/" + digest + "/content").then().statusCode(206)
+                .header("Content-Disposition", disposition);
+    }
+
+    @Test
     void artifactContentAnswersConditionalAndRangedReads() {
         byte[] bytes = "0123456789 the bytes of a small artifact".getBytes(StandardCharsets.UTF_8);
         String digest = store.put(bytes).digest();

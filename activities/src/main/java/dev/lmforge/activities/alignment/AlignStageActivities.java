@@ -1,6 +1,7 @@
 package dev.lmforge.activities.alignment;
 
 import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.Producer;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.activities.model.CheckpointUploader;
@@ -21,6 +22,7 @@ import dev.lmforge.services.ledger.Records.MetricPoint;
 import dev.lmforge.workflows.stage.AlignStage;
 import dev.lmforge.workflows.stage.AlignStageConfig;
 import dev.lmforge.workflows.stage.Outputs;
+import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageFailures;
@@ -143,13 +145,13 @@ public final class AlignStageActivities implements AlignStage {
             if (file == null) {
                 byte[] bytes = AlignmentData.bundledBytes(resource);
                 records = count.apply(new ByteArrayInputStream(bytes), source);
-                stored = runtime.artifacts().put(bytes);
+                stored = runtime.store(bytes, kind, snapshotOf(runId));
             } else {
                 try (InputStream in = runtime.open(runId, field, file)) {
                     records = count.apply(in, source);
                 }
                 try (InputStream in = runtime.open(runId, field, file)) {
-                    stored = runtime.artifacts().put(in);
+                    stored = runtime.store(in, file.getFileName().toString(), kind, snapshotOf(runId));
                 }
             }
         } catch (IOException e) {
@@ -160,6 +162,11 @@ public final class AlignStageActivities implements AlignStage {
         runtime.ledger().artifacts().recordArtifact(stored.digest(), kind, stored.sizeBytes(),
                 LedgerJson.toJson(Map.of("source", source, "records", records)));
         return new ArtifactRef(stored.digest(), kind, stored.sizeBytes());
+    }
+
+    /** A snapshot's writer: the align stage of {@code runId}, before that stage has a row (its inputs decide it). */
+    private static Producer snapshotOf(String runId) {
+        return new Producer(runId, Stage.ALIGN.id(), null);
     }
 
     private static <T> List<T> readSnapshot(StageContext context, String name, BiFunction<InputStream, String, List<T>> read)

@@ -1,6 +1,7 @@
 package dev.lmforge.activities.data;
 
 import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.Producer;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.activities.text.CorpusReader;
@@ -13,6 +14,7 @@ import dev.lmforge.workflows.stage.CorpusSource;
 import dev.lmforge.workflows.stage.DataStage;
 import dev.lmforge.workflows.stage.DataStageConfig;
 import dev.lmforge.workflows.stage.RawDump;
+import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
@@ -35,6 +37,7 @@ public final class DataStageActivities implements DataStage {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String S3_SCHEME = "s3://";
+    private static final String RAW_DUMP = "raw-dump";
     private final StageRuntime runtime;
 
     public DataStageActivities(StageRuntime runtime) {
@@ -91,7 +94,8 @@ public final class DataStageActivities implements DataStage {
             }
             snapshots.add(new PendingSnapshot(file.toString(), () -> {
                 try (InputStream in = runtime.open(runId, field, real)) {
-                    record(source, file.toString(), runtime.artifacts().put(in), dumps);
+                    record(source, file.toString(), runtime.store(in, file.getFileName().toString(), RAW_DUMP,
+                            snapshotOf(runId)), dumps);
                 } catch (IOException e) {
                     throw Activity.wrap(e);
                 }
@@ -118,9 +122,14 @@ public final class DataStageActivities implements DataStage {
             String location = S3_SCHEME + bucket + "/" + object.key();
             runtime.readableS3(runId, field, location);
             snapshots.add(new PendingSnapshot(location,
-                    () -> record(source, location, runtime.artifacts().copyIn(object), dumps)));
+                    () -> record(source, location, runtime.store(object, RAW_DUMP, snapshotOf(runId)), dumps)));
         }
         return snapshots;
+    }
+
+    /** A snapshot's writer: the data stage of {@code runId}, before that stage has a row (its inputs decide it). */
+    private static Producer snapshotOf(String runId) {
+        return new Producer(runId, Stage.DATA.id(), null);
     }
 
     private void record(CorpusSource source, String path, ArtifactStore.StoredObject stored, List<RawDump> dumps) {
@@ -130,8 +139,8 @@ public final class DataStageActivities implements DataStage {
         metadata.put("dump", dump);
         metadata.put("domain", source.domain());
         metadata.put("lang", source.lang());
-        runtime.ledger().artifacts().recordArtifact(stored.digest(), "raw-dump", stored.sizeBytes(), LedgerJson.toJson(metadata));
-        dumps.add(new RawDump(new ArtifactRef(stored.digest(), "raw-dump", stored.sizeBytes()), path, dump,
+        runtime.ledger().artifacts().recordArtifact(stored.digest(), RAW_DUMP, stored.sizeBytes(), LedgerJson.toJson(metadata));
+        dumps.add(new RawDump(new ArtifactRef(stored.digest(), RAW_DUMP, stored.sizeBytes()), path, dump,
                 source.domain(), source.lang()));
         Activity.getExecutionContext().heartbeat(dumps.size());
     }

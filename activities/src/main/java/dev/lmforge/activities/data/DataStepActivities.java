@@ -2,6 +2,7 @@ package dev.lmforge.activities.data;
 
 import dev.lmforge.activities.AttemptCaps;
 import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.Producer;
 import dev.lmforge.activities.StageContext;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.activities.WorkDirectory;
@@ -14,10 +15,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.workflows.data.DataSteps;
+import dev.lmforge.workflows.data.DataWorkflowInput;
 import dev.lmforge.workflows.spec.DataSettings;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.DataStageConfig;
 import dev.lmforge.workflows.stage.Outputs;
+import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageFailures;
 import dev.lmforge.workflows.stage.StageInput;
 import dev.lmforge.workflows.stage.StageOutput;
@@ -45,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * The data workflow's activities on a compute worker; see {@link DataSteps}. Each step downloads what it reads
  * into a folder of its own, runs one piece of the data library over it, and stores what it wrote as
  * content-addressed artifacts; it heartbeats every few seconds while it runs, so a dead worker's step is retried
- * elsewhere. Only the final corpus parts, the manifest, the report and the cluster list go into the ledger: the
- * shuffle's band and pair files are plumbing.
+ * elsewhere. Every object a step stores is recorded with the run and stage row it works for
+ * ({@link StageRuntime#store}); only the final corpus parts, the manifest, the report and the cluster list are also
+ * artifacts with metadata: the shuffle's band, pair and removal files and the filtered shards are plumbing.
  */
 public final class DataStepActivities implements DataSteps {
 
@@ -60,9 +64,9 @@ public final class DataStepActivities implements DataSteps {
         this.runtime = runtime;
     }
 
-    /** The body of a step, given its own empty work folder. */
+    /** The body of a step, given its own empty work folder and the run and stage it writes for. */
     private interface Step<T> {
-        T run(Path work) throws Exception;
+        T run(Path work, Producer producer) throws Exception;
     }
 
     @Override
@@ -98,14 +102,14 @@ public final class DataStepActivities implements DataSteps {
 
     @Override
     public SignedShard signShard(JsonNode config, IngestedCorpus.Shard shard) {
-        return step("sign shard " + shard.index(), work -> {
+        return step("sign shard " + shard.index(), (work, producer) -> {
             DataConfig settings = settings(config);
             Path bands = work.resolve("bands");
             ShuffleDeduplication.ShardSummary read = new ShuffleDeduplication(settings)
                     .signShard(download(shard.digest(), work.resolve("shard.jsonl")), shard.index(), bands);
             List<String> partitions = new ArrayList<>();
             for (int p = 0; p < settings.partitions(); p++) {
-                partitions.add(put(ShuffleDeduplication.bandFile(bands, p, shard.index())));
+                partitions.add(put(ShuffleDeduplication.bandFile(bands, p, shard.index()), "band-file", producer));
             }
             // Named by the stage input, not by this worker's temporary copy.
             var summary = new ShuffleDeduplication.ShardSummary(shard.index(), shard.input(), read.read(), read.documents());
@@ -115,20 +119,20 @@ public final class DataStepActivities implements DataSteps {
 
     @Override
     public String findPairs(JsonNode config, int partition, List<String> bandDigests) {
-        return step("find pairs of partition " + partition, work -> {
+        return step("find pairs of partition " + partition, (work, producer) -> {
             List<Path> files = new ArrayList<>();
             for (int shard = 0; shard < bandDigests.size(); shard++) {
                 files.add(download(bandDigests.get(shard), ShuffleDeduplication.bandFile(work, partition, shard)));
             }
             Path pairs = work.resolve("pairs.bin");
             new ShuffleDeduplication(settings(config)).findPairs(files, pairs);
-            return put(pairs);
+            return put(pairs, "pair-file", producer);
         });
     }
 
     @Override
     public Clusters clusterPairs(JsonNode config, List<String> pairDigests, List<JsonNode> summaries) {
-        return step("cluster", work -> {
+        return step("cluster", (work, producer) -> {
             List<Path> pairs = new ArrayList<>();
             for (int p = 0; p < pairDigests.size(); p++) {
                 pairs.add(download(pairDigests.get(p), work.resolve("pairs-" + p + ".bin")));
@@ -141,17 +145,17 @@ public final class DataStepActivities implements DataSteps {
             DedupResult result = new ShuffleDeduplication(settings(config)).cluster(pairs, shards, out);
             List<String> removals = new ArrayList<>();
             for (ShuffleDeduplication.ShardSummary s : shards) {
-                removals.add(put(ShuffleDeduplication.removalFile(out, s.shard())));
+                removals.add(put(ShuffleDeduplication.removalFile(out, s.shard()), "removal-list", producer));
             }
             ArtifactRef duplicates = record(ShuffleDeduplication.clusterFile(out), "duplicate-clusters",
-                    Map.of("clusters", result.clusters()));
+                    Map.of("clusters", result.clusters()), producer);
             return new Clusters(removals, duplicates.digest(), JSON.valueToTree(result));
         });
     }
 
     @Override
     public FilteredShard filterShard(JsonNode config, IngestedCorpus.Shard shard, String removalDigest) {
-        return step("filter shard " + shard.index(), work -> {
+        return step("filter shard " + shard.index(), (work, producer) -> {
             DataConfig settings = settings(config);
             Path survivors = work.resolve("dedup.jsonl");
             long kept = new ShuffleDeduplication(settings).writeSurvivors(
@@ -159,13 +163,14 @@ public final class DataStepActivities implements DataSteps {
                     download(removalDigest, work.resolve("removed.bin")), survivors);
             Path filtered = work.resolve("filtered.jsonl");
             QualityFilter.Stats stats = new QualityFilter(settings.quality()).filterShard(survivors, filtered, settings.reading());
-            return new FilteredShard(shard.index(), put(filtered), kept, put(JSON.writeValueAsBytes(stats)));
+            return new FilteredShard(shard.index(), put(filtered, "filtered-shard", producer), kept,
+                    runtime.store(JSON.writeValueAsBytes(stats), "quality-stats", producer).digest());
         });
     }
 
     @Override
     public JsonNode planRemix(JsonNode config, List<String> quality) {
-        return step("plan remix", work -> {
+        return step("plan remix", (work, producer) -> {
             DataConfig settings = settings(config);
             QualityFilter.Stats merged = merge(quality, settings);
             EmptyCorpus.requireFiltered(merged);   // before the remix fans out over nothing
@@ -175,13 +180,14 @@ public final class DataStepActivities implements DataSteps {
 
     @Override
     public RemixedShard remixShard(JsonNode config, FilteredShard shard, JsonNode plan) {
-        return step("remix shard " + shard.shard(), work -> {
+        return step("remix shard " + shard.shard(), (work, producer) -> {
             DataConfig settings = settings(config);
             Path out = work.resolve(String.format("part-%05d.jsonl", shard.shard()));
             Remixer.Shard remixed = new Remixer(settings.remix()).remixShard(
                     download(shard.digest(), work.resolve("filtered.jsonl")), out,
                     JSON.treeToValue(plan, Remixer.Plan.class), settings.reading());
-            ArtifactRef part = record(out, "corpus-part", Map.of("shard", shard.shard(), "documents", remixed.documents()));
+            ArtifactRef part = record(out, "corpus-part", Map.of("shard", shard.shard(), "documents", remixed.documents()),
+                    producer);
             return new RemixedShard(shard.shard(), part.digest(), part.sizeBytes(), remixed.documents(),
                     remixed.mix().summary().bytes(), JSON.valueToTree(remixed.mix()));
         });
@@ -190,7 +196,7 @@ public final class DataStepActivities implements DataSteps {
     @Override
     public StageOutput finishData(StageInput input, IngestedCorpus corpus, Clusters clusters,
                                   List<FilteredShard> filtered, JsonNode plan, List<RemixedShard> remixed) {
-        return step("finish", work -> {
+        return step("finish", StageContext.producerOf(input), (work, producer) -> {
             DataConfig settings = settings(corpus.config());
             ReadStats read = JSON.treeToValue(corpus.reading(), ReadStats.class);
             DedupResult dedup = JSON.treeToValue(clusters.result(), DedupResult.class);
@@ -220,9 +226,10 @@ public final class DataStepActivities implements DataSteps {
                     outputs, "sha256:" + clusters.duplicates(), settings);
             CorpusManifest manifest = CorpusManifest.of(parts, read);
             ArtifactRef corpusRef = record(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest), "corpus",
-                    Map.of("documents", manifest.documents(), "textBytes", manifest.textBytes(), "parts", parts.size()));
+                    Map.of("documents", manifest.documents(), "textBytes", manifest.textBytes(), "parts", parts.size()),
+                    producer);
             ArtifactRef reportRef = record(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report), "data-report",
-                    Map.of("format", DataReport.FORMAT));
+                    Map.of("format", DataReport.FORMAT), producer);
             DuplicateRates overall = dedup.overall();
             Map<String, Double> summary = new LinkedHashMap<>();
             steps.forEach((name, n) -> summary.put(name, (double) n));
@@ -258,6 +265,11 @@ public final class DataStepActivities implements DataSteps {
      * is retried.
      */
     private <T> T step(String name, Step<T> body) {
+        return step(name, null, body);
+    }
+
+    /** {@link #step(String, Step)} for {@code producer}; when null, the stage the data workflow works for. */
+    private <T> T step(String name, Producer known, Step<T> body) {
         ActivityExecutionContext activity = Activity.getExecutionContext();
         long started = System.nanoTime();
         Thread worker = Thread.currentThread();
@@ -291,7 +303,8 @@ public final class DataStepActivities implements DataSteps {
             }
         }, 0, HEARTBEAT_SECONDS, TimeUnit.SECONDS);
         try {
-            T result = body.run(work);
+            Producer producer = known != null ? known : producerOf(activity);
+            T result = body.run(work, producer);
             long used = WorkDirectory.size(work);
             if (used > cap) {
                 over.compareAndSet(0, used);
@@ -332,22 +345,30 @@ public final class DataStepActivities implements DataSteps {
         return target;
     }
 
-    /** Stores a work file that only the workflow's later steps read. */
-    private String put(Path file) {
-        return runtime.artifacts().put(file).digest();
+    /**
+     * The run, stage and stage row a step of the data workflow works for: steps are handed no stage input, so the
+     * ledger is asked for the newest data stage of the lifecycle whose child this workflow is. A workflow started
+     * on its own (a test's) knows no run: what its steps store is recorded as the data stage's, of no run.
+     */
+    private Producer producerOf(ActivityExecutionContext activity) {
+        return DataWorkflowInput.lifecycleWorkflowId(activity.getInfo().getWorkflowId())
+                .flatMap(lifecycle -> runtime.ledger().artifacts().newestStage(lifecycle, Stage.DATA.id()))
+                .map(stage -> new Producer(stage.runId(), stage.stage(), stage.id()))
+                .orElse(new Producer(null, Stage.DATA.id(), null));
     }
 
-    private String put(byte[] bytes) {
-        return runtime.artifacts().put(bytes).digest();
+    /** Stores a work file that only the workflow's later steps read, recorded as {@code kind}. */
+    private String put(Path file, String kind, Producer producer) {
+        return runtime.store(file, kind, producer).digest();
     }
 
-    /** Stores a file that people and later stages read, and records it in the ledger. */
-    private ArtifactRef record(Path file, String kind, Map<String, ?> metadata) {
-        return recorded(runtime.artifacts().put(file), kind, metadata);
+    /** Stores a file that people and later stages read, and records it in the ledger as an artifact too. */
+    private ArtifactRef record(Path file, String kind, Map<String, ?> metadata, Producer producer) {
+        return recorded(runtime.store(file, kind, producer), kind, metadata);
     }
 
-    private ArtifactRef record(byte[] bytes, String kind, Map<String, ?> metadata) {
-        return recorded(runtime.artifacts().put(bytes), kind, metadata);
+    private ArtifactRef record(byte[] bytes, String kind, Map<String, ?> metadata, Producer producer) {
+        return recorded(runtime.store(bytes, kind, producer), kind, metadata);
     }
 
     private ArtifactRef recorded(ArtifactStore.StoredObject stored, String kind,

@@ -1,6 +1,7 @@
 package dev.lmforge.activities.planning;
 
 import dev.lmforge.activities.InvalidInputException;
+import dev.lmforge.activities.Producer;
 import dev.lmforge.activities.StageRuntime;
 import dev.lmforge.activities.model.BudgetPlan;
 import dev.lmforge.activities.model.ScalingLaws;
@@ -99,7 +100,9 @@ public final class SweepActivitiesImpl implements SweepActivities {
         return refusingBadInput(() -> {
             SweepSettings settings = SweepSettings.resolve(input.options(), input.targetCompute());
             ScalingFit fit = SweepFitter.fit(settings, input.tokens().digest(), input.targetCompute(), results);
-            ArtifactStore.StoredObject stored = runtime.artifacts().put(fit.toJson());
+            // The plan stage's row is the lifecycle's to know; the sweep is handed the run and the stage's id.
+            ArtifactStore.StoredObject stored = runtime.store(fit.toJson(), ScalingSweepWorkflow.SCALING_FIT_KIND,
+                    new Producer(input.runId(), input.stage(), null));
             // The artifact's own lineage: what it was fitted from, and for which run; the stage that hands it on
             // records the ledger's edges.
             Map<String, Object> metadata = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import io.minio.ComposeObjectArgs;
 import io.minio.ComposeSource;
 import io.minio.CopyObjectArgs;
 import io.minio.CopySource;
+import io.minio.Directive;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
@@ -30,6 +31,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -138,6 +140,14 @@ public final class ArtifactStore {
      * between the hash and the end of the upload is removed again, so no object is stored under a wrong digest.
      */
     public StoredObject put(Path file) {
+        return put(file, ObjectDescription.opaque());
+    }
+
+    /**
+     * {@link #put(Path)}, the object typed and labelled by {@code description} and its digest for S3 tools. An
+     * artifact already stored keeps the description it was first stored with: equal bytes are one object.
+     */
+    public StoredObject put(Path file, ObjectDescription description) {
         if (!Files.isRegularFile(file)) {
             throw new ArtifactStoreException(file + " is not a regular file");
         }
@@ -151,7 +161,7 @@ public final class ArtifactStore {
         String digest = hashed.digest();
         if (size(digest).isEmpty()) {
             call(() -> {
-                transfers.upload(file, size, keyOf(digest));
+                transfers.upload(file, size, keyOf(digest), description, digest);
                 return null;
             }, "uploading " + file);
             bytesUploaded.add(size);
@@ -169,10 +179,16 @@ public final class ArtifactStore {
 
     /** Stores small content held in memory. */
     public StoredObject put(byte[] bytes) {
+        return put(bytes, ObjectDescription.opaque());
+    }
+
+    /** {@link #put(byte[])}, typed and labelled by {@code description} as {@link #put(Path, ObjectDescription)} is. */
+    public StoredObject put(byte[] bytes, ObjectDescription description) {
         String digest = Digests.sha256(bytes);
         if (size(digest).isEmpty()) {
             call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(keyOf(digest))
-                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1).contentType(ObjectTransfers.CONTENT_TYPE).build()),
+                    .stream(new ByteArrayInputStream(bytes), bytes.length, -1)
+                    .contentType(description.safeContentType()).userMetadata(description.userMetadata(digest)).build()),
                     "uploading " + digest);
             bytesUploaded.add(bytes.length);
         }
@@ -184,16 +200,25 @@ public final class ArtifactStore {
      * copied server-side to its content address. Nothing under {@code artifacts/} is ever half-written.
      */
     public StoredObject put(InputStream in) {
+        return put(in, ObjectDescription.opaque());
+    }
+
+    /**
+     * {@link #put(InputStream)}, typed and labelled by {@code description}: the staging object already carries it,
+     * and the copy to the content address replaces it with the same plus the digest, known only then.
+     */
+    public StoredObject put(InputStream in, ObjectDescription description) {
         String staging = "staging/" + UUID.randomUUID();
         MessageDigest sha = Digests.newSha256();
         CountingInputStream counted = new CountingInputStream(new DigestInputStream(in, sha), bytesUploaded);
         try {
             call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(staging)
-                    .stream(counted, -1, PART_SIZE).contentType(ObjectTransfers.CONTENT_TYPE).build()), "uploading a stream");
+                    .stream(counted, -1, PART_SIZE).contentType(description.safeContentType())
+                    .userMetadata(description.userMetadata(null)).build()), "uploading a stream");
             String digest = Digests.hex(sha.digest());
             long size = counted.count();
             if (size(digest).isEmpty()) {
-                copy(staging, keyOf(digest), size);
+                copy(staging, keyOf(digest), size, description, digest);
             }
             return new StoredObject(digest, size);
         } finally {
@@ -204,12 +229,20 @@ public final class ArtifactStore {
         }
     }
 
-    private void copy(String from, String to, long size) {
+    /**
+     * Copies {@code from} to {@code to} server-side with the content type and metadata of {@code description} and
+     * {@code digest} (the client asks the store to replace the source's, which lack the digest).
+     */
+    private void copy(String from, String to, long size, ObjectDescription description, String digest) {
+        Map<String, String> contentType = Map.of("Content-Type", description.safeContentType());
+        Map<String, String> metadata = description.userMetadata(digest);
         if (size <= MAX_SINGLE_COPY) {
-            call(() -> client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(to)
+            call(() -> client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(to).headers(contentType)
+                    .userMetadata(metadata).metadataDirective(Directive.REPLACE)
                     .source(CopySource.builder().bucket(bucket).object(from).build()).build()), "copying " + from);
         } else {
-            call(() -> client.composeObject(ComposeObjectArgs.builder().bucket(bucket).object(to)
+            call(() -> client.composeObject(ComposeObjectArgs.builder().bucket(bucket).object(to).headers(contentType)
+                    .userMetadata(metadata)
                     .sources(List.of(ComposeSource.builder().bucket(bucket).object(from).build())).build()),
                     "copying " + from);
         }
@@ -328,7 +361,9 @@ public final class ArtifactStore {
     public void putNamed(String key, byte[] bytes) {
         requireNamed(key);
         call(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-                .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build()), "writing " + key);
+                .stream(new ByteArrayInputStream(bytes), bytes.length, -1)
+                .contentType(ObjectDescription.typeOfFile(key, ObjectDescription.typeOf(null)).contentType()).build()),
+                "writing " + key);
     }
 
     /** The bytes of a named object of this bucket, or empty when there is none. */
@@ -390,10 +425,15 @@ public final class ArtifactStore {
 
     /** Stores an object of another bucket as an artifact, streaming it through (nothing is held in memory). */
     public StoredObject copyIn(ExternalObject object) {
+        return copyIn(object, ObjectDescription.opaque());
+    }
+
+    /** {@link #copyIn(ExternalObject)}, typed and labelled by {@code description}. */
+    public StoredObject copyIn(ExternalObject object, ObjectDescription description) {
         InputStream in = call(() -> client.getObject(GetObjectArgs.builder().bucket(object.bucket()).object(object.key()).build()),
                 "reading s3://" + object.bucket() + "/" + object.key());
         try (in) {
-            return put(in);
+            return put(in, description);
         } catch (IOException e) {
             throw new ArtifactStoreException("reading s3://" + object.bucket() + "/" + object.key() + ": " + e.getMessage(), e);
         }

@@ -16,7 +16,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -62,8 +64,6 @@ final class ObjectTransfers {
     private static final int BUFFER = 256 << 10;
     /** What a hashing pass reads at a time. */
     private static final int HASH_BUFFER = 1 << 20;
-    /** Artifacts are opaque bytes to the store; the type says so to S3 tools instead of leaving it unset. */
-    static final String CONTENT_TYPE = "application/octet-stream";
     private static final String UNSIGNED = "UNSIGNED-PAYLOAD";
     private static final String EMPTY_SHA256 = Digests.sha256(new byte[0]);
     private static final Pattern CODE = Pattern.compile("<Code>([^<]{1,100})</Code>");
@@ -115,23 +115,29 @@ final class ObjectTransfers {
         return (part + mb - 1) / mb * mb;
     }
 
-    /** Uploads {@code size} bytes of {@code file} to {@code key}: one request up to {@link #MIN_PART}, else in parts. */
-    void upload(Path file, long size, String key) throws IOException {
+    /**
+     * Uploads {@code size} bytes of {@code file} to {@code key}: one request up to {@link #MIN_PART}, else in parts.
+     * The object's content type and user metadata come from {@code description} and {@code digest}; they go on the
+     * single PUT or on the multipart upload's start, as headers that are signed with the request.
+     */
+    void upload(Path file, long size, String key, ObjectDescription description, String digest) throws IOException {
+        Map<String, String> headers = objectHeaders(description, digest);
         if (size <= MIN_PART) {
-            put(file, 0, size, objectUrl(key).build());
+            put(file, 0, size, objectUrl(key).build(), headers);
             return;
         }
         long partSize = partSize(size);
         int parts = (int) ((size + partSize - 1) / partSize);
-        String uploadId = minio(() -> client.createMultipartUploadAsync(bucket, region, key,
-                ImmutableMultimap.of("Content-Type", CONTENT_TYPE), null)).result().uploadId();
+        ImmutableMultimap<String, String> started = ImmutableMultimap.copyOf(headers.entrySet());
+        String uploadId = minio(() -> client.createMultipartUploadAsync(bucket, region, key, started, null))
+                .result().uploadId();
         try {
             Part[] done = new Part[parts];
             inParallel(parts, i -> {
                 long offset = i * partSize;
                 HttpUrl url = objectUrl(key).addQueryParameter("partNumber", String.valueOf(i + 1))
                         .addQueryParameter("uploadId", uploadId).build();
-                done[i] = new Part(i + 1, put(file, offset, Math.min(partSize, size - offset), url));
+                done[i] = new Part(i + 1, put(file, offset, Math.min(partSize, size - offset), url, Map.of()));
             });
             minio(() -> client.completeMultipartUploadAsync(bucket, region, key, uploadId, done, null, null));
         } catch (IOException | RuntimeException e) {
@@ -144,10 +150,23 @@ final class ObjectTransfers {
         }
     }
 
-    /** PUTs {@code length} bytes of {@code file} from {@code offset}; the ETag the store answered. */
-    private String put(Path file, long offset, long length, HttpUrl url) throws IOException {
+    /** The Content-Type and {@code x-amz-meta-*} headers of an object that {@code description} describes. */
+    static Map<String, String> objectHeaders(ObjectDescription description, String digest) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", description.safeContentType());
+        description.userMetadata(digest).forEach((name, value) -> headers.put(ObjectDescription.USER_METADATA + name, value));
+        return headers;
+    }
+
+    /**
+     * PUTs {@code length} bytes of {@code file} from {@code offset} with {@code headers} (signed with it); the ETag
+     * the store answered.
+     */
+    private String put(Path file, long offset, long length, HttpUrl url, Map<String, String> headers) throws IOException {
         String payload = unsignedPayload ? UNSIGNED : sha256(file, offset, length);
-        Request request = signed(new Request.Builder().url(url).put(new FileRegion(file, offset, length)), url, payload);
+        Request.Builder builder = new Request.Builder().url(url).put(new FileRegion(file, offset, length));
+        headers.forEach(builder::header);
+        Request request = signed(builder, url, payload);
         try (Response response = http.newCall(request).execute()) {
             requireSuccess(response, "PUT " + url.encodedPath());
             String etag = response.header("ETag");
@@ -375,7 +394,6 @@ final class ObjectTransfers {
 
     /** A region of a file as a request body, read through a small buffer as the connection takes it. */
     private static final class FileRegion extends RequestBody {
-        private static final MediaType OCTET_STREAM = MediaType.get(CONTENT_TYPE);
         private final Path file;
         private final long offset;
         private final long length;
@@ -386,9 +404,10 @@ final class ObjectTransfers {
             this.length = length;
         }
 
+        /** None: the request's own Content-Type header, signed with it, must not be replaced on the way out. */
         @Override
         public MediaType contentType() {
-            return OCTET_STREAM;
+            return null;
         }
 
         @Override

@@ -8,6 +8,7 @@ import dev.lmforge.services.ledger.Records.CheckpointRecord;
 import dev.lmforge.services.ledger.Records.LineageEdge;
 import dev.lmforge.services.ledger.Records.LineageGraph;
 import dev.lmforge.services.ledger.Records.LineageStage;
+import dev.lmforge.services.ledger.Records.StoredObjectRecord;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,6 +39,41 @@ public final class ArtifactLedger {
 
     public Optional<ArtifactRecord> artifact(String digest) {
         return jdbc.queryOne("SELECT * FROM artifacts WHERE digest = ?", ArtifactLedger::artifactOf, digest);
+    }
+
+    // ---- stored objects
+
+    /**
+     * Records that {@code object}'s writer stored its bytes (its {@code createdAt} is ignored: the ledger's clock
+     * says when); the same object, writer and kind recorded again adds nothing.
+     */
+    public void recordStoredObject(StoredObjectRecord object) {
+        jdbc.update("INSERT INTO stored_objects (digest, kind, run_id, stage, stage_id, size_bytes) "
+                        + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", object.digest(), object.kind(),
+                object.runId(), object.stage(), object.stageId(), object.sizeBytes());
+    }
+
+    /** The objects the stages of run {@code runId} wrote, in the order they were recorded. */
+    public List<StoredObjectRecord> storedObjects(String runId) {
+        return jdbc.query("SELECT * FROM stored_objects WHERE run_id = ? ORDER BY created_at, digest",
+                ArtifactLedger::storedObjectOf, runId);
+    }
+
+    /**
+     * The newest execution of stage {@code stage} of the run whose lifecycle workflow is {@code workflowId}: where
+     * an activity that is handed no stage input (a data step of the data workflow) finds the stage it works for.
+     */
+    public Optional<LineageStage> newestStage(String workflowId, String stage) {
+        return jdbc.queryOne("SELECT s.id, s.run_id, s.stage, s.status, s.reused_from FROM stages s "
+                        + "JOIN runs r ON r.id = s.run_id WHERE r.workflow_id = ? AND s.stage = ? ORDER BY s.id DESC LIMIT 1",
+                rs -> new LineageStage(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        (Long) rs.getObject(5)), workflowId, stage);
+    }
+
+    private static StoredObjectRecord storedObjectOf(ResultSet rs) throws SQLException {
+        return new StoredObjectRecord(rs.getString("digest"), rs.getString("kind"), rs.getString("run_id"),
+                rs.getString("stage"), (Long) rs.getObject("stage_id"), rs.getLong("size_bytes"),
+                instant(rs, "created_at"));
     }
 
     // ---- training checkpoints

@@ -37,6 +37,14 @@ public final class Records {
     public record ArtifactRecord(String digest, String kind, long sizeBytes, String metadata, Instant createdAt) {
     }
 
+    /**
+     * An object a stage wrote to the artifact store: its digest, the kind it was written as, the run, stage and
+     * stage row that wrote it (each null where the writer did not know it), its size and when.
+     */
+    public record StoredObjectRecord(String digest, String kind, String runId, String stage, Long stageId,
+                                     long sizeBytes, Instant createdAt) {
+    }
+
     /** A lineage graph: artifacts and stage executions, and edges between them. */
     public record LineageGraph(List<ArtifactRecord> artifacts, List<LineageStage> stages, List<LineageEdge> edges) {
     }

@@ -10,12 +10,17 @@ import dev.lmforge.services.RealStack;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -158,14 +163,76 @@ class ArtifactStoreTest {
         ArtifactStore.StoredObject stored = store.put(file);
         assertEquals(Digests.sha256(content), stored.digest());
         assertEquals(content.length, store.size(stored.digest()).orElseThrow());
-        assertEquals(ObjectTransfers.CONTENT_TYPE, raw().statObject(StatObjectArgs.builder().bucket("test")
-                .object(ArtifactStore.keyOf(stored.digest())).build()).contentType());
+        assertEquals("application/octet-stream", stat(stored.digest()).contentType(), "undescribed bytes are opaque");
 
         Path target = dir.resolve("parts-downloaded.bin");
         store.download(stored.digest(), target);
         assertArrayEquals(content, Files.readAllBytes(target));
         assertFalse(Files.exists(dir.resolve("parts-downloaded.bin.part")));
         assertEquals(stored, store.put(file));   // stored again: found by its digest, not uploaded twice
+    }
+
+    private static StatObjectResponse stat(String digest) throws Exception {
+        return raw().statObject(StatObjectArgs.builder().bucket("test").object(ArtifactStore.keyOf(digest)).build());
+    }
+
+    /** The user metadata S3 tools show, names without their {@code x-amz-meta-} prefix, lower-cased. */
+    private static Map<String, String> metadata(StatObjectResponse stat) {
+        Map<String, String> lower = new TreeMap<>();
+        stat.userMetadata().forEach((name, value) -> lower.put(name.toLowerCase(Locale.ROOT), value));
+        return lower;
+    }
+
+    /**
+     * Every way in (a small file in one PUT, a file in parallel parts, bytes, a stream copied from its staging key)
+     * leaves an object whose content type and {@code x-amz-meta-lmforge-*} metadata say what it is, who wrote it
+     * and its digest.
+     */
+    @Test
+    void everyPutCarriesItsContentTypeAndMetadataForS3Tools() throws Exception {
+        Path small = Files.write(dir.resolve("small.jsonl"), random(20_000, 11));
+        Path large = Files.write(dir.resolve("large.bin"), random((int) (2 * ObjectTransfers.MIN_PART + 7), 12));
+        ObjectDescription part = ObjectDescription.of("corpus-part", "run-1", "data");
+        ObjectDescription checkpoint = ObjectDescription.of("checkpoint", "run-2", "pretrain");
+        ObjectDescription report = ObjectDescription.of("data-report", "run-3", "data");
+        ObjectDescription dump = ObjectDescription.ofFile("raw-dump", "run-4", null, "crawl/2024.jsonl.gz");
+        List<Object[]> cases = List.of(
+                new Object[]{store.put(small, part), part, "application/x-ndjson"},
+                new Object[]{store.put(large, checkpoint), checkpoint, "application/zip"},
+                new Object[]{store.put(random(3_000, 13), report), report, "application/json"},
+                new Object[]{store.put(new ByteArrayInputStream(random(40_000, 14)), dump), dump, "application/gzip"});
+        for (Object[] c : cases) {
+            ArtifactStore.StoredObject stored = (ArtifactStore.StoredObject) c[0];
+            ObjectDescription described = (ObjectDescription) c[1];
+            StatObjectResponse stat = stat(stored.digest());
+            assertEquals(c[2], stat.contentType(), described.kind());
+            Map<String, String> expected = new TreeMap<>();
+            expected.put("lmforge-kind", described.kind());
+            expected.put("lmforge-run", described.runId());
+            if (described.stage() != null) {
+                expected.put("lmforge-stage", described.stage());
+            }
+            expected.put("lmforge-digest", "sha256:" + stored.digest());
+            assertEquals(expected, metadata(stat), described.kind());
+        }
+    }
+
+    /**
+     * A hostile kind or run id cannot add a header or break the request's signature: its bytes are escaped; a
+     * content type that is not a plain MIME type is opaque bytes.
+     */
+    @Test
+    void metadataFromHostileInputIsEscapedToPlainAscii() throws Exception {
+        ObjectDescription hostile = new ObjectDescription("kind\r\nx-amz-acl: public-read", "rün-%0A-\u0000",
+                "s".repeat(1000), "text/plain\r\nX-Evil: 1");
+        ArtifactStore.StoredObject stored = store.put(random(500, 15), hostile);
+        StatObjectResponse stat = stat(stored.digest());
+        Map<String, String> metadata = metadata(stat);
+        assertEquals("kind%0D%0Ax-amz-acl: public-read", metadata.get("lmforge-kind"));
+        assertEquals("r%C3%BCn-%250A-%00", metadata.get("lmforge-run"));
+        assertEquals(ObjectDescription.MAX_VALUE, metadata.get("lmforge-stage").length());
+        assertEquals("application/octet-stream", stat.contentType());
+        assertFalse(metadata.containsKey("x-evil"));
     }
 
     @Test
@@ -185,7 +252,7 @@ class ArtifactStoreTest {
         String key = ArtifactStore.keyOf(Digests.sha256("an upload that fails"));
         // Told the file is longer than it is, the last part runs out of bytes half way.
         IOException e = assertThrows(IOException.class,
-                () -> store.transfers().upload(file, 3 * ObjectTransfers.MIN_PART, key));
+                () -> store.transfers().upload(file, 3 * ObjectTransfers.MIN_PART, key, ObjectDescription.opaque(), null));
         assertTrue(e.getMessage() != null, "the failure says what failed");
         assertTrue(store.size(Digests.sha256("an upload that fails")).isEmpty());
         assertThrows(Exception.class, () -> raw().statObject(StatObjectArgs.builder().bucket("test").object(key).build()));

@@ -1,6 +1,7 @@
 package dev.lmforge.web.api;
 
 import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.artifacts.ObjectDescription;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.Records.ArtifactRecord;
 import dev.lmforge.services.ledger.Records.LineageEdge;
@@ -96,7 +97,7 @@ public class ArtifactResource {
     @APIResponse(responseCode = "200", description = "The whole artifact.", content = @Content(
             mediaType = MediaType.APPLICATION_OCTET_STREAM, schema = @Schema(type = SchemaType.STRING, format = "binary")),
             headers = {@Header(name = "ETag", description = "The digest, quoted."),
-                    @Header(name = "Content-Disposition", description = "attachment; filename=\"KIND-DIGESTPREFIX\"")})
+                    @Header(name = "Content-Disposition", description = "attachment; filename=\"KIND-DIGESTPREFIX.EXT\", the extension by the kind")})
     @APIResponse(responseCode = "206", description = "The one byte range asked for, with Content-Range.", content = @Content(
             mediaType = MediaType.APPLICATION_OCTET_STREAM, schema = @Schema(type = SchemaType.STRING, format = "binary")))
     @APIResponse(responseCode = "304", description = "If-None-Match named the digest: the client has these bytes.")
@@ -137,14 +138,17 @@ public class ArtifactResource {
     }
 
     /**
-     * An attachment named by the artifact's kind and the start of its digest ({@code checkpoint-3fa2b1c4d5e6}):
-     * a kind is free text written by a stage, so anything but letters, digits, '.', '_' and '-' becomes '_', and it
-     * is cut to 64 characters; the name is then plain ASCII that needs no quoting beyond the quotes around it.
+     * An attachment named by the artifact's kind, the start of its digest and the extension of what its kind's
+     * bytes are ({@code checkpoint-3fa2b1c4d5e6.zip}; none for a kind whose bytes could be anything): a kind is
+     * free text written by a stage, so anything but letters, digits, '.', '_' and '-' becomes '_', and it is cut to
+     * 64 characters; the extension comes from {@link ObjectDescription}'s own table, never from the record. The name
+     * is then plain ASCII that needs no quoting beyond the quotes around it.
      */
     static String contentDisposition(ArtifactRecord artifact) {
         String kind = artifact.kind() == null ? "" : artifact.kind().replaceAll("[^A-Za-z0-9._-]", "_");
         kind = kind.substring(0, Math.min(64, kind.length())).replaceAll("^[.]+", "");
-        String name = (kind.isEmpty() ? "artifact" : kind) + "-" + artifact.digest().substring(0, 12);
+        String name = (kind.isEmpty() ? "artifact" : kind) + "-" + artifact.digest().substring(0, 12)
+                + ObjectDescription.typeOf(artifact.kind()).extension();
         return "attachment; filename=\"" + name + "\"";
     }
 

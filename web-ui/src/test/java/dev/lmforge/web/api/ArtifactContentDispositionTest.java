@@ -6,7 +6,7 @@ import dev.lmforge.services.ledger.Records.ArtifactRecord;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** The file name an artifact download suggests: its kind and digest, never a path or a header injection. */
+/** The file name an artifact download suggests: its kind, digest and type, never a path or a header injection. */
 class ArtifactContentDispositionTest {
 
     private static final String DIGEST = "3fa2b1c4d5e6" + "0".repeat(52);
@@ -16,8 +16,13 @@ class ArtifactContentDispositionTest {
     }
 
     @Test
-    void aKindAndTheStartOfTheDigestNameTheFile() {
-        assertEquals("attachment; filename=\"checkpoint-3fa2b1c4d5e6\"", disposition("checkpoint"));
+    void aKindTheStartOfTheDigestAndTheKindsExtensionNameTheFile() {
+        assertEquals("attachment; filename=\"checkpoint-3fa2b1c4d5e6.zip\"", disposition("checkpoint"));
+        assertEquals("attachment; filename=\"corpus-3fa2b1c4d5e6.json\"", disposition("corpus"));
+        assertEquals("attachment; filename=\"corpus-part-3fa2b1c4d5e6.jsonl\"", disposition("corpus-part"));
+        assertEquals("attachment; filename=\"token-shard-3fa2b1c4d5e6.bin\"", disposition("token-shard"));
+        // A kind whose bytes could be anything, or one no stage writes, gets no guessed extension.
+        assertEquals("attachment; filename=\"raw-dump-3fa2b1c4d5e6\"", disposition("raw-dump"));
         assertEquals("attachment; filename=\"corpus-manifest-3fa2b1c4d5e6\"", disposition("corpus-manifest"));
     }
 
