@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,8 +148,9 @@ class HostileSpecTest {
     /**
      * A suite file inside an allowed root whose task or data files lie outside the roots (a system file, lmforge's
      * credentials by {@code ..}, a symlink planted beside it, {@code /proc}), and a single task file whose data is
-     * the CLI token: each refused at submission by a 400 naming {@code evaluation.suites[0]}, leaking nothing; a
-     * suite whose files all lie inside passes the same check.
+     * the CLI token, and a suite whose files inside the roots hold more than the control plane reads: each refused at
+     * submission by a 400 naming {@code evaluation.suites[0]}, leaking nothing; a suite whose files all lie inside
+     * passes the same check.
      */
     @Test
     void aSuitesTaskAndDataFilesOutsideTheRootsAreRefusedAtSubmission() throws Exception {
@@ -171,6 +173,11 @@ class HostileSpecTest {
         files.put("planted-link.yaml", "name: s\ntasks: [planted.yaml]\n");
         files.put("proc-data.yaml", "name: s\ntasks: [reads-proc.yaml]\n");
         files.put("token-task.yaml", "name: t\ntype: generate\ndata: ../../cli-token\n");
+        // Files inside the roots, but more of them than the control plane reads for one submission.
+        Files.writeString(folder.resolve("padded.yaml"), "name: p\ntype: generate\ndata: items.jsonl\n"
+                + ("# padding\n").repeat(200));
+        files.put("too-much.yaml", "name: s\ntasks: [" + String.join(", ", Collections.nCopies(600, "padded.yaml"))
+                + "]\n");
         int probes = 0;
         int refused = 0;
         int leaked = 0;

@@ -22,14 +22,23 @@ import java.util.function.Supplier;
  */
 final class SuiteFiles {
 
-    /** The most a suite or task file may hold: each is a short list of names and templates. */
-    static final int MAX_FILE_BYTES = 1 << 20;
+    /**
+     * The most that a suite and its task files may hold together, read here at each submission: each is a short
+     * list of names and templates.
+     */
+    static final int MAX_BYTES = 1 << 20;
     /** The most task files one suite may name. */
     static final int MAX_TASKS = 1000;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    private SuiteFiles() {
+    private final String field;
+    private final SourceRoots roots;
+    private int bytesLeft = MAX_BYTES;
+
+    private SuiteFiles(String field, SourceRoots roots) {
+        this.field = field;
+        this.roots = roots;
     }
 
     /**
@@ -39,17 +48,19 @@ final class SuiteFiles {
      * @throws SourceRefusedException naming {@code field} and the rule, for the first file outside the roots
      */
     static void check(String field, String spelled, SourceRoots roots) {
-        if (SourceRoots.isS3(spelled)) {
-            return; // the worker refuses a suite in S3 by name
+        if (!SourceRoots.isS3(spelled)) { // the worker refuses a suite in S3 by name
+            new SuiteFiles(field, roots).check(roots.parse(field, spelled));
         }
-        Path suite = roots.parse(field, spelled);
-        JsonNode top = read(field, suite, roots, "");
+    }
+
+    private void check(Path suite) {
+        JsonNode top = read(suite, "");
         if (top == null) {
             return;
         }
         JsonNode tasks = top.get("tasks");
         if (tasks == null) {
-            checkData(field, suite, top, roots, "");
+            checkData(suite, top, "");
             return;
         }
         if (!tasks.isArray()) {
@@ -64,22 +75,23 @@ final class SuiteFiles {
                 continue;
             }
             String which = "its task file tasks[" + i + "]";
-            Path task = suite.resolveSibling(roots.parse(field, tasks.get(i).asText()));
-            refusedAs(field, which, () -> roots.checkSpelled(field, task.toString()));
-            JsonNode taskFile = read(field, task, roots, which);
+            String name = tasks.get(i).asText();
+            Path task = refusedAs(which, () -> suite.resolveSibling(roots.parse(field, name)));
+            refusedAs(which, () -> roots.checkSpelled(field, task.toString()));
+            JsonNode taskFile = read(task, which);
             if (taskFile != null) {
-                checkData(field, task, taskFile, roots, which + "'s ");
+                checkData(task, taskFile, which + "'s ");
             }
         }
     }
 
     /** Checks the data file that task file {@code task} names, if it names one. */
-    private static void checkData(String field, Path task, JsonNode taskFile, SourceRoots roots, String whose) {
+    private void checkData(Path task, JsonNode taskFile, String whose) {
         JsonNode data = taskFile.get("data");
         if (data != null && data.isTextual()) {
-            Path file = task.resolveSibling(roots.parse(field, data.asText()));
-            refusedAs(field, whose.isEmpty() ? "its data file" : whose + "data file",
-                    () -> roots.checkSpelled(field, file.toString()));
+            String which = whose.isEmpty() ? "its data file" : whose + "data file";
+            Path file = refusedAs(which, () -> task.resolveSibling(roots.parse(field, data.asText())));
+            refusedAs(which, () -> roots.checkSpelled(field, file.toString()));
         }
     }
 
@@ -87,25 +99,26 @@ final class SuiteFiles {
      * The fields of the suite or task file at {@code path} (inside the roots, or refused), or null where it does
      * not exist here or is no YAML object: the worker reports those.
      */
-    private static JsonNode read(String field, Path path, SourceRoots roots, String which) {
+    private JsonNode read(Path path, String which) {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
-        Path real = refusedAs(field, which, () -> roots.local(field, path));
+        Path real = refusedAs(which, () -> roots.local(field, path));
         if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
         byte[] bytes;
         // Not following a link swapped in after the check; read to one byte past the cap, to see it crossed.
         try (InputStream in = Files.newInputStream(real, LinkOption.NOFOLLOW_LINKS)) {
-            bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            bytes = in.readNBytes(bytesLeft + 1);
         } catch (IOException e) {
             throw new SourceRefusedException(field, (which.isEmpty() ? "the suite" : which) + " cannot be read");
         }
-        if (bytes.length > MAX_FILE_BYTES) {
-            throw new SourceRefusedException(field, (which.isEmpty() ? "the suite" : which) + " is larger than "
-                    + MAX_FILE_BYTES + " bytes, more than any suite or task file");
+        if (bytes.length > bytesLeft) {
+            throw new SourceRefusedException(field, "the suite and its task files hold more than " + MAX_BYTES
+                    + " bytes, more than any suite needs");
         }
+        bytesLeft -= bytes.length;
         try {
             JsonNode node = YAML.readTree(bytes);
             return node != null && node.isObject() ? node : null;
@@ -115,7 +128,7 @@ final class SuiteFiles {
     }
 
     /** Runs a check, saying in its refusal which of the suite's files it was about. */
-    private static <T> T refusedAs(String field, String which, Supplier<T> check) {
+    private <T> T refusedAs(String which, Supplier<T> check) {
         try {
             return check.get();
         } catch (SourceRefusedException e) {
@@ -123,8 +136,8 @@ final class SuiteFiles {
         }
     }
 
-    private static void refusedAs(String field, String which, Runnable check) {
-        refusedAs(field, which, () -> {
+    private void refusedAs(String which, Runnable check) {
+        refusedAs(which, () -> {
             check.run();
             return null;
         });
