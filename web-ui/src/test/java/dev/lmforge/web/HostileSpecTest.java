@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,6 +143,61 @@ class HostileSpecTest {
         assertEquals(probes, refused, "every probe is refused by a 400 naming its field");
         assertEquals(0, leaked, "no response carries a secret");
         assertEquals(before + 1, runsTotal(rose), "only red's own plan run was stored");
+    }
+
+    /**
+     * A suite file inside an allowed root whose task or data files lie outside the roots (a system file, lmforge's
+     * credentials by {@code ..}, a symlink planted beside it, {@code /proc}), and a single task file whose data is
+     * the CLI token, and a suite whose files inside the roots hold more than the control plane reads: each refused at
+     * submission by a 400 naming {@code evaluation.suites[0]}, leaking nothing; a suite whose files all lie inside
+     * passes the same check.
+     */
+    @Test
+    void aSuitesTaskAndDataFilesOutsideTheRootsAreRefusedAtSubmission() throws Exception {
+        Path data = Path.of(dataDir);
+        String sam = operator("sam", "sienna");
+        Path folder = Files.createDirectories(data.resolve("sources").resolve("suites"));
+        Files.writeString(folder.resolve("items.jsonl"), "{\"question\": \"1+1=\", \"answer\": \"2\"}\n");
+        Files.writeString(folder.resolve("inside.yaml"), "name: inside\ntype: generate\ndata: items.jsonl\n");
+        Files.writeString(folder.resolve("reads-proc.yaml"), "name: proc\ntype: generate\ndata: /proc/self/environ\n");
+        Files.createSymbolicLink(folder.resolve("planted.yaml"), data.resolve("admin-credentials"));
+        List<String> secrets = new ArrayList<>(List.of(sam, "root:x:0:0"));
+        for (String file : List.of("admin-credentials", "cli-token")) {
+            if (Files.exists(data.resolve(file))) {
+                Files.readString(data.resolve(file)).lines().filter(l -> l.length() > 8).forEach(secrets::add);
+            }
+        }
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("system-file.yaml", "name: s\ntasks: [inside.yaml, /etc/passwd]\n");
+        files.put("dot-dot.yaml", "name: s\ntasks: [../../admin-credentials]\n");
+        files.put("planted-link.yaml", "name: s\ntasks: [planted.yaml]\n");
+        files.put("proc-data.yaml", "name: s\ntasks: [reads-proc.yaml]\n");
+        files.put("token-task.yaml", "name: t\ntype: generate\ndata: ../../cli-token\n");
+        // Files inside the roots, but more of them than the control plane reads for one submission.
+        Files.writeString(folder.resolve("padded.yaml"), "name: p\ntype: generate\ndata: items.jsonl\n"
+                + ("# padding\n").repeat(200));
+        files.put("too-much.yaml", "name: s\ntasks: [" + String.join(", ", Collections.nCopies(600, "padded.yaml"))
+                + "]\n");
+        int probes = 0;
+        int refused = 0;
+        int leaked = 0;
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            Path suite = Files.writeString(folder.resolve(file.getKey()), file.getValue());
+            probes++;
+            Response response = submit(sam, probe("evaluation.suites[0]", suite.toString()));
+            if (refusedNaming(response, "evaluation.suites[0]")) {
+                refused++;
+            } else {
+                System.out.println("not refused: " + file.getKey() + ": " + response.asString());
+            }
+            leaked += leaks(response, secrets);
+        }
+        Path inside = Files.writeString(folder.resolve("inside-suite.yaml"), "name: s\ntasks: [inside.yaml]\n");
+        AccessControlTest.as(sam).contentType("application/yaml").body(probe("evaluation.suites[0]", inside.toString()))
+                .post("/api/specs/validate").then().statusCode(200).body("valid", equalTo(true));
+        System.out.printf("hostile suites: %d probes, %d refused at submission, %d leaked%n", probes, refused, leaked);
+        assertEquals(probes, refused, "every suite naming a file outside the roots is refused by field");
+        assertEquals(0, leaked, "no response carries a secret");
     }
 
     /** A new operator of a new team, and an API token of theirs. */

@@ -12,6 +12,8 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * One team cannot starve another: with one running stage per team and queue, team red's second run waits for its
  * first, while team blue's run starts at once; when red's first run is cancelled, its second takes the slot.
+ * Waiting stages are served oldest first, and woken within seconds of a slot freeing.
  * On the real stack, with the real Temporal server.
  */
 @QuarkusTest
@@ -75,6 +78,53 @@ class TeamSlotsTest {
         AccessControlTest.as(blue).post("/api/runs/" + other + "/cancel").then().statusCode(200);
         await(red, second, run -> "CANCELLED".equals(run.getString("status")), "red's second run cancelled");
         await(blue, other, run -> "CANCELLED".equals(run.getString("status")), "blue's run cancelled");
+    }
+
+    /**
+     * With one slot, three stages of one team that queue in order A, B, C behind a running one take the slot in
+     * that order, each a few seconds after the one before it ends: they have waited 45 s by then, so their timed
+     * tries are 20 s and more apart, and only the slotFreed signal explains a shorter gap. Another team's stage
+     * starts at once meanwhile.
+     */
+    @Test
+    void waitingStagesTakeTheFreedSlotOldestFirstAndWithinSeconds() throws Exception {
+        String ochre = operator("ada", "ochre");
+        String slate = operator("ted", "slate");
+        String running = AccessControlTest.submit(ochre, SLOW.replace("65536", "65540"));
+        await(ochre, running, run -> attempts(run) > 0, "ochre's first run started on a worker");
+        List<String> queued = new ArrayList<>();
+        for (String rate : List.of("65541", "65542", "65543")) {
+            String id = AccessControlTest.submit(ochre, SLOW.replace("65536", rate));
+            await(ochre, id, run -> run.getBoolean("stages[0].waitingForSlot"), "ochre's run " + id + " waits");
+            queued.add(id);
+        }
+        String other = AccessControlTest.submit(slate, SLOW);
+        await(slate, other, run -> attempts(run) > 0, "slate's run started while ochre's waited");
+        Thread.sleep(Duration.ofSeconds(45).toMillis());
+
+        String released = running;
+        for (int i = 0; i < queued.size(); i++) {
+            for (String later : queued.subList(i, queued.size())) {
+                assertEquals(0, attempts(run(ochre, later)), "run " + later + " overtook: " + run(ochre, later).prettify());
+            }
+            AccessControlTest.as(ochre).post("/api/runs/" + released + "/cancel").then().statusCode(200);
+            String next = queued.get(i);
+            await(ochre, next, run -> attempts(run) > 0, "run " + next + " took the slot that " + released + " freed");
+            Instant freed = Instant.parse(run(ochre, released).getString("stages[0].endedAt"));
+            Instant started = Instant.parse(run(ochre, next).getString("stages[0].attempts[0].startedAt"));
+            Duration gap = Duration.between(freed, started);
+            System.out.printf("team-slots: %s (%s in line) started %d ms after %s freed the slot%n", next,
+                    "ABC".charAt(i), gap.toMillis(), released);
+            assertTrue(gap.compareTo(Duration.ofSeconds(10)) < 0, "waited " + gap + " after the slot freed");
+            for (String later : queued.subList(i + 1, queued.size())) {
+                assertEquals(true, run(ochre, later).getBoolean("stages[0].waitingForSlot"), "run " + later + " waits");
+            }
+            released = next;
+        }
+        AccessControlTest.as(ochre).post("/api/runs/" + released + "/cancel").then().statusCode(200);
+        AccessControlTest.as(slate).post("/api/runs/" + other + "/cancel").then().statusCode(200);
+        await(ochre, released, run -> "CANCELLED".equals(run.getString("status")), "ochre's last run cancelled");
+        await(slate, other, run -> "CANCELLED".equals(run.getString("status")), "slate's run cancelled");
     }
 
     private static int attempts(JsonPath run) {

@@ -29,6 +29,13 @@ public interface LifecycleWorkflow {
     @SignalMethod
     void cancel(String reason);
 
+    /**
+     * One of the team's slots may have freed for the stage that waits for one: it tries again now rather than at
+     * its next timed try (the control plane sends this when a stage ends or takes a slot).
+     */
+    @SignalMethod
+    void slotFreed();
+
     @QueryMethod
     Progress progress();
 }

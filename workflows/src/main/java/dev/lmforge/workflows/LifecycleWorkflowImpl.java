@@ -53,6 +53,7 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
     private String status = "STARTING";
     private boolean paused;
     private String cancelReason;
+    private boolean slotFreed;
     private CancellationScope runningStage;
 
     @Override
@@ -261,19 +262,31 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
                 inputs);
     }
 
-    /** The longest pause between two tries for a team's slot: a waiting stage's history grows by each try. */
+    /**
+     * The longest pause between two tries for a team's slot: a waiting stage's history grows by each try. Since
+     * {@code slotFreed} wakes a waiting stage, the timed tries are only a fallback for a lost signal.
+     */
     private static final Duration MAX_SLOT_WAIT = Duration.ofMinutes(1);
 
     /**
      * Waits until the stage holds one of its team's slots on its queue, so that one team's stages queue behind
-     * each other and not in front of another team's; false if the run was cancelled meanwhile.
+     * each other and not in front of another team's; false if the run was cancelled meanwhile. A
+     * {@code slotFreed} signal ends the pause before the next try; runs recorded before that signal existed only
+     * try on their timer.
      */
     private boolean awaitSlot(LifecycleInput input, int index, Stage stage, long stageRowId) {
         String queue = stage.queue() == Stage.QueueKind.GPU ? input.gpuQueue() : input.cpuQueue();
+        boolean wokenBySignal = Workflow.getVersion("prompt-slots", Workflow.DEFAULT_VERSION, 1) >= 1;
         Duration wait = Duration.ofSeconds(1);
-        while (!ledger.claimSlot(stageRowId, queue)) {
+        while (true) {
+            // Cleared before the try, so that a signal sent while the try runs still ends the pause after it.
+            slotFreed = false;
+            if (ledger.claimSlot(stageRowId, queue)) {
+                break;
+            }
             mark(index, stage, "WAITING", stageRowId);
-            if (Workflow.await(wait, () -> cancelReason != null)) {
+            if (Workflow.await(wait, () -> cancelReason != null || wokenBySignal && slotFreed)
+                    && cancelReason != null) {
                 return false;
             }
             wait = wait.multipliedBy(2).compareTo(MAX_SLOT_WAIT) > 0 ? MAX_SLOT_WAIT : wait.multipliedBy(2);
@@ -329,6 +342,11 @@ public class LifecycleWorkflowImpl implements LifecycleWorkflow {
         if (runningStage != null) {
             runningStage.cancel(cancelReason);
         }
+    }
+
+    @Override
+    public void slotFreed() {
+        slotFreed = true;
     }
 
     @Override

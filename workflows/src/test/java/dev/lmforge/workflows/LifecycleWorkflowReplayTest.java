@@ -74,6 +74,15 @@ class LifecycleWorkflowReplayTest {
                 LifecycleWorkflowImpl.class);
     }
 
+    /**
+     * Recorded by SlotWaitWithFakeActivitiesTest: a stage waits for its team's slot through eight timed tries, then
+     * a slotFreed signal wakes it (team-slots and prompt-slots).
+     */
+    @Test
+    void aStageWokenFromItsSlotWaitBySlotFreedReplays() throws Exception {
+        WorkflowReplayer.replayWorkflowExecution(history("lifecycle-plan-slot-wait.json"), LifecycleWorkflowImpl.class);
+    }
+
     @Test
     void theScalingSweepsFanOutReplays() throws Exception {
         WorkflowReplayer.replayWorkflowExecution(history("scaling-sweep-workflow.json"), ScalingSweepWorkflowImpl.class);

@@ -11,6 +11,7 @@ import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.Records.RunSummary;
 import dev.lmforge.services.ledger.Records.StageProgress;
 import dev.lmforge.services.ledger.Records.StageRecord;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -212,12 +213,24 @@ public final class RunStore {
     }
 
     /**
-     * Gives running stage {@code stageId} one of its team's slots on {@code queue} if the team holds fewer than
-     * {@code limit} there (a stage that holds one keeps it); false while the team is at its limit. Claims of one
-     * team and queue are serialised by an advisory lock, so two stages cannot both take the last slot. A slot is
-     * freed when its stage stops running.
+     * A stage of the team ({@code ?}, null for none) that waits for a slot: running, holding none and not yet
+     * begun on a worker (as {@link StageRecord#waitingForSlot()}), among the stages that run on the queue in
+     * question ({@code ?}, their names). A stage asks for its slot as soon as its row opens, so its row's
+     * {@code started_at} (ties: its id) is when it first asked: the order in which waiting stages are served.
      */
-    public boolean claimSlot(long stageId, String queue, int limit) {
+    private static final String WAITING_FOR_SLOT = "s.status = 'RUNNING' AND s.slot_queue IS NULL "
+            + "AND r.team IS NOT DISTINCT FROM ? AND s.stage = ANY (?) "
+            + "AND NOT EXISTS (SELECT 1 FROM stage_attempts a WHERE a.stage_id = s.id)";
+
+    /**
+     * Gives running stage {@code stageId} one of its team's slots on {@code queue} if the stages of its team that
+     * hold one there, with those that have waited for one longer ({@link #WAITING_FOR_SLOT}), are fewer than
+     * {@code limit}: a freed slot goes to the team's oldest waiting stage, and no later stage overtakes it (a stage
+     * that holds one keeps it); false while the team is at its limit. Claims of one team and queue are serialised
+     * by an advisory lock, so two stages cannot both take the last slot. A slot is freed when its stage stops
+     * running. {@code stagesOnQueue} names the stages that run on {@code queue}, which the ones waiting for it are.
+     */
+    public boolean claimSlot(long stageId, String queue, int limit, Collection<String> stagesOnQueue) {
         return jdbc.inTransaction(c -> {
             String team;
             String held;
@@ -232,22 +245,61 @@ public final class RunStore {
             if (queue.equals(held)) {
                 return true;
             }
-            try (var ps = prepare(c, "SELECT pg_advisory_xact_lock(hashtext(?))", (team == null ? "" : team) + "/" + queue)) {
-                ps.execute();
-            }
-            long holding;
-            try (var ps = prepare(c, "SELECT count(*) FROM stages s JOIN runs r ON r.id = s.run_id "
-                    + "WHERE s.status = 'RUNNING' AND s.slot_queue = ? AND r.team IS NOT DISTINCT FROM ?", queue, team);
+            lockSlots(c, team, queue);
+            long ahead;
+            try (var ps = prepare(c, "SELECT (SELECT count(*) FROM stages s JOIN runs r ON r.id = s.run_id "
+                            + "WHERE s.status = 'RUNNING' AND s.slot_queue = ? AND r.team IS NOT DISTINCT FROM ?) "
+                            + "+ (SELECT count(*) FROM stages s JOIN runs r ON r.id = s.run_id, stages me "
+                            + "WHERE me.id = ? AND " + WAITING_FOR_SLOT
+                            + " AND (s.started_at, s.id) < (me.started_at, me.id))",
+                    queue, team, stageId, team, stagesOnQueue.toArray(String[]::new));
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                holding = rs.getLong(1);
+                ahead = rs.getLong(1);
             }
-            if (holding >= limit) {
+            if (ahead >= limit) {
                 return false;
             }
             execute(c, "UPDATE stages SET slot_queue = ? WHERE id = ?", queue, stageId);
             return true;
         });
+    }
+
+    /**
+     * The workflow ids of the runs whose stages may now take a slot of stage {@code stageId}'s team on
+     * {@code queue}: its oldest waiting stages ({@link #WAITING_FOR_SLOT}), as many as the team has slots free
+     * there, so that a stage that releases or takes a slot can wake the next in line at once.
+     */
+    public List<String> slotWaitersToWake(long stageId, String queue, int limit, Collection<String> stagesOnQueue) {
+        return jdbc.inTransaction(c -> {
+            String team;
+            try (var ps = prepare(c, "SELECT r.team FROM stages s JOIN runs r ON r.id = s.run_id WHERE s.id = ?",
+                    stageId); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return List.of();
+                }
+                team = rs.getString(1);
+            }
+            lockSlots(c, team, queue);
+            List<String> workflowIds = new ArrayList<>();
+            try (var ps = prepare(c, "SELECT r.workflow_id FROM stages s JOIN runs r ON r.id = s.run_id WHERE "
+                            + WAITING_FOR_SLOT + " AND r.workflow_id IS NOT NULL ORDER BY s.started_at, s.id "
+                            + "LIMIT greatest(0, ? - (SELECT count(*) FROM stages s JOIN runs r ON r.id = s.run_id "
+                            + "WHERE s.status = 'RUNNING' AND s.slot_queue = ? AND r.team IS NOT DISTINCT FROM ?))",
+                    team, stagesOnQueue.toArray(String[]::new), limit, queue, team); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    workflowIds.add(rs.getString(1));
+                }
+            }
+            return workflowIds;
+        });
+    }
+
+    /** Serialises the claims of one team's slots on one queue, to the end of the transaction. */
+    private static void lockSlots(Connection c, String team, String queue) throws SQLException {
+        try (var ps = prepare(c, "SELECT pg_advisory_xact_lock(hashtext(?))", (team == null ? "" : team) + "/" + queue)) {
+            ps.execute();
+        }
     }
 
     public Optional<StageRecord> stage(long id) {

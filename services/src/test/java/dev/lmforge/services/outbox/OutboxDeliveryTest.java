@@ -164,7 +164,7 @@ class OutboxDeliveryTest {
         long row = ledger.runs().beginStage(runId, stage, 1, "key-" + stage + "-" + runId,
                 "{\"stage\":\"" + stage + "\",\"seed\":7}", in, null);
         events.stageBegun(row);
-        ledger.runs().claimSlot(row, "cpu", Integer.MAX_VALUE);
+        ledger.runs().claimSlot(row, "cpu", Integer.MAX_VALUE, List.of(stage));
         events.stageRunning(row);
         work.run();
         ledger.runs().stageSucceeded(row, out, "{}");

@@ -76,7 +76,8 @@ public class RunService {
 
     /**
      * The spec as it would run for {@code user}: valid (400 naming each field), in a team of theirs (403 naming
-     * {@code team}), reading only inside the source roots (shared and the team's own) and extending only a checkpoint its team can see
+     * {@code team}), reading only inside the source roots (shared and the team's own), an evaluation suite's
+     * task and data files included, and extending only a checkpoint its team can see
      * (400 naming the field and the rule).
      */
     public LifecycleSpec checkedSpec(String specText, User user) {
@@ -87,6 +88,9 @@ public class RunService {
         for (LifecycleSpec.SourcePath source : s.sourcePaths()) {
             try {
                 roots.checkSpelled(source.field(), source.path());
+                if (source.field().startsWith("evaluation.suites[")) {
+                    SuiteFiles.check(source.field(), source.path(), roots);
+                }
             } catch (SourceRefusedException e) {
                 refused.add(new ProblemException.FieldError(e.field(), e.rule()));
             }

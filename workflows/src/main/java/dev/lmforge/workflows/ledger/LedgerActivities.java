@@ -26,7 +26,10 @@ public interface LedgerActivities {
     /**
      * Takes one of the run's team's slots on {@code queue} for running stage {@code stageRowId}, if the team is
      * below its limit of running stages there ({@code lmforge.limits.team-stages-per-queue}); false while it is
-     * not, and the stage waits. A stage holds its slot until its row stops running.
+     * not, and the stage waits. The team's waiting stages are served oldest first: a stage gets a slot only if
+     * the stages that hold one and those that have waited longer leave one free. A stage holds its slot until its
+     * row stops running; then, and when a stage takes a slot, the next in line are woken by
+     * {@link dev.lmforge.workflows.LifecycleWorkflow#slotFreed()}.
      */
     boolean claimSlot(long stageRowId, String queue);
 
