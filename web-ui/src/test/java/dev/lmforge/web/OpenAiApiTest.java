@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmforge.services.PinnedPython;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.WorkerRegistry;
@@ -30,12 +33,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import jakarta.inject.Inject;
@@ -47,7 +54,8 @@ import org.junit.jupiter.api.Test;
  * endpoint with a model that a run of this test trained (data, tokenizer, plan and pretrain at a tiny budget, a
  * context of 32 tokens): each bad input is a problem naming its field, another team's model is not found, the
  * streamed text is the text of the whole answer, and a worker that dies or goes silent mid-stream ends the
- * stream with an error event (the idle timeout is 15 s in the tests).
+ * stream with an error event (the idle timeout is 15 s in the tests); and the official openai client gets the
+ * text of {@code lmforge model generate}.
  */
 @QuarkusTest
 @QuarkusTestResource(value = LocalStackTestResource.class, restrictToAnnotatedClass = true)
@@ -249,6 +257,94 @@ class OpenAiApiTest {
         } catch (Exception e) {
             // the test ends the wait by closing the socket
         }
+    }
+
+    /**
+     * The official openai client (PyPI, pinned in {@code src/test/python/openai-requirements.txt}, installed by the
+     * HF export check's {@code hf-venv.sh}) calls {@code /v1/chat/completions} whole and streaming, and
+     * {@code /v1/completions}, with the run id as the model, and gets the greedy text that {@code lmforge model
+     * generate} prints for that run; refusals reach it as its own exceptions. Prints the generation rate through
+     * the API against {@code model generate}'s (same model, TensorFlow on all cores in both; the API's includes HTTP,
+     * the console and a fresh connection per call).
+     */
+    @Test
+    void theOfficialOpenAiClientGetsTheGreedyTextOfModelGenerate() throws Exception {
+        Path python = PinnedPython.resolve("LMFORGE_OPENAI_PYTHON", "LMFORGE_OPENAI_CHECKS",
+                Path.of("../activities/src/test/python/hf-venv.sh"), "src/test/python/openai-requirements.txt",
+                "openai");
+        Path dir = Files.createTempDirectory(Path.of("target"), "openai-");
+        int maxTokens = 16;   // the longest question is 14 tokens of the context of 32
+        ObjectNode cases = JSON.createObjectNode().put("model", runId).put("tooLong", "The network ".repeat(40));
+        ArrayNode chatCases = cases.putArray("chat");
+        List<JsonNode> offline = new ArrayList<>();
+        for (String question : List.of("What is a network?", "Name a colour.")) {
+            chatCases.addObject().put("maxTokens", maxTokens).putArray("messages").addObject().put("role", "user")
+                    .put("content", question);
+            offline.add(generate(dir, "--prompt", question, "--chat", "--max-tokens", String.valueOf(maxTokens)));
+        }
+        cases.putArray("completions").addObject().put("prompt", "The network").put("maxTokens", maxTokens);
+        JsonNode offlineCompletion = generate(dir, "--prompt", "The network", "--max-tokens", String.valueOf(maxTokens));
+        Path casesFile = dir.resolve("cases.json");
+        Path reportFile = dir.resolve("report.json");
+        JSON.writeValue(casesFile.toFile(), cases);
+        Process check = new ProcessBuilder(python.toString(), "src/test/python/check_openai_client.py",
+                base.toString(), gina, casesFile.toString(), reportFile.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("check.log").toFile()).start();
+        assertTrue(check.waitFor(5, TimeUnit.MINUTES), "check_openai_client.py did not finish in 5 minutes");
+        assertEquals(0, check.exitValue(), () -> PinnedPython.tail(dir.resolve("check.log")));
+        JsonNode report = JSON.readTree(reportFile.toFile());
+        System.out.println("openai client check: " + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+
+        double apiTokens = 0;
+        double apiSeconds = 0;
+        double offlineTokens = 0;
+        double offlineSeconds = 0;
+        for (int i = 0; i < offline.size(); i++) {
+            JsonNode answer = report.path("chat").path(i);
+            String expected = offline.get(i).path("text").asText();
+            assertEquals(expected, answer.path("text").asText(), answer.toString());
+            assertEquals(expected, answer.path("streamed").asText(), answer.toString());
+            assertEquals("assistant", answer.path("role").asText());
+            assertTrue(answer.path("streamedChunks").asInt() > 1, "streamed in pieces: " + answer);
+            int tokens = offline.get(i).path("ids").size();
+            assertEquals(tokens, answer.path("usage").path("completion_tokens").asInt(), answer.toString());
+            assertEquals(answer.path("usage"), answer.path("streamedUsage"));
+            assertEquals(tokens == maxTokens ? "length" : "stop", answer.path("finishReason").asText());
+            apiTokens += tokens;
+            apiSeconds += answer.path("seconds").asDouble();
+            offlineTokens += tokens;
+            offlineSeconds += offline.get(i).path("seconds").asDouble();
+        }
+        JsonNode completion = report.path("completions").path(0);
+        assertEquals(offlineCompletion.path("text").asText(), completion.path("text").asText());
+        assertEquals(offlineCompletion.path("text").asText(), completion.path("streamed").asText());
+        assertTrue(report.path("tooLong").path("refused").asBoolean(), report.toString());
+        assertEquals(400, report.path("tooLong").path("status").asInt());
+        assertEquals("prompt", report.path("tooLong").path("body").path("errors").path(0).path("field").asText(),
+                report.toString());
+        assertEquals(404, report.path("unknownModel").path("status").asInt(), report.toString());
+        // Not a like-for-like rate: the worker's model is warm, while each model generate is a fresh process whose
+        // one generation pays TensorFlow's first run.
+        System.out.printf(Locale.ROOT, "generation: %.0f tokens/s through the API (openai client, whole answers, "
+                + "request to reply), %.0f tokens/s in lmforge model generate (its decoding, a fresh process), %d "
+                + "tokens%n", apiTokens / apiSeconds, offlineTokens / offlineSeconds, (int) apiTokens);
+    }
+
+    /** {@code lmforge model generate --model RUN_ID ... --json} in its own JVM, as a user runs it here. */
+    private JsonNode generate(Path dir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                        .toString(), "-cp", System.getProperty("java.class.path"), "dev.lmforge.activities.cli.LmforgeCli",
+                "model", "generate", "--model", runId, "--json"));
+        command.addAll(List.of(args));
+        Path log = dir.resolve("generate.log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
+        builder.environment().put("LMFORGE_URL", base.toString().replaceAll("/$", ""));
+        builder.environment().put("LMFORGE_TOKEN", gina);
+        Process generate = builder.start();
+        String out = new String(generate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(generate.waitFor(3, TimeUnit.MINUTES), "model generate did not finish in 3 minutes");
+        assertEquals(0, generate.exitValue(), () -> PinnedPython.tail(log));
+        return JSON.readTree(out);
     }
 
     /** Dates a fake worker's last report at now {@code shift} (an SQL interval expression). */
