@@ -113,9 +113,9 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         }
         String host = setting(lookup, "lmforge.serving.host",
                 addressTowards(settings.temporalTarget()).orElse(settings.bindHost()));
-        int capacity = Integer.parseInt(setting(lookup, "lmforge.serving.models", "2"));
-        int threads = Integer.parseInt(setting(lookup, "lmforge.serving.threads",
-                String.valueOf(Runtime.getRuntime().availableProcessors())));
+        int capacity = count(lookup, "lmforge.serving.models", 2, 1);
+        int threads = count(lookup, "lmforge.serving.threads", Runtime.getRuntime().availableProcessors(), 1);
+        int listenOn = count(lookup, "lmforge.serving.port", 0, 0);
         ServedModels models = new ServedModels(capacity, digest -> {
             Path zip = Files.createTempFile("lmforge-serving", ".zip");
             try {
@@ -127,7 +127,7 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         });
         try {
             // A few requests at once: they queue on their model's lock; more would only hold connections.
-            return InferenceServer.start(host, Integer.parseInt(port), 8, models);
+            return InferenceServer.start(host, listenOn, 8, models);
         } catch (IOException e) {
             throw new UncheckedIOException("lmforge.serving.port: cannot listen on " + host + ":" + port, e);
         }
@@ -136,6 +136,21 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
     private static String setting(Function<String, String> lookup, String key, String fallback) {
         String v = lookup.apply(key);
         return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    /** An integer setting of at least {@code least}; a clear error naming the key otherwise. */
+    private static int count(Function<String, String> lookup, String key, int fallback, int least) {
+        String v = setting(lookup, key, String.valueOf(fallback));
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= least) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(key + " (" + LmforgeSettings.envName(key) + ") must be an integer of at "
+                + "least " + least + ", not '" + v + "'");
     }
 
     /**
