@@ -34,6 +34,8 @@ public class LocalStackTestResource implements QuarkusTestResourceLifecycleManag
                     "lmforge.s3.access-key", "test",
                     "lmforge.s3.secret-key", "test-secret",
                     "lmforge.temporal.target", "127.0.0.1:" + options.temporalPort(),
+                    // OpenAiApiTest's silent worker is given up after this long, not the default 120 s.
+                    "lmforge.serving.idle-timeout", "15s",
                     SourceRoots.KEY, String.join(",", Path.of("../samples").toAbsolutePath().normalize().toString(),
                             // the templates' own spelling, relative to the repository, as `lmforge up` runs
                             Path.of("samples").toAbsolutePath().toString(),

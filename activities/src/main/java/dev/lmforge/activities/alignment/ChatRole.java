@@ -25,7 +25,7 @@ public enum ChatRole {
     }
 
     /** The role named {@code name} in a JSONL file, or null if there is none. */
-    static ChatRole named(String name) {
+    public static ChatRole named(String name) {
         for (ChatRole role : values()) {
             if (role.jsonName.equals(name)) {
                 return role;

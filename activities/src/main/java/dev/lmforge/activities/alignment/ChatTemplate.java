@@ -79,12 +79,17 @@ public final class ChatTemplate {
 
     /** The ids that ask the model to answer {@code userText}: up to and including the assistant's role token. */
     public int[] prompt(String userText) {
-        int[] text = tokenizer.encode(userText);
-        int[] ids = new int[text.length + 3];
-        ids[0] = begin;
-        ids[1] = roleTokens[ChatRole.USER.ordinal()];
-        System.arraycopy(text, 0, ids, 2, text.length);
-        ids[ids.length - 1] = roleTokens[ChatRole.ASSISTANT.ordinal()];
+        return prompt(List.of(new ChatMessage(ChatRole.USER, userText)));
+    }
+
+    /**
+     * The ids that ask the model for the next assistant turn after {@code messages}: the conversation as SFT
+     * encodes it (each assistant turn closed by {@code <|eos|>}), then the assistant's role token.
+     */
+    public int[] prompt(List<ChatMessage> messages) {
+        int[] conversation = encode("prompt", messages).tokens();
+        int[] ids = Arrays.copyOf(conversation, conversation.length + 1);
+        ids[conversation.length] = roleTokens[ChatRole.ASSISTANT.ordinal()];
         return ids;
     }
 

@@ -1,5 +1,6 @@
 package dev.lmforge.activities.model;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -45,6 +46,15 @@ public final class GreedyDecoder {
     }
 
     /**
+     * Told after each chosen token that does not end the generation, with the text so far: a server streams it.
+     * An exception it throws (the client went away) ends the generation and is thrown on.
+     */
+    @FunctionalInterface
+    public interface Progress {
+        void wrote(int tokens, String textSoFar) throws IOException;
+    }
+
+    /**
      * Generates after {@code prompt}. A prompt too long to leave room for {@code maxNewTokens} in the context
      * loses its oldest tokens.
      *
@@ -52,6 +62,16 @@ public final class GreedyDecoder {
      * @param maxNewTokens the most tokens to choose, 1 to the context length - 1
      */
     public Generation generate(int[] prompt, List<String> stops, int maxNewTokens) {
+        try {
+            return generate(prompt, stops, maxNewTokens, (tokens, text) -> { });
+        } catch (IOException e) {
+            throw new AssertionError("a progress that throws nothing threw", e);
+        }
+    }
+
+    /** As {@link #generate(int[], List, int)}, telling {@code progress} of each token as it is chosen. */
+    public Generation generate(int[] prompt, List<String> stops, int maxNewTokens, Progress progress)
+            throws IOException {
         int window = model.model().contextLength();
         if (maxNewTokens < 1 || maxNewTokens >= window) {
             throw new IllegalArgumentException("max new tokens must be 1 to " + (window - 1) + " for a context of "
@@ -81,6 +101,7 @@ public final class GreedyDecoder {
                             StopReason.STOP_SEQUENCE);
                 }
                 if (step + 1 < maxNewTokens) {
+                    progress.wrote(step + 1, text);
                     decoding.append(token);
                 }
             }

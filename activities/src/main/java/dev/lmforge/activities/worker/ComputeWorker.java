@@ -7,6 +7,7 @@ import dev.lmforge.activities.alignment.AlignStageActivities;
 import dev.lmforge.activities.data.DataStageActivities;
 import dev.lmforge.activities.data.DataStepActivities;
 import dev.lmforge.activities.evaluation.EvaluateStageActivities;
+import dev.lmforge.activities.model.StoredModel;
 import dev.lmforge.activities.planning.PlanPreviewActivities;
 import dev.lmforge.activities.planning.PlanStageActivities;
 import dev.lmforge.activities.planning.SweepActivitiesImpl;
@@ -24,10 +25,13 @@ import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -45,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * to the ledger and the artifact store, capturing each stage attempt's log ({@link AttemptLogCapture}).
  * {@code lmforge worker --queue NAME} runs one on its own; in local mode
  * the control plane runs one in process through {@link ComputeWorkerLauncher}. It reports itself to the ledger
- * every few seconds ({@link WorkerRegistry}).
+ * every few seconds ({@link WorkerRegistry}), with the address of its inference endpoint ({@link InferenceServer}),
+ * through which the console's OpenAI-compatible API reaches the models.
  */
 public final class ComputeWorker implements ComputeWorkerLauncher {
 
@@ -65,7 +70,8 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         List<String> secrets = Stream.of(settings.jdbcAppPassword(), settings.s3AccessKey(), settings.s3SecretKey())
                 .filter(s -> !LmforgeSettings.DEFAULT_APP_PASSWORD.equals(s)).toList();
         AttemptLogCapture logs = new AttemptLogCapture(new AttemptLogStore(ledger.jdbc()), secrets);
-        StageRuntime runtime = new StageRuntime(ledger, ArtifactStore.of(settings),
+        ArtifactStore store = ArtifactStore.of(settings);
+        StageRuntime runtime = new StageRuntime(ledger, store,
                 identity, SourceRoots.from(lookup, settings), AttemptCaps.from(lookup), logs);
         String concurrency = lookup.apply("lmforge.worker.concurrency");
         // Stage activities are CPU- or GPU-bound: a few at a time per worker, not the SDK's default of 200.
@@ -86,9 +92,14 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
                     new EvaluateStageActivities(runtime), new AlignStageActivities(runtime), new PlanPreviewActivities());
         }
         factory.start();
-        ScheduledExecutorService reporter = reportItself(new WorkerRegistry(ledger.jdbc()), identity, queues, slots);
+        InferenceServer inference = startServing(lookup, settings, store);
+        ScheduledExecutorService reporter = reportItself(new WorkerRegistry(ledger.jdbc()), identity, queues, slots,
+                inference);
         return () -> {
             reporter.shutdownNow();
+            if (inference != null) {
+                inference.close();
+            }
             factory.shutdownNow();
             factory.awaitTermination(10, TimeUnit.SECONDS);
             logs.close();
@@ -96,11 +107,66 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
     }
 
     /**
+     * The worker's inference endpoint ({@link InferenceServer}), or null with {@code lmforge.serving.port=off}.
+     * It listens on {@code lmforge.serving.host}, else on this host's address towards Temporal (the network the
+     * console shares with its workers), else the bind host; on {@code lmforge.serving.port} (default 0: a free
+     * one), holding up to {@code lmforge.serving.models} models loaded (default 2), each computing on
+     * {@code lmforge.serving.threads} threads (default all cores).
+     */
+    private static InferenceServer startServing(Function<String, String> lookup, LmforgeSettings settings,
+                                                ArtifactStore store) {
+        String port = setting(lookup, "lmforge.serving.port", "0");
+        if (port.equals("off")) {
+            return null;
+        }
+        String host = setting(lookup, "lmforge.serving.host",
+                addressTowards(settings.temporalTarget()).orElse(settings.bindHost()));
+        int capacity = count(lookup, "lmforge.serving.models", 2, 1);
+        int threads = count(lookup, "lmforge.serving.threads", Runtime.getRuntime().availableProcessors(), 1);
+        int listenOn = count(lookup, "lmforge.serving.port", 0, 0);
+        ServedModels models = new ServedModels(capacity, digest -> {
+            Path zip = Files.createTempFile("lmforge-serving", ".zip");
+            try {
+                store.download(digest, zip);
+                return StoredModel.open(zip, threads);
+            } finally {
+                Files.deleteIfExists(zip);
+            }
+        });
+        try {
+            // A few requests at once: they queue on their model's lock; more would only hold connections.
+            return InferenceServer.start(host, listenOn, 8, models);
+        } catch (IOException e) {
+            throw new UncheckedIOException("lmforge.serving.port: cannot listen on " + host + ":" + port, e);
+        }
+    }
+
+    private static String setting(Function<String, String> lookup, String key, String fallback) {
+        String v = lookup.apply(key);
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    /** An integer setting of at least {@code least}; a clear error naming the key otherwise. */
+    private static int count(Function<String, String> lookup, String key, int fallback, int least) {
+        String v = setting(lookup, key, String.valueOf(fallback));
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= least) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(key + " (" + LmforgeSettings.envName(key) + ") must be an integer of at "
+                + "least " + least + ", not '" + v + "'");
+    }
+
+    /**
      * Reports this worker to the ledger now and every {@link WorkerRegistry#REPORT_INTERVAL}, so the console can
      * list it with its host, queues and slots; a report that fails (the ledger briefly away) is tried next time.
      */
     private static ScheduledExecutorService reportItself(WorkerRegistry registry, String identity, List<String> queues,
-                                                         int slots) {
+                                                         int slots, InferenceServer inference) {
         String host = hostName(identity);
         Instant started = Instant.now();
         ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -111,6 +177,9 @@ public final class ComputeWorker implements ComputeWorkerLauncher {
         reporter.scheduleWithFixedDelay(() -> {
             try {
                 registry.report(identity, host, queues, slots, started);
+                if (inference != null) {
+                    registry.reportServing(identity, inference.address(), inference.token(), inference.loadedModels());
+                }
             } catch (RuntimeException e) {
                 LOG.warn("worker {}: could not report itself to the ledger: {}", identity, e.getMessage());
             }

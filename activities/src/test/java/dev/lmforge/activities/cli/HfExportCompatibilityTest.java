@@ -21,6 +21,7 @@ import dev.lmforge.activities.model.OptimizerSettings;
 import dev.lmforge.activities.model.TrainingSetup;
 import dev.lmforge.activities.text.BpeTokenizer;
 import dev.lmforge.activities.tokenizer.BpeTrainer;
+import dev.lmforge.services.PinnedPython;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -142,7 +142,7 @@ class HfExportCompatibilityTest {
             check.destroyForcibly();
             fail("check_hf_export.py did not finish in 10 minutes");
         }
-        assertEquals(0, check.exitValue(), () -> "check_hf_export.py failed:\n" + tail(dir.resolve("check.log")));
+        assertEquals(0, check.exitValue(), () -> "check_hf_export.py failed:\n" + PinnedPython.tail(dir.resolve("check.log")));
         JsonNode report = JSON.readTree(reportFile.toFile());
         System.out.println("HF export check: " + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
 
@@ -211,31 +211,6 @@ class HfExportCompatibilityTest {
 
     /** The checking python: LMFORGE_HF_PYTHON, else the pinned environment hf-venv.sh installs. */
     private static Path python() throws Exception {
-        boolean skippable = "skip".equals(System.getenv("LMFORGE_HF_CHECKS"));
-        String given = System.getenv("LMFORGE_HF_PYTHON");
-        if (given != null && !given.isBlank()) {
-            return Path.of(given);
-        }
-        Path log = Files.createTempFile("hf-venv", ".log");
-        Process install = new ProcessBuilder("bash", "src/test/python/hf-venv.sh").redirectError(log.toFile())
-                .start();
-        String printed = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        boolean done = install.waitFor(20, TimeUnit.MINUTES);
-        if (done && install.exitValue() == 0 && Files.isExecutable(Path.of(printed))) {
-            return Path.of(printed);
-        }
-        String why = "the Hugging Face clients could not be installed by src/test/python/hf-venv.sh:\n" + tail(log);
-        Assumptions.assumeFalse(skippable, "LMFORGE_HF_CHECKS=skip: " + why);
-        fail(why + "\n(set LMFORGE_HF_CHECKS=skip to skip this check on a machine without PyPI)");
-        return null;
-    }
-
-    private static String tail(Path log) {
-        try {
-            String text = Files.readString(log, StandardCharsets.UTF_8);
-            return text.length() > 4000 ? text.substring(text.length() - 4000) : text;
-        } catch (IOException e) {
-            return "(" + log + " unreadable: " + e.getMessage() + ")";
-        }
+        return PinnedPython.resolve("LMFORGE_HF_PYTHON", "LMFORGE_HF_CHECKS", Path.of("src/test/python/hf-venv.sh"));
     }
 }

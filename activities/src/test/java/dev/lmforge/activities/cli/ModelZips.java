@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Model artifacts for the command-line tests, made as the stages make them. */
-final class ModelZips {
+public final class ModelZips {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -24,7 +24,7 @@ final class ModelZips {
     }
 
     /** A small decoder trained {@code steps} steps on {@code documents}, stored as the stages store a model (a zip). */
-    static Path trainAndStore(BpeTokenizer tokenizer, List<String> documents, Path dir, int steps)
+    public static Path trainAndStore(BpeTokenizer tokenizer, List<String> documents, Path dir, int steps)
             throws IOException {
         ModelShape shape = new ModelShape(2, 64, 4, 2, 128, tokenizer.vocabularySize());
         TrainingSetup setup = new TrainingSetup(shape, OptimizerSettings.paper(), 8, 1, ComputePrecision.FLOAT32,

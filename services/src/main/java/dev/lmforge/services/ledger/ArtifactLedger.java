@@ -12,6 +12,7 @@ import dev.lmforge.services.ledger.Records.StoredObjectRecord;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -74,6 +75,27 @@ public final class ArtifactLedger {
         return new StoredObjectRecord(rs.getString("digest"), rs.getString("kind"), rs.getString("run_id"),
                 rs.getString("stage"), (Long) rs.getObject("stage_id"), rs.getLong("size_bytes"),
                 instant(rs, "created_at"));
+    }
+
+    /** A model artifact and the run stage that produced it (the first, when several did). */
+    public record ProducedModel(String digest, String runId, String stage, String team, Instant createdAt) {
+    }
+
+    /**
+     * The model artifacts that runs of {@code teams} produced ({@code null}: every team's), newest first, at most
+     * {@code limit}.
+     */
+    public List<ProducedModel> models(List<String> teams, int limit) {
+        return jdbc.query("""
+                SELECT * FROM (SELECT DISTINCT ON (a.digest) a.digest, s.run_id, s.stage, r.team, a.created_at
+                    FROM artifacts a JOIN lineage l ON l.artifact = a.digest AND l.direction = 'produced'
+                    JOIN stages s ON s.id = l.stage_id JOIN runs r ON r.id = s.run_id
+                    WHERE a.kind = 'model' AND (? OR r.team = ANY (?))
+                    ORDER BY a.digest, s.id) m
+                ORDER BY created_at DESC, digest LIMIT ?""",
+                rs -> new ProducedModel(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        instant(rs, "created_at")),
+                teams == null, teams == null ? new String[0] : teams.toArray(String[]::new), limit);
     }
 
     // ---- training checkpoints

@@ -22,6 +22,12 @@ public final class WorkerRegistry {
     public record WorkerView(String identity, String host, List<String> queues, int slots, Instant startedAt,
                              Instant lastSeen, List<RunningAttempt> running) {}
 
+    /**
+     * A worker that answers inference requests: its HTTP address ({@code http://host:port}), the bearer token it
+     * accepts, and the model digests it holds loaded, most recently used first.
+     */
+    public record ServingWorker(String identity, String address, String token, List<String> loadedModels) {}
+
     private final Jdbc jdbc;
 
     public WorkerRegistry(Jdbc jdbc) {
@@ -35,6 +41,29 @@ public final class WorkerRegistry {
                 ON CONFLICT (identity) DO UPDATE SET host = EXCLUDED.host, queues = EXCLUDED.queues,
                     slots = EXCLUDED.slots, started_at = EXCLUDED.started_at, last_seen = now()""",
                 identity, host, queues.toArray(String[]::new), slots, java.sql.Timestamp.from(startedAt));
+    }
+
+    /**
+     * Records where the worker {@code identity} (already {@link #report reported}) answers inference requests and
+     * which models it holds loaded.
+     */
+    public void reportServing(String identity, String address, String token, List<String> loadedModels) {
+        jdbc.update("UPDATE workers SET serving_address = ?, serving_token = ?, serving_models = ? WHERE identity = ?",
+                address, token, loadedModels.toArray(String[]::new), identity);
+    }
+
+    /**
+     * The workers seen within {@code window} that answer inference requests: those holding {@code digest} loaded
+     * first, then the most recently seen.
+     */
+    public List<ServingWorker> servingWithin(Duration window, String digest) {
+        return jdbc.query("""
+                SELECT identity, serving_address, serving_token, serving_models FROM workers
+                WHERE last_seen > now() - make_interval(secs => ?) AND serving_address IS NOT NULL
+                ORDER BY ? = ANY (serving_models) DESC, last_seen DESC, identity""",
+                rs -> new ServingWorker(rs.getString(1), rs.getString(2), rs.getString(3),
+                        Arrays.asList((String[]) rs.getArray(4).getArray())),
+                (double) window.toSeconds(), digest);
     }
 
     /** Workers that reported within {@code window}, newest report first, each with its running attempts. */

@@ -13,8 +13,9 @@ import java.util.Set;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Authenticates every {@code /api} request but the log-in: with {@code Authorization: Bearer TOKEN} (the CLI,
- * scripts), or with the console's session cookie. A cookie is sent by the browser on its own, so a mutating
+ * Authenticates every {@code /api} request but the log-in, and every {@code /v1} one (the OpenAI-compatible
+ * API): with {@code Authorization: Bearer TOKEN} (the CLI, scripts, OpenAI's clients), or with the console's
+ * session cookie. A cookie is sent by the browser on its own, so a mutating
  * request that relies on it must also carry the session's CSRF token in {@value #CSRF_HEADER}, which only the
  * console's own pages can read; a Bearer token is never sent on its own, so it needs none. Health, metrics,
  * OpenAPI and the static pages are not JAX-RS resources and stay open (the pages hold no data).
@@ -33,7 +34,7 @@ public class CredentialFilter {
     @ServerRequestFilter
     public void authenticate(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
-        if (!path.startsWith("/api/") || path.equals(SessionResource.LOGIN_PATH)) {
+        if (!(path.startsWith("/api/") || path.startsWith("/v1/")) || path.equals(SessionResource.LOGIN_PATH)) {
             return;
         }
         String authorization = request.getHeaderString("Authorization");

@@ -56,7 +56,7 @@ public class ApiDescription implements OASFilter {
         APIResponses responses = operation.getResponses();
         if (path.equals(LOGIN)) {
             operation.setSecurity(List.<SecurityRequirement>of());
-        } else if (path.startsWith("/api/")) {
+        } else if (path.startsWith("/api/") || path.startsWith("/v1/")) {
             add(responses, "401", "No credentials, or an API token that is unknown or revoked, a session that expired "
                     + "or was closed, or a disabled user.");
             if (method != PathItem.HttpMethod.GET && method != PathItem.HttpMethod.HEAD) {
