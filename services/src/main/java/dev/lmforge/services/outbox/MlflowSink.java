@@ -28,6 +28,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -67,6 +68,9 @@ public final class MlflowSink implements Sink {
     static final int MAX_HF_FILES = 100;
     /** The time one file's upload may take. */
     static final Duration UPLOAD_TIMEOUT = Duration.ofMinutes(30);
+    /** The folder of a model archive that holds the Hugging Face layout (activities' {@code ModelArchive.HF_FOLDER}). */
+    static final String HF_PREFIX = "hf/";
+    private static final Pattern SAFE_NAME = Pattern.compile("hf/[A-Za-z0-9._/-]{1,200}");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Ledger ledger;
@@ -167,9 +171,6 @@ public final class MlflowSink implements Sink {
         return m;
     }
 
-    static final String HF_PREFIX = "hf/";
-    private static final java.util.regex.Pattern SAFE_NAME = java.util.regex.Pattern.compile("hf/[A-Za-z0-9._/-]{1,200}");
-
     /** A path with each segment percent-encoded (a space as {@code %20}). */
     static String encodePath(String path) {
         StringBuilder out = new StringBuilder();
@@ -217,8 +218,7 @@ public final class MlflowSink implements Sink {
                     .orElseThrow(() -> new DeliveryException("MLflow at " + base + " lost run " + runId, false, null))
                     .path("run").path("info").path("artifact_uri").asText();
             if (!artifactUri.startsWith("mlflow-artifacts:")) {
-                return "not logged: the server stores artifacts at " + artifactUri.replaceAll(":.*", ":")
-                        + " itself, not through its proxy (mlflow server --serve-artifacts)";
+                return "not logged: the server stores artifacts itself, not through its proxy (mlflow server --serve-artifacts)";
             }
             String root = artifactUri.replaceFirst("^mlflow-artifacts:(//[^/]*)?/*", "");
             Path archive = null;
