@@ -14,6 +14,7 @@ import com.microsoft.playwright.assertions.LocatorAssertions;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.outbox.LineageReceiver;
 import dev.lmforge.services.outbox.MlflowServer;
+import dev.lmforge.services.outbox.RecordingProxy;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -103,18 +104,59 @@ class OutboxLifecycleTest {
         given().contentType("application/json").body(Map.of("mlflowExperimentBy", "user"))
                 .put("/api/teams/lineage/integrations").then().statusCode(400)
                 .body("errors[0].field", equalTo("mlflowExperimentBy"));
+        given().contentType("application/json").body(Map.of("mlflowToken", "has a space secret-token"))
+                .put("/api/teams/lineage/integrations").then().statusCode(400)
+                .body("errors[0].field", equalTo("mlflowToken"))
+                .body(org.hamcrest.Matchers.not(containsString("secret-token")));
         given().get("/api/teams/nobody/integrations").then().statusCode(404);
         AdminToken.forget();
         given().get("/api/teams/lineage/integrations").then().statusCode(401);
     }
 
+    /**
+     * The team's secrets are write-only: a set one reads back as ********, never as itself; a PUT without it keeps
+     * it, the mask sent back keeps it, an empty string clears it; the audit log holds none of them.
+     */
+    @Test
+    void aTeamsSecretsAreWriteOnlyAndClearable() {
+        given().contentType("application/json").body(Map.of("openLineageApiKey", "it-secret-ol", "mlflowToken", "it-secret-mlflow"))
+                .put("/api/teams/lineage/integrations").then().statusCode(200)
+                .body("openLineageApiKey", equalTo("********")).body("mlflowToken", equalTo("********"))
+                .body(org.hamcrest.Matchers.not(containsString("it-secret")));
+        given().contentType("application/json").body(Map.of("openLineageApiKey", "********"))
+                .put("/api/teams/lineage/integrations").then().statusCode(200)
+                .body("openLineageApiKey", equalTo("********")).body("mlflowToken", equalTo("********"));
+        given().get("/api/teams/lineage/integrations").then().statusCode(200)
+                .body("openLineageApiKey", equalTo("********")).body(org.hamcrest.Matchers.not(containsString("it-secret")));
+        given().contentType("application/json").body(Map.of("openLineageApiKey", "", "mlflowToken", ""))
+                .put("/api/teams/lineage/integrations").then().statusCode(200)
+                .body("openLineageApiKey", org.hamcrest.Matchers.nullValue())
+                .body("mlflowToken", org.hamcrest.Matchers.nullValue());
+        given().queryParam("target", "team:lineage").get("/api/audit").then().statusCode(200)
+                .body(containsString("team.integrations.set"))
+                .body(org.hamcrest.Matchers.not(containsString("it-secret")));
+    }
+
     @Test
     void aLifecycleIsMirroredToOpenLineageAndMlflow() throws Exception {
+        try (RecordingProxy proxy = new RecordingProxy(mlflow.uri())) {
+            mirrored(proxy);
+        }
+    }
+
+    /**
+     * The lifecycle with the team's secrets set: every OpenLineage event reached the receiver with the team's API
+     * key as bearer token, and every request that reached MLflow (through a recording proxy in front of it, since
+     * MLflow runs without authentication and reports no headers) carried the team's token.
+     */
+    void mirrored(RecordingProxy proxy) throws Exception {
         given().contentType("application/json").body(Map.of("openLineageUrl", receiver.url(),
-                        "openLineageNamespace", "lmforge-it", "mlflowTrackingUri", mlflow.uri(), "mlflowExperimentBy", "spec"))
+                        "openLineageNamespace", "lmforge-it", "mlflowTrackingUri", proxy.url(), "mlflowExperimentBy", "spec",
+                        "openLineageApiKey", "it-ol-key", "mlflowToken", "it-mlflow-token"))
                 .put("/api/teams/lineage/integrations").then().statusCode(200)
                 .body("effective.openLineageUrl", equalTo(receiver.url()))
-                .body("effective.mlflowTrackingUri", equalTo(mlflow.uri()));
+                .body("effective.mlflowTrackingUri", equalTo(proxy.url()))
+                .body("effective.openLineageApiKey", equalTo("********"));
         String yaml = "name: mirrored\nteam: lineage\ncorpus:\n  sources:\n    - path: " + LifecycleApiTest.CORPUS
                 + "\ntokenizer:\n  vocabSize: 512\ncompute:\n  budget: 3.0e10\nplan:\n  seqLen: 32\n"
                 + "evaluation:\n  items: 8\n  heldOutDocuments: 3\nsft:\n  epochs: 1\n  learningRate: 1.0e-3\n";
@@ -147,6 +189,11 @@ class OutboxLifecycleTest {
             }
         }
         assertEquals(deliveries.getInt("find { it.sink == 'openlineage' }.delivered"), events, "each event arrives once");
+        assertEquals(Set.of("Bearer it-ol-key"), receiver.received().stream().map(r -> String.valueOf(r.authorization()))
+                .collect(java.util.stream.Collectors.toSet()), "the team's API key on every event");
+        assertTrue(proxy.requests().size() > 7, proxy.requests().toString());
+        assertEquals(Set.of("Bearer it-mlflow-token"), proxy.requests().stream().map(r -> String.valueOf(r.authorization()))
+                .collect(java.util.stream.Collectors.toSet()), "the team's token on every MLflow request");
         assertTrue(events >= 2 + 7 * 2, "at least START and COMPLETE of the lifecycle and of each stage: " + events);
         Set<String> artifacts = new TreeSet<>();
         Set<String> stages = new TreeSet<>();
@@ -212,8 +259,16 @@ class OutboxLifecycleTest {
             page.click("#team-integrations button[type=submit]");
             assertThat(page.locator("#integrations-error")).containsText("openLineageUrl", wait);
             page.fill("#int-openLineageUrl", refusing.url());
+            page.fill("#int-openLineageApiKey", "page-secret-key");
             page.click("#team-integrations button[type=submit]");
             assertThat(page.locator("#integrations-effective")).containsText("OpenLineage " + refusing.url(), wait);
+            assertThat(page.locator("#integrations-effective")).containsText("API key ********", wait);
+            assertThat(page.locator("#int-openLineageApiKey")).hasValue("");
+            assertThat(page.locator("#int-openLineageApiKey")).hasAttribute("placeholder", "******** (set)");
+            assertTrue(!page.content().contains("page-secret-key"), "the page never shows the key");
+            page.check("#int-clear-openLineageApiKey");
+            page.click("#team-integrations button[type=submit]");
+            assertThat(page.locator("#integrations-effective")).containsText("API key none", wait);
             assertThat(page.locator("#integrations-effective")).containsText("MLflow off", wait);
             ConsoleBrowser.screenshot(page.locator("#team-integrations"), "admin-integrations");
 

@@ -36,9 +36,27 @@ public final class Outbox {
                                  String lastError, Instant lastErrorAt) {
     }
 
-    /** A team's endpoints; a null value falls back to the process-wide setting. */
+    /**
+     * A team's endpoints and their secrets; a null value falls back to the process-wide setting. The secrets are
+     * stored in plain text in PostgreSQL; {@link #toString} leaves them out, so a logged record shows none.
+     */
     public record TeamIntegration(String team, String openLineageUrl, String openLineageNamespace,
-                                  String mlflowTrackingUri, String mlflowExperimentBy, boolean disabled) {
+                                  String mlflowTrackingUri, String mlflowExperimentBy, boolean disabled,
+                                  String openLineageApiKey, String mlflowToken) {
+
+        /** Endpoints without secrets. */
+        public TeamIntegration(String team, String openLineageUrl, String openLineageNamespace,
+                               String mlflowTrackingUri, String mlflowExperimentBy, boolean disabled) {
+            this(team, openLineageUrl, openLineageNamespace, mlflowTrackingUri, mlflowExperimentBy, disabled, null, null);
+        }
+
+        @Override
+        public String toString() {
+            return "TeamIntegration[team=" + team + ", openLineageUrl=" + openLineageUrl + ", openLineageNamespace="
+                    + openLineageNamespace + ", mlflowTrackingUri=" + mlflowTrackingUri + ", mlflowExperimentBy="
+                    + mlflowExperimentBy + ", disabled=" + disabled + ", openLineageApiKey="
+                    + (openLineageApiKey == null ? "none" : "set") + ", mlflowToken=" + (mlflowToken == null ? "none" : "set") + "]";
+        }
     }
 
     /** Queues an event; says whether it is new (an event with this key already queued is left as it is). */
@@ -106,20 +124,63 @@ public final class Outbox {
     // ---- per-team endpoints
 
     public Optional<TeamIntegration> team(String team) {
-        return jdbc.queryOne("SELECT * FROM team_integrations WHERE team = ?", rs -> new TeamIntegration(
-                rs.getString("team"), rs.getString("openlineage_url"), rs.getString("openlineage_namespace"),
-                rs.getString("mlflow_tracking_uri"), rs.getString("mlflow_experiment_by"), rs.getBoolean("disabled")), team);
+        return jdbc.queryOne("SELECT * FROM team_integrations WHERE team = ?", Outbox::teamOf, team);
     }
 
+    /** The row of the team that run {@code runId} belongs to, if the run has a team and the team a row. */
+    public Optional<TeamIntegration> teamOfRun(String runId) {
+        return jdbc.queryOne("SELECT t.* FROM runs r JOIN team_integrations t ON t.team = r.team WHERE r.id = ?",
+                Outbox::teamOf, runId);
+    }
+
+    /** Stores a team's row, secrets included (null: none, the process-wide one applies). */
     public void setTeam(TeamIntegration t) {
         jdbc.update("INSERT INTO team_integrations (team, openlineage_url, openlineage_namespace, mlflow_tracking_uri, "
-                        + "mlflow_experiment_by, disabled) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (team) DO UPDATE SET "
+                        + "mlflow_experiment_by, disabled, openlineage_api_key, mlflow_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (team) DO UPDATE SET "
                         + "openlineage_url = EXCLUDED.openlineage_url, openlineage_namespace = EXCLUDED.openlineage_namespace, "
                         + "mlflow_tracking_uri = EXCLUDED.mlflow_tracking_uri, mlflow_experiment_by = EXCLUDED.mlflow_experiment_by, "
-                        + "disabled = EXCLUDED.disabled, updated_at = now()",
+                        + "disabled = EXCLUDED.disabled, openlineage_api_key = EXCLUDED.openlineage_api_key, "
+                        + "mlflow_token = EXCLUDED.mlflow_token, updated_at = now()",
                 t.team(), t.openLineageUrl(), t.openLineageNamespace(), t.mlflowTrackingUri(), t.mlflowExperimentBy(),
-                t.disabled());
+                t.disabled(), t.openLineageApiKey(), t.mlflowToken());
     }
+
+    private static TeamIntegration teamOf(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new TeamIntegration(rs.getString("team"), rs.getString("openlineage_url"),
+                rs.getString("openlineage_namespace"), rs.getString("mlflow_tracking_uri"),
+                rs.getString("mlflow_experiment_by"), rs.getBoolean("disabled"), rs.getString("openlineage_api_key"),
+                rs.getString("mlflow_token"));
+    }
+
+    // ---- progress of running stages
+
+    /** The stage rows running on a worker now (holding a slot), oldest first. */
+    public List<Long> runningStageRows() {
+        return jdbc.query("SELECT id FROM stages WHERE status = 'RUNNING' AND slot_queue IS NOT NULL ORDER BY id",
+                rs -> rs.getLong(1));
+    }
+
+    /**
+     * How many progress events a stage row has queued, how many seconds ago (by the database's clock) its newest
+     * RUNNING event (the first one or a progress event) was queued, and the step the newest progress event reported.
+     */
+    public record ProgressState(int events, double secondsSinceLast, Long lastStep) {
+    }
+
+    /** The progress state of stage row {@code stageRow} of run {@code runId}, if its RUNNING event was queued. */
+    public Optional<ProgressState> progress(String runId, long stageRow) {
+        String prefix = OPENLINEAGE + ":stage:" + stageRow + ":";
+        return jdbc.queryOne("SELECT count(*) FILTER (WHERE kind = ?), extract(epoch FROM now() - max(created_at)), "
+                        + "(array_agg((payload #>> '{run,facets,lmforge_progress,step}')::bigint ORDER BY id DESC) "
+                        + "FILTER (WHERE kind = ?))[1] FROM outbox_events WHERE run_id = ? AND sink = ? "
+                        + "AND kind IN ('RUNNING', ?) AND idempotency_key LIKE ? HAVING count(*) > 0",
+                rs -> new ProgressState(rs.getInt(1), rs.getDouble(2), (Long) rs.getObject(3)),
+                PROGRESS, PROGRESS, runId, OPENLINEAGE, PROGRESS, prefix + "%");
+    }
+
+    /** The kind of a stage's OpenLineage progress events (RUNNING events after the first). */
+    public static final String PROGRESS = "PROGRESS";
 
     // ---- MLflow run ids
 

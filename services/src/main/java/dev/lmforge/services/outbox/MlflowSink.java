@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lmforge.services.artifacts.ArtifactNotFoundException;
+import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.Outbox;
 import dev.lmforge.services.ledger.Outbox.MlflowRun;
@@ -18,12 +20,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /**
  * Mirrors lmforge's runs into an MLflow tracking server through MLflow's REST API ({@code /api/2.0/mlflow}): a
@@ -33,6 +40,15 @@ import java.util.Optional;
  * linking to lmforge's artifact URLs. Batches keep within MLflow's limits (1000 metrics, 100 params, 100 tags,
  * 1000 entries per request), params are cut at MLflow's value length. A redelivered creation finds the run it
  * made by tag {@code lmforge.key}, so each lmforge run or stage row has one MLflow run.
+ *
+ * <p>Every request carries {@code Authorization: Bearer <token>} when a token applies (the run's team's, or
+ * {@code LMFORGE_MLFLOW_TOKEN} for the process-wide server; never logged nor put in an error). With
+ * {@code LMFORGE_MLFLOW_LOG_HF_MODEL=true} a succeeded run's end also uploads the {@code hf/} files of its final
+ * model artifact (the Hugging Face Llama layout) as artifacts {@code hf/...} of its MLflow run, through MLflow's
+ * artifact proxy ({@code PUT /api/2.0/mlflow-artifacts/artifacts/...}, which needs {@code mlflow server
+ * --serve-artifacts}), at most {@value #MAX_HF_MODEL_BYTES} bytes in all; tag {@code lmforge.hf_model} says what
+ * was uploaded, or why nothing was (too big, no {@code hf/} folder, a model missing from the artifact store, a
+ * server that does not proxy artifacts).
  */
 public final class MlflowSink implements Sink {
 
@@ -46,14 +62,29 @@ public final class MlflowSink implements Sink {
     /** A series longer than this is logged downsampled (first, every k-th, last), and tagged so. */
     static final int MAX_POINTS_PER_SERIES = 100_000;
 
+    /** The cap on a model's {@code hf/} files uploaded to MLflow, in bytes (8 GiB: a model of 2B float32 parameters). */
+    public static final long MAX_HF_MODEL_BYTES = 8L << 30;
+    /** The most {@code hf/} files uploaded of one model. */
+    static final int MAX_HF_FILES = 100;
+    /** The time one file's upload may take. */
+    static final Duration UPLOAD_TIMEOUT = Duration.ofMinutes(30);
+    /** The folder of a model archive that holds the Hugging Face layout (activities' {@code ModelArchive.HF_FOLDER}). */
+    static final String HF_PREFIX = "hf/";
+    private static final Pattern SAFE_NAME = Pattern.compile("hf/[A-Za-z0-9._/-]{1,200}");
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Ledger ledger;
     private final Outbox outbox;
+    private final IntegrationSettings settings;
+    private final ArtifactStore artifacts;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public MlflowSink(Ledger ledger, Outbox outbox) {
+    /** {@code artifacts} holds the model archives whose {@code hf/} files a run's end may upload. */
+    public MlflowSink(Ledger ledger, Outbox outbox, IntegrationSettings settings, ArtifactStore artifacts) {
         this.ledger = ledger;
         this.outbox = outbox;
+        this.settings = settings;
+        this.artifacts = artifacts;
     }
 
     @Override
@@ -64,7 +95,8 @@ public final class MlflowSink implements Sink {
         } catch (IOException e) {
             throw new DeliveryException("the outbox holds an unreadable MLflow event", true, e);
         }
-        Api api = new Api(event.endpoint());
+        Api api = new Api(event.endpoint(),
+                settings.mlflowTokenFor(outbox.teamOfRun(event.runId()).orElse(null), event.endpoint()));
         String runId = p.path("runId").asText();
         switch (event.kind()) {
             case "run.start" -> {
@@ -112,7 +144,11 @@ public final class MlflowSink implements Sink {
             }
             case "run.end" -> {
                 MlflowRun run = mirrored(api, "run:" + runId);
-                api.logTags(run.runId(), p.path("tags"));
+                ObjectNode tags = (ObjectNode) p.path("tags").deepCopy();
+                if (p.hasNonNull("hfModel")) {
+                    tags.put("lmforge.hf_model", api.logHfModel(run.runId(), p.path("hfModel").asText()));
+                }
+                api.logTags(run.runId(), tags);
                 api.update(run.runId(), p.path("status").asText(), p.path("endTime").asLong());
             }
             default -> throw new DeliveryException("unknown MLflow event kind " + event.kind(), true, null);
@@ -135,6 +171,18 @@ public final class MlflowSink implements Sink {
         return m;
     }
 
+    /** A path with each segment percent-encoded (a space as {@code %20}). */
+    static String encodePath(String path) {
+        StringBuilder out = new StringBuilder();
+        for (String segment : path.split("/", -1)) {
+            if (out.length() > 0) {
+                out.append('/');
+            }
+            out.append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return out.toString();
+    }
+
     /** A key MLflow accepts: letters, digits, {@code _ - . / space}, at most 250 characters. */
     static String key(String key) {
         String clean = key.replaceAll("[^A-Za-z0-9_\\-./ ]", "_");
@@ -154,9 +202,75 @@ public final class MlflowSink implements Sink {
     private final class Api {
 
         final String base;
+        private final String token;
 
-        Api(String base) {
+        Api(String base, String token) {
             this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+            this.token = token;
+        }
+
+        /**
+         * Uploads the {@code hf/} files of model archive {@code digest} as artifacts of MLflow run {@code runId};
+         * returns what it did, or why it did nothing, for tag {@code lmforge.hf_model}. An outage throws (retried).
+         */
+        String logHfModel(String runId, String digest) throws DeliveryException {
+            String artifactUri = get("runs/get?run_id=" + URLEncoder.encode(runId, StandardCharsets.UTF_8))
+                    .orElseThrow(() -> new DeliveryException("MLflow at " + base + " lost run " + runId, false, null))
+                    .path("run").path("info").path("artifact_uri").asText();
+            if (!artifactUri.startsWith("mlflow-artifacts:")) {
+                return "not logged: the server stores artifacts itself, not through its proxy (mlflow server --serve-artifacts)";
+            }
+            String root = artifactUri.replaceFirst("^mlflow-artifacts:(//[^/]*)?/*", "");
+            Path archive = null;
+            try {
+                archive = Files.createTempFile("lmforge-hf-", ".zip");
+                artifacts.download(digest, archive);
+                try (ZipFile zip = new ZipFile(archive.toFile())) {
+                    List<? extends ZipEntry> files = zip.stream().filter(e -> !e.isDirectory() && e.getName().startsWith(HF_PREFIX))
+                            .toList();
+                    long bytes = files.stream().mapToLong(ZipEntry::getSize).sum();
+                    if (files.isEmpty()) {
+                        return "not logged: model " + digest + " has no " + HF_PREFIX + " folder";
+                    }
+                    if (files.size() > MAX_HF_FILES || bytes > MAX_HF_MODEL_BYTES || files.stream().anyMatch(e -> e.getSize() < 0)) {
+                        return "not logged: the " + HF_PREFIX + " files of model " + digest + " are " + files.size()
+                                + " files of " + bytes + " bytes, more than the cap of " + MAX_HF_FILES + " files or "
+                                + MAX_HF_MODEL_BYTES + " bytes";
+                    }
+                    for (ZipEntry file : files) {
+                        if (!SAFE_NAME.matcher(file.getName()).matches() || file.getName().contains("..")) {
+                            return "not logged: model " + digest + " holds an entry whose name is not a plain relative path";
+                        }
+                    }
+                    for (ZipEntry file : files) {
+                        String path = encodePath(root + "/" + file.getName());
+                        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/api/2.0/mlflow-artifacts/artifacts/" + path))
+                                .header("Content-Type", "application/octet-stream")
+                                .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
+                                    try {
+                                        return zip.getInputStream(file);
+                                    } catch (IOException e) {
+                                        throw new java.io.UncheckedIOException(e);
+                                    }
+                                }), file.getSize())), UPLOAD_TIMEOUT);
+                        body(r, "mlflow-artifacts/artifacts");
+                    }
+                    return "logged " + files.size() + " files (" + bytes + " bytes) of model " + digest + " under hf/";
+                }
+            } catch (ArtifactNotFoundException e) {
+                return "not logged: model " + digest + " is not in lmforge's artifact store";
+            } catch (IOException | RuntimeException e) {
+                throw new DeliveryException("uploading the hf/ files of model " + digest + " to " + base + ": "
+                        + OpenLineageSink.describe(e), false, e);
+            } finally {
+                if (archive != null) {
+                    try {
+                        Files.deleteIfExists(archive);
+                    } catch (IOException e) {
+                        // A temporary file left behind is removed with the temporary folder.
+                    }
+                }
+            }
         }
 
         String experiment(String name) throws DeliveryException {
@@ -258,8 +372,15 @@ public final class MlflowSink implements Sink {
         }
 
         private HttpResponse<String> send(HttpRequest.Builder request) throws DeliveryException {
+            return send(request, Duration.ofSeconds(30));
+        }
+
+        private HttpResponse<String> send(HttpRequest.Builder request, Duration timeout) throws DeliveryException {
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
             try {
-                return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                return http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 throw new DeliveryException(OpenLineageSink.describe(e) + " (" + base + ")", false, e);
             } catch (InterruptedException e) {

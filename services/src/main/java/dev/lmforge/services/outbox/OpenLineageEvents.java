@@ -25,13 +25,15 @@ import java.util.function.Function;
  * lifecycle run is job {@code lifecycle}; each stage execution is job {@code lifecycle.<stage>} whose run id is
  * the stage row's id in UUID form and whose parent (and root) is the lifecycle run. Datasets are artifacts named by
  * digest, with the storage facet, a symlink to the S3 object and facet {@code lmforge_artifact} (kind, size, storage
- * URI, producing run); run facet {@code lmforge_stage} carries the cache key and whether the stage was reused.
+ * URI, producing run); run facet {@code lmforge_stage} carries the cache key and whether the stage was reused, and
+ * run facet {@code lmforge_progress} a running stage's progress on its RUNNING events after the first.
  */
 public final class OpenLineageEvents {
 
     /** Who produced the events, as OpenLineage's {@code producer} field wants: a URI naming the code. */
     static final URI PRODUCER = URI.create("https://github.com/lmforge/lmforge");
     static final URI STAGE_FACET_SCHEMA = URI.create("https://github.com/lmforge/lmforge/blob/main/docs/openlineage/LmforgeStageRunFacet.json#/$defs/LmforgeStageRunFacet");
+    static final URI PROGRESS_FACET_SCHEMA = URI.create("https://github.com/lmforge/lmforge/blob/main/docs/openlineage/LmforgeProgressRunFacet.json#/$defs/LmforgeProgressRunFacet");
     static final URI ARTIFACT_FACET_SCHEMA = URI.create("https://github.com/lmforge/lmforge/blob/main/docs/openlineage/LmforgeArtifactDatasetFacet.json#/$defs/LmforgeArtifactDatasetFacet");
     /** The job of the whole lifecycle run; stage jobs are named {@code lifecycle.<stage>}. */
     public static final String LIFECYCLE_JOB = "lifecycle";
@@ -83,6 +85,10 @@ public final class OpenLineageEvents {
      * row's status maps to ({@link #typeOf}) or START/RUNNING.
      */
     public String stageEvent(StageRecord stage, EventType type, Instant at) {
+        return stageEvent(stage, type, at, null);
+    }
+
+    private String stageEvent(StageRecord stage, EventType type, Instant at, OpenLineage.RunFacet progress) {
         UUID parent = lifecycleRunId(stage.runId());
         OpenLineage.RunFacetsBuilder facets = ol.newRunFacetsBuilder()
                 .parent(ol.newParentRunFacet(ol.newParentRunFacetRun(parent, null),
@@ -90,6 +96,9 @@ public final class OpenLineageEvents {
                         ol.newParentRunFacetRoot(ol.newRootRun(parent, null), ol.newRootJob(namespace, LIFECYCLE_JOB, null))))
                 .processing_engine(ol.newProcessingEngineRunFacet("0.1.0", "lmforge", null))
                 .put("lmforge_stage", stageFacet(stage));
+        if (progress != null) {
+            facets.put("lmforge_progress", progress);
+        }
         if ((type == EventType.FAIL || type == EventType.ABORT) && stage.error() != null) {
             facets.errorMessage(ol.newErrorMessageRunFacet(firstLine(stage.error()), "java", null));
         }
@@ -106,6 +115,46 @@ public final class OpenLineageEvents {
                 .job(job(LIFECYCLE_JOB + "." + stage.stage(), "STAGE"))
                 .inputs(inputs).outputs(outputs).build();
         return OpenLineageClientUtils.toJson(event);
+    }
+
+    /**
+     * A running stage's progress as the ledger records it; null fields are unknown.
+     *
+     * @param sequence       1 for the row's first progress event, then 2, ...
+     * @param step           the newest step of the stage's metric series
+     * @param totalSteps     the steps the stage's plan asks for
+     * @param tokens         tokens trained so far (steps times the plan's tokens per step), or a {@code tokens} series
+     * @param loss           the newest value of series {@code loss}
+     * @param elapsedSeconds since the stage row opened
+     * @param latest         the newest value of each series, by name
+     */
+    public record Progress(int sequence, long step, Long totalSteps, Long tokens, Double loss, long elapsedSeconds,
+                           Map<String, Double> latest) {
+    }
+
+    /** A RUNNING event of a stage execution carrying its progress (facet {@code lmforge_progress}). */
+    public String progressEvent(StageRecord stage, Progress progress, Instant at) {
+        OpenLineage.DefaultRunFacet facet = new OpenLineage.DefaultRunFacet(PRODUCER) {
+            @Override
+            public URI get_schemaURL() {
+                return PROGRESS_FACET_SCHEMA;
+            }
+        };
+        Map<String, Object> p = facet.getAdditionalProperties();
+        p.put("sequence", progress.sequence());
+        p.put("step", progress.step());
+        if (progress.totalSteps() != null) {
+            p.put("totalSteps", progress.totalSteps());
+        }
+        if (progress.tokens() != null) {
+            p.put("tokens", progress.tokens());
+        }
+        if (progress.loss() != null) {
+            p.put("loss", progress.loss());
+        }
+        p.put("elapsedSeconds", progress.elapsedSeconds());
+        p.put("metrics", progress.latest());
+        return stageEvent(stage, EventType.RUNNING, at, facet);
     }
 
     /** The event type that ends a stage row with {@code status}. */

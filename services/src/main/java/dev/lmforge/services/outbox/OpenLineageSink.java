@@ -1,5 +1,6 @@
 package dev.lmforge.services.outbox;
 
+import dev.lmforge.services.ledger.Outbox;
 import dev.lmforge.services.ledger.Outbox.OutboxEvent;
 import io.openlineage.client.OpenLineageClientException;
 import io.openlineage.client.OpenLineageClientUtils;
@@ -17,8 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Delivers OpenLineage run events through the official client's transports: HTTP for an {@code http(s)} endpoint
- * (with the API key as a bearer token when one is set), the file transport for {@code file:} and the console
- * transport for {@code console}. One transport per endpoint, kept for the process's life.
+ * (with the API key as a bearer token, {@code Authorization: Bearer}, when one applies: the run's team's, or the
+ * process-wide one for the process-wide endpoint, looked up at each delivery so a changed key applies to pending
+ * events), the file transport for {@code file:} and the console transport for {@code console}. One transport per
+ * endpoint and key, kept for the process's life. The key is never logged nor put in an error.
  */
 public final class OpenLineageSink implements Sink, AutoCloseable {
 
@@ -26,16 +29,27 @@ public final class OpenLineageSink implements Sink, AutoCloseable {
     static final String DEFAULT_PATH = "/api/v1/lineage";
     private static final int TIMEOUT_MILLIS = 10_000;
 
-    private final String apiKey;
-    private final Map<String, Transport> transports = new ConcurrentHashMap<>();
+    private final IntegrationSettings settings;
+    private final Outbox outbox;
+    private final Map<Endpoint, Transport> transports = new ConcurrentHashMap<>();
 
-    public OpenLineageSink(String apiKey) {
-        this.apiKey = apiKey;
+    /** An endpoint and the key sent to it. */
+    private record Endpoint(String url, String apiKey) {
+        @Override
+        public String toString() {
+            return url;
+        }
+    }
+
+    public OpenLineageSink(IntegrationSettings settings, Outbox outbox) {
+        this.settings = settings;
+        this.outbox = outbox;
     }
 
     @Override
     public void deliver(OutboxEvent event) throws DeliveryException {
-        Transport transport = transports.computeIfAbsent(event.endpoint(), this::transportFor);
+        String apiKey = settings.openLineageKeyFor(outbox.teamOfRun(event.runId()).orElse(null), event.endpoint());
+        Transport transport = transports.computeIfAbsent(new Endpoint(event.endpoint(), apiKey), this::transportFor);
         try {
             transport.emit(OpenLineageClientUtils.runEventFromJson(event.payload()));
         } catch (HttpTransportResponseException e) {
@@ -46,7 +60,8 @@ public final class OpenLineageSink implements Sink, AutoCloseable {
         }
     }
 
-    private Transport transportFor(String endpoint) {
+    private Transport transportFor(Endpoint target) {
+        String endpoint = target.url();
         if (endpoint.equals("console")) {
             return new ConsoleTransport();
         }
@@ -59,9 +74,9 @@ public final class OpenLineageSink implements Sink, AutoCloseable {
         String path = uri.getRawPath();
         config.setEndpoint(path == null || path.isEmpty() || path.equals("/") ? DEFAULT_PATH : path);
         config.setTimeoutInMillis(TIMEOUT_MILLIS);
-        if (apiKey != null) {
+        if (target.apiKey() != null) {
             ApiKeyTokenProvider auth = new ApiKeyTokenProvider();
-            auth.setApiKey(apiKey);
+            auth.setApiKey(target.apiKey());
             config.setAuth(auth);
         }
         return new HttpTransport(config);

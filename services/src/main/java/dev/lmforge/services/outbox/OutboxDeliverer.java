@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * endpoint. Per run and sink it delivers the oldest pending event, then the next, in order; a failed attempt is
  * tried again after a backoff that doubles up to a cap, so a receiver that is down for hours loses nothing. An
  * endpoint's refusal (a 4xx) or too many attempts marks the event failed, with the error and the endpoint named on
- * the run page and in the log, and that run's later events go on.
+ * the run page and in the log, and that run's later events go on. Before each round it queues the progress events
+ * of the stages running now ({@link OutboxEvents#queueProgress}).
  */
 public final class OutboxDeliverer implements AutoCloseable {
 
@@ -27,12 +28,15 @@ public final class OutboxDeliverer implements AutoCloseable {
     private final Outbox outbox;
     private final Map<String, Sink> sinks;
     private final IntegrationSettings settings;
+    private final OutboxEvents events;
     private ScheduledExecutorService thread;
 
-    public OutboxDeliverer(Outbox outbox, Map<String, Sink> sinks, IntegrationSettings settings) {
+    /** {@code events} queues the running stages' progress events before each round of the background thread. */
+    public OutboxDeliverer(Outbox outbox, Map<String, Sink> sinks, IntegrationSettings settings, OutboxEvents events) {
         this.outbox = outbox;
         this.sinks = Map.copyOf(sinks);
         this.settings = settings;
+        this.events = events;
     }
 
     /** Starts polling every {@code pollInterval}. */
@@ -50,6 +54,7 @@ public final class OutboxDeliverer implements AutoCloseable {
 
     private void deliverDueQuietly() {
         try {
+            events.queueProgress();
             deliverDue();
         } catch (RuntimeException e) {
             LOG.warn("outbox: delivery round failed; trying again in {} ms", settings.pollInterval().toMillis(), e);

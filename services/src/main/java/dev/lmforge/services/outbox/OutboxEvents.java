@@ -9,10 +9,14 @@ import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.Records.StageRecord;
 import dev.lmforge.services.ledger.RunStore;
 import io.openlineage.client.OpenLineage.RunEvent.EventType;
+import dev.lmforge.services.ledger.Records.MetricSummary;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +30,10 @@ public final class OutboxEvents {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxEvents.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The input under which a training stage reads its plan (workflows' {@code Outputs.PLAN}). */
+    static final String PLAN_INPUT = "plan";
+    /** The output under which a training stage hands on its model (workflows' {@code Outputs.MODEL}). */
+    static final String MODEL_OUTPUT = "model";
 
     private final Ledger ledger;
     private final Outbox outbox;
@@ -65,6 +73,9 @@ public final class OutboxEvents {
                 } else {
                     p.put("status", mlflowStatus(status));
                     p.put("endTime", millis(run.endedAt()));
+                    if (s.mlflowLogHfModel() && status.equals("SUCCEEDED")) {
+                        finalModel(runId).ifPresent(digest -> p.put("hfModel", digest));
+                    }
                     p.set("tags", JSON.valueToTree(Map.of("lmforge.status", status)));
                 }
                 enqueue(run.id(), Outbox.MLFLOW, s.mlflowTrackingUri(), "run:" + runId + (start ? ":start" : ":end"),
@@ -111,6 +122,88 @@ public final class OutboxEvents {
         });
     }
 
+    /** Most progress events of one stage row: the rate bound's cap, so a stage of months cannot flood the outbox. */
+    public static final int MAX_PROGRESS_EVENTS = 1000;
+    /** Most metric series whose latest values one progress event carries. */
+    static final int MAX_PROGRESS_SERIES = 50;
+
+    /**
+     * Queues an OpenLineage progress event (RUNNING with facet {@code lmforge_progress}) for each stage running on a
+     * worker whose metrics advanced since its last one, rate-bounded: the n-th progress event of a row (n from 0)
+     * comes at least {@code progressInterval·(1 + n/60)} after the row's previous RUNNING event, and a row has at
+     * most {@value #MAX_PROGRESS_EVENTS}. Called by the deliverer before each round; off with a zero interval.
+     */
+    public void queueProgress() {
+        if (settings.progressInterval().isZero()) {
+            return;
+        }
+        for (long row : outbox.runningStageRows()) {
+            forStage(row, "progress", (stage, run, s) -> {
+                if (s.openLineageUrl() == null) {
+                    return;
+                }
+                Outbox.ProgressState state = outbox.progress(run.id(), row).orElse(null);
+                if (state == null || state.events() >= MAX_PROGRESS_EVENTS
+                        || state.secondsSinceLast() < progressWait(s.progressInterval(), state.events()).toNanos() / 1e9) {
+                    return;
+                }
+                OpenLineageEvents.Progress progress = progressOf(stage, state.events() + 1);
+                if (progress == null || (state.lastStep() != null && progress.step() <= state.lastStep())) {
+                    return; // nothing new to report
+                }
+                enqueue(run.id(), Outbox.OPENLINEAGE, s.openLineageUrl(), "stage:" + row + ":PROGRESS:" + progress.sequence(),
+                        Outbox.PROGRESS, lineage(s).progressEvent(stage, progress, Instant.now()));
+            });
+        }
+    }
+
+    /** The wait before the {@code n}-th progress event of a row (n from 0): {@code interval·(1 + n/60)}. */
+    static Duration progressWait(Duration interval, int n) {
+        return Duration.ofNanos(Math.round(interval.toNanos() * (1 + n / 60.0)));
+    }
+
+    /**
+     * What the ledger knows of a running stage's progress: the newest step of its metric series, their latest
+     * values, loss, and, for a stage that reads a plan, the plan's total steps and tokens per step. Null while the
+     * stage has recorded no metric.
+     */
+    private OpenLineageEvents.Progress progressOf(StageRecord stage, int sequence) {
+        List<MetricSummary> series = ledger.metrics().metricSummaries(stage.runId()).stream()
+                .filter(m -> m.stage().equals(stage.stage())).toList();
+        if (series.isEmpty()) {
+            return null;
+        }
+        long step = series.stream().mapToLong(MetricSummary::lastStep).max().orElse(0);
+        Map<String, Double> latest = new TreeMap<>();
+        // JSON has no NaN or infinity: a series whose latest value is one is left out.
+        series.stream().filter(m -> Double.isFinite(m.lastValue())).limit(MAX_PROGRESS_SERIES)
+                .forEach(m -> latest.put(m.name(), m.lastValue()));
+        Double loss = latest.get("loss");
+        Long totalSteps = null;
+        Long tokens = series.stream().filter(m -> m.name().equals("tokens")).map(m -> (long) m.lastValue()).findFirst().orElse(null);
+        String plan = stage.inputs().get(PLAN_INPUT);
+        if (plan != null) {
+            JsonNode summary = outbox.producer(plan).flatMap(p -> ledger.runs().stage(p.stageRow()))
+                    .map(p -> readTree(p.summary())).orElse(null);
+            if (summary != null && summary.path("steps").isNumber()) {
+                totalSteps = summary.path("steps").asLong();
+            }
+            if (summary != null && summary.path("batchTokens").isNumber()) {
+                tokens = step * summary.path("batchTokens").asLong();
+            }
+        }
+        long elapsed = stage.startedAt() == null ? 0 : Duration.between(stage.startedAt(), Instant.now()).toSeconds();
+        return new OpenLineageEvents.Progress(sequence, step, totalSteps, tokens, loss, Math.max(0, elapsed), latest);
+    }
+
+    private static JsonNode readTree(String json) {
+        try {
+            return json == null ? null : JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     /** After a stage row ended (succeeded, failed, cancelled, interrupted). */
     public void stageEnded(long stageRow) {
         forStage(stageRow, "ended", this::ended);
@@ -147,6 +240,14 @@ public final class OutboxEvents {
             enqueue(run.id(), Outbox.MLFLOW, s.mlflowTrackingUri(), "stage:" + stage.id() + ":end", "stage.end",
                     p.toString());
         }
+    }
+
+    /** The model of a run's last stage row that ended with one (the aligned model, else the pretrained one). */
+    private java.util.Optional<String> finalModel(String runId) {
+        return ledger.runs().stages(runId).stream()
+                .filter(st -> st.status().equals("SUCCEEDED") || st.status().equals("REUSED"))
+                .filter(st -> st.outputs().containsKey(MODEL_OUTPUT))
+                .reduce((a, b) -> b.id() > a.id() ? b : a).map(st -> st.outputs().get(MODEL_OUTPUT));
     }
 
     private IntegrationSettings forRun(RunRecord run) {

@@ -9,13 +9,18 @@ import java.util.List;
 
 /**
  * A local HTTP endpoint that receives OpenLineage events as a catalog would (POST {@code /api/v1/lineage}) and
- * keeps their bodies in arrival order; {@code answer} is the status it replies with. Shared with web-ui's tests.
+ * keeps their bodies and {@code Authorization} headers in arrival order; {@code answer} is the status it replies
+ * with. Shared with web-ui's tests.
  */
 public final class LineageReceiver implements AutoCloseable {
 
     private final int port;
     private final int answer;
-    private final List<String> bodies = new ArrayList<>();
+    private final List<Received> received = new ArrayList<>();
+
+    /** One event as it arrived: its body and its {@code Authorization} header (null when absent). */
+    public record Received(String body, String authorization) {
+    }
     private HttpServer server;
 
     public LineageReceiver(int port, int answer) {
@@ -32,8 +37,9 @@ public final class LineageReceiver implements AutoCloseable {
         server.createContext("/api/v1/lineage", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
             if (answer / 100 == 2) {
-                synchronized (bodies) {
-                    bodies.add(new String(body, StandardCharsets.UTF_8));
+                synchronized (received) {
+                    received.add(new Received(new String(body, StandardCharsets.UTF_8),
+                            exchange.getRequestHeaders().getFirst("Authorization")));
                 }
             }
             exchange.sendResponseHeaders(answer, -1);
@@ -44,8 +50,12 @@ public final class LineageReceiver implements AutoCloseable {
     }
 
     public List<String> bodies() {
-        synchronized (bodies) {
-            return List.copyOf(bodies);
+        return received().stream().map(Received::body).toList();
+    }
+
+    public List<Received> received() {
+        synchronized (received) {
+            return List.copyOf(received);
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real MLflow tracking server (PyPI {@code mlflow}, pinned in {@code infra/scripts/mlflow-venv.sh}, which installs
- * it into a virtual environment under the data folder once) with a SQLite backend on 127.0.0.1, for a test;
+ * it into a virtual environment under the data folder once) with a SQLite backend on 127.0.0.1, serving artifacts
+ * through its proxy ({@code --serve-artifacts}, stored under the folder), for a test;
  * web-ui's outbox test uses it through services' test-jar.
  */
 public final class MlflowServer implements AutoCloseable {
@@ -53,8 +54,8 @@ public final class MlflowServer implements AutoCloseable {
     public MlflowServer start() throws IOException, InterruptedException {
         Files.createDirectories(dir);
         process = new ProcessBuilder(List.of(command(), "server", "--backend-store-uri",
-                "sqlite:///" + dir.resolve("mlflow.db").toAbsolutePath(), "--default-artifact-root",
-                dir.resolve("artifacts").toAbsolutePath().toString(), "--host", "127.0.0.1", "--port",
+                "sqlite:///" + dir.resolve("mlflow.db").toAbsolutePath(), "--serve-artifacts",
+                "--artifacts-destination", dir.resolve("artifacts").toAbsolutePath().toString(), "--host", "127.0.0.1", "--port",
                 Integer.toString(port), "--workers", "1"))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
         HttpClient http = HttpClient.newHttpClient();

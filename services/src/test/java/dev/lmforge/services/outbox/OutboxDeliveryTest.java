@@ -87,12 +87,13 @@ class OutboxDeliveryTest {
 
     static IntegrationSettings settings(String openLineageUrl, String mlflowUri) {
         return new IntegrationSettings(openLineageUrl, null, "lmforge-test", mlflowUri, "team", "http://console.test",
-                "test", Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(400), 1000);
+                "test", Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(400), 1000, Duration.ZERO,
+                null, false);
     }
 
     static OutboxDeliverer deliverer(IntegrationSettings s) {
-        return new OutboxDeliverer(outbox, Map.of(Outbox.OPENLINEAGE, new OpenLineageSink(null),
-                Outbox.MLFLOW, new MlflowSink(ledger, outbox)), s);
+        return new OutboxDeliverer(outbox, Map.of(Outbox.OPENLINEAGE, new OpenLineageSink(s, outbox),
+                Outbox.MLFLOW, new MlflowSink(ledger, outbox, s, stack.artifacts())), s, new OutboxEvents(ledger, outbox, s));
     }
 
     /** The artifacts and stage rows of one demo lifecycle. */
@@ -293,6 +294,210 @@ class OutboxDeliveryTest {
         }
     }
 
+
+    /**
+     * A training stage's progress while it runs, the team's secrets on the wire, and the final model's Hugging Face
+     * files in MLflow: the RUNNING progress events keep the rate bound and validate against the facet's schema;
+     * every OpenLineage event of the team's run reached the receiver with the team's key as bearer token and those
+     * of a run without a team with the process-wide key; every request that reached MLflow (through a recording
+     * proxy in front of it) carried the team's token and none the process-wide one; MLflow's own artifact API
+     * serves the uploaded {@code hf/} files byte for byte.
+     */
+    @Test
+    @Order(4)
+    void progressEventsSecretsAndTheHfModelReachTheRealServers() throws Exception {
+        mlflowUp();
+        Duration interval = Duration.ofMillis(100);
+        try (LineageReceiver receiver = new LineageReceiver(MlflowServer.freePort(), 200).start();
+             RecordingProxy proxy = new RecordingProxy(mlflow.uri())) {
+            IntegrationSettings s = new IntegrationSettings(receiver.url(), "process-ol-key", "lmforge-test", mlflow.uri(),
+                    "team", "http://console.test", "test", Duration.ofMillis(50), Duration.ofMillis(100),
+                    Duration.ofMillis(400), 1000, interval, "process-mlflow-token", true);
+            outbox.setTeam(new TeamIntegration("team-secret", receiver.url(), null, proxy.url(), null, false,
+                    "team-ol-key", "team-mlflow-token"));
+            assertFalse(outbox.team("team-secret").orElseThrow().toString().contains("team-ol-key"), "no secret in a log line");
+            OutboxEvents events = new OutboxEvents(ledger, outbox, s);
+
+            String runId = "run-progress";
+            ledger.runs().createRun(new NewRun(runId, "progress", "team-secret", "alice", "{\"name\":\"progress\"}",
+                    "name: progress", List.of("plan", "pretrain"), null));
+            status(events, runId, "RUNNING");
+            String plan = artifact("plan " + runId, "plan");
+            long planRow = ledger.runs().beginStage(runId, "plan", 1, "key-plan-" + runId, "{}", Map.of(), null);
+            events.stageBegun(planRow);
+            ledger.runs().stageSucceeded(planRow, Map.of("plan", plan), "{\"steps\":400,\"batchTokens\":256}");
+            events.stageEnded(planRow);
+            Path hf = dir.resolve("hf-model.zip");
+            Map<String, byte[]> hfFiles = new LinkedHashMap<>();
+            hfFiles.put("hf/config.json", "{\"model_type\":\"llama\"}".getBytes(StandardCharsets.UTF_8));
+            byte[] weights = new byte[300_000];
+            new java.util.Random(7).nextBytes(weights);
+            hfFiles.put("hf/model.safetensors", weights);
+            hfFiles.put("hf/tokenizer.json", "{\"version\":\"1.0\"}".getBytes(StandardCharsets.UTF_8));
+            try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(hf))) {
+                for (Map.Entry<String, byte[]> f : hfFiles.entrySet()) {
+                    zip.putNextEntry(new java.util.zip.ZipEntry(f.getKey()));
+                    zip.write(f.getValue());
+                }
+                zip.putNextEntry(new java.util.zip.ZipEntry("saved_model/saved_model.pb"));
+                zip.write(new byte[1000]);
+            }
+            var stored = stack.artifacts().put(hf);
+            ledger.artifacts().recordArtifact(stored.digest(), "model", stored.sizeBytes(), "{}");
+
+            long row = ledger.runs().beginStage(runId, "pretrain", 1, "key-pretrain-" + runId, "{}", Map.of("plan", plan), null);
+            events.stageBegun(row);
+            ledger.runs().claimSlot(row, "gpu", Integer.MAX_VALUE);
+            events.stageRunning(row);
+            events.queueProgress();
+            assertTrue(outbox.progress(runId, row).orElseThrow().events() == 0, "no progress before the first metric");
+            // Steps advance until the stage has 4 progress events (however slow a loaded machine makes each round).
+            long t0 = System.nanoTime();
+            for (int step = 1; outbox.progress(runId, row).orElseThrow().events() < 4; step++) {
+                assertTrue(System.nanoTime() - t0 < 60_000_000_000L, "4 progress events within a minute");
+                ledger.metrics().recordMetric(runId, "pretrain", "loss", step, 10.0 / step);
+                events.queueProgress();
+                Thread.sleep(10);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            int progressEvents = outbox.progress(runId, row).orElseThrow().events();
+            events.queueProgress(); // nothing new since the last one: nothing queued, whatever the time
+            Thread.sleep(interval.toMillis() * 2);
+            events.queueProgress();
+            assertEquals(progressEvents, outbox.progress(runId, row).orElseThrow().events(), "no new step, no event");
+            ledger.runs().stageSucceeded(row, Map.of("model", stored.digest()), "{}");
+            events.stageEnded(row);
+            events.queueProgress();
+            assertEquals(progressEvents, outbox.progress(runId, row).orElseThrow().events(), "an ended stage has no progress");
+            status(events, runId, "SUCCEEDED");
+
+            // The rate bound, by the database's clock: the n-th progress event came at least interval·(1+n/60)
+            // after the RUNNING event before it.
+            List<OutboxEvent> running = outbox.events(runId).stream().filter(e -> e.sink().equals(Outbox.OPENLINEAGE)
+                    && e.idempotencyKey().startsWith("openlineage:stage:" + row + ":")
+                    && (e.kind().equals("RUNNING") || e.kind().equals(Outbox.PROGRESS))).toList();
+            assertEquals(progressEvents + 1, running.size());
+            for (int n = 1; n < running.size(); n++) {
+                Duration gap = Duration.between(running.get(n - 1).createdAt(), running.get(n).createdAt());
+                assertTrue(gap.compareTo(OutboxEvents.progressWait(interval, n - 1)) >= 0, "gap " + gap + " before progress event " + n);
+            }
+            System.out.printf("outbox progress: %d progress events in %.2f s at interval %d ms (at most %d by the bound)%n",
+                    progressEvents, seconds, interval.toMillis(), (int) (seconds / (interval.toMillis() / 1000.0)) + 1);
+            assertTrue(progressEvents <= seconds / (interval.toMillis() / 1000.0) + 1,
+                    progressEvents + " progress events in " + seconds + " s");
+            assertEquals(Duration.ofSeconds(120), OutboxEvents.progressWait(Duration.ofSeconds(60), 60));
+
+            // The process-wide endpoint and key; its model is only a ledger record, with no bytes to upload.
+            String lifecycleModel = lifecycle(events, "run-no-team", null, null).model();
+            try (OutboxDeliverer deliverer = deliverer(s)) {
+                deliverer.start();
+                awaitDelivered(runId, Duration.ofSeconds(60));
+                awaitDelivered("run-no-team", Duration.ofSeconds(60));
+            }
+            assertEquals(0, outbox.status(runId).stream().mapToLong(DeliveryStatus::failed).sum(), outbox.status(runId).toString());
+
+            // OpenLineage: progress events valid against the schemas, the bearer tokens as the receiver saw them.
+            OpenLineageEvents names = new OpenLineageEvents("lmforge-test", "test", d -> java.util.Optional.empty(), d -> java.util.Optional.empty());
+            List<JsonNode> received = new ArrayList<>();
+            Map<String, Set<String>> authorizationByRun = new HashMap<>();
+            for (LineageReceiver.Received r : receiver.received()) {
+                JsonNode e = JSON.readTree(r.body());
+                received.add(e);
+                String lmforgeRun = e.path("run").path("facets").path("lmforge_stage").path("lmforgeRunId").asText(
+                        e.path("run").path("runId").asText().equals(names.lifecycleRunId(runId).toString()) ? runId : "other");
+                authorizationByRun.computeIfAbsent(lmforgeRun, k -> new TreeSet<>()).add(String.valueOf(r.authorization()));
+            }
+            validateAgainstSchemas(received);
+            assertEquals(Set.of("Bearer team-ol-key"), authorizationByRun.get(runId));
+            assertEquals(Set.of("Bearer process-ol-key"), authorizationByRun.get("run-no-team"));
+            List<JsonNode> progress = received.stream().filter(e -> e.path("run").path("runId").asText()
+                    .equals(names.stageRunId(row).toString()) && e.path("run").path("facets").has("lmforge_progress")).toList();
+            assertEquals(progressEvents, progress.size());
+            long lastStep = 0;
+            for (int i = 0; i < progress.size(); i++) {
+                JsonNode facet = progress.get(i).path("run").path("facets").path("lmforge_progress");
+                assertEquals("RUNNING", progress.get(i).path("eventType").asText());
+                assertEquals(i + 1, facet.path("sequence").asInt());
+                long step = facet.path("step").asLong();
+                assertTrue(step > lastStep, "steps advance: " + step + " after " + lastStep);
+                lastStep = step;
+                assertEquals(400, facet.path("totalSteps").asLong());
+                assertEquals(step * 256, facet.path("tokens").asLong());
+                assertEquals(10.0 / step, facet.path("loss").asDouble(), 1e-12);
+                assertEquals(10.0 / step, facet.path("metrics").path("loss").asDouble(), 1e-12);
+            }
+
+            // MLflow: every request through the proxy carried the team's token, never the process-wide one.
+            List<RecordingProxy.Request> requests = proxy.requests();
+            assertTrue(requests.size() > 5, requests.toString());
+            assertEquals(Set.of("Bearer team-mlflow-token"), requests.stream().map(r -> String.valueOf(r.authorization()))
+                    .collect(Collectors.toSet()));
+            assertEquals(hfFiles.size(), requests.stream().filter(r -> r.method().equals("PUT")
+                    && r.path().startsWith("/api/2.0/mlflow-artifacts/artifacts/")).count(), "one upload per hf/ file");
+
+            // The hf/ files as MLflow's own artifact API lists and serves them.
+            String exp = experimentId("lmforge/team-secret");
+            JsonNode parent = runsTagged(exp, "lmforge.key", "run:" + runId).get(0);
+            String parentId = parent.path("info").path("run_id").asText();
+            assertTrue(pairs(parent.path("data").path("tags")).get("lmforge.hf_model")
+                    .startsWith("logged 3 files (" + hfFiles.values().stream().mapToInt(b -> b.length).sum() + " bytes)"));
+            JsonNode listed = get("/api/2.0/mlflow/artifacts/list?run_id=" + parentId + "&path=hf");
+            Set<String> paths = new TreeSet<>();
+            listed.path("files").forEach(f -> paths.add(f.path("path").asText()));
+            assertEquals(new TreeSet<>(hfFiles.keySet()), paths);
+            JsonNode noTeam = runsTagged(experimentId("lmforge/no-team"), "lmforge.key", "run:run-no-team").get(0);
+            assertEquals("not logged: model " + lifecycleModel + " is not in lmforge's artifact store",
+                    pairs(noTeam.path("data").path("tags")).get("lmforge.hf_model"), "a model only in the ledger: said so, the run mirrored");
+            String root = parent.path("info").path("artifact_uri").asText().replaceFirst("^mlflow-artifacts:(//[^/]*)?/*", "");
+            for (Map.Entry<String, byte[]> f : hfFiles.entrySet()) {
+                HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(mlflow.uri()
+                        + "/api/2.0/mlflow-artifacts/artifacts/" + root + "/" + f.getKey())).build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, r.statusCode());
+                assertTrue(java.util.Arrays.equals(f.getValue(), r.body()), f.getKey() + " byte for byte");
+            }
+        }
+    }
+
+    /**
+     * However long a stage runs, it queues at most MAX_PROGRESS_EVENTS progress events: with 999 already queued (a
+     * day ago, written straight into the table), the next step makes the 1000th and later steps none.
+     */
+    @Test
+    @Order(5)
+    void aStageQueuesAtMostTheCapOfProgressEvents() throws Exception {
+        IntegrationSettings s = new IntegrationSettings("file:" + dir.resolve("cap.jsonl"), null, "lmforge-test", null,
+                "team", "http://console.test", "test", Duration.ofMillis(50), Duration.ofMillis(100),
+                Duration.ofMillis(400), 1000, Duration.ofMillis(1), null, false);
+        OutboxEvents events = new OutboxEvents(ledger, outbox, s);
+        String runId = "run-progress-cap";
+        ledger.runs().createRun(new NewRun(runId, "cap", null, "alice", "{}", "name: cap", List.of("pretrain"), null));
+        status(events, runId, "RUNNING");
+        long row = ledger.runs().beginStage(runId, "pretrain", 1, "key-cap", "{}", Map.of(), null);
+        events.stageBegun(row);
+        ledger.runs().claimSlot(row, "gpu", Integer.MAX_VALUE);
+        events.stageRunning(row);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(stack.jdbcUrl(), "postgres", "");
+             java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO outbox_events (run_id, sink, endpoint, "
+                     + "idempotency_key, kind, payload, created_at) SELECT ?, 'openlineage', ?, ? || n, 'PROGRESS', "
+                     + "jsonb_build_object('run', jsonb_build_object('facets', jsonb_build_object('lmforge_progress', "
+                     + "jsonb_build_object('step', n)))), now() - interval '1 day' FROM generate_series(1, ?) n")) {
+            ps.setString(1, runId);
+            ps.setString(2, s.openLineageUrl());
+            ps.setString(3, "openlineage:stage:" + row + ":PROGRESS:");
+            ps.setInt(4, OutboxEvents.MAX_PROGRESS_EVENTS - 1);
+            ps.executeUpdate();
+        }
+        assertEquals(OutboxEvents.MAX_PROGRESS_EVENTS - 1, outbox.progress(runId, row).orElseThrow().events());
+        for (int step = OutboxEvents.MAX_PROGRESS_EVENTS; step < OutboxEvents.MAX_PROGRESS_EVENTS + 20; step++) {
+            ledger.metrics().recordMetric(runId, "pretrain", "loss", step, 1.0);
+            Thread.sleep(50); // past interval·(1 + 999/60), about 18 ms
+            events.queueProgress();
+        }
+        assertEquals(OutboxEvents.MAX_PROGRESS_EVENTS, outbox.progress(runId, row).orElseThrow().events());
+        assertEquals(OutboxEvents.MAX_PROGRESS_EVENTS, outbox.events(runId).stream().filter(e -> e.kind().equals(Outbox.PROGRESS)).count());
+        ledger.runs().stageEnded(row, "CANCELLED", null);
+    }
+
     // ---- OpenLineage checks
 
     static void validateAgainstSchemas(List<JsonNode> events) {
@@ -305,7 +510,7 @@ class OutboxDeliveryTest {
             mappings.put("https://openlineage.io/spec/" + f + ".json",
                     "classpath:openlineage/facets/" + f.substring(f.lastIndexOf('/') + 1) + ".json");
         }
-        for (String f : List.of("LmforgeStageRunFacet", "LmforgeArtifactDatasetFacet")) {
+        for (String f : List.of("LmforgeStageRunFacet", "LmforgeArtifactDatasetFacet", "LmforgeProgressRunFacet")) {
             mappings.put("https://github.com/lmforge/lmforge/blob/main/docs/openlineage/" + f + ".json",
                     docs.resolve(f + ".json").toUri().toString());
         }

@@ -31,7 +31,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 /**
  * A team's OpenLineage and MLflow endpoints, which override the process-wide ones ({@code LMFORGE_OPENLINEAGE_URL},
  * {@code LMFORGE_MLFLOW_TRACKING_URI}) for its runs; admins only, to read and to set, since an endpoint receives the
- * team's lineage and metrics. The API key stays process-wide configuration and is never shown.
+ * team's lineage and metrics. The team's OpenLineage API key and MLflow bearer token are write-only: set with a
+ * value, cleared with an empty string, kept when absent, and shown only as {@value IntegrationSettings#SECRET_MASK}
+ * when set; they are never logged nor audited (the audit says "set" or "cleared"), and they are stored in plain
+ * text in PostgreSQL (table {@code team_integrations}).
  */
 @Path("/api/teams/{team}/integrations")
 @Produces(MediaType.APPLICATION_JSON)
@@ -55,21 +58,31 @@ public class TeamIntegrationsResource {
     /**
      * A team's own settings (null: the process-wide one applies) and what its runs use in effect.
      *
-     * @param disabled true turns both sinks off for the team's runs
+     * @param disabled          true turns both sinks off for the team's runs
+     * @param openLineageApiKey {@value IntegrationSettings#SECRET_MASK} when the team set a key, else null
+     * @param mlflowToken       {@value IntegrationSettings#SECRET_MASK} when the team set a token, else null
      */
     public record TeamIntegrations(String team, String openLineageUrl, String openLineageNamespace,
                                    String mlflowTrackingUri, String mlflowExperimentBy, boolean disabled,
-                                   Effective effective) {
+                                   String openLineageApiKey, String mlflowToken, Effective effective) {
     }
 
-    /** What the team's runs use: null where a sink is off. */
+    /**
+     * What the team's runs use: null where a sink is off; a secret in effect (the team's, or the process-wide one
+     * for the process-wide endpoint) shows as {@value IntegrationSettings#SECRET_MASK}.
+     */
     public record Effective(String openLineageUrl, String openLineageNamespace, String mlflowTrackingUri,
-                            String mlflowExperimentBy) {
+                            String mlflowExperimentBy, String openLineageApiKey, String mlflowToken) {
     }
 
-    /** The settings to store; a null or blank value means the process-wide one. */
+    /**
+     * The settings to store; a null or blank endpoint value means the process-wide one. A secret absent (null)
+     * (or the mask {@value IntegrationSettings#SECRET_MASK} sent back) keeps the stored one, an empty string clears
+     * it, any other value replaces it.
+     */
     public record NewIntegrations(String openLineageUrl, String openLineageNamespace, String mlflowTrackingUri,
-                                  String mlflowExperimentBy, Boolean disabled) {
+                                  String mlflowExperimentBy, Boolean disabled, String openLineageApiKey,
+                                  String mlflowToken) {
     }
 
     @GET
@@ -87,7 +100,10 @@ public class TeamIntegrationsResource {
     @PUT
     @Operation(summary = "Set a team's integrations", description = "Stores the team's OpenLineage URL and namespace, "
             + "MLflow tracking URI and experiment grouping (team or spec), or turns both sinks off for its runs; a "
-            + "blank value falls back to the process-wide setting. Audited. Admins only.")
+            + "blank value falls back to the process-wide setting. The OpenLineage API key and the MLflow bearer token "
+            + "are write-only: absent keeps the stored one, an empty string clears it, a value replaces it; they are "
+            + "never returned (shown as ********) and are stored in plain text in the ledger's database. Audited "
+            + "(without the secrets). Admins only.")
     @APIResponse(responseCode = "200", description = "The settings as stored, and the effective ones.")
     @APIResponse(responseCode = "400", description = "A field is malformed (named in the problem), e.g. a URL "
             + "that is not http(s) or carries credentials.")
@@ -98,7 +114,7 @@ public class TeamIntegrationsResource {
         var admin = caller.user();
         Permissions.requireRole(admin, Role.ADMIN, "set a team's integrations");
         requireTeam(team);
-        NewIntegrations b = body == null ? new NewIntegrations(null, null, null, null, null) : body;
+        NewIntegrations b = body == null ? new NewIntegrations(null, null, null, null, null, null, null) : body;
         List<ProblemException.FieldError> errors = new ArrayList<>();
         String olUrl = blankToNull(b.openLineageUrl());
         String mlflowUri = blankToNull(b.mlflowTrackingUri());
@@ -113,18 +129,25 @@ public class TeamIntegrationsResource {
         if (experimentBy != null && !experimentBy.equals("team") && !experimentBy.equals("spec")) {
             errors.add(new ProblemException.FieldError("mlflowExperimentBy", "'team' or 'spec'"));
         }
+        checkSecret(errors, "openLineageApiKey", b.openLineageApiKey());
+        checkSecret(errors, "mlflowToken", b.mlflowToken());
         if (!errors.isEmpty()) {
             throw new ProblemException(400, "Invalid Integrations", errors.get(0).field() + ": "
                     + errors.get(0).message(), errors);
         }
         boolean disabled = Boolean.TRUE.equals(b.disabled());
-        outbox.setTeam(new TeamIntegration(team, olUrl, namespace, mlflowUri, experimentBy, disabled));
+        TeamIntegration stored = outbox.team(team).orElse(null);
+        String apiKey = secret(b.openLineageApiKey(), stored == null ? null : stored.openLineageApiKey());
+        String token = secret(b.mlflowToken(), stored == null ? null : stored.mlflowToken());
+        outbox.setTeam(new TeamIntegration(team, olUrl, namespace, mlflowUri, experimentBy, disabled, apiKey, token));
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("openLineageUrl", olUrl);
         details.put("openLineageNamespace", namespace);
         details.put("mlflowTrackingUri", mlflowUri);
         details.put("mlflowExperimentBy", experimentBy);
         details.put("disabled", disabled);
+        details.put("openLineageApiKey", change(b.openLineageApiKey()));
+        details.put("mlflowToken", change(b.mlflowToken()));
         audit.append(admin.name(), "team.integrations.set", "team:" + team, LedgerJson.toJson(details));
         return view(team);
     }
@@ -141,6 +164,28 @@ public class TeamIntegrationsResource {
         }
     }
 
+    private static void checkSecret(List<ProblemException.FieldError> errors, String field, String secret) {
+        try {
+            IntegrationSettings.requireSecret(field, secret == null || secret.isEmpty() ? null : secret);
+        } catch (IllegalArgumentException e) {
+            errors.add(new ProblemException.FieldError(field, e.getMessage().substring(field.length()).strip()));
+        }
+    }
+
+    /** The secret to store: the stored one when absent (or the mask sent back), none when empty, else the new one. */
+    private static String secret(String given, String stored) {
+        return given == null || given.equals(IntegrationSettings.SECRET_MASK) ? stored : given.isEmpty() ? null : given;
+    }
+
+    /** What the audit says of a secret's change, never its value. */
+    private static String change(String given) {
+        return given == null || given.equals(IntegrationSettings.SECRET_MASK) ? "unchanged" : given.isEmpty() ? "cleared" : "set";
+    }
+
+    private static String mask(String secret) {
+        return secret == null ? null : IntegrationSettings.SECRET_MASK;
+    }
+
     private void requireTeam(String team) {
         if (!users.teams().contains(team)) {
             throw ProblemException.notFound("no team '" + team + "'");
@@ -151,9 +196,10 @@ public class TeamIntegrationsResource {
         TeamIntegration own = outbox.team(team).orElse(new TeamIntegration(team, null, null, null, null, false));
         IntegrationSettings in = settings.forTeam(own);
         return new TeamIntegrations(team, own.openLineageUrl(), own.openLineageNamespace(), own.mlflowTrackingUri(),
-                own.mlflowExperimentBy(), own.disabled(), new Effective(in.openLineageUrl(),
-                in.openLineageUrl() == null ? null : in.openLineageNamespace(), in.mlflowTrackingUri(),
-                in.mlflowTrackingUri() == null ? null : in.mlflowExperimentBy()));
+                own.mlflowExperimentBy(), own.disabled(), mask(own.openLineageApiKey()), mask(own.mlflowToken()),
+                new Effective(in.openLineageUrl(), in.openLineageUrl() == null ? null : in.openLineageNamespace(),
+                        in.mlflowTrackingUri(), in.mlflowTrackingUri() == null ? null : in.mlflowExperimentBy(),
+                        mask(in.openLineageApiKey()), mask(in.mlflowToken())));
     }
 
     private static String blankToNull(String s) {

@@ -1,5 +1,6 @@
 package dev.lmforge.web.outbox;
 
+import dev.lmforge.services.artifacts.ArtifactStore;
 import dev.lmforge.services.config.LmforgeSettings;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.Outbox;
@@ -48,9 +49,10 @@ public class OutboxServices {
     }
 
     /** After the control plane (priority 1) migrated the ledger: start delivering. */
-    void start(@Observes @Priority(2) StartupEvent event, Ledger ledger, Outbox outbox, IntegrationSettings settings) {
-        deliverer = new OutboxDeliverer(outbox, Map.of(Outbox.OPENLINEAGE, new OpenLineageSink(settings.openLineageApiKey()),
-                Outbox.MLFLOW, new MlflowSink(ledger, outbox)), settings);
+    void start(@Observes @Priority(2) StartupEvent event, Ledger ledger, Outbox outbox, IntegrationSettings settings,
+               OutboxEvents events, ArtifactStore artifacts) {
+        deliverer = new OutboxDeliverer(outbox, Map.of(Outbox.OPENLINEAGE, new OpenLineageSink(settings, outbox),
+                Outbox.MLFLOW, new MlflowSink(ledger, outbox, settings, artifacts)), settings, events);
         deliverer.start();
         LOG.infof("outbox: OpenLineage %s, MLflow %s (teams may set their own on the Admin page)",
                 settings.openLineageUrl() == null ? "off" : settings.openLineageUrl(),
