@@ -347,7 +347,7 @@ class OutboxDeliveryTest {
 
             long row = ledger.runs().beginStage(runId, "pretrain", 1, "key-pretrain-" + runId, "{}", Map.of("plan", plan), null);
             events.stageBegun(row);
-            ledger.runs().claimSlot(row, "gpu", Integer.MAX_VALUE);
+            ledger.runs().claimSlot(row, "gpu", Integer.MAX_VALUE, List.of("pretrain"));
             events.stageRunning(row);
             events.queueProgress();
             assertTrue(outbox.progress(runId, row).orElseThrow().events() == 0, "no progress before the first metric");
@@ -474,7 +474,7 @@ class OutboxDeliveryTest {
         status(events, runId, "RUNNING");
         long row = ledger.runs().beginStage(runId, "pretrain", 1, "key-cap", "{}", Map.of(), null);
         events.stageBegun(row);
-        ledger.runs().claimSlot(row, "gpu", Integer.MAX_VALUE);
+        ledger.runs().claimSlot(row, "gpu", Integer.MAX_VALUE, List.of("pretrain"));
         events.stageRunning(row);
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(stack.jdbcUrl(), "postgres", "");
              java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO outbox_events (run_id, sink, endpoint, "
