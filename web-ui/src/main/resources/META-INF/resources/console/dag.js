@@ -151,7 +151,7 @@ const NODE_H = 58;
  * file or the name their producer gave them, digest and size), stage executions as rounded boxes (stage, run,
  * status), each edge labelled with the name the stage gave that input or output.
  */
-export function lineageSvg(graph, root) {
+export function lineageGraph(graph, root) {
   const names = new Map(graph.edges.filter(e => e.direction === 'produced').map(e => [e.artifact, e.name]));
   const nodes = [
     ...graph.artifacts.map(a => ({id: `a:${a.digest}`, width: NODE_W, height: NODE_H, draw: (x, y) => node(x, y,
