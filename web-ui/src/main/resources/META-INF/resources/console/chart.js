@@ -15,6 +15,18 @@ const tick = v => {
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e7) ? (+v.toPrecision(3)).toExponential() : fmtNumber(+v.toPrecision(6));
 };
+/**
+ * Which ticks of a log axis carry a label: 1, 2 and 5 times each power of ten over up to three decades (uPlot would
+ * label only the powers, leaving a narrower axis with one label or none), the powers alone over more.
+ */
+const logLabels = (u, splits, axisIdx) => {
+  const scale = u.scales[u.axes[axisIdx].scale];
+  const decades = Math.log10(scale.max / scale.min);
+  return splits.map(v => {
+    const lead = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+    return (decades > 3 ? lead === 1 : [1, 2, 5].includes(lead)) ? v : null;
+  });
+};
 /** The plot of each chart on the page, so that a chart replaced by a newer one is destroyed with its listeners. */
 const plots = new WeakMap();
 const dots = uPlot.paths.points();
@@ -42,12 +54,12 @@ export function chart({title, series, xLabel = '', yLabel = '', logX = false, lo
   }
   const margin = kept.some(s => s.dots) ? DOT_MARGIN : 0;
   const fmt = v => v === null || v === undefined ? '—' : fmtNumber(+v.toPrecision(6));
-  const axis = (label, size) => ({label, labelSize: 18, size, stroke: '#5a6472', grid: {stroke: '#eef0f3'},
-    ticks: {stroke: '#d0d5dc'}, values: (u, splits) => splits.map(tick)});
+  const axis = (label, size, scale, log) => ({scale, label, labelSize: 18, size, stroke: '#5a6472', grid: {stroke: '#eef0f3'},
+    ticks: {stroke: '#d0d5dc'}, values: (u, splits) => splits.map(tick), filter: log ? logLabels : undefined});
   const opts = {
     title: heading, width: WIDTH, height: HEIGHT, mode: 2,
     scales: {x: {time: false, distr: logX ? 3 : 1, range: range(logX, margin)}, y: {distr: logY ? 3 : 1, range: range(logY, margin)}},
-    axes: [axis(xLabel, 40), axis(yLabel, 60)],
+    axes: [axis(xLabel, 40, 'x', logX), axis(yLabel, 60, 'y', logY)],
     cursor: {dataIdx: (u, si) => nearestPoint(u, si, si > 0 && kept[si - 1].dots), drag: {x: true, y: true, uni: 20}, points: {size: 8}},
     legend: {live: true},
     series: [{}, ...kept.map(s => ({

@@ -107,17 +107,24 @@ function render(run) {
 }
 
 /**
- * The stages as the DAG they are: an edge from each stage whose output another took as input, laid out by dagre;
- * a stage that has taken no input yet hangs after the stage before it, as the workflow will run it.
+ * The stages as the DAG they are: an edge from each stage whose output another took as input (unless it also took
+ * an input made from that output), laid out by dagre; a stage that has taken no input yet hangs after the stage
+ * before it, as the workflow will run it.
  */
 function stageGraph(stages) {
   const producers = new Map();   // artifact digest → the stage that made it
   stages.forEach(s => Object.values(s.outputs || {}).forEach(digest => producers.set(digest, s.stage)));
-  const edges = stages.flatMap((s, i) => {
+  const after = new Map(stages.map((s, i) => {
     const from = new Set(Object.values(s.inputs || {}).map(d => producers.get(d)).filter(p => p && p !== s.stage));
     if (from.size === 0 && i > 0) from.add(stages[i - 1].stage);
-    return [...from].map(f => ({from: f, to: s.stage}));
-  });
+    return [s.stage, from];
+  }));
+  // Only the direct dependencies: an edge another path already implies (the corpus every stage reads) is left out.
+  const reaches = (from, to, seen = new Set()) => from === to
+    || (!seen.has(to) && (seen.add(to), [...after.get(to)].some(p => reaches(from, p, seen))));
+  const edges = [...after].flatMap(([stage, from]) => [...from]
+    .filter(f => ![...from].some(other => other !== f && reaches(f, other)))
+    .map(f => ({from: f, to: stage})));
   const nodes = stages.map(s => ({id: s.stage, width: STAGE_W, height: STAGE_H,
     draw: (x, y) => htmlNode(x, y, STAGE_W, STAGE_H, stageBox(s))}));
   return el('div', {class: 'stage-graph', id: 'stage-graph'}, graphView(nodes, edges, {rankGap: 40}));
