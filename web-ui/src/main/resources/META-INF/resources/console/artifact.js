@@ -1,6 +1,6 @@
 // The artifact page: its metadata and digest, a download link, and its lineage both ways as graphs.
 import {api, el, errorBox, fmtBytes, fmtTime, jsonView, nav, param} from './console.js';
-import {lineageSvg} from './dag.js';
+import {lineageGraph} from './dag.js';
 
 nav('');
 const digest = param('d');
@@ -40,7 +40,7 @@ async function showLineage(direction, root) {
       slot.replaceChildren(el('p', {class: 'muted padded'},
         direction === 'up' ? 'nothing: this is a raw input' : 'nothing has used it yet'));
     } else {
-      slot.replaceChildren(lineageSvg(graph, root));
+      slot.replaceChildren(lineageGraph(graph, root));
     }
   } catch (e) {
     slot.replaceChildren(errorBox(e));

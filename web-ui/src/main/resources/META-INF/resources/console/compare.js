@@ -5,6 +5,12 @@ import {seriesPoints} from './run-figures.js';
 
 nav('runs');
 const ids = new URLSearchParams(location.search).getAll('run');
+/** The losses overlaid, one chart each. */
+const COMPARED_LOSSES = [
+  {stage: 'pretrain', name: 'loss', title: 'pretraining loss', id: 'chart-loss-overlay'},
+  {stage: 'align', name: 'sft_loss', title: 'SFT loss', id: 'chart-sft-loss-overlay'},
+  {stage: 'align', name: 'dpo_loss', title: 'DPO loss', id: 'chart-dpo-loss-overlay'},
+];
 
 async function start() {
   let runs;
@@ -27,9 +33,12 @@ async function start() {
     el('h3', {}, runLink(runs[0].id), ' → ', runLink(r.id)), specDiff(runs[0].specSource, r.specSource))));
   const loss = document.getElementById('loss');
   try {
-    const curves = await Promise.all(runs.map(r => seriesPoints(r.id, 'pretrain', 'loss')));
-    loss.replaceChildren(chart({title: 'pretraining loss', id: 'chart-loss-overlay', logY: true,
-      xLabel: 'step', series: runs.map((r, i) => ({label: `${r.name} (${r.id.slice(-6)})`, points: curves[i]}))}));
+    const curves = await Promise.all(COMPARED_LOSSES.map(c => Promise.all(runs.map(r => seriesPoints(r.id, c.stage, c.name)))));
+    // Pretraining's loss always (its chart says when no run recorded it); alignment's where a run has it.
+    loss.replaceChildren(...COMPARED_LOSSES.map((c, k) => ({...c, curves: curves[k]}))
+      .filter((c, k) => k === 0 || c.curves.some(points => points.length > 0))
+      .map(c => chart({title: c.title, id: c.id, logY: true, xLabel: 'step', yLabel: 'loss',
+        series: runs.map((r, i) => ({label: `${r.name} (${r.id.slice(-6)})`, points: c.curves[i]}))})));
   } catch (e) {
     loss.replaceChildren(errorBox(e));
   }

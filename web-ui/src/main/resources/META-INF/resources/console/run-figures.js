@@ -1,16 +1,24 @@
-// The run page's figures: pretraining charts, evaluation tables and the scaling-sweep fits, each fetched only
-// when what the server pushed says it changed.
+// The run page's figures: training charts (pretraining, alignment), evaluation tables and the scaling-sweep fits,
+// each fetched only when what the server pushed says it changed.
 import {api, artifactLink, el, errorBox, fmtNumber, jsonView} from './console.js';
-import {PALETTE, chart} from './chart.js';
+import {PALETTE, chart, replaceCharts} from './chart.js';
 
-/** The pretrain stage's charted series (names as the trainer records them). */
-export const TRAINING_SERIES = [
-  {name: 'loss', title: 'training loss', logY: true},
-  {name: 'learning_rate', title: 'learning rate', logY: false},
-  {name: 'gradient_norm', title: 'gradient norm', logY: true},
-  {name: 'tokens_per_second', title: 'throughput (tokens/s)', logY: false},
-];
-const TRAINING_STAGE = 'pretrain';
+/**
+ * The charted stages and their series (names as the trainers record them): each in its own section of the page.
+ * Alignment records its held-out reward margin and preference accuracy twice, before and after DPO: dots.
+ */
+const CHART_GROUPS = [
+  {stage: 'pretrain', section: 'charts-section', slot: 'charts', series: [
+    {name: 'loss', title: 'training loss', logY: true},
+    {name: 'learning_rate', title: 'learning rate', logY: false},
+    {name: 'gradient_norm', title: 'gradient norm', logY: true},
+    {name: 'tokens_per_second', title: 'throughput (tokens/s)', logY: false}]},
+  {stage: 'align', section: 'align-charts-section', slot: 'align-charts', series: [
+    {name: 'sft_loss', title: 'SFT loss', logY: true},
+    {name: 'dpo_loss', title: 'DPO loss', logY: false},
+    {name: 'reward_margin', title: 'held-out reward margin', logY: false, dots: true},
+    {name: 'preference_accuracy', title: 'held-out preference accuracy', logY: false, dots: true}]},
+].map(g => ({...g, shown: '', fetched: 0, timer: null}));
 const CHART_POINTS = 500;
 const REFRESH_MS = 3000;
 const SCALING_FIT = 'scaling-fit';
@@ -32,23 +40,20 @@ function section(id, show) {
   return node;
 }
 
-// ---- pretraining charts
-
-let trainingShown = '';
-let trainingFetched = 0;
-let trainingTimer = null;
+// ---- training charts
 
 /** The series the run page charts, as the page call names them (STAGE/NAME). */
-export const CHARTED_SERIES = TRAINING_SERIES.map(s => `${TRAINING_STAGE}/${s.name}`);
+export const CHARTED_SERIES = CHART_GROUPS.flatMap(g => g.series.map(s => `${g.stage}/${s.name}`));
 export {CHART_POINTS};
 
-function drawTraining(all) {
-  document.getElementById('charts').replaceChildren(...TRAINING_SERIES.map((s, i) =>
-    chart({title: s.title, id: `chart-${s.name}`, logY: s.logY, xLabel: 'step', series: [{label: '', points: all[i]}]})));
+function drawGroup(group, all) {
+  replaceCharts(document.getElementById(group.slot), ...group.series.map((s, i) =>
+    chart({title: s.title, id: `chart-${s.name}`, logY: s.logY, xLabel: 'step', yLabel: s.title,
+      series: [{label: s.title, dots: s.dots, points: all[i]}]})));
 }
 
-function trainingSignature(run) {
-  const summaries = (run.metrics || []).filter(m => m.stage === TRAINING_STAGE && TRAINING_SERIES.some(s => s.name === m.name));
+function groupSignature(group, run) {
+  const summaries = (run.metrics || []).filter(m => m.stage === group.stage && group.series.some(s => s.name === m.name));
   return {summaries, signature: summaries.map(m => `${m.name}:${m.points}:${m.lastStep}`).join(' ')};
 }
 
@@ -57,35 +62,41 @@ function trainingSignature(run) {
  * the run itself, so nothing more is fetched until the run changes.
  */
 export function showFirst(page) {
-  const {summaries, signature} = trainingSignature(page.run);
-  section('charts-section', summaries.length > 0);
-  if (summaries.length > 0) {
-    const byName = new Map(page.series.map(s => [`${s.stage}/${s.name}`, s.points.map(p => [p.step, p.value])]));
-    drawTraining(CHARTED_SERIES.map(name => byName.get(name) || []));
-    trainingShown = signature;
-    trainingFetched = Date.now();
+  const byName = new Map(page.series.map(s => [`${s.stage}/${s.name}`, s.points.map(p => [p.step, p.value])]));
+  for (const group of CHART_GROUPS) {
+    const {summaries, signature} = groupSignature(group, page.run);
+    section(group.section, summaries.length > 0);
+    if (summaries.length > 0) {
+      drawGroup(group, group.series.map(s => byName.get(`${group.stage}/${s.name}`) || []));
+      group.shown = signature;
+      group.fetched = Date.now();
+    }
   }
   evaluationsShown = page.run.stages.map(s => s.status).join(' ');
   section('evaluations-section', page.evaluations.length > 0).querySelector('#evaluations')
     .replaceChildren(evaluationTables(page.evaluations));
 }
 
-/** Redraws the pretraining charts when the run's metric summaries say a charted series grew (at most every 3 s). */
+/** Redraws a stage's training charts when the run's metric summaries say a charted series grew (at most every 3 s). */
 export function showTraining(run) {
-  const {summaries, signature} = trainingSignature(run);
-  section('charts-section', summaries.length > 0);
-  if (summaries.length === 0 || signature === trainingShown) return;
-  const wait = trainingFetched + REFRESH_MS - Date.now();
+  CHART_GROUPS.forEach(group => showGroup(group, run));
+}
+
+function showGroup(group, run) {
+  const {summaries, signature} = groupSignature(group, run);
+  section(group.section, summaries.length > 0);
+  if (summaries.length === 0 || signature === group.shown) return;
+  const wait = group.fetched + REFRESH_MS - Date.now();
   if (wait > 0) {
-    clearTimeout(trainingTimer);
-    trainingTimer = setTimeout(() => showTraining(run), wait);
+    clearTimeout(group.timer);
+    group.timer = setTimeout(() => showGroup(group, run), wait);
     return;
   }
-  trainingShown = signature;
-  trainingFetched = Date.now();
-  Promise.all(TRAINING_SERIES.map(s => seriesPoints(run.id, TRAINING_STAGE, s.name)))
-    .then(drawTraining)
-    .catch(e => { trainingShown = ''; document.getElementById('charts').replaceChildren(errorBox(e)); });
+  group.shown = signature;
+  group.fetched = Date.now();
+  Promise.all(group.series.map(s => seriesPoints(run.id, group.stage, s.name)))
+    .then(all => drawGroup(group, all))
+    .catch(e => { group.shown = ''; replaceCharts(document.getElementById(group.slot), errorBox(e)); });
 }
 
 // ---- evaluation tables
@@ -131,10 +142,10 @@ export async function showScalingFit(run) {
   fitShown = digest;
   const slot = document.getElementById('fits');
   try {
-    slot.replaceChildren(scalingFitView(digest, await api(`/api/artifacts/${digest}/content`)));
+    replaceCharts(slot, scalingFitView(digest, await api(`/api/artifacts/${digest}/content`)));
   } catch (e) {
     fitShown = null;
-    slot.replaceChildren(errorBox(e));
+    replaceCharts(slot, errorBox(e));
   }
 }
 

@@ -2,6 +2,7 @@
 import {api, artifactLink, badge, documentView, el, errorBox, fmtDuration, fmtNumber, fmtTime, jsonView, may, nav, param, runLink,
   session, shortDigest, temporal, workflowUrl} from './console.js';
 import {CHARTED_SERIES, CHART_POINTS, showEvaluations, showFirst, showScalingFit, showTraining} from './run-figures.js';
+import {graphView, htmlNode} from './dag.js';
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'INTERRUPTED']);
 const runId = param('id');
@@ -12,6 +13,9 @@ let shownReport = null;
 const openLogs = new Map();
 /** How often an open log of a running attempt is read again; the worker saves it every 3 s. */
 const LOG_REFRESH_MS = 3000;
+/** A stage's box in the stage graph: room for its name, status, attempts, duration and the row it reused. */
+const STAGE_W = 196;
+const STAGE_H = 116;
 
 nav('runs');
 const me = await session();
@@ -102,20 +106,39 @@ function render(run) {
   showScalingFit(run);
 }
 
+/**
+ * The stages as the DAG they are: an edge from each stage whose output another took as input (unless it also took
+ * an input made from that output), laid out by dagre; a stage that has taken no input yet hangs after the stage
+ * before it, as the workflow will run it.
+ */
 function stageGraph(stages) {
-  const boxes = [];
-  stages.forEach((s, i) => {
-    if (i > 0) boxes.push(el('span', {class: 'stage-arrow'}, '→'));
-    const reused = s.reusedFrom !== null && s.reusedFrom !== undefined;
-    boxes.push(el('div', {class: `stage-box st-${s.status}`, 'data-stage': s.stage, 'data-status': s.status},
-      el('div', {class: 'name'}, s.stage),
-      badge(s.status),
-      el('div', {class: 'line'}, reused ? 'cache hit: not run again'
-        : s.waitingForSlot ? 'waiting for a slot of its team' : `attempts: ${s.attempts.length}`),
-      el('div', {class: 'line'}, s.startedAt ? fmtDuration(s.startedAt, s.endedAt) : 'not started'),
-      reused ? el('div', {class: 'line'}, 'reused row #', s.reusedFrom, ' ', reusedRunLink(s.reusedFrom)) : ''));
-  });
-  return el('div', {class: 'stage-graph', id: 'stage-graph'}, boxes);
+  const producers = new Map();   // artifact digest → the stage that made it
+  stages.forEach(s => Object.values(s.outputs || {}).forEach(digest => producers.set(digest, s.stage)));
+  const after = new Map(stages.map((s, i) => {
+    const from = new Set(Object.values(s.inputs || {}).map(d => producers.get(d)).filter(p => p && p !== s.stage));
+    if (from.size === 0 && i > 0) from.add(stages[i - 1].stage);
+    return [s.stage, from];
+  }));
+  // Only the direct dependencies: an edge another path already implies (the corpus every stage reads) is left out.
+  const reaches = (from, to, seen = new Set()) => from === to
+    || (!seen.has(to) && (seen.add(to), [...after.get(to)].some(p => reaches(from, p, seen))));
+  const edges = [...after].flatMap(([stage, from]) => [...from]
+    .filter(f => ![...from].some(other => other !== f && reaches(f, other)))
+    .map(f => ({from: f, to: stage})));
+  const nodes = stages.map(s => ({id: s.stage, width: STAGE_W, height: STAGE_H,
+    draw: (x, y) => htmlNode(x, y, STAGE_W, STAGE_H, stageBox(s))}));
+  return el('div', {class: 'stage-graph', id: 'stage-graph'}, graphView(nodes, edges, {rankGap: 40}));
+}
+
+function stageBox(s) {
+  const reused = s.reusedFrom !== null && s.reusedFrom !== undefined;
+  return el('div', {class: `stage-box st-${s.status}`, 'data-stage': s.stage, 'data-status': s.status},
+    el('div', {class: 'name'}, s.stage),
+    badge(s.status),
+    el('div', {class: 'line'}, reused ? 'cache hit: not run again'
+      : s.waitingForSlot ? 'waiting for a slot of its team' : `attempts: ${s.attempts.length}`),
+    el('div', {class: 'line'}, s.startedAt ? fmtDuration(s.startedAt, s.endedAt) : 'not started'),
+    reused ? el('div', {class: 'line'}, 'reused row #', s.reusedFrom, ' ', reusedRunLink(s.reusedFrom)) : '');
 }
 
 /** The run a reused row belongs to, as a link once known: each row is looked up once, then the page redrawn. */

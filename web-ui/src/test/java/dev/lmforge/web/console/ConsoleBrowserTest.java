@@ -12,8 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Mouse;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.LocatorAssertions;
+import com.microsoft.playwright.options.BoundingBox;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.Records.EvaluationResult;
 import dev.lmforge.services.ledger.Records.MetricPoint;
@@ -188,7 +190,21 @@ class ConsoleBrowserTest {
         assertTrue(Integer.parseInt(page.locator("body").getAttribute("data-events")) >= 5, "views pushed by the server");
         assertThat(page.locator("#attempts tbody tr")).hasCount(7);
         assertThat(page.locator("#report")).containsText("removedAcrossDumps");
-        assertThat(page.locator("#chart-loss polyline")).isVisible();
+        assertLaidOut("#stage-graph");
+        assertThat(page.locator("#stage-graph .edge path[marker-end]").first()).isAttached();
+        assertEquals(true, page.evaluate("() => { const svg = document.querySelector('#stage-graph svg');"
+                + " return svg.viewBox.baseVal.width >= +svg.dataset.width - 0.5"
+                + " && svg.getBoundingClientRect().right <= document.documentElement.clientWidth; }"),
+                "the whole stage graph is in view, nothing cut off at the right");
+        assertThat(page.locator("#chart-loss canvas")).isVisible();
+        // Alignment's losses and its held-out figures before and after DPO, charted like pretraining's.
+        for (String name : List.of("sft_loss", "dpo_loss")) {
+            assertThat(page.locator("#chart-" + name + " canvas")).isVisible();
+            assertTrue(Integer.parseInt(page.locator("#chart-" + name).getAttribute("data-points")) > 1, name);
+        }
+        for (String name : List.of("reward_margin", "preference_accuracy")) {
+            assertThat(page.locator("#chart-" + name)).hasAttribute("data-points", "2");
+        }
         assertThat(page.locator("[data-evaluation-stage=evaluate-chat] table.evaluation tbody tr").first()).isVisible();
         screenshot("run-succeeded");
         // The pretrain attempt's log, opened under its row: what its worker captured, complete once it ended.
@@ -201,6 +217,12 @@ class ConsoleBrowserTest {
         page.locator("[data-log-toggle='pretrain/1']").click();
         assertThat(log).hasCount(0);
         ConsoleBrowser.screenshot(page.locator("#charts-section"), "run-succeeded-charts");
+        ConsoleBrowser.screenshot(page.locator("#align-charts-section"), "run-succeeded-alignment");
+        for (int width : new int[] {1280, 1920}) {
+            page.setViewportSize(width, 900);
+            ConsoleBrowser.screenshot(page.locator("#stage-graph"), "run-succeeded-stages-" + width);
+        }
+        page.setViewportSize(1360, 900);
         ConsoleBrowser.screenshot(page.locator("#evaluations-section"), "run-succeeded-evaluations");
 
         page.locator("[data-stage-card=align] [data-artifacts=outputs] tr[data-name=model] a[href^='/artifact.html']").click();
@@ -212,7 +234,32 @@ class ConsoleBrowserTest {
             assertThat(page.locator("#up [data-stage=" + stage + "]")).hasCount(1);
         }
         assertThat(page.locator("#down [data-stage=evaluate-chat]")).hasCount(1);
+        assertLaidOut("#up");
+        assertLaidOut("#down");
+        // The upstream lineage opens on the model itself; the wheel zooms in about the pointer, a double click
+        // goes back to the first view.
+        assertEquals(true, page.evaluate("() => { const svg = document.querySelector('#up svg').getBoundingClientRect();"
+                + " const root = document.querySelector('#up .node.root').getBoundingClientRect();"
+                + " return root.left >= svg.left && root.right <= svg.right; }"), "the model is in view");
+        String first = page.locator("#up svg").getAttribute("viewBox");
+        page.locator("#up .node.root").hover();
+        page.mouse().wheel(0, -400);
+        assertThat(page.locator("#up svg")).not().hasAttribute("viewBox", first);
+        double zoomed = Double.parseDouble(page.locator("#up svg").getAttribute("viewBox").split(" ")[2]);
+        assertTrue(zoomed < Double.parseDouble(first.split(" ")[2]), "zoomed in: " + first + " to width " + zoomed);
+        page.locator("#up svg").dblclick(new Locator.DblclickOptions().setPosition(2, 2));
+        assertThat(page.locator("#up svg")).hasAttribute("viewBox", first);
+        for (int width : new int[] {1280, 1920}) {
+            page.setViewportSize(width, 900);
+            screenshot("artifact-model-" + width);
+        }
+        page.setViewportSize(1360, 900);
         screenshot("artifact-model");
+        // Wheeling out shows the whole lineage, the dumps at its left end included.
+        page.locator("#up svg").hover();
+        page.mouse().wheel(0, 3000);
+        page.waitForFunction("() => { const svg = document.querySelector('#up svg');"
+                + " return svg.viewBox.baseVal.width >= +svg.dataset.width - 0.5; }");
 
         page.locator("#up [data-kind=raw-dump]").first().click();
         page.waitForURL("**/artifact.html?d=*");
@@ -380,14 +427,43 @@ class ConsoleBrowserTest {
 
         open("/run.html?id=" + first);
         for (String name : List.of("loss", "learning_rate", "gradient_norm", "tokens_per_second")) {
-            assertThat(page.locator("#chart-" + name + " polyline")).isVisible();
+            assertThat(page.locator("#chart-" + name + " canvas")).isVisible();
             int drawn = Integer.parseInt(page.locator("#chart-" + name).getAttribute("data-points"));
             assertTrue(drawn > 100 && drawn <= 500, name + ": downsampled by the server to " + drawn + " points");
         }
+        // Hovering the middle of the loss chart puts the step and loss under the cursor in its legend (the seeded
+        // loss is 2 + 8 / sqrt(step + 1): between 2 and 2.5 half way through 3,000 steps).
+        Locator value = page.locator("#chart-loss .u-legend .u-series .u-value");
+        assertThat(value).hasText("—");
+        Locator over = page.locator("#chart-loss .u-over");
+        over.scrollIntoViewIfNeeded();
+        BoundingBox box = over.boundingBox();
+        double middle = box.x + box.width / 2;
+        double height = box.y + box.height / 2;
+        page.mouse().move(middle, height);
+        assertThat(value).hasText(Pattern.compile("^1,[3-6]\\d\\d → 2\\.\\d+$"));
+        // Dragging across its left half zooms in on the early steps, so the middle is now about step 750 ...
+        page.mouse().move(box.x + 5, height);
+        page.mouse().down();
+        page.mouse().move(middle, height + 1, new Mouse.MoveOptions().setSteps(5));
+        page.mouse().up();
+        page.mouse().move(middle - 3, height);
+        page.mouse().move(middle, height);
+        assertThat(value).hasText(Pattern.compile("^[6-8]\\d\\d → 2\\.\\d+$"));
+        // ... and a double click zooms back out.
+        over.dblclick();
+        page.mouse().move(middle - 3, height);
+        page.mouse().move(middle, height);
+        assertThat(value).hasText(Pattern.compile("^1,[3-6]\\d\\d → 2\\.\\d+$"));
         Locator table = page.locator("[data-evaluation-stage=evaluate-base] table.evaluation");
         assertThat(table.locator("tbody tr")).hasCount(2);
         assertThat(table.locator("tr[data-task=arithmetic][data-metric=acc]")).containsText("0.75");
         screenshot("run-charts");
+        for (int width : new int[] {1280, 1920}) {
+            page.setViewportSize(width, 900);
+            ConsoleBrowser.screenshot(page.locator("#charts-section"), "run-charts-" + width);
+        }
+        page.setViewportSize(1360, 900);
 
         open("/?q=charted-");
         page.locator("#runs tr[data-run='" + first + "'] input.pick").check();
@@ -395,7 +471,9 @@ class ConsoleBrowserTest {
         page.locator("#runs tr[data-run='" + second + "'] input.pick").check();
         page.locator("#compare").click();
         page.waitForURL("**/compare.html?run=*");
-        assertThat(page.locator("#chart-loss-overlay .series")).hasCount(2);
+        assertThat(page.locator("#chart-loss-overlay .u-legend .u-series")).hasCount(2);
+        assertThat(page.locator("#chart-loss-overlay .u-legend")).containsText("charted-b");
+        assertThat(page.locator("#chart-sft-loss-overlay")).hasCount(0); // neither run aligned
         assertThat(page.locator("#scores-table tbody tr")).hasCount(2);
         assertThat(page.locator("#scores-table tbody tr").first()).containsText("0.75");
         assertThat(page.locator("#stages-table")).containsText("plan");
@@ -468,12 +546,31 @@ class ConsoleBrowserTest {
             assertThat(caption).containsText(" ± ");
             assertThat(caption).containsText("R²");
         }
-        assertThat(fits.locator("svg .series[data-series='probe']")).hasCount(3);
-        assertThat(fits.locator("svg .series[data-series='best']")).hasCount(3);
+        Locator legends = fits.locator("figure.chart .u-legend .u-series");
+        assertThat(legends.filter(new Locator.FilterOptions().setHasText("probe"))).hasCount(3);
+        assertThat(legends.filter(new Locator.FilterOptions().setHasText("best"))).hasCount(3);
         assertThat(fits).containsText("Laws the plan used");
         assertThat(fits).containsText("so the optimum may lie outside the grid"); // a 2 x 2 grid brackets nothing
         screenshot("run-scaling-fit");
         ConsoleBrowser.screenshot(page.locator("#fit-section"), "run-scaling-fit-plots");
+    }
+
+    /**
+     * The graph under {@code selector}, as dagre laid it out: no two nodes overlap and every node lies inside the
+     * laid-out area the SVG's viewBox starts from.
+     */
+    void assertLaidOut(String selector) {
+        String found = (String) page.evaluate("selector => { const svg = document.querySelector(selector + ' svg.graph-canvas');"
+                + " const width = +svg.dataset.width, height = +svg.dataset.height;"
+                + " const boxes = [...svg.querySelectorAll('[data-w]')].map((n, i) => ({id: n.dataset.node || i,"
+                + "   x: +n.dataset.x, y: +n.dataset.y, w: +n.dataset.w, h: +n.dataset.h}));"
+                + " const wrong = [];"
+                + " boxes.forEach((a, i) => {"
+                + "   if (a.x < 0 || a.y < 0 || a.x + a.w > width || a.y + a.h > height) wrong.push(a.id + ' outside');"
+                + "   boxes.slice(i + 1).forEach(b => { if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h"
+                + "     && b.y < a.y + a.h) wrong.push(a.id + ' overlaps ' + b.id); }); });"
+                + " return boxes.length + ' nodes' + wrong.map(w => '; ' + w).join(''); }", selector);
+        assertTrue(found.matches("[1-9]\\d* nodes"), selector + ": " + found);
     }
 
     /** {@code steps} points of each charted series, shifted by {@code offset}, and two evaluation figures. */
