@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * <ul>
  *     <li>every artifact a stage of a retained run consumed or produced (reused edges of cache hits included) and,
  *     walking up from those, every artifact the stages that produced them consumed, back to the raw inputs; the
- *     unpruned checkpoints of a retained run's cache keys; the models its evaluations measured;</li>
+ *     unpruned checkpoints of a retained run's cache keys; the models its evaluations measured; and every artifact
+ *     the stages behind all those wrote, which their bytes may name (a corpus manifest its parts);</li>
  *     <li>any object a stage that has not ended wrote (RUNNING, WAITING), or a snapshot (no stage row) of a run
  *     that has not ended: such a stage may still read it;</li>
  *     <li>anything written, or recorded, within the grace period;</li>
@@ -113,10 +114,10 @@ public final class GarbageCollector {
         List<BucketObject> listed = new ArrayList<>(store.objects("artifacts/"));
         listed.addAll(store.objects("staging/"));
         Set<String> keptRuns = new HashSet<>(jdbc.query(KEPT_RUNS + "SELECT id FROM kept", rs -> rs.getString(1),
-                terminal()));
+                (Object) terminal()));
         List<String> droppedRuns = jdbc.query(KEPT_RUNS + "SELECT id FROM runs WHERE id NOT IN (SELECT id FROM kept) "
-                + "ORDER BY created_at, id", rs -> rs.getString(1), terminal());
-        Set<String> retained = new HashSet<>(jdbc.query(KEPT_RUNS + RETAINED, rs -> rs.getString(1), terminal()));
+                + "ORDER BY created_at, id", rs -> rs.getString(1), (Object) terminal());
+        Set<String> retained = new HashSet<>(jdbc.query(KEPT_RUNS + RETAINED, rs -> rs.getString(1), (Object) terminal()));
         Map<String, Instant> artifacts = new HashMap<>();
         Map<String, String> artifactKinds = new HashMap<>();
         jdbc.query("SELECT digest, kind, created_at FROM artifacts", rs -> {
@@ -252,7 +253,10 @@ public final class GarbageCollector {
 
     /**
      * The digests retained runs need: their stages' lineage in both directions, unpruned checkpoints of their cache
-     * keys and their own, the models their evaluations measured, and upwards from all of those what produced them.
+     * keys and their own, the models their evaluations measured, and upwards from all of those what produced them;
+     * then every artifact that a stage they need wrote (their own, those their cache hits reused, those that
+     * produced what they need), since an artifact may name others in its bytes (a corpus manifest its parts) where
+     * lineage does not see them.
      */
     private static final String RETAINED = ", seed(artifact) AS ("
             + "SELECT l.artifact FROM lineage l JOIN stages s ON s.id = l.stage_id WHERE s.run_id IN (SELECT id FROM kept) "
@@ -262,5 +266,9 @@ public final class GarbageCollector {
             + "walk(artifact) AS (SELECT artifact FROM seed UNION SELECT next.artifact FROM walk "
             + "JOIN lineage hop ON hop.artifact = walk.artifact AND hop.direction = 'produced' "
             + "JOIN lineage next ON next.stage_id = hop.stage_id AND next.direction = 'consumed') "
-            + "SELECT artifact FROM walk";
+            + ", needed(stage_id) AS (SELECT id FROM stages WHERE run_id IN (SELECT id FROM kept) "
+            + "UNION SELECT reused_from FROM stages WHERE run_id IN (SELECT id FROM kept) AND reused_from IS NOT NULL "
+            + "UNION SELECT l.stage_id FROM lineage l JOIN walk w ON w.artifact = l.artifact WHERE l.direction = 'produced') "
+            + "SELECT artifact FROM walk UNION SELECT so.digest FROM stored_objects so JOIN artifacts a ON a.digest = so.digest "
+            + "WHERE so.stage_id IN (SELECT stage_id FROM needed)";
 }

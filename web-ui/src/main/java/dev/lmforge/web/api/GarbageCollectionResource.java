@@ -40,7 +40,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  */
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
-@Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "artifacts", description = "Content-addressed artifacts: metadata, bytes and lineage")
 public class GarbageCollectionResource {
 
@@ -154,6 +153,7 @@ public class GarbageCollectionResource {
 
     @PUT
     @Path("teams/{team}/retention")
+    @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Set a team's retention", description = "Sets how many of the team's runs garbage collection "
             + "keeps: keepRuns (1 to 1000000) newest and/or those younger than keepDays (1 to 36500); both null keeps "
             + "every run. What a kept run's lineage reaches is kept regardless. Audited. Admins only.")
