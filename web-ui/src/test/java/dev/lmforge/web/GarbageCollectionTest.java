@@ -220,6 +220,10 @@ class GarbageCollectionTest {
         given().get("/api/artifacts/" + alignedA + "/content").then().statusCode(410)
                 .contentType(containsString("problem+json")).body("title", equalTo("Gone"));
         assertNotNull(given().get("/api/artifacts/" + alignedA).then().statusCode(200).extract().path("deletedAt"));
+        List<String> collectedOutputs = LifecycleApiTest.run(first).getList("collectedOutputs", String.class);
+        assertTrue(collectedOutputs.contains(alignedA), "the dropped run's view says what was removed: " + collectedOutputs);
+        assertTrue(collectedOutputs.stream().noneMatch(neededByB::contains));
+        assertEquals(List.of(), LifecycleApiTest.run(second).getList("collectedOutputs"));
         given().queryParam("direction", "up").get("/api/artifacts/" + alignedA + "/lineage").then().statusCode(200);
         downloads(neededByB);
         downloads(corpusParts);

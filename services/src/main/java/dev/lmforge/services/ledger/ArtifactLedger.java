@@ -44,6 +44,12 @@ public final class ArtifactLedger {
         return jdbc.queryOne("SELECT * FROM artifacts WHERE digest = ?", ArtifactLedger::artifactOf, digest);
     }
 
+    /** Those of {@code digests} whose bytes the garbage collector deleted, sorted. */
+    public List<String> deletedAmong(List<String> digests) {
+        return jdbc.query("SELECT digest FROM artifacts WHERE digest = ANY (?) AND deleted_at IS NOT NULL ORDER BY digest",
+                rs -> rs.getString(1), (Object) digests.toArray(String[]::new));
+    }
+
     // ---- stored objects
 
     /**
