@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * Garbage collection through the API on the real stack (PostgreSQL, S3Proxy, Temporal), on a stack of its own, so
  * that the bucket holds only what these tests wrote: after a seven-stage lifecycle a dry run plans exactly the data
  * stage's intermediates and deletes nothing, the real one deletes exactly those and the aligned model's lineage
- * still downloads; objects of a stage still running are never planned, whatever the grace; and with a team keeping
+ * still downloads; objects of a stage still running are never planned, whatever the grace, nor an unrecorded one
+ * written since it began (a write whose record may be on its way); and with a team keeping
  * one run, a second run that reuses the first one's cached stages keeps what it reuses while the first run's own
  * artifacts go and answer 410.
  */
@@ -171,11 +172,13 @@ class GarbageCollectionTest {
 
         // ---- a stage still running: its objects and its run's snapshot are never planned, whatever the grace
         String live = "run-gc-live-" + UUID.randomUUID().toString().substring(0, 8);
+        String unrecorded = store.put(("nobody's " + live).getBytes(StandardCharsets.UTF_8)).digest();
+        LifecycleApiTest.sleep(2_500); // past the listing's whole seconds, so that it is older than the live run
         ledger.runs().createRun(new NewRun(live, "live", null, "admin", "{}", "{}", List.of("data"), null));
         long stage = ledger.runs().beginStage(live, "data", 1, "gc-live-key-" + live, "{}", Map.of(), null);
         String band = store.put(("band of " + live).getBytes(StandardCharsets.UTF_8)).digest();
         String snapshot = store.put(("snapshot of " + live).getBytes(StandardCharsets.UTF_8)).digest();
-        String unrecorded = store.put(("nobody's " + live).getBytes(StandardCharsets.UTF_8)).digest();
+        String inFlight = store.put(("not yet recorded " + live).getBytes(StandardCharsets.UTF_8)).digest();
         ledger.artifacts().recordStoredObject(new StoredObjectRecord(band, "band-file", live, "data", stage, 20, null));
         ledger.artifacts().recordStoredObject(new StoredObjectRecord(snapshot, "raw-dump", live, "data", null, 20, null));
         JsonPath running = gc(true, 0);
@@ -185,8 +188,8 @@ class GarbageCollectionTest {
         ledger.runs().stageEnded(stage, "FAILED", "test");
         ledger.runs().setRunStatus(live, "FAILED", "test");
         JsonPath ended = gc(false, 0);
-        assertEquals(new TreeSet<>(List.of(band, snapshot, unrecorded)), new TreeSet<>(ended.getList("objects.digest")));
-        assertEquals(3, ended.getInt("deleted"));
+        assertEquals(new TreeSet<>(List.of(band, snapshot, unrecorded, inFlight)), new TreeSet<>(ended.getList("objects.digest")));
+        assertEquals(4, ended.getInt("deleted"));
 
         // ---- retention: a team keeping one run; the second reuses the first's cached stages up to alignment
         String second = LifecycleApiTest.submit(spec("gc-second", "2.0e-3"));

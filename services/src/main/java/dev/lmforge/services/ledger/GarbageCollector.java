@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  *     unpruned checkpoints of a retained run's cache keys; the models its evaluations measured; and every artifact
  *     the stages behind all those wrote, which their bytes may name (a corpus manifest its parts);</li>
  *     <li>any object a stage that has not ended wrote (RUNNING, WAITING), or a snapshot (no stage row) of a run
- *     that has not ended: such a stage may still read it;</li>
+ *     that has not ended: such a stage may still read it; and any object without a record, or staging key, written
+ *     since the oldest such stage or run began: it may be a write whose record has not landed yet;</li>
  *     <li>anything written, or recorded, within the grace period;</li>
  *     <li>every key outside {@code artifacts/} and {@code staging/}: named objects such as the audit log's anchors
  *     are never listed, let alone removed.</li>
@@ -45,6 +46,8 @@ public final class GarbageCollector {
     public static final String UNRECORDED = "no record";
     public static final String ABANDONED = "abandoned staging upload";
 
+    /** S3 listings give an object's last write in whole seconds. */
+    private static final Duration LISTING_PRECISION = Duration.ofSeconds(2);
     private static final Pattern ARTIFACT_KEY = Pattern.compile("artifacts/sha256/([0-9a-f]{2})/(\\1[0-9a-f]{62})");
     /** Stages that will write or read nothing more. */
     private static final Set<String> ENDED_STAGES;
@@ -134,6 +137,12 @@ public final class GarbageCollector {
         });
         Set<String> knownRuns = new HashSet<>(jdbc.query("SELECT id FROM runs", rs -> rs.getString(1)));
         Instant cutoff = at.minus(grace);
+        // An object without a record may be a write in flight whose record has not landed yet: only one from before
+        // every stage and run still going began is surely nobody's.
+        Instant unrecordedBefore = jdbc.queryOne("SELECT least((SELECT min(started_at) FROM stages WHERE NOT status = ANY (?)), "
+                        + "(SELECT min(created_at) FROM runs WHERE NOT status = ANY (?))) AS since",
+                rs -> instant(rs, "since"), ENDED_STAGES.toArray(String[]::new), terminal())
+                .map(since -> since.minus(LISTING_PRECISION)).orElse(cutoff);
 
         List<Doomed> doomed = new ArrayList<>();
         long bytesListed = 0;
@@ -142,8 +151,11 @@ public final class GarbageCollector {
             if (!object.lastModified().isBefore(cutoff)) {
                 continue;
             }
+            boolean beforeAnyLive = object.lastModified().isBefore(unrecordedBefore);
             if (object.key().startsWith("staging/")) {
-                doomed.add(new Doomed(object.key(), null, null, object.sizeBytes(), ABANDONED, null, null));
+                if (beforeAnyLive) {
+                    doomed.add(new Doomed(object.key(), null, null, object.sizeBytes(), ABANDONED, null, null));
+                }
                 continue;
             }
             Matcher m = ARTIFACT_KEY.matcher(object.key());
@@ -177,7 +189,7 @@ public final class GarbageCollector {
                 }
             } else if (first != null) {
                 doomed.add(new Doomed(object.key(), digest, first.kind(), object.sizeBytes(), INTERMEDIATE, runId, stage));
-            } else {
+            } else if (beforeAnyLive) {
                 doomed.add(new Doomed(object.key(), digest, null, object.sizeBytes(), UNRECORDED, null, null));
             }
         }
