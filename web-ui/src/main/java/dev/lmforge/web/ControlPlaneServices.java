@@ -7,6 +7,7 @@ import dev.lmforge.services.ledger.AttemptLogStore;
 import dev.lmforge.services.ledger.AuditAnchors;
 import dev.lmforge.services.ledger.AuditKey;
 import dev.lmforge.services.ledger.AuditLog;
+import dev.lmforge.services.ledger.GarbageCollector;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.MetricStore;
 import dev.lmforge.services.ledger.RunStore;
@@ -104,6 +105,12 @@ public class ControlPlaneServices {
     @Singleton
     ArtifactStore artifactStore(LmforgeSettings settings) {
         return ArtifactStore.of(settings);
+    }
+
+    @Produces
+    @Singleton
+    GarbageCollector garbageCollector(Ledger ledger, ArtifactStore artifacts) {
+        return new GarbageCollector(ledger.jdbc(), artifacts);
     }
 
     @Produces

@@ -59,6 +59,7 @@ public final class LmforgeCli {
         List<Command> all = new ArrayList<>();
         all.add(new WorkerCommand());
         all.addAll(RunCommands.all());
+        all.add(new GcCommand());
         all.add(new DataCommand());
         all.add(new TokenizerCommand());
         all.add(new PlanCommand());

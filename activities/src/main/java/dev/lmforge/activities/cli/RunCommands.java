@@ -578,6 +578,8 @@ final class RunCommands {
         if (run.hasNonNull("error")) {
             out.println("error   " + run.path("error").asText());
         }
+        Set<String> collected = new HashSet<>();
+        run.path("collectedOutputs").forEach(d -> collected.add(d.asText()));
         for (JsonNode s : run.path("stages")) {
             out.printf("  %-14s %-11s attempts=%d%s%n", s.path("stage").asText(), s.path("status").asText(),
                     s.path("attempts").size(), s.hasNonNull("reusedFrom") ? " reused stage " + s.path("reusedFrom").asText() : "");
@@ -585,7 +587,8 @@ final class RunCommands {
                 out.printf("      #%d %-9s on %s%s%n", at.path("attempt").asInt(), at.path("status").asText(),
                         at.path("worker").asText(), at.hasNonNull("resumedFromCheckpoint") ? " (resumed from checkpoint)" : "");
             }
-            s.path("outputs").fields().forEachRemaining(e -> out.println("      -> " + e.getKey() + " sha256:" + e.getValue().asText()));
+            s.path("outputs").fields().forEachRemaining(e -> out.println("      -> " + e.getKey() + " sha256:" + e.getValue().asText()
+                    + (collected.contains(e.getValue().asText()) ? " (removed by gc)" : "")));
         }
     }
 

@@ -403,6 +403,42 @@ public final class ArtifactStore {
         }
     }
 
+    /** An object of the artifact bucket as its listing gives it: key, size and when it was last written. */
+    public record BucketObject(String key, long sizeBytes, java.time.Instant lastModified) {
+    }
+
+    /**
+     * The objects of the artifact bucket under {@code prefix} ({@code artifacts/} or {@code staging/}, what the
+     * garbage collector may look at), in S3's key order.
+     */
+    public List<BucketObject> objects(String prefix) {
+        if (!prefix.equals("artifacts/") && !prefix.equals("staging/")) {
+            throw new IllegalArgumentException("only artifacts/ and staging/ are listed, not '" + prefix + "'");
+        }
+        return call(() -> {
+            List<BucketObject> objects = new ArrayList<>();
+            for (Result<Item> result : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+                    .recursive(true).build())) {
+                Item item = result.get();
+                if (!item.isDir()) {
+                    objects.add(new BucketObject(item.objectName(), item.size(), item.lastModified().toInstant()));
+                }
+            }
+            return objects;
+        }, "listing " + prefix);
+    }
+
+    /** Removes an abandoned upload's {@code staging/} object; one already gone is not an error. */
+    public void deleteStaging(String key) {
+        if (!key.startsWith("staging/") || key.contains("..")) {
+            throw new IllegalArgumentException("'" + key + "' is not a staging key");
+        }
+        call(() -> {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+            return null;
+        }, "deleting " + key);
+    }
+
     /** An object of another bucket on the same S3 service, e.g. a corpus source. */
     public record ExternalObject(String bucket, String key, long sizeBytes) {
     }

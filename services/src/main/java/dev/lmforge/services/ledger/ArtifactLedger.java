@@ -32,25 +32,37 @@ public final class ArtifactLedger {
 
     // ---- artifacts
 
-    /** Records an artifact's metadata; recording the same digest again keeps the first record. */
+    /**
+     * Records an artifact's metadata; recording the same digest again keeps the first record, and clears its
+     * deletion by the garbage collector (the bytes were stored again to be recorded).
+     */
     public void recordArtifact(String digest, String kind, long sizeBytes, String metadataJson) {
         jdbc.update("INSERT INTO artifacts (digest, kind, size_bytes, metadata) VALUES (?, ?, ?, ?::jsonb) "
-                + "ON CONFLICT (digest) DO NOTHING", digest, kind, sizeBytes, metadataJson == null ? "{}" : metadataJson);
+                + "ON CONFLICT (digest) DO UPDATE SET deleted_at = NULL WHERE artifacts.deleted_at IS NOT NULL", digest, kind, sizeBytes, metadataJson == null ? "{}" : metadataJson);
     }
 
     public Optional<ArtifactRecord> artifact(String digest) {
         return jdbc.queryOne("SELECT * FROM artifacts WHERE digest = ?", ArtifactLedger::artifactOf, digest);
     }
 
+    /** Those of {@code digests} whose bytes the garbage collector deleted, sorted. */
+    public List<String> deletedAmong(List<String> digests) {
+        return jdbc.query("SELECT digest FROM artifacts WHERE digest = ANY (?) AND deleted_at IS NOT NULL ORDER BY digest",
+                rs -> rs.getString(1), (Object) digests.toArray(String[]::new));
+    }
+
     // ---- stored objects
 
     /**
      * Records that {@code object}'s writer stored its bytes (its {@code createdAt} is ignored: the ledger's clock
-     * says when); the same object, writer and kind recorded again adds nothing.
+     * says when); the same object, writer and kind recorded again adds nothing but clears a deletion by the
+     * garbage collector (the writer stored the bytes again).
      */
     public void recordStoredObject(StoredObjectRecord object) {
         jdbc.update("INSERT INTO stored_objects (digest, kind, run_id, stage, stage_id, size_bytes) "
-                        + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", object.digest(), object.kind(),
+                        + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (digest, kind, coalesce(run_id, ''), coalesce(stage, ''), "
+                        + "coalesce(stage_id, 0)) DO UPDATE SET deleted_at = NULL, created_at = now() "
+                        + "WHERE stored_objects.deleted_at IS NOT NULL", object.digest(), object.kind(),
                 object.runId(), object.stage(), object.stageId(), object.sizeBytes());
     }
 
@@ -174,6 +186,6 @@ public final class ArtifactLedger {
 
     private static ArtifactRecord artifactOf(ResultSet rs) throws SQLException {
         return new ArtifactRecord(rs.getString("digest"), rs.getString("kind"), rs.getLong("size_bytes"),
-                rs.getString("metadata"), instant(rs, "created_at"));
+                rs.getString("metadata"), instant(rs, "created_at"), instant(rs, "deleted_at"));
     }
 }

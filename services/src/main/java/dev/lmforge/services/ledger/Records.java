@@ -33,8 +33,9 @@ public final class Records {
                                 String error, Instant startedAt, Instant endedAt) {
     }
 
-    /** An artifact's metadata. */
-    public record ArtifactRecord(String digest, String kind, long sizeBytes, String metadata, Instant createdAt) {
+    /** An artifact's metadata; {@code deletedAt}: when the garbage collector removed its bytes (null while stored). */
+    public record ArtifactRecord(String digest, String kind, long sizeBytes, String metadata, Instant createdAt,
+                                 Instant deletedAt) {
     }
 
     /**

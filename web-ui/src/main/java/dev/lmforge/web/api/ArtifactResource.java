@@ -103,6 +103,8 @@ public class ArtifactResource {
     @APIResponse(responseCode = "304", description = "If-None-Match named the digest: the client has these bytes.")
     @APIResponse(responseCode = "400", description = "The digest is not 64 lower-case hex characters.")
     @APIResponse(responseCode = "404", description = NOT_FOUND)
+    @APIResponse(responseCode = "410", description = "Garbage collection removed the artifact's bytes (its run was "
+            + "dropped by retention, or it was an intermediate); its record (deletedAt) and lineage remain.")
     @APIResponse(responseCode = "416", description = "The range lies past the artifact's end; Content-Range gives its size.")
     public Response content(@Parameter(description = DIGEST) @PathParam("digest") String digest,
                             @Parameter(description = "One byte range (bytes=FIRST-LAST, FIRST- or -SUFFIX); several "
@@ -112,6 +114,10 @@ public class ArtifactResource {
                             @Parameter(description = "The quoted digest: the Range applies only when it matches.")
                             @HeaderParam("If-Range") String ifRange) {
         ArtifactRecord artifact = require(digest);
+        if (artifact.deletedAt() != null) {
+            throw new ProblemException(410, "Gone", "artifact sha256:" + digest + " was removed by garbage collection at "
+                    + artifact.deletedAt() + "; its record and lineage remain");
+        }
         String etag = "\"" + digest + "\"";
         if (ifNoneMatch != null && matchesAny(ifNoneMatch, etag)) {
             return Response.notModified().header("ETag", etag).build();

@@ -240,9 +240,10 @@ public class RunService {
                     s.startedAt(), s.endedAt(), s.inputs(), s.outputs(), LedgerJson.summaryOf(s.summary()), s.attempts(),
                     s.waitingForSlot()));
         }
+        List<String> outputs = stages.stream().flatMap(s -> s.outputs().values().stream()).distinct().toList();
         return new RunView(run.id(), run.name(), run.team(), run.owner(), run.status(), run.error(), run.resumedFrom(),
                 run.workflowId(), run.createdAt(), run.startedAt(), run.endedAt(), readJson(run.spec()), stages,
-                ledger.metrics().metricSummaries(runId));
+                ledger.metrics().metricSummaries(runId), ledger.artifacts().deletedAmong(outputs));
     }
 
     /** The run if {@code user} may see it; a run of another team is as missing as one that never was (404). */

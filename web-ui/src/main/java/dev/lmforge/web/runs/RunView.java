@@ -12,7 +12,10 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record RunView(String id, String name, String team, String owner, String status, String error,
                       String resumedFrom, String workflowId, Instant createdAt, Instant startedAt, Instant endedAt,
                       @Schema(type = SchemaType.OBJECT, description = "The spec as validated, a JSON object with "
-                              + "the lifecycle spec's fields") Object spec, List<StageView> stages, List<MetricSummary> metrics) {
+                              + "the lifecycle spec's fields") Object spec, List<StageView> stages, List<MetricSummary> metrics,
+                      @Schema(description = "Digests among the stages' outputs whose bytes garbage collection removed "
+                              + "(its team's retention dropped the run, and no kept run needs them): their downloads "
+                              + "answer 410; their records and lineage remain") List<String> collectedOutputs) {
 
     /**
      * One planned stage; {@code PENDING} with no row until it starts. {@code waitingForSlot}: it runs but waits for

@@ -12,7 +12,7 @@ class ArtifactContentDispositionTest {
     private static final String DIGEST = "3fa2b1c4d5e6" + "0".repeat(52);
 
     private static String disposition(String kind) {
-        return ArtifactResource.contentDisposition(new ArtifactRecord(DIGEST, kind, 1, "{}", Instant.EPOCH));
+        return ArtifactResource.contentDisposition(new ArtifactRecord(DIGEST, kind, 1, "{}", Instant.EPOCH, null));
     }
 
     @Test
