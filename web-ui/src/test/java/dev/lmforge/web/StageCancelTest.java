@@ -76,9 +76,10 @@ class StageCancelTest {
                 Arguments.of("data", "data", "[data]", "corpus:\n  sources:\n    - path: " + LifecycleApiTest.CORPUS
                         + "\ndata:\n  maxBytesPerSecond: 65536\n" + small, null),
                 // The sample corpus trains and encodes in a few seconds, which a cancel can miss; in shards of 100
-                // tokens the stage then stores thousands of them, each a heartbeat apart, for far longer.
+                // tokens the stage then stores thousands of them, each a heartbeat apart, for far longer. Cancelled
+                // once the trained tokenizer's digest is heartbeated: while it encodes or stores the shards.
                 Arguments.of("tokenizer", "tokenizer", "[data, tokenizer]", small + PREFIX.replace("vocabSize: 512",
-                        "vocabSize: 60000\n  tokensPerShard: " + TOKENIZER_SHARD_TOKENS), null),
+                        "vocabSize: 60000\n  tokensPerShard: " + TOKENIZER_SHARD_TOKENS), "\"tokenizerDigest\""),
                 Arguments.of("plan sweep", "plan", "[data, tokenizer, plan]", small + PREFIX.replace("seqLen: 32\n",
                         "seqLen: 32\n  sweep:\n    kind: hyperparameters\n    budgets: [1.0e10, 2.0e10, 4.0e10]\n"
                                 + "    batchSizes: 4\n    learningRates: 4\n"), null),
