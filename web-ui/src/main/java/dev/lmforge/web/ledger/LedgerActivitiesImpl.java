@@ -5,7 +5,6 @@ import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.StageRecord;
-import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.outbox.OutboxEvents;
 import dev.lmforge.workflows.ledger.LedgerActivities;
 import dev.lmforge.workflows.ledger.StageStart;
@@ -19,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.jboss.logging.Logger;
 
 /**
  * The ledger activities on the control plane's queue; see {@link LedgerActivities}. Every change of a run's or a
@@ -31,7 +29,6 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
 
     /** The actor of state changes that no user made directly: the workflows moving runs along. */
     static final String ACTOR = "system";
-    private static final Logger LOG = Logger.getLogger(LedgerActivitiesImpl.class);
     private final Ledger ledger;
     private final AuditLog audit;
     private final TeamSlots slots;
