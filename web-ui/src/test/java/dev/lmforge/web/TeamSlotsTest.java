@@ -3,8 +3,11 @@ package dev.lmforge.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.ledger.UserStore;
+import dev.lmforge.web.ledger.TeamSlots;
 import dev.lmforge.web.temporal.ControlPlane;
+import dev.lmforge.web.temporal.RunReconciler;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -23,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * One team cannot starve another: with one running stage per team and queue, team red's second run waits for its
  * first, while team blue's run starts at once; when red's first run is cancelled, its second takes the slot.
- * Waiting stages are served oldest first, and woken within seconds of a slot freeing.
+ * Waiting stages are served oldest first, and woken within seconds of a slot freeing, also when the start-up
+ * reconciler frees it.
  * On the real stack, with the real Temporal server.
  */
 @QuarkusTest
@@ -44,6 +48,12 @@ class TeamSlotsTest {
 
     @Inject
     UserStore users;
+    @Inject
+    RunStore runStore;
+    @Inject
+    RunReconciler reconciler;
+    @Inject
+    ControlPlane controlPlane;
 
     @BeforeAll
     static void yamlIsText() {
@@ -125,6 +135,39 @@ class TeamSlotsTest {
         AccessControlTest.as(slate).post("/api/runs/" + other + "/cancel").then().statusCode(200);
         await(ochre, released, run -> "CANCELLED".equals(run.getString("status")), "ochre's last run cancelled");
         await(slate, other, run -> "CANCELLED".equals(run.getString("status")), "slate's run cancelled");
+    }
+
+    /**
+     * A run whose workflow Temporal closed without the ledger hearing of it is marked INTERRUPTED by the start-up
+     * reconciler, which frees the slot its stage held: the team's stage waiting for that slot takes it within
+     * seconds. It has waited 45 s by then, so its next timed try is 15 s and more away, and only the reconciler's
+     * slotFreed signal explains a shorter gap.
+     */
+    @Test
+    void aRunTheReconcilerInterruptsHandsItsSlotToTheNextInLineWithinSeconds() throws Exception {
+        String umber = operator("uma", "umber");
+        String lost = AccessControlTest.submit(umber, SLOW.replace("65536", "65550"));
+        await(umber, lost, run -> attempts(run) > 0, "umber's first run started on a worker");
+        String next = AccessControlTest.submit(umber, SLOW.replace("65536", "65551"));
+        await(umber, next, run -> run.getBoolean("stages[0].waitingForSlot"), "umber's second run waits");
+        Thread.sleep(Duration.ofSeconds(45).toMillis());
+        assertEquals(0, attempts(run(umber, next)), "the second run overtook: " + run(umber, next).prettify());
+
+        // Temporal closes the workflow behind the ledger's back, as a server whose retention dropped it would.
+        controlPlane.client().newUntypedWorkflowStub(run(umber, lost).getString("workflowId"))
+                .terminate("closed without the ledger hearing of it");
+        reconciler.reconcile(controlPlane.client(), new TeamSlots(runStore, 1));
+        JsonPath interrupted = run(umber, lost);
+        assertEquals("INTERRUPTED", interrupted.getString("status"), interrupted.prettify());
+        await(umber, next, run -> attempts(run) > 0, "run " + next + " took the slot that the interrupted run freed");
+        Instant freed = Instant.parse(interrupted.getString("stages[0].endedAt"));
+        Instant started = Instant.parse(run(umber, next).getString("stages[0].attempts[0].startedAt"));
+        Duration gap = Duration.between(freed, started);
+        System.out.printf("team-slots: %s started %d ms after the reconciler interrupted %s%n", next, gap.toMillis(),
+                lost);
+        assertTrue(gap.compareTo(Duration.ofSeconds(10)) < 0, "waited " + gap + " after the slot freed");
+        AccessControlTest.as(umber).post("/api/runs/" + next + "/cancel").then().statusCode(200);
+        await(umber, next, run -> "CANCELLED".equals(run.getString("status")), "umber's second run cancelled");
     }
 
     private static int attempts(JsonPath run) {

@@ -146,8 +146,8 @@ public final class AlignmentData {
             String roleName = text(message, "role", where + ": " + field);
             ChatRole role = ChatRole.named(roleName);
             if (role == null) {
-                throw new InvalidInputException(where + ": " + field + ".role '" + roleName
-                        + "' is unknown; expected system, user or assistant");
+                // Named by its field, never quoted: an error must not echo what the file holds.
+                throw new InvalidInputException(where + ": " + field + ".role is not system, user or assistant");
             }
             turns.add(new ChatMessage(role, text(message, "content", where + ": " + field)));
         }

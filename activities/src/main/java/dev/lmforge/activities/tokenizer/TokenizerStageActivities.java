@@ -138,6 +138,7 @@ public final class TokenizerStageActivities implements TokenizerStage {
         }
         Map<String, String> files = new LinkedHashMap<>();
         for (TokenShardIndex.Shard shard : index.shards()) {
+            context.heartbeat(trained);   // a corpus makes many shards: a cancel stops the uploads between two
             files.put(shard.file(), context.putArtifact(shardDir.resolve(shard.file()), "token-shard",
                     Map.of("tokens", shard.tokens(), "dtype", index.dtype())).digest());
         }

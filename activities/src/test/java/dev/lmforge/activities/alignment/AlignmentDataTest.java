@@ -2,6 +2,7 @@ package dev.lmforge.activities.alignment;
 
 import dev.lmforge.activities.InvalidInputException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,7 +47,10 @@ class AlignmentDataTest {
         String good = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"yo\"}]}";
         assertSftError(good + "\n\n{\"conversational\":true}", ":3: field 'messages' is missing");
         assertSftError("{\"messages\":[]}", ":1: field 'messages' is empty");
-        assertSftError("{\"messages\":[{\"role\":\"bot\",\"content\":\"x\"}]}", ":1: messages[0].role 'bot' is unknown");
+        // An error never quotes what the file holds: a role that is a secret is named by its field only.
+        String unknownRole = assertSftError("{\"messages\":[{\"role\":\"secret-4242\",\"content\":\"x\"}]}",
+                ":1: messages[0].role is not system, user or assistant");
+        assertFalse(unknownRole.contains("secret-4242"), unknownRole);
         assertSftError("{\"messages\":[{\"role\":\"user\"}]}", ":1: messages[0]: field 'content' is missing");
         assertSftError("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", ":1: field 'messages' has no assistant");
         assertSftError(good + "\n{\"messages\": [", ":2: not JSON");
@@ -64,11 +68,13 @@ class AlignmentDataTest {
         assertEquals(file + ":1: field 'chosen' must be a non-empty string", e.getMessage());
     }
 
-    private void assertSftError(String content, String expected) throws IOException {
+    /** Asserts that reading {@code content} as SFT data fails with a message starting {@code expected}; answers it. */
+    private String assertSftError(String content, String expected) throws IOException {
         Path file = dir.resolve("sft.jsonl");
         Files.writeString(file, content);
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> AlignmentData.readSft(file));
         assertTrue(e.getMessage().startsWith(file + expected), e.getMessage());
+        return e.getMessage();
     }
 
     private static String resource(String name) throws IOException {

@@ -147,6 +147,30 @@ class EvaluateStageActivitiesTest {
     }
 
     /**
+     * The same spec scores the same: two runs of the stage on the same model, corpus and options generate the same
+     * bundled suite and record the same value, count and standard error for every task and metric, to the last bit.
+     */
+    @Test
+    void theSameSpecScoresTheSameInTwoRuns() {
+        StageOutput first = evaluate(null);
+        List<String> firstRecorded = recorded("eval-" + runs);
+        StageOutput second = evaluate(null);
+        List<String> secondRecorded = recorded("eval-" + runs);
+        assertEquals(first.summary(), second.summary());
+        assertEquals(firstRecorded, secondRecorded);
+        assertTrue(firstRecorded.size() >= 6, "the suite's metrics and bits per byte: " + firstRecorded);
+        System.out.printf("bundled suite determinism: %d figures equal in two runs%n", firstRecorded.size());
+    }
+
+    /** A run's recorded evaluation figures, each as task, metric, value, count and standard error, in order. */
+    private static List<String> recorded(String runId) {
+        return runtime.ledger().metrics().evaluations(runId).stream()
+                .map(r -> r.task() + "/" + r.metric() + "=" + Double.toHexString(r.value()) + " n=" + r.n()
+                        + " stderr=" + (r.stderr() == null ? "-" : Double.toHexString(r.stderr())))
+                .sorted().toList();
+    }
+
+    /**
      * A suite inside the roots whose task files, or whose tasks' data files, lie outside them: reached by
      * {@code ..}, a symbolic link, {@code /proc}, lmforge's data folder or another team's root. The worker opens
      * each one through the source roots, so every probe fails as bad input naming the suite's field, and no

@@ -5,25 +5,19 @@ import dev.lmforge.services.ledger.AuditLog;
 import dev.lmforge.services.ledger.Ledger;
 import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.StageRecord;
-import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.outbox.OutboxEvents;
-import dev.lmforge.workflows.LifecycleWorkflow;
 import dev.lmforge.workflows.ledger.LedgerActivities;
 import dev.lmforge.workflows.ledger.StageStart;
 import dev.lmforge.workflows.stage.ArtifactRef;
 import dev.lmforge.workflows.stage.CacheKey;
 import dev.lmforge.workflows.stage.Stage;
 import dev.lmforge.workflows.stage.StageOutput;
-import io.grpc.StatusRuntimeException;
 import io.temporal.activity.Activity;
-import io.temporal.client.WorkflowException;
-import java.util.Arrays;
+import io.temporal.client.WorkflowClient;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.jboss.logging.Logger;
 
 /**
  * The ledger activities on the control plane's queue; see {@link LedgerActivities}. Every change of a run's or a
@@ -35,10 +29,9 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
 
     /** The actor of state changes that no user made directly: the workflows moving runs along. */
     static final String ACTOR = "system";
-    private static final Logger LOG = Logger.getLogger(LedgerActivitiesImpl.class);
     private final Ledger ledger;
     private final AuditLog audit;
-    private final int teamStagesPerQueue;
+    private final TeamSlots slots;
     private final OutboxEvents outbox;
 
     /**
@@ -47,65 +40,30 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
     public LedgerActivitiesImpl(Ledger ledger, AuditLog audit, int teamStagesPerQueue, OutboxEvents outbox) {
         this.ledger = ledger;
         this.audit = audit;
-        this.teamStagesPerQueue = teamStagesPerQueue;
+        this.slots = new TeamSlots(ledger.runs(), teamStagesPerQueue);
         this.outbox = outbox;
     }
 
     @Override
     public boolean claimSlot(long stageRowId, String queue) {
-        boolean claimed = ledger.runs().claimSlot(stageRowId, queue, slotLimit(), stagesSharingQueue(stageRowId));
+        boolean claimed = slots.claim(stageRowId, queue);
         if (claimed) {
             // The stage is about to run on a worker: OpenLineage's RUNNING (queued once per row).
             outbox.stageRunning(stageRowId);
             // It may have been the one that held the next in line back while slots were free.
-            wakeSlotWaiters(stageRowId, queue);
+            slots.wakeWaiters(LedgerActivitiesImpl::client, stageRowId, queue);
         }
         return claimed;
     }
 
-    private int slotLimit() {
-        return teamStagesPerQueue > 0 ? teamStagesPerQueue : Integer.MAX_VALUE;
-    }
-
-    /** The names of the stages that run on the same kind of queue as stage row {@code stageRowId}. */
-    private List<String> stagesSharingQueue(long stageRowId) {
-        Stage stage = Stage.byId(stageOf(stageRowId).stage()).orElseThrow(() ->
-                new IllegalStateException("stage row " + stageRowId + " names no known stage"));
-        return Arrays.stream(Stage.values()).filter(s -> s.queue() == stage.queue()).map(Stage::id).toList();
+    /** The client of the activity running now, which signals the workflows waiting for a slot. */
+    private static WorkflowClient client() {
+        return Activity.getExecutionContext().getWorkflowClient();
     }
 
     private StageRecord stageOf(long stageRowId) {
         return ledger.runs().stage(stageRowId).orElseThrow(() ->
                 new IllegalStateException("stage row " + stageRowId + " is not in the ledger"));
-    }
-
-    /**
-     * Signals the workflows of the team's stages that may now take a slot on {@code queue} (see
-     * {@link RunStore#slotWaitersToWake}), so that they try at once instead of at their next timed try. A signal
-     * that fails (its workflow just ended) is only logged: the stage's timed tries still find the slot.
-     */
-    private void wakeSlotWaiters(long stageRowId, String queue) {
-        if (teamStagesPerQueue <= 0) {
-            return; // no limit: no stage ever waits
-        }
-        for (String workflowId : ledger.runs().slotWaitersToWake(stageRowId, queue, slotLimit(),
-                stagesSharingQueue(stageRowId))) {
-            try {
-                Activity.getExecutionContext().getWorkflowClient()
-                        .newWorkflowStub(LifecycleWorkflow.class, workflowId).slotFreed();
-            } catch (WorkflowException | StatusRuntimeException e) {
-                LOG.warnf("could not wake workflow %s for a freed slot (it tries again on its timer): %s",
-                        workflowId, e.getMessage());
-            }
-        }
-    }
-
-    /** Wakes the next in line for the slot that stage row {@code stageRowId} held, now that its row has ended. */
-    private void releaseSlot(long stageRowId) {
-        String queue = stageOf(stageRowId).slotQueue();
-        if (queue != null) {
-            wakeSlotWaiters(stageRowId, queue);
-        }
     }
 
     @Override
@@ -158,7 +116,7 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
         ledger.runs().stageSucceeded(stageRowId, digests, LedgerJson.toJson(output.summary()));
         auditEnd(stageRowId, "SUCCEEDED", Map.of("outputs", digests));
         outbox.stageEnded(stageRowId);
-        releaseSlot(stageRowId);
+        slots.released(LedgerActivitiesImpl::client, stageRowId);
     }
 
     @Override
@@ -166,7 +124,7 @@ public final class LedgerActivitiesImpl implements LedgerActivities {
         if (ledger.runs().stageEnded(stageRowId, status, error)) {
             auditEnd(stageRowId, status, error == null ? Map.of() : Map.of("error", firstLine(error)));
             outbox.stageEnded(stageRowId);
-            releaseSlot(stageRowId);
+            slots.released(LedgerActivitiesImpl::client, stageRowId);
         }
     }
 

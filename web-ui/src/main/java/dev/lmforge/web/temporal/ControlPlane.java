@@ -9,6 +9,7 @@ import dev.lmforge.services.outbox.OutboxEvents;
 import dev.lmforge.web.ControlPlaneServices;
 import dev.lmforge.web.ledger.AuditClock;
 import dev.lmforge.web.ledger.LedgerActivitiesImpl;
+import dev.lmforge.web.ledger.TeamSlots;
 import dev.lmforge.workflows.ComputeWorkerLauncher;
 import dev.lmforge.workflows.LifecycleWorkflowImpl;
 import dev.lmforge.workflows.data.DataWorkflowImpl;
@@ -98,7 +99,7 @@ public class ControlPlane {
             computeWorker = launcher.start(computeClient, ControlPlaneServices::lookup,
                     List.of(settings.cpuQueue(), settings.gpuQueue()));
         }
-        reconciler.reconcile(service, settings.temporalNamespace());
+        reconciler.reconcile(client, new TeamSlots(ledger.runs(), teamStagesPerQueue()));
         // The one line that says which Temporal this is; the fallback's is a warning, since it loses workflows.
         LOG.logf(mode.durable() ? Logger.Level.INFO : Logger.Level.WARN, "control plane up: %s; queues %s/%s/%s",
                 mode.description(), settings.controlQueue(), settings.cpuQueue(), settings.gpuQueue());
@@ -114,9 +115,14 @@ public class ControlPlane {
     public static void registerControlWork(Worker worker, Ledger ledger, AuditLog audit, OutboxEvents outboxEvents) {
         worker.registerWorkflowImplementationTypes(LifecycleWorkflowImpl.class, DataWorkflowImpl.class,
                 ScalingSweepWorkflowImpl.class, PlanPreviewWorkflowImpl.class);
+        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger, audit, teamStagesPerQueue(),
+                outboxEvents));
+    }
+
+    /** The configured {@link #TEAM_STAGES_KEY}; 0 (no limit) where it is not set. */
+    private static int teamStagesPerQueue() {
         String limit = ControlPlaneServices.lookup(TEAM_STAGES_KEY);
-        worker.registerActivitiesImplementations(new LedgerActivitiesImpl(ledger, audit,
-                limit == null || limit.isBlank() ? 0 : Integer.parseInt(limit.strip()), outboxEvents));
+        return limit == null || limit.isBlank() ? 0 : Integer.parseInt(limit.strip());
     }
 
     /** Waits until Temporal answers, saying every 10 s that it does not (and why). */

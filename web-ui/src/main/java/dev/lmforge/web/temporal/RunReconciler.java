@@ -5,11 +5,13 @@ import dev.lmforge.services.ledger.LedgerJson;
 import dev.lmforge.services.ledger.Records.RunRecord;
 import dev.lmforge.services.ledger.RunStore;
 import dev.lmforge.services.outbox.OutboxEvents;
+import dev.lmforge.web.ledger.TeamSlots;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -37,14 +39,20 @@ public class RunReconciler {
     @Inject
     OutboxEvents outbox;
 
-    public void reconcile(WorkflowServiceStubs service, String namespace) {
+    /**
+     * Marks the runs that cannot go on {@code INTERRUPTED}, and wakes the stages waiting for the team slots that
+     * their running stages held: those stages of other runs go on in Temporal and would otherwise wait for their
+     * next timed try, up to a minute away.
+     */
+    public void reconcile(WorkflowClient client, TeamSlots slots) {
         for (RunRecord run : runStore.runsWithStatus(Set.of("QUEUED", "RUNNING", "PAUSED"))) {
-            String reason = whyInterrupted(service, namespace, run);
+            String reason = whyInterrupted(client.getWorkflowServiceStubs(), client.getOptions().getNamespace(), run);
             if (reason != null) {
                 List<Long> open = runStore.stages(run.id()).stream().filter(s -> s.status().equals("RUNNING"))
                         .map(s -> s.id()).toList();
                 runStore.interruptRun(run.id(), reason);
                 open.forEach(outbox::stageEnded);
+                open.forEach(stage -> slots.released(() -> client, stage));
                 outbox.runStatusChanged(run.id(), "INTERRUPTED");
                 audit.append("system", "run.interrupted", run.id(), LedgerJson.toJson(Map.of("reason", reason)));
                 LOG.warnf("run %s is INTERRUPTED: %s; 'lmforge resume %s' goes on from its completed stages",
