@@ -28,7 +28,8 @@ async function start() {
     el('p', {}, el('a', {href: `/api/artifacts/${artifact.digest}/content`, id: 'download', download: `${artifact.kind}-${artifact.digest.slice(0, 12)}`},
       el('button', {class: 'primary'}, 'Download')), ' ',
       el('span', {class: 'muted small'}, 'streamed; its digest is checked as it goes out'),
-      artifact.kind === 'model' ? el('span', {}, ' ', el('a', {id: 'try-playground', href: `/playground.html?model=${artifact.digest}`}, 'Try in playground')) : '')));
+      artifact.kind === 'model' ? el('span', {}, ' ',
+        el('a', {id: 'try-playground', href: `/playground.html?model=${artifact.digest}`}, 'Try in playground')) : '')));
   for (const direction of ['up', 'down']) showLineage(direction, artifact.digest);
 }
 

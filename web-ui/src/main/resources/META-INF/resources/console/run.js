@@ -80,7 +80,8 @@ function render(run) {
     ' · created ', fmtTime(run.createdAt), run.startedAt ? ` · ran ${fmtDuration(run.startedAt, run.endedAt)}` : '',
     run.resumedFrom ? el('span', {}, ' · resumes ', runLink(run.resumedFrom)) : '',
     ' · workflow ', el('span', {id: 'workflow', class: 'mono'}, run.workflowId || '—'),
-    run.stages.some(s => s.status === 'SUCCEEDED' && s.outputs && s.outputs.model) ? el('span', {}, ' · ', el('a', {id: 'try-playground', href: `/playground.html?run=${encodeURIComponent(run.id)}`}, 'Try in playground')) : '');
+    run.stages.some(s => s.status === 'SUCCEEDED' && s.outputs && s.outputs.model) ? el('span', {}, ' · ',
+      el('a', {id: 'try-playground', href: `/playground.html?run=${encodeURIComponent(run.id)}`}, 'Try in playground')) : '');
   temporal().then(info => {
     const url = workflowUrl(info, run.workflowId);
     if (url) document.getElementById('workflow').replaceChildren(
