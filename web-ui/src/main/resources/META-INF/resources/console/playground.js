@@ -34,7 +34,7 @@ async function loadModels() {
   }
   // A run id is a model too: the API resolves it to the run's final model, as the run page's link means.
   const options = [];
-  if (run) options.push(el('option', {value: run}, `run ${run} (its final model)`));
+  if (run) options.push(el('option', {value: run}, `${run} · final model`));
   if (digest && !models.some(m => m.id === digest)) options.push(el('option', {value: digest}, shortDigest(digest)));
   options.push(...models.map(m => el('option', {value: m.id, title: `sha256:${m.id}`},
     `${shortDigest(m.id)} · ${m.stage} of ${m.run}`)));
@@ -66,6 +66,10 @@ function request(messages) {
     if (value !== undefined) body[field] = value;
   }
   return body;
+}
+
+function emptyNote() {
+  return el('p', {class: 'muted empty'}, 'No messages yet: write one below.');
 }
 
 /** One turn of the transcript; {@code text} is where a streamed reply's text goes. */
@@ -116,6 +120,7 @@ async function sendMessage(event) {
   reply.node.dataset.state = 'streaming';
   message.value = '';
   streaming = new AbortController();
+  const {signal} = streaming;
   setStreaming(true);
   const started = performance.now();
   let text = '';
@@ -125,7 +130,7 @@ async function sendMessage(event) {
   let finish = null;
   let ended = false;
   try {
-    const response = await fetch('/v1/chat/completions', {method: 'POST', signal: streaming.signal,
+    const response = await fetch('/v1/chat/completions', {method: 'POST', signal,
       headers: {'Content-Type': 'application/json', 'Accept': 'text/event-stream', 'X-CSRF-Token': me.csrfToken},
       body: JSON.stringify(body)});
     if (response.status === 401) return toLogin();
@@ -133,11 +138,13 @@ async function sendMessage(event) {
       // Refused before any text: the message goes back to the composer, to be sent again once the field is fixed.
       asked.node.remove();
       reply.node.remove();
+      if (!transcript.querySelector('.turn')) transcript.replaceChildren(emptyNote());
       message.value = content;
       showError(await problemError(response));
       return;
     }
     for await (const data of serverSentEvents(response.body)) {
+      signal.throwIfAborted();   // events already read when Stop was pressed add nothing either
       if (data === '[DONE]') {
         ended = true;
         break;
@@ -220,7 +227,7 @@ document.getElementById('clear').addEventListener('click', () => {
   if (streaming) streaming.abort();
   history.length = 0;
   clearError();
-  transcript.replaceChildren(el('p', {class: 'muted empty'}, 'No messages yet: write one below.'));
+  transcript.replaceChildren(emptyNote());
 });
 document.getElementById('settings').addEventListener('submit', e => e.preventDefault());
 

@@ -65,7 +65,7 @@ class PlaygroundBrowserTest {
      * Opened from the run page's link, the playground streams the greedy reply into the transcript piece by piece,
      * and it is the text that the same request answers whole; the token counts are the API's, with a rate. A
      * temperature out of range is refused by the server and the page names the field and marks its input; the
-     * artifact page of the model links to the playground too.
+     * artifact page of the model links to the playground too. Stop ends a reply where it is.
      */
     @Test
     void aChatOpenedFromTheRunPageStreamsTheGreedyReplyWithItsTokenCounts() {
@@ -131,6 +131,25 @@ class PlaygroundBrowserTest {
                 page.setViewportSize(width, 900);
                 ConsoleBrowser.screenshot(page, "playground-" + width);
             }
+            page.setViewportSize(1360, 900);
+
+            // Stop, pressed as the first text shows: the reply keeps what came, a beginning of the greedy one.
+            page.locator("#clear").click();
+            assertThat(page.locator(".turn")).hasCount(0);
+            page.locator("#message").fill(QUESTION);
+            page.evaluate("() => new MutationObserver((changes, observer) => {"
+                    + " const text = document.querySelector('.turn[data-role=assistant] .text');"
+                    + " if (text && text.textContent) { observer.disconnect(); document.getElementById('stop').click(); } })"
+                    + ".observe(document.getElementById('transcript'), {subtree: true, childList: true, characterData: true})");
+            page.locator("#send").click();
+            assertThat(reply).hasAttribute("data-state", "stopped",
+                    new LocatorAssertions.HasAttributeOptions().setTimeout(Duration.ofSeconds(90).toMillis()));
+            assertThat(reply.locator("[data-stat=stopped]")).containsText("stopped after");
+            assertThat(page.locator("#send")).isEnabled();
+            assertThat(page.locator("#stop")).isDisabled();
+            String stopped = (String) reply.locator(".text").evaluate("text => text.textContent");
+            assertTrue(!stopped.isEmpty() && expected.startsWith(stopped) && stopped.length() < expected.length(),
+                    "stopped at '" + stopped + "' of '" + expected + "'");
         } finally {
             page.context().close();
         }
