@@ -27,7 +27,9 @@ async function start() {
       el('tr', {}, el('th', {}, 'metadata'), el('td', {}, jsonView(JSON.parse(artifact.metadata || '{}')))))),
     el('p', {}, el('a', {href: `/api/artifacts/${artifact.digest}/content`, id: 'download', download: `${artifact.kind}-${artifact.digest.slice(0, 12)}`},
       el('button', {class: 'primary'}, 'Download')), ' ',
-      el('span', {class: 'muted small'}, 'streamed; its digest is checked as it goes out'))));
+      el('span', {class: 'muted small'}, 'streamed; its digest is checked as it goes out'),
+      artifact.kind === 'model' ? el('span', {}, ' ',
+        el('a', {id: 'try-playground', href: `/playground.html?model=${artifact.digest}`}, 'Try in playground')) : '')));
   for (const direction of ['up', 'down']) showLineage(direction, artifact.digest);
 }
 

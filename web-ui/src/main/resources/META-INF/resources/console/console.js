@@ -17,7 +17,8 @@ export function session() {
   return sessionRequest;
 }
 
-function toLogin() {
+/** Goes to the log-in page, which comes back to this page after. */
+export function toLogin() {
   location.href = '/login.html?next=' + encodeURIComponent(location.pathname + location.search);
   return new Promise(() => {});  // the page is going away: nothing waiting on it should go on
 }
@@ -41,14 +42,23 @@ export async function api(path, options = {}) {
   }
   const response = await fetch(path, options);
   if (response.status === 401) return toLogin();
+  if (!response.ok) throw await problemError(response);
   const text = await response.text();
-  const body = text ? JSON.parse(text) : null;
-  if (!response.ok) {
-    const error = new Error(body && body.detail ? body.detail : `${response.status} ${response.statusText}`);
-    error.problem = body;
-    throw error;
+  return text ? JSON.parse(text) : null;
+}
+
+/** The Error of a non-2xx answer: the problem body's detail, and the body itself as {@code error.problem}. */
+export async function problemError(response) {
+  const text = await response.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch (e) {
+    // not a problem body (a proxy's page): the status says what happened
   }
-  return body;
+  const error = new Error(body && body.detail ? body.detail : `${response.status} ${response.statusText}`);
+  error.problem = body;
+  return error;
 }
 
 /** el('a', {href: '/x', class: 'y'}, 'text', child...): attributes starting with "on" become listeners. */
@@ -90,7 +100,7 @@ export function nav(active) {
   document.body.prepend(el('header', {class: 'nav'},
     el('a', {href: '/', class: 'brand'}, 'lmforge'),
     link('/', 'Runs', 'runs'), link('/launch.html', 'Launch', 'launch'), link('/audit.html', 'Audit', 'audit'),
-    link('/workers.html', 'Workers', 'workers'), admin, account,
+    link('/workers.html', 'Workers', 'workers'), link('/playground.html', 'Playground', 'playground'), admin, account,
     el('span', {class: 'spacer'}),
     el('a', {href: '/q/openapi'}, 'API'), el('a', {href: '/q/health'}, 'health'), temporalLink, who));
   // The Temporal Web UI where there is one; the fallback test server is said plainly, since it keeps nothing.

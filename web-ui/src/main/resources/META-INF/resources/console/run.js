@@ -79,7 +79,9 @@ function render(run) {
     el('span', {class: 'mono'}, run.id), ' · owner ', run.owner, run.team ? ` · team ${run.team}` : '',
     ' · created ', fmtTime(run.createdAt), run.startedAt ? ` · ran ${fmtDuration(run.startedAt, run.endedAt)}` : '',
     run.resumedFrom ? el('span', {}, ' · resumes ', runLink(run.resumedFrom)) : '',
-    ' · workflow ', el('span', {id: 'workflow', class: 'mono'}, run.workflowId || '—'));
+    ' · workflow ', el('span', {id: 'workflow', class: 'mono'}, run.workflowId || '—'),
+    run.stages.some(s => s.status === 'SUCCEEDED' && s.outputs && s.outputs.model) ? el('span', {}, ' · ',
+      el('a', {id: 'try-playground', href: `/playground.html?run=${encodeURIComponent(run.id)}`}, 'Try in playground')) : '');
   temporal().then(info => {
     const url = workflowUrl(info, run.workflowId);
     if (url) document.getElementById('workflow').replaceChildren(

@@ -64,7 +64,7 @@ class OpenAiApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger FAKE_WORKERS = new AtomicInteger();
     /** The context of the model the test trains. */
-    static final int CONTEXT = 32;
+    static final int CONTEXT = ServingModel.CONTEXT;
 
     @Inject
     UserStore users;
@@ -85,28 +85,16 @@ class OpenAiApiTest {
         if (runId != null) {
             return;
         }
-        AccessControlTest.yamlIsText();
         users.createTeam("green");
         users.createTeam("orange");
         users.createUser("gina", AccessControlTest.PASSWORD, UserStore.Role.OPERATOR, List.of("green"));
         users.createUser("otto", AccessControlTest.PASSWORD, UserStore.Role.OPERATOR, List.of("orange"));
         gina = users.createToken("gina", "OpenAiApiTest").secret();
         otto = users.createToken("otto", "OpenAiApiTest").secret();
-        String spec = "name: serving\nstages: [data, tokenizer, plan, pretrain]\ncorpus:\n  sources:\n    - path: "
-                + LifecycleApiTest.CORPUS + "\ntokenizer:\n  vocabSize: 512\ncompute:\n  budget: 3.0e10\n"
-                + "plan:\n  seqLen: " + CONTEXT + "\n";
-        String id = AccessControlTest.submit(gina, spec);
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        JsonPath run = as(gina).get("/api/runs/" + id).then().statusCode(200).extract().jsonPath();
-        while (!List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(run.getString("status"))) {
-            assertTrue(System.nanoTime() < deadline, "the run did not end: " + run.prettify());
-            LifecycleApiTest.sleep(500);
-            run = as(gina).get("/api/runs/" + id).then().statusCode(200).extract().jsonPath();
-        }
-        assertEquals("SUCCEEDED", run.getString("status"), run.prettify());
+        JsonPath run = ServingModel.train(gina);
         digest = run.getString("stages.find { it.stage == 'pretrain' }.outputs.model");
         corpus = run.getString("stages.find { it.stage == 'data' }.outputs.corpus");
-        runId = id;
+        runId = run.getString("id");
     }
 
     static RequestSpecification as(String token) {
