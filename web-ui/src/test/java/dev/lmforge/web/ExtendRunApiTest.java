@@ -63,7 +63,7 @@ public class ExtendRunApiTest {
         String old = LifecycleApiTest.submit(PRETRAIN);
         JsonPath done = LifecycleApiTest.awaitStatus(old, "SUCCEEDED");
         String checkpoint = done.getString("stages.find { it.stage == 'pretrain' }.outputs.'boundary-checkpoint'");
-        long oldSteps = done.getLong("stages.find { it.stage == 'pretrain' }.summary.steps");
+        long oldSteps = Math.round(done.getDouble("stages.find { it.stage == 'pretrain' }.summary.steps"));
 
         // Refused: a budget not above the current one, none at all, and a run without a pretraining.
         extend(old, 3.0e10, true).then().statusCode(400).contentType(containsString("application/problem+json"))
@@ -96,8 +96,9 @@ public class ExtendRunApiTest {
         JsonPath run = LifecycleApiTest.awaitStatus(extended, "SUCCEEDED");
         assertEquals(checkpoint, run.getString("spec.training.extendFrom"));
         assertEquals(6.0e10, run.getDouble("spec.compute.budget"));
-        assertEquals(reused, run.getLong("stages.find { it.stage == 'pretrain' }.summary.resumedFromStep"), run.prettify());
-        assertEquals(steps, run.getLong("stages.find { it.stage == 'pretrain' }.summary.steps"), run.prettify());
+        assertEquals(reused, Math.round(run.getDouble("stages.find { it.stage == 'pretrain' }.summary.resumedFromStep")),
+                run.prettify());
+        assertEquals(steps, Math.round(run.getDouble("stages.find { it.stage == 'pretrain' }.summary.steps")), run.prettify());
         assertEquals("REUSED", run.getString("stages.find { it.stage == 'data' }.status"));
         given().queryParam("target", extended).get("/api/audit").then().statusCode(200)
                 .body("items.find { it.action == 'run.extend' }.details", containsString(old));
