@@ -106,6 +106,7 @@ function render(run) {
   showTraining(run);
   showEvaluations(run);
   showScalingFit(run);
+  document.dispatchEvent(new CustomEvent('run-view', {detail: run}));   // for run-extend.js
 }
 
 /**

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
 
 /**
  * The commands that talk to a running lmforge through its REST API ({@code LMFORGE_URL}, default
- * {@code http://127.0.0.1:8080}): {@code run}, {@code runs}, {@code status}, {@code resume}, {@code pause},
+ * {@code http://127.0.0.1:8080}): {@code run}, {@code runs}, {@code status}, {@code resume}, {@code extend}, {@code pause},
  * {@code cancel}, {@code compare}, {@code audit}, {@code artifacts}, {@code lineage}, {@code logs}. Each call sends {@code Authorization: Bearer} with the API token in {@code LMFORGE_TOKEN} or,
  * failing that, the one the local stack keeps in {@code DATA_DIR/cli-token}. Errors come back as problem
  * details, which are printed as they are.
@@ -127,6 +127,36 @@ final class RunCommands {
                     }
                     String newRun = plan.path("runId").asText();
                     out.println(newRun.equals(id) ? "run " + id + " goes on" : "resumed as run " + newRun);
+                    return a.has("wait") ? follow(newRun, out) : 0;
+                }),
+                command("extend", "continue a finished pretraining to a larger budget from its multi-step "
+                        + "boundary checkpoint: RUN --budget FLOPS [--dry-run] [--wait]", Help.of(
+                        "Continual training (the paper's Figure 1b): starts a new run with RUN's spec, compute.budget "
+                        + "raised and training.extendFrom set to RUN's checkpoint at the multi-step schedule's first "
+                        + "drop, so the same model goes on from there. Prints the plan: steps reused and new, tokens, compute.")
+                        .usage("extend RUN --budget FLOPS [--dry-run] [--wait]")
+                        .option("--budget FLOPS", "the new compute budget, above RUN's compute.budget")
+                        .option("--dry-run", "only print the plan; start nothing")
+                        .option("--wait", "follow the new run until it ends")
+                        .example("lmforge extend run-20261207-0001 --budget 6e10 --dry-run"), (a, out, err) -> {
+                    a.allowOnly("budget", "dry-run", "wait");
+                    String id = a.positional(0, "RUN id");
+                    boolean dry = a.has("dry-run");
+                    a.require("budget");
+                    String body = JSON.writeValueAsString(Map.of("budget", a.getDouble("budget", 0)));
+                    JsonNode plan = call("POST", "/api/runs/" + encode(id) + "/extend?dryRun=" + dry,
+                            HttpRequest.BodyPublishers.ofString(body), "application/json");
+                    out.printf("  budget   %s -> %s FLOPs%n  steps    %d -> %d: %d reused from checkpoint %s, %d new%n"
+                                    + "  tokens   %d%n  compute  %s FLOPs%n", plan.path("currentBudget").asText(),
+                            plan.path("budget").asText(), plan.path("previousSteps").asLong(), plan.path("steps").asLong(),
+                            plan.path("reusedSteps").asLong(), plan.path("checkpoint").asText(),
+                            plan.path("newSteps").asLong(), plan.path("tokens").asLong(), plan.path("compute").asText());
+                    if (dry) {
+                        out.println("dry run: nothing was started");
+                        return 0;
+                    }
+                    String newRun = plan.path("runId").asText();
+                    out.println("extended as run " + newRun);
                     return a.has("wait") ? follow(newRun, out) : 0;
                 }),
                 command("audit", "check the audit log's chain and anchors (admins): verify [--json]; exit 1 when broken", Help.of(

@@ -10,6 +10,7 @@ import dev.lmforge.services.ledger.Records.RunSummary;
 import dev.lmforge.web.auth.Caller;
 import dev.lmforge.web.console.RunEventStream;
 import dev.lmforge.web.problem.ProblemException;
+import dev.lmforge.web.runs.ExtendPlan;
 import dev.lmforge.web.runs.ResumePlan;
 import dev.lmforge.web.runs.RunService;
 import dev.lmforge.web.runs.RunView;
@@ -42,7 +43,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 /** Runs: submit a spec, list and read runs, resume, pause and cancel them. */
 @Path("/api/runs")
 @Produces(MediaType.APPLICATION_JSON)
-@Tag(name = "runs", description = "Lifecycle runs: submit, list, watch, resume, pause, cancel, metrics")
+@Tag(name = "runs", description = "Lifecycle runs: submit, list, watch, resume, extend, pause, cancel, metrics")
 public class RunResource {
 
     static final String RUN_ID = "The run's id, as POST /api/runs answered it (e.g. run-20261207-...).";
@@ -157,6 +158,39 @@ public class RunResource {
                              @Parameter(description = "true: only show the plan, start nothing.")
                              @QueryParam("dryRun") @DefaultValue("false") boolean dryRun) {
         return runs.resume(id, dryRun, caller.user());
+    }
+
+    /** The body of an extension: the new compute budget. */
+    @Schema(description = "The new compute budget of an extended run.")
+    public record ExtendRequest(@Schema(description = "Total training FLOPs C; above the run's compute.budget.")
+                                Double budget) {
+    }
+
+    /**
+     * Extends a finished pretraining to a larger budget; {@code dryRun=true} only shows the plan: the model, the
+     * steps reused from the boundary checkpoint and those trained anew, tokens and compute.
+     */
+    @POST
+    @Path("{id}/extend")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Extend a run's pretraining", description = "Continual training (the paper's Figure 1b): "
+            + "a new run with this run's spec, compute.budget raised to `budget` and training.extendFrom set to its "
+            + "pretraining's checkpoint at the multi-step schedule's first drop, so the same model and batch go on "
+            + "from there instead of starting over. Answers the plan (model shape, steps reused and new, tokens, "
+            + "compute) and, unless a dry run, the new run's id. Operators and admins only; a dry run is open to viewers.")
+    @RequestBody(description = "{budget}: the new compute budget in FLOPs.", required = true,
+            content = @Content(schema = @Schema(implementation = ExtendRequest.class)))
+    @APIResponse(responseCode = "200", description = "The extension plan, with the new run's id unless a dry run.")
+    @APIResponse(responseCode = "400", description = "budget is missing, not above the run's budget, or buys no "
+            + "steps past the checkpoint (the field is named).")
+    @APIResponse(responseCode = "403", description = "The caller is a viewer (a dry run is open to them).")
+    @APIResponse(responseCode = "404", description = "No such run, or not one of the caller's teams.")
+    @APIResponse(responseCode = "409", description = "The run has no succeeded pretrain stage, or its pretraining "
+            + "kept no checkpoint at the multi-step boundary.")
+    public ExtendPlan extend(@Parameter(description = RUN_ID) @PathParam("id") String id,
+                             @Parameter(description = "true: only show the plan, start nothing.")
+                             @QueryParam("dryRun") @DefaultValue("false") boolean dryRun, ExtendRequest request) {
+        return runs.extend(id, request == null ? null : request.budget(), dryRun, caller.user());
     }
 
     @POST

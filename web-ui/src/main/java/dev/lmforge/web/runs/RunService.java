@@ -14,6 +14,9 @@ import dev.lmforge.services.ledger.Records.StageRecord;
 import dev.lmforge.services.ledger.UserStore;
 import dev.lmforge.services.ledger.UserStore.Role;
 import dev.lmforge.services.ledger.UserStore.User;
+import dev.lmforge.services.artifacts.ArtifactStore;
+import dev.lmforge.services.ledger.Records.CheckpointRecord;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.lmforge.services.sources.SourceRefusedException;
 import dev.lmforge.services.sources.SourceRoots;
 import dev.lmforge.web.auth.Permissions;
@@ -22,12 +25,14 @@ import dev.lmforge.web.temporal.ControlPlane;
 import dev.lmforge.workflows.LifecycleInput;
 import dev.lmforge.workflows.LifecycleWorkflow;
 import dev.lmforge.workflows.spec.LifecycleSpec;
+import dev.lmforge.workflows.stage.Outputs;
 import dev.lmforge.workflows.stage.Stage;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -37,6 +42,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -63,6 +69,8 @@ public class RunService {
     UserStore users;
     @Inject
     SourceRoots sources;
+    @Inject
+    ArtifactStore store;
 
     /**
      * Validates and starts a spec as {@code user} (an operator or admin), in the spec's team or else the user's
@@ -113,13 +121,19 @@ public class RunService {
     }
 
     private RunRecord start(LifecycleSpec spec, String specText, String resumedFrom, String actor) {
+        String name = spec.name() != null ? spec.name() : "lifecycle";
+        return start(spec, specText, resumedFrom, actor, resumedFrom == null ? "run.submit" : "run.resume",
+                resumedFrom == null ? Map.of("name", name) : Map.of("name", name, "resumedFrom", resumedFrom));
+    }
+
+    private RunRecord start(LifecycleSpec spec, String specText, String resumedFrom, String actor, String action,
+                            Map<String, String> audited) {
         String id = "run-" + ZonedDateTime.now(ZoneOffset.UTC).format(ID_TIME) + "-" + HexFormat.of().formatHex(randomBytes());
         String name = spec.name() != null ? spec.name() : "lifecycle";
         ledger.runs().createRun(new NewRun(id, name, spec.team(), actor, SpecParser.toJson(spec), specText,
                 spec.stageList().stream().map(Stage::id).toList(), resumedFrom));
         // Audited before the workflow starts, so the request always precedes the run.running its workflow audits.
-        audit.append(actor, resumedFrom == null ? "run.submit" : "run.resume", id,
-                LedgerJson.toJson(resumedFrom == null ? Map.of("name", name) : Map.of("name", name, "resumedFrom", resumedFrom)));
+        audit.append(actor, action, id, LedgerJson.toJson(audited));
         WorkflowClient client = controlPlane.client();
         String workflowId = "lifecycle-" + id;
         try {
@@ -202,6 +216,75 @@ public class RunService {
         return plan;
     }
 
+    /**
+     * Extends a finished pretraining to {@code budget} FLOPs (the paper's continual training): a new run with the
+     * old spec, the budget raised and {@code training.extendFrom} set to the old pretraining's boundary checkpoint,
+     * so that it resumes at the multi-step schedule's first drop with the same model and batch. With
+     * {@code dryRun}, only says what it would train. 409 for a run without a succeeded pretrain stage (or without
+     * a boundary checkpoint); 400 naming {@code budget} for one not above the current budget, or too small to
+     * train past the checkpoint.
+     */
+    public ExtendPlan extend(String runId, Double budget, boolean dryRun, User user) {
+        RunRecord run = require(runId, user);
+        if (!dryRun) {
+            Permissions.requireRole(user, Role.OPERATOR, "extend runs");
+        }
+        LifecycleSpec spec = specOf(run);
+        Map<String, StageRecord> newest = new LinkedHashMap<>();
+        ledger.runs().stages(runId).forEach(s -> newest.put(s.stage(), s));
+        StageRecord pretrain = newest.get("pretrain");
+        StageRecord plan = newest.get("plan");
+        if (pretrain == null || plan == null || !Set.of("SUCCEEDED", "REUSED").contains(pretrain.status())) {
+            throw ProblemException.conflict("run " + runId + " has no finished pretrain stage to extend");
+        }
+        String checkpoint = pretrain.outputs().get(Outputs.BOUNDARY_CHECKPOINT);
+        Optional<CheckpointRecord> boundary = ledger.artifacts().checkpoints(pretrain.cacheKey()).stream()
+                .filter(c -> c.digest().equals(checkpoint)).findFirst();
+        if (checkpoint == null || boundary.isEmpty()) {
+            throw ProblemException.conflict("run " + runId + "'s pretraining kept no checkpoint at the multi-step "
+                    + "boundary (a cosine schedule has none), so there is nothing to continue from");
+        }
+        double current = spec.compute().budget();
+        if (budget == null || !Double.isFinite(budget) || budget <= current) {
+            throw budgetRefused("must be a number of FLOPs above the run's compute.budget of " + current);
+        }
+        JsonNode planned = readJson(new String(store.readAllBytes(plan.outputs().get(Outputs.PLAN)), StandardCharsets.UTF_8));
+        JsonNode shape = planned.path("model").path("shape");
+        double modelScale = planned.path("model").path("modelScale").asDouble();
+        int batchSequences = planned.path("batchSequences").asInt();
+        long batchTokens = (long) batchSequences * shape.path("seqLen").asInt();
+        // As the pretrain stage's TrainingJob.extended counts them (the console does not carry the planner).
+        long steps = (long) Math.ceil(budget / modelScale / batchTokens);
+        long reused = boundary.get().step();
+        if (steps <= reused) {
+            throw budgetRefused("buys " + steps + " steps of this model, not more than the " + reused
+                    + " the boundary checkpoint holds");
+        }
+        long previousSteps = Math.round(LedgerJson.summaryOf(pretrain.summary()).getOrDefault("steps", 0.0));
+        LifecycleSpec.TrainingOptions t = spec.training() != null ? spec.training()
+                : new LifecycleSpec.TrainingOptions(null, null, null, null, null, null, null, null, null);
+        LifecycleSpec extended = new LifecycleSpec(spec.name(), spec.team(), spec.stages(), spec.corpus(),
+                spec.data(), new LifecycleSpec.Compute(budget, spec.compute().tokens()), spec.tokenizer(),
+                spec.plan(), spec.model(), new LifecycleSpec.TrainingOptions(t.seed(), t.schedule(), t.precision(),
+                t.microBatchSequences(), t.threads(), t.checkpointMinutes(), t.checkpointSteps(),
+                t.keepCheckpoints(), checkpoint), spec.evaluation(), spec.sft(), spec.dpo());
+        // The same checks as a submitted spec, dry run or not: fields, team, source roots, the checkpoint's reach.
+        String text = SpecParser.toJson(extended);
+        LifecycleSpec checked = checkedSpec(text, user);
+        String newRunId = dryRun ? null : start(checked, text, null, user.name(), "run.extend", Map.of("name",
+                checked.name() != null ? checked.name() : "lifecycle", "extends", runId, "checkpoint", checkpoint,
+                "budget", String.valueOf(budget))).id();
+        long tokens = steps * batchTokens;
+        return new ExtendPlan(newRunId, runId, dryRun, current, budget, shape, modelScale, batchSequences, batchTokens,
+                checkpoint, reused, previousSteps, steps, steps - reused, tokens, modelScale * tokens,
+                modelScale * (steps - reused) * batchTokens);
+    }
+
+    private static ProblemException budgetRefused(String rule) {
+        return new ProblemException(400, "Bad Request", "budget " + rule,
+                List.of(new ProblemException.FieldError("budget", rule)));
+    }
+
     /** Asks the run to pause before its next stage. */
     public void pause(String runId, User user) {
         RunRecord run = require(runId, user);
@@ -260,7 +343,7 @@ public class RunService {
         }
     }
 
-    private static Object readJson(String json) {
+    private static JsonNode readJson(String json) {
         try {
             return JSON.readTree(json);
         } catch (JsonProcessingException e) {
