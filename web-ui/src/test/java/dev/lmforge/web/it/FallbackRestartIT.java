@@ -94,7 +94,9 @@ class FallbackRestartIT {
                     "--out", saved.toString());
             assertEquals(0, download.exitCode(), download.output());
             try (var files = Files.list(saved)) {
-                Path file = files.filter(f -> f.getFileName().toString().endsWith(planDigest.substring(0, 12))).findFirst()
+                // Named KIND-DIGEST12.EXT, as the download's Content-Disposition says.
+                String prefix = planDigest.replaceFirst("^sha256:", "").substring(0, 12);
+                Path file = files.filter(f -> f.getFileName().toString().equals("plan-" + prefix + ".json")).findFirst()
                         .orElseThrow(() -> new AssertionError("no download in " + saved + ": " + download.output()));
                 assertEquals(planDigest, Digests.sha256(Files.readAllBytes(file)));
             }
