@@ -1,5 +1,6 @@
 package dev.lmforge.activities;
 
+import dev.lmforge.workflows.spec.DataSettings;
 import java.util.function.Function;
 
 /**
@@ -19,7 +20,8 @@ import java.util.function.Function;
 public record AttemptCaps(long maxExpandedBytes, long maxExpansionRatio, long maxDocuments, long maxTempBytes) {
 
     /** The default caps: far above the bundled corpus, within one worker's disk budget for a data stage. */
-    public static final AttemptCaps DEFAULT = new AttemptCaps(64L << 30, 100, 1_000_000_000L, 64L << 30);
+    public static final AttemptCaps DEFAULT = new AttemptCaps(64L << 30, 100,
+            DataSettings.MAX_DOCUMENTS_PER_STAGE, 64L << 30);
     /** A file may expand this far before its ratio is judged, so tiny, very compressible files pass. */
     public static final long RATIO_GRACE_BYTES = 16L << 20;
 

@@ -50,7 +50,7 @@ public enum AnswerParser {
     public static BigDecimal targetNumber(String target) {
         String trimmed = target.strip();
         if (!NUMBER_PATTERN.matcher(trimmed).matches()) {
-            throw new IllegalArgumentException("target '" + target + "' is not a number");
+            throw new IllegalArgumentException("the target is not a number");
         }
         return new BigDecimal(trimmed.replace(",", ""));
     }

@@ -57,7 +57,7 @@ final class LocatedObject {
                 parser.nextToken();
                 JsonNode value = parser.readValueAsTree();
                 if (fields.put(name, new Field(name, value == null ? YAML.nullNode() : value, at)) != null) {
-                    throw new TaskFileException(file, at, "field '" + name + "' appears twice");
+                    throw new TaskFileException(file, at, "a field name appears twice (its second time on this line)");
                 }
             }
             if (parser.nextToken() != null) {
@@ -97,7 +97,7 @@ final class LocatedObject {
     void allowOnly(Set<String> known, String what) {
         for (Field field : fields.values()) {
             if (!known.contains(field.name())) {
-                throw error(field.line(), "unknown field '" + field.name() + "' in " + what + "; known fields: "
+                throw error(field.line(), "unknown field name in " + what + "; known fields: "
                         + known.stream().sorted().toList());
             }
         }
@@ -149,7 +149,7 @@ final class LocatedObject {
         }
         long value = field.value().longValue();
         if (value < min) {
-            throw error(field.line(), "field '" + name + "' must be at least " + min + ", not " + value);
+            throw error(field.line(), "field '" + name + "' must be at least " + min);
         }
         return value;
     }
@@ -186,17 +186,17 @@ final class LocatedObject {
         return new TaskFileException(file, at, message);
     }
 
-    /** A short description of a JSON value's kind for error messages. */
+    /** A JSON value's kind for error messages, never the value: a task file may hold what its reader must not see. */
     static String describe(JsonNode value) {
         if (value.isNull()) {
             return "null";
         }
         if (value.isTextual()) {
-            return "the string \"" + value.textValue() + "\"";
+            return "a string";
         }
         if (value.isContainerNode()) {
             return value.isArray() ? "a list" : "an object";
         }
-        return value.getNodeType().name().toLowerCase() + " " + value;
+        return value.isNumber() ? "a number" : value.isBoolean() ? "a boolean" : "a " + value.getNodeType().name().toLowerCase();
     }
 }

@@ -36,8 +36,8 @@ public final class PromptTemplate {
             }
             String field = source.substring(open + 2, close).trim();
             if (!field.matches("[A-Za-z0-9_-]+")) {
-                throw new IllegalArgumentException("placeholder '{{" + source.substring(open + 2, close)
-                        + "}}' must name one field (letters, digits, _ and -)");
+                throw new IllegalArgumentException("the placeholder at character " + (open + 1)
+                        + " must name one field (letters, digits, _ and -)");
             }
             parts.add(source.substring(at, open));
             parts.add(field);
@@ -57,19 +57,21 @@ public final class PromptTemplate {
     /**
      * Fills the placeholders from {@code record}.
      *
-     * @throws IllegalArgumentException naming the field that is missing or is a list or object
+     * @throws IllegalArgumentException naming the placeholder (by its place, not its field's name from the task
+     *                                  file) whose field is missing or is a list or object
      */
     public String render(JsonNode record) {
         StringBuilder out = new StringBuilder(parts.get(0));
         for (int i = 1; i < parts.size(); i += 2) {
-            String field = parts.get(i);
-            JsonNode value = record.get(field);
+            JsonNode value = record.get(parts.get(i));
+            int placeholder = (i + 1) / 2;
             if (value == null || value.isNull()) {
-                throw new IllegalArgumentException("field '" + field + "' used by the template is missing");
+                throw new IllegalArgumentException("the field of the template's placeholder " + placeholder
+                        + " is missing");
             }
             if (value.isContainerNode()) {
-                throw new IllegalArgumentException("field '" + field + "' used by the template must be a string or "
-                        + "number, not " + LocatedObject.describe(value));
+                throw new IllegalArgumentException("the field of the template's placeholder " + placeholder
+                        + " must be a string or number, not " + LocatedObject.describe(value));
             }
             out.append(value.isTextual() ? value.textValue() : value.toString()).append(parts.get(i + 1));
         }

@@ -79,8 +79,8 @@ public record Suite(Path file, String name, List<Path> tasks) {
             Task task = TaskLoader.load(path, files);
             Path other = seen.putIfAbsent(task.name(), path);
             if (other != null) {
-                throw new TaskFileException(file, LocatedObject.read(file, files).lineOf("tasks"), "two tasks are named '"
-                        + task.name() + "': " + other + " and " + path);
+                throw new TaskFileException(file, LocatedObject.read(file, files).lineOf("tasks"), "two tasks have one name: "
+                        + other + " and " + path);
             }
             loaded.add(task);
         }

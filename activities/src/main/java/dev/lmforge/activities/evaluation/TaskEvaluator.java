@@ -129,7 +129,7 @@ public final class TaskEvaluator {
     private ScoredRow row(int[] context, int[] continuation, TaskSpec spec, TaskItem item) {
         int limit = model.model().contextLength() + 1;
         if (continuation.length == 0 || continuation.length >= limit) {
-            throw new TaskFileException(spec.data(), item.line(), "a choice of task " + spec.name() + " encodes to "
+            throw new TaskFileException(spec.data(), item.line(), "a choice encodes to "
                     + continuation.length + " tokens; it must have 1 to " + (limit - 2) + " to be scored");
         }
         int keep = Math.min(context.length, limit - continuation.length);

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -109,8 +110,7 @@ public final class TaskLoader {
         String parserKey = task.text("answer_parser", AnswerParser.EXACT.key());
         AnswerParser parser = AnswerParser.byKey(parserKey);
         if (parser == null) {
-            throw task.error(task.lineOf("answer_parser"), "unknown answer_parser '" + parserKey
-                    + "'; use 'exact' or 'number'");
+            throw task.error(task.lineOf("answer_parser"), "unknown answer_parser; use 'exact' or 'number'");
         }
         int maxNewTokens = (int) task.whole("max_new_tokens", 32, 1);
         return new TaskSpec(file, name, type, data, prompt, delimiter, fewShot, seed, separator, metrics,
@@ -124,7 +124,7 @@ public final class TaskLoader {
                 return type;
             }
         }
-        throw task.error(task.lineOf("type"), "unknown type '" + key + "'; use 'multiple_choice' or 'generate'");
+        throw task.error(task.lineOf("type"), "unknown type; use 'multiple_choice' or 'generate'");
     }
 
     private static PromptTemplate template(LocatedObject task, String field) {
@@ -143,8 +143,12 @@ public final class TaskLoader {
             throw task.error(line, "'metrics' must list at least one metric");
         }
         List<Metric> metrics = new ArrayList<>();
-        for (String key : keys) {
-            Metric metric = Metric.byKey(key).orElseThrow(() -> task.error(line, "unknown metric '" + key + "'"));
+        for (int i = 0; i < keys.size(); i++) {
+            String key = keys.get(i);
+            int index = i;
+            // The key is quoted below only once it is known to be one of the metrics' own names.
+            Metric metric = Metric.byKey(key).orElseThrow(() -> task.error(line, "unknown metric at 'metrics'[" + index
+                    + "]; known metrics: " + Arrays.stream(Metric.values()).map(Metric::key).toList()));
             if (metric.type() != type) {
                 throw task.error(line, "metric '" + key + "' applies to " + metric.type().key() + " tasks, not "
                         + type.key());
@@ -210,19 +214,19 @@ public final class TaskLoader {
     private static List<String> choices(JsonNode record, String field) {
         JsonNode node = record.get(field);
         if (node == null || !node.isArray()) {
-            throw new IllegalArgumentException("choices field '" + field + "' must be a list of strings, not "
+            throw new IllegalArgumentException("the field named by 'choices' must be a list of strings, not "
                     + (node == null ? "missing" : LocatedObject.describe(node)));
         }
         if (node.isEmpty()) {
-            throw new IllegalArgumentException("choices field '" + field + "' is an empty list");
+            throw new IllegalArgumentException("the field named by 'choices' is an empty list");
         }
         if (node.size() < 2) {
-            throw new IllegalArgumentException("choices field '" + field + "' holds one choice; there must be at least 2");
+            throw new IllegalArgumentException("the field named by 'choices' holds one choice; there must be at least 2");
         }
         List<String> choices = new ArrayList<>();
         for (JsonNode choice : node) {
             if (!choice.isTextual()) {
-                throw new IllegalArgumentException("choices field '" + field + "' must hold strings, not "
+                throw new IllegalArgumentException("the field named by 'choices' must hold strings, not "
                         + LocatedObject.describe(choice));
             }
             choices.add(choice.textValue());
@@ -233,11 +237,11 @@ public final class TaskLoader {
     private static int answer(JsonNode record, String field, int choices) {
         JsonNode node = record.get(field);
         if (node == null || !node.isIntegralNumber()) {
-            throw new IllegalArgumentException("answer field '" + field + "' must be a whole number, not "
+            throw new IllegalArgumentException("the field named by 'answer' must be a whole number, not "
                     + (node == null ? "missing" : LocatedObject.describe(node)));
         }
         if (!node.canConvertToInt() || node.intValue() < 0 || node.intValue() >= choices) {
-            throw new IllegalArgumentException("answer index " + node + " in field '" + field + "' is out of range: "
+            throw new IllegalArgumentException("the answer index in the field named by 'answer' is out of range: "
                     + "there are " + choices + " choices, numbered 0 to " + (choices - 1));
         }
         return node.intValue();

@@ -109,7 +109,7 @@ class TaskEvaluatorTest {
         FormulaFakeModel fake = choiceFakeModel(3);
         TaskFileException e = assertThrows(TaskFileException.class,
                 () -> new TaskEvaluator(ModelWithTokenizer.of(fake, TOKENIZER), 8).evaluate(choiceTask("[acc]", "")));
-        assertTrue(e.getMessage().contains("choice.jsonl:1: a choice of task choice encodes to 4 tokens"), e.getMessage());
+        assertTrue(e.getMessage().contains("choice.jsonl:1: a choice encodes to 4 tokens"), e.getMessage());
     }
 
     @Test

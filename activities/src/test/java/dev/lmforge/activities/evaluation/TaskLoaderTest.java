@@ -1,6 +1,7 @@
 package dev.lmforge.activities.evaluation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -120,7 +121,7 @@ class TaskLoaderTest {
 
     @Test
     void unknownFieldsAndFieldsOfTheOtherTypeAreNamedByLine() throws IOException {
-        assertAt(failure(CHOICE_TASK + "temperature: 0.7\n", CHOICE_DATA), "task.yaml", 9, "unknown field 'temperature'");
+        assertAt(failure(CHOICE_TASK + "temperature: 0.7\n", CHOICE_DATA), "task.yaml", 9, "unknown field name in a task file; known fields:");
         assertAt(failure(CHOICE_TASK + "stop: [\"\\n\"]\n", CHOICE_DATA), "task.yaml", 9,
                 "'stop' does not apply to multiple_choice");
     }
@@ -128,9 +129,9 @@ class TaskLoaderTest {
     @Test
     void badValuesAreNamedByLine() throws IOException {
         assertAt(failure(CHOICE_TASK.replace("type: multiple_choice", "type: ranking"), CHOICE_DATA), "task.yaml", 2,
-                "unknown type 'ranking'");
+                "unknown type; use 'multiple_choice' or 'generate'");
         assertAt(failure(CHOICE_TASK.replace("[acc, acc_norm]", "[acc, bleu]"), CHOICE_DATA), "task.yaml", 8,
-                "unknown metric 'bleu'");
+                "unknown metric at 'metrics'[1]; known metrics: [acc,");
         assertAt(failure(CHOICE_TASK.replace("[acc, acc_norm]", "[exact_match]"), CHOICE_DATA), "task.yaml", 8,
                 "applies to generate tasks");
         assertAt(failure(CHOICE_TASK.replace("few_shot: 2", "few_shot: two"), CHOICE_DATA), "task.yaml", 7,
@@ -157,13 +158,13 @@ class TaskLoaderTest {
                 "colours.jsonl", 2, "empty list");
         assertAt(failure(CHOICE_TASK, lines[0] + "\n" + lines[1] + "\n"
                 + "{\"question\": \"x\", \"options\": [\"a\", \"b\"], \"label\": 2}\n"),
-                "colours.jsonl", 3, "answer index 2 in field 'label' is out of range");
+                "colours.jsonl", 3, "the answer index in the field named by 'answer' is out of range");
         assertAt(failure(CHOICE_TASK, "{\"question\": \"x\", \"options\": [\"a\", \"b\"], \"label\": -1}\n"),
                 "colours.jsonl", 1, "out of range");
         assertAt(failure(CHOICE_TASK, "{\"options\": [\"a\", \"b\"], \"label\": 0}\n"), "colours.jsonl", 1,
-                "field 'question' used by the template is missing");
+                "the field of the template's placeholder 1 is missing");
         assertAt(failure(CHOICE_TASK, "{\"question\": \"x\", \"label\": 0}\n"), "colours.jsonl", 1,
-                "choices field 'options' must be a list");
+                "the field named by 'choices' must be a list");
         assertAt(failure(CHOICE_TASK, "{\"question\": \"x\", \"options\": [\"a\", 2], \"label\": 0}\n"),
                 "colours.jsonl", 1, "must hold strings");
         assertAt(failure(CHOICE_TASK, lines[0] + "\n{\"question\": \"x\", \n"), "colours.jsonl", 2, "not valid JSON");
@@ -172,16 +173,47 @@ class TaskLoaderTest {
     }
 
     @Test
+    void errorsNameTheFieldAndLineButNeverQuoteTheFilesValues() throws IOException {
+        String secret = "sk-live-4f9a2c";
+        String data = "{\"question\": \"x\", \"options\": [\"a\", \"b\"], \"label\": \"" + secret + "\"}\n";
+        List<TaskFileException> errors = List.of(
+                failure(CHOICE_TASK.replace("type: multiple_choice", "type: " + secret), CHOICE_DATA),
+                failure(CHOICE_TASK.replace("[acc, acc_norm]", "[acc, " + secret + "]"), CHOICE_DATA),
+                failure(CHOICE_TASK + secret + ": 1\n", CHOICE_DATA),
+                failure(CHOICE_TASK.replace("name: colours", "name: colours\n" + secret + ": 1\n" + secret + ": 2"),
+                        CHOICE_DATA),
+                failure(CHOICE_TASK.replace("few_shot: 2", "few_shot: " + secret), CHOICE_DATA),
+                failure(CHOICE_TASK.replace("{{question}}", "{{" + secret + "}}"), CHOICE_DATA),
+                failure(CHOICE_TASK.replace("{{question}}", "{{" + secret + " x}}"), CHOICE_DATA),
+                failure(CHOICE_TASK.replace("choices: options", "choices: " + secret), CHOICE_DATA),
+                failure(CHOICE_TASK, data));
+        for (TaskFileException e : errors) {
+            assertFalse(e.getMessage().contains(secret), e.getMessage());
+        }
+        assertAt(errors.get(0), "task.yaml", 2, "unknown type; use 'multiple_choice' or 'generate'");
+        assertAt(errors.get(8), "colours.jsonl", 1, "the field named by 'answer' must be a whole number, not a string");
+        write("sums.jsonl", "{\"q\": \"1+x\", \"a\": \"" + secret + "\"}\n{\"q\": \"1\", \"a\": \"1\"}\n");
+        Path parser = write("s.yaml", "name: sums\ntype: generate\ndata: sums.jsonl\nprompt: \"{{q}}=\"\n"
+                + "target: \"{{a}}\"\nanswer_parser: " + secret + "\nmetrics: [exact_match]\n");
+        Path target = write("t.yaml", "name: sums\ntype: generate\ndata: sums.jsonl\nprompt: \"{{q}}=\"\n"
+                + "target: \"{{a}}\"\nanswer_parser: number\nmetrics: [exact_match]\n");
+        for (Path file : List.of(parser, target)) {
+            String message = assertThrows(TaskFileException.class, () -> TaskLoader.load(file)).getMessage();
+            assertFalse(message.contains(secret), message);
+        }
+    }
+
+    @Test
     void numberParserNeedsNumericTargets() throws IOException {
         write("sums.jsonl", "{\"q\": \"1+1\", \"a\": \"2\"}\n{\"q\": \"1+x\", \"a\": \"x+1\"}\n");
         Path file = write("sums.yaml", "name: sums\ntype: generate\ndata: sums.jsonl\nprompt: \"{{q}}=\"\n"
                 + "target: \"{{a}}\"\nanswer_parser: number\nmetrics: [exact_match]\n");
         TaskFileException e = assertThrows(TaskFileException.class, () -> TaskLoader.load(file));
-        assertAt(e, "sums.jsonl", 2, "target 'x+1' is not a number");
+        assertAt(e, "sums.jsonl", 2, "the target is not a number");
         Path wrongParser = write("p.yaml", "name: sums\ntype: generate\ndata: sums.jsonl\nprompt: \"{{q}}=\"\n"
                 + "target: \"{{a}}\"\nanswer_parser: regex\nmetrics: [exact_match]\n");
         assertAt(assertThrows(TaskFileException.class, () -> TaskLoader.load(wrongParser)), "p.yaml", 6,
-                "unknown answer_parser 'regex'");
+                "unknown answer_parser; use 'exact' or 'number'");
     }
 
     @Test
@@ -192,7 +224,7 @@ class TaskLoaderTest {
         assertEquals("one plus 2 is", template.render(record));
         record.putArray("a");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> template.render(record)).getMessage()
-                .contains("field 'a'"));
+                .contains("placeholder 1"));
         assertThrows(IllegalArgumentException.class, () -> PromptTemplate.parse("{{two words}}"));
         assertNotEquals(template.toString(), "");
     }

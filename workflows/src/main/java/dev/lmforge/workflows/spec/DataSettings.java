@@ -45,6 +45,13 @@ public final class DataSettings {
      */
     static final int MAX_BAND_FILES = 100_000;
 
+    /**
+     * The most documents a remix may write ({@code remix.documents}), the same as the documents a worker reads in
+     * one attempt by default ({@code lmforge.limits.documents}): the remix up-samples to any count it is given, and
+     * without this cap only each data step's scratch-disk cap would stop a spec asking for 10^18.
+     */
+    public static final long MAX_DOCUMENTS_PER_STAGE = 1_000_000_000L;
+
     /** The seed of the MinHash permutations and of the remix's sampling. */
     private static final long SEED = 20240101L;
 
@@ -117,7 +124,7 @@ public final class DataSettings {
                 }
             }),
             new Setting("quality.rejectedSamples", 5, atLeast(0)),
-            new Setting("remix.documents", 0L, atLeast(0)),
+            new Setting("remix.documents", 0L, atLeast(0), atMost(MAX_DOCUMENTS_PER_STAGE)),
             new Setting("remix.domainWeights", Map.of(), weights()),
             new Setting("remix.languageWeights", Map.of(), weights()),
             new Setting("remix.seed", SEED));

@@ -167,6 +167,19 @@ public final class SpecValidator {
      */
     static final int MAX_VOCAB = 1 << 20;
 
+    /**
+     * The fewest token ids a shard holds: every shard is one stored object with its ledger row, so {@code 1} would
+     * make one of each per token. 64 ids keep a shard's bytes above its row's and still let a test corpus of a few
+     * thousand tokens span many shards (the cancel test uses 100).
+     */
+    static final long MIN_TOKENS_PER_SHARD = 64;
+
+    /**
+     * The most: 16 times the default 64 Mi. A shard is written whole to the worker's scratch disk and stored as one
+     * object, 2 to 4 GiB at this size (uint16 or uint32 ids).
+     */
+    static final long MAX_TOKENS_PER_SHARD = 1L << 30;
+
     private static void vocabulary(String field, Integer vocab, List<SpecProblem> problems) {
         if (vocab != null && (vocab < MIN_VOCAB || vocab > MAX_VOCAB)) {
             problems.add(new SpecProblem(field, "must be from " + MIN_VOCAB + " (the 256 byte tokens and more) to "
@@ -342,8 +355,10 @@ public final class SpecValidator {
         if (tokenizer.sampleBytes() != null && tokenizer.sampleBytes() <= 0) {
             problems.add(new SpecProblem("tokenizer.sampleBytes", "must be positive, got " + tokenizer.sampleBytes()));
         }
-        if (tokenizer.tokensPerShard() != null && tokenizer.tokensPerShard() <= 0) {
-            problems.add(new SpecProblem("tokenizer.tokensPerShard", "must be positive, got " + tokenizer.tokensPerShard()));
+        Long perShard = tokenizer.tokensPerShard();
+        if (perShard != null && (perShard < MIN_TOKENS_PER_SHARD || perShard > MAX_TOKENS_PER_SHARD)) {
+            problems.add(new SpecProblem("tokenizer.tokensPerShard", "must be from " + MIN_TOKENS_PER_SHARD + " to "
+                    + MAX_TOKENS_PER_SHARD + " token ids a shard, got " + perShard));
         }
     }
 

@@ -100,6 +100,23 @@ class SpecValidatorTest {
     }
 
     @Test
+    void tokensPerShardOutsideItsRangeIsRefusedWithTheRange() {
+        LifecycleSpec.Compute compute = new LifecycleSpec.Compute(1e15, null);
+        for (long bad : new long[] {1, 0, -1, SpecValidator.MIN_TOKENS_PER_SHARD - 1, SpecValidator.MAX_TOKENS_PER_SHARD + 1,
+                Long.MAX_VALUE}) {
+            List<SpecProblem> problems = SpecValidator.validate(new LifecycleSpec("t", null, List.of("plan"), null, null,
+                    compute, new LifecycleSpec.TokenizerOptions(null, null, bad), null, null, null, null, null, null));
+            assertEquals(List.of("tokenizer.tokensPerShard"), problems.stream().map(SpecProblem::field).toList(),
+                    "tokensPerShard " + bad);
+            assertTrue(problems.get(0).message().contains("from 64 to 1073741824"), problems.get(0).message());
+        }
+        for (long good : new long[] {SpecValidator.MIN_TOKENS_PER_SHARD, 100, SpecValidator.MAX_TOKENS_PER_SHARD}) {
+            assertEquals(List.of(), fields(new LifecycleSpec("t", null, List.of("plan"), null, null, compute,
+                    new LifecycleSpec.TokenizerOptions(null, null, good), null, null, null, null, null, null)));
+        }
+    }
+
+    @Test
     void alignNeedsPretrainAndEvaluateChatNeedsAlign() {
         LifecycleSpec.Compute compute = new LifecycleSpec.Compute(1e15, null);
         List<SpecProblem> problems = SpecValidator.validate(spec(List.of("data", "align", "evaluate-chat"), CORPUS,
@@ -168,6 +185,14 @@ class SpecValidatorTest {
                         new LifecycleSpec.DataOptions.Quality(10, 5, null, null, null, null, null, null, null,
                                 List.of(0.1), null, null, List.of("en", "fr"), null),
                         new LifecycleSpec.DataOptions.Remix(Map.of("web", -1.0), null, null, null))));
+        assertEquals(List.of(), dataFields(new LifecycleSpec.DataOptions(null, null, null, null, null,
+                new LifecycleSpec.DataOptions.Remix(null, null, DataSettings.MAX_DOCUMENTS_PER_STAGE, null))));
+        List<SpecProblem> upSampled = SpecValidator.validate(new LifecycleSpec("t", null, List.of("data"), CORPUS,
+                new LifecycleSpec.DataOptions(null, null, null, null, null,
+                        new LifecycleSpec.DataOptions.Remix(null, null, DataSettings.MAX_DOCUMENTS_PER_STAGE + 1, null)),
+                null, null, null, null, null, null, null, null));
+        assertEquals(List.of("data.remix.documents: must be at most 1000000000, got 1000000001"),
+                upSampled.stream().map(p -> p.field() + ": " + p.message()).toList());
     }
 
     private static List<String> sweepFields(List<String> stages, SweepOptions sweep) {
