@@ -151,7 +151,7 @@ public final class ExportBenchCommand implements Command {
      * A tokenizer of exactly {@code vocab} ids: the special tokens, the 256 bytes, and two-byte merges in order
      * (what it encodes does not matter here; its size and {@code tokenizer.json} do).
      */
-    private static BpeTokenizer tokenizer(int vocab) {
+    static BpeTokenizer tokenizer(int vocab) {
         List<String> specials = BpeTrainer.DEFAULT_SPECIAL_TOKENS;
         int merges = vocab - specials.size() - 256;
         if (merges < 0 || merges > 256 * 256) {

@@ -38,6 +38,14 @@ final class PythonPeers {
         }
     }
 
+    /**
+     * An environment installed by other means (the pinned Hugging Face venv of {@code hf-venv.sh}), used as it
+     * is: nothing is installed into it.
+     */
+    static PythonPeers existing(Path venv) {
+        return new PythonPeers(venv);
+    }
+
     /** The environment, installed first if it is missing or its pinned list differs from this build's. */
     static PythonPeers prepare(PrintStream log) throws PeerUnavailable, IOException, InterruptedException {
         String given = System.getenv("LMFORGE_PEERS_VENV");

@@ -2,6 +2,7 @@ package dev.lmforge.activities.cli;
 
 import dev.lmforge.activities.bench.DataBenchCommand;
 import dev.lmforge.activities.bench.ExportBenchCommand;
+import dev.lmforge.activities.bench.ServingBenchCommand;
 import dev.lmforge.activities.bench.TokenizerBenchCommand;
 import dev.lmforge.activities.bench.TrainBenchCommand;
 import java.io.IOException;
@@ -68,6 +69,7 @@ public final class LmforgeCli {
         all.add(new TokenizerBenchCommand());
         all.add(new TrainBenchCommand());
         all.add(new ExportBenchCommand());
+        all.add(new ServingBenchCommand());
         all.add(new EvalCommand());
         all.add(new AlignCommand());
         all.add(new ModelCommand());

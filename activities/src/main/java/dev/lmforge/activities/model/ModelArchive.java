@@ -105,7 +105,7 @@ public final class ModelArchive {
     }
 
     /** Deletes {@code path} and everything under it. */
-    static void delete(Path path) throws IOException {
+    public static void delete(Path path) throws IOException {
         if (!Files.exists(path)) {
             return;
         }

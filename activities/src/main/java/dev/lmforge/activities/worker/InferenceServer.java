@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every request needs {@code Authorization: Bearer TOKEN} with the token this server drew at its start and
  * the worker reports to the ledger beside its address: the console reads it there, anyone else is refused.
  */
-final class InferenceServer implements AutoCloseable {
+public final class InferenceServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -72,7 +72,7 @@ final class InferenceServer implements AutoCloseable {
      * Serves {@code models} on {@code host}:{@code port} (0: a free port), answering up to {@code concurrency}
      * requests at once.
      */
-    static InferenceServer start(String host, int port, int concurrency, ServedModels models) throws IOException {
+    public static InferenceServer start(String host, int port, int concurrency, ServedModels models) throws IOException {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -90,14 +90,14 @@ final class InferenceServer implements AutoCloseable {
     }
 
     /** Where the server answers: {@code http://host:port}. */
-    String address() {
+    public String address() {
         InetSocketAddress bound = server.getAddress();
         String host = bound.getAddress().getHostAddress();
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
     }
 
     /** The bearer token every request must carry. */
-    String token() {
+    public String token() {
         return token;
     }
 

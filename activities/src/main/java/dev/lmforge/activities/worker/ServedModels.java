@@ -18,11 +18,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * One generation runs at a time on each model (its decoding state is the model's); requests for different
  * models run side by side, and a model is closed only once the generation on it has ended.
  */
-final class ServedModels implements AutoCloseable {
+public final class ServedModels implements AutoCloseable {
 
     /** Opens the model that a digest names. */
     @FunctionalInterface
-    interface Loader {
+    public interface Loader {
         StoredModel.Opened load(String digest) throws IOException;
     }
 
@@ -57,7 +57,7 @@ final class ServedModels implements AutoCloseable {
     /** In access order: the eldest entry is the least recently used. */
     private final LinkedHashMap<String, Slot> slots = new LinkedHashMap<>(16, 0.75f, true);
 
-    ServedModels(int capacity, Loader loader) {
+    public ServedModels(int capacity, Loader loader) {
         if (capacity < 1) {
             throw new IllegalArgumentException("lmforge.serving.models: at least 1 model, not " + capacity);
         }
