@@ -147,7 +147,7 @@ public class GarbageCollectionResource {
     @APIResponse(responseCode = "404", description = "No such team.")
     public Retention retention(@Parameter(description = TEAM) @PathParam("team") String team) {
         Permissions.requireRole(caller.user(), Role.ADMIN, "read a team's retention");
-        requireTeam(team);
+        Permissions.requireTeam(team, users.teams());
         return collector.retention(team);
     }
 
@@ -164,7 +164,7 @@ public class GarbageCollectionResource {
     public Retention setRetention(@Parameter(description = TEAM) @PathParam("team") String team, NewRetention body) {
         User admin = caller.user();
         Permissions.requireRole(admin, Role.ADMIN, "set a team's retention");
-        requireTeam(team);
+        Permissions.requireTeam(team, users.teams());
         Integer keepRuns = body == null ? null : body.keepRuns();
         Integer keepDays = body == null ? null : body.keepDays();
         requireRange("keepRuns", keepRuns, 1_000_000);
@@ -177,11 +177,6 @@ public class GarbageCollectionResource {
         return collector.retention(team);
     }
 
-    private void requireTeam(String team) {
-        if (!users.teams().contains(team)) {
-            throw ProblemException.notFound("no team '" + team + "'");
-        }
-    }
 
     private static void requireRange(String field, Integer value, int max) {
         if (value != null && (value < 1 || value > max)) {

@@ -93,7 +93,7 @@ public class TeamIntegrationsResource {
     @APIResponse(responseCode = "404", description = "No such team.")
     public TeamIntegrations get(@Parameter(description = "The team's name.") @PathParam("team") String team) {
         Permissions.requireRole(caller.user(), Role.ADMIN, "read a team's integrations");
-        requireTeam(team);
+        Permissions.requireTeam(team, users.teams());
         return view(team);
     }
 
@@ -113,7 +113,7 @@ public class TeamIntegrationsResource {
                                 NewIntegrations body) {
         var admin = caller.user();
         Permissions.requireRole(admin, Role.ADMIN, "set a team's integrations");
-        requireTeam(team);
+        Permissions.requireTeam(team, users.teams());
         NewIntegrations b = body == null ? new NewIntegrations(null, null, null, null, null, null, null) : body;
         List<ProblemException.FieldError> errors = new ArrayList<>();
         String olUrl = blankToNull(b.openLineageUrl());
@@ -186,11 +186,6 @@ public class TeamIntegrationsResource {
         return secret == null ? null : IntegrationSettings.SECRET_MASK;
     }
 
-    private void requireTeam(String team) {
-        if (!users.teams().contains(team)) {
-            throw ProblemException.notFound("no team '" + team + "'");
-        }
-    }
 
     private TeamIntegrations view(String team) {
         TeamIntegration own = outbox.team(team).orElse(new TeamIntegration(team, null, null, null, null, false));

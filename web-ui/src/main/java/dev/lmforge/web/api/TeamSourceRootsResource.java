@@ -87,9 +87,7 @@ public class TeamSourceRootsResource {
     public TeamRoots set(@Parameter(description = TEAM) @PathParam("team") String team, NewRoots body) {
         User admin = caller.user();
         Permissions.requireRole(admin, Role.ADMIN, "set a team's source roots");
-        if (!users.teams().contains(team)) {
-            throw ProblemException.notFound("no team '" + team + "'");
-        }
+        Permissions.requireTeam(team, users.teams());
         List<String> roots = body == null || body.roots() == null ? List.of() : body.roots();
         List<ProblemException.FieldError> errors = new ArrayList<>();
         if (roots.size() > MAX_ROOTS) {

@@ -52,6 +52,13 @@ public final class Permissions {
         return specTeam;
     }
 
+    /** 404 unless {@code team} is one of {@code knownTeams}: the check of every admin call on a named team. */
+    public static void requireTeam(String team, List<String> knownTeams) {
+        if (!knownTeams.contains(team)) {
+            throw ProblemException.notFound("no team '" + team + "'");
+        }
+    }
+
     private static ProblemException forbiddenTeam(String message) {
         int colon = message.indexOf(':');
         return new ProblemException(403, "Forbidden", message,
